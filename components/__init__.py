@@ -1,0 +1,38 @@
+"""Pulumi components that put Windows Server EC2 instances and EBS volumes under AWS Backup.
+
+The public API: import what you need from ``components``; the modules behind it may move.
+"""
+
+from .backup_stack import PlanSpec, SelectionSpec, WindowsServerBackup, WindowsServerBackupArgs
+from .plan import (
+    DEFAULT_COMPLETION_WINDOW_MINUTES,
+    DEFAULT_START_WINDOW_MINUTES,
+    BackupPlan,
+    BackupPlanArgs,
+    BackupRuleArgs,
+    CopyActionArgs,
+)
+from .selection import BackupSelection, BackupSelectionArgs, SelectionConditionsArgs
+from .service_role import BackupServiceRole, BackupServiceRoleArgs
+from .vault import AWS_MANAGED_BACKUP_KEY_ALIAS, BackupVault, BackupVaultArgs
+
+__all__ = [
+    "AWS_MANAGED_BACKUP_KEY_ALIAS",
+    "DEFAULT_COMPLETION_WINDOW_MINUTES",
+    "DEFAULT_START_WINDOW_MINUTES",
+    "BackupPlan",
+    "BackupPlanArgs",
+    "BackupRuleArgs",
+    "BackupSelection",
+    "BackupSelectionArgs",
+    "BackupServiceRole",
+    "BackupServiceRoleArgs",
+    "BackupVault",
+    "BackupVaultArgs",
+    "CopyActionArgs",
+    "PlanSpec",
+    "SelectionConditionsArgs",
+    "SelectionSpec",
+    "WindowsServerBackup",
+    "WindowsServerBackupArgs",
+]

@@ -1,0 +1,214 @@
+"""BackupPlan: when backups run, where they go, how long they are kept, and Windows VSS."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Optional, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+from typing_extensions import NotRequired
+
+from . import rules
+from ._types import TYPE_PREFIX, child_opts
+
+#: Defaults sent for every rule. pulumi-aws would otherwise send 60 and 180 without saying so.
+DEFAULT_START_WINDOW_MINUTES = 60
+DEFAULT_COMPLETION_WINDOW_MINUTES = 1440
+
+
+class CopyActionArgs(TypedDict):
+    """A copy of each recovery point into another vault (another region or account)."""
+
+    destination_vault_arn: pulumi.Input[str]
+    """ARN of the vault that receives the copy."""
+    delete_after_days: NotRequired[Optional[int]]
+    """Days the copy is kept. Default: the source rule's retention."""
+    cold_storage_after_days: NotRequired[Optional[int]]
+    """Days before the copy moves to cold storage. Default: the source rule's setting."""
+    opt_in_to_archive: NotRequired[Optional[bool]]
+    """Let resource types that need an explicit opt-in (EC2) use the archive tier.
+    Default: the source rule's setting."""
+
+
+class BackupRuleArgs(TypedDict):
+    """One rule of a backup plan."""
+
+    name: str
+    """Rule name, 1-50 letters, digits, '-', '_' or '.'."""
+    schedule: str
+    """``cron(Minutes Hours Day-of-month Month Day-of-week Year)``, at least an hour apart."""
+    schedule_timezone: NotRequired[Optional[str]]
+    """IANA time zone the schedule is read in. Default: UTC (sent as no value)."""
+    start_window_minutes: NotRequired[int]
+    """Minutes a job may wait to start before it is cancelled. Default: 60 (the minimum)."""
+    completion_window_minutes: NotRequired[int]
+    """Minutes a started job has to finish. Default: 1440 (one day, as in the article)."""
+    delete_after_days: NotRequired[Optional[int]]
+    """Days recovery points are kept. Default: kept until deleted by hand."""
+    cold_storage_after_days: NotRequired[Optional[int]]
+    """Days before recovery points move to cold storage. Default: never."""
+    opt_in_to_archive: NotRequired[bool]
+    """Opt EC2 recovery points in to the archive (cold) tier. Default: ``False``."""
+    enable_continuous_backup: NotRequired[bool]
+    """Continuous backup (point-in-time restore). EC2 and EBS do not support it.
+    Default: ``False``."""
+    recovery_point_tags: NotRequired[dict[str, str]]
+    """Tags put on every recovery point. Default: none."""
+    target_vault_name: NotRequired[pulumi.Input[str]]
+    """Vault this rule writes to. Default: the plan's ``vault_name``."""
+    copy_actions: NotRequired[Sequence[CopyActionArgs]]
+    """Copies of each recovery point into other vaults. Default: none."""
+
+
+class BackupPlanArgs(TypedDict):
+    """Arguments of :class:`BackupPlan`."""
+
+    name: str
+    """Plan name, 1-50 letters, digits, '-', '_' or '.'."""
+    vault_name: pulumi.Input[str]
+    """Vault the rules write to unless a rule names another."""
+    rules: Sequence[BackupRuleArgs]
+    """One or more rules."""
+    windows_vss: NotRequired[bool]
+    """Take application-consistent Windows VSS backups of EC2 instances (the EC2 advanced
+    backup setting ``WindowsVSS: enabled``). Default: ``False`` (no advanced setting)."""
+    tags: NotRequired[dict[str, str]]
+    """Tags for the plan. Default: none."""
+
+
+def _lifecycle(days: Optional[int], cold: Optional[int], archive: Optional[bool]) -> Optional[dict]:
+    if days is None and cold is None and not archive:
+        return None
+    lifecycle: dict[str, object] = {}
+    if days is not None:
+        lifecycle["delete_after"] = days
+    if cold is not None:
+        lifecycle["cold_storage_after"] = cold
+    if archive:
+        lifecycle["opt_in_to_archive_for_supported_resources"] = True
+    return lifecycle
+
+
+def _copy_action(rule: BackupRuleArgs, copy: CopyActionArgs) -> aws.backup.PlanRuleCopyActionArgs:
+    # An omitted copy lifecycle means "the source rule's lifecycle"; spell it out so the
+    # preview shows what the copy will really keep.
+    days = copy.get("delete_after_days", rule.get("delete_after_days"))
+    cold = copy.get("cold_storage_after_days", rule.get("cold_storage_after_days"))
+    archive = copy.get("opt_in_to_archive", rule.get("opt_in_to_archive", False))
+    return aws.backup.PlanRuleCopyActionArgs(
+        destination_vault_arn=copy["destination_vault_arn"],
+        lifecycle=_lifecycle(days, cold, archive),
+    )
+
+
+def _rule_problems(index: int, rule: BackupRuleArgs) -> list[str]:
+    at = f"rules[{index}]"
+    checks: dict[str, Optional[rules.Violation]] = {
+        f"{at}.name": rules.rule_name(rule["name"]),
+        f"{at}.schedule": rules.schedule(rule["schedule"]),
+        f"{at}.start_window_minutes": rules.start_window(
+            rule.get("start_window_minutes", DEFAULT_START_WINDOW_MINUTES)
+        ),
+        f"{at}.completion_window_minutes": rules.completion_window(
+            rule.get("completion_window_minutes", DEFAULT_COMPLETION_WINDOW_MINUTES)
+        ),
+        f"{at}.lifecycle": rules.lifecycle(
+            rule.get("delete_after_days"),
+            rule.get("cold_storage_after_days"),
+            rule.get("enable_continuous_backup", False),
+        ),
+        f"{at}.recovery_point_tags": rules.tags(rule.get("recovery_point_tags") or {}),
+    }
+    zone = rule.get("schedule_timezone")
+    if zone:
+        checks[f"{at}.schedule_timezone"] = rules.timezone(zone)
+    for copy_index, copy in enumerate(rule.get("copy_actions") or []):
+        checks[f"{at}.copy_actions[{copy_index}].lifecycle"] = rules.lifecycle(
+            copy.get("delete_after_days", rule.get("delete_after_days")),
+            copy.get("cold_storage_after_days", rule.get("cold_storage_after_days")),
+        )
+    return rules.problems(checks)
+
+
+class BackupPlan(pulumi.ComponentResource):
+    """An AWS Backup plan with one or more rules.
+
+    Children: ``aws.backup.Plan`` named ``<name>``. Every rule is sent with explicit start and
+    completion windows and, when set, its lifecycle and copy actions.
+    """
+
+    plan: aws.backup.Plan
+    """The plan resource."""
+    id: pulumi.Output[str]
+    """The plan's ID (what selections attach to)."""
+    arn: pulumi.Output[str]
+    """The plan's ARN."""
+    name: pulumi.Output[str]
+    """The plan's name."""
+
+    def __init__(
+        self, name: str, args: BackupPlanArgs, opts: Optional[pulumi.ResourceOptions] = None
+    ) -> None:
+        super().__init__(f"{TYPE_PREFIX}:BackupPlan", name, None, opts)
+        plan_rules = list(args["rules"])
+        lines = rules.problems({"name": rules.plan_name(args["name"]), "tags": rules.tags(args.get("tags") or {})})
+        if not plan_rules:
+            lines.append("rules: a plan needs at least one rule. Fix: add a rule.")
+        for index, rule in enumerate(plan_rules):
+            lines += _rule_problems(index, rule)
+        rule_names = [rule["name"] for rule in plan_rules]
+        duplicates = sorted({n for n in rule_names if rule_names.count(n) > 1})
+        if duplicates:
+            lines.append(f"rules: rule names must be unique in a plan, {duplicates} repeat. Fix: rename them.")
+        rules.raise_if_any("BackupPlan", name, lines)
+
+        self.plan = aws.backup.Plan(
+            name,
+            name=args["name"],
+            rules=[self._rule(rule, args["vault_name"]) for rule in plan_rules],
+            advanced_backup_settings=(
+                [
+                    aws.backup.PlanAdvancedBackupSettingArgs(
+                        resource_type="EC2", backup_options={"WindowsVSS": "enabled"}
+                    )
+                ]
+                if args.get("windows_vss", False)
+                else None
+            ),
+            tags=args.get("tags") or None,
+            opts=child_opts(self),
+        )
+        self.id = self.plan.id
+        self.arn = self.plan.arn
+        self.name = self.plan.name
+        self.register_outputs({"id": self.id, "arn": self.arn, "name": self.name})
+
+    @staticmethod
+    def _rule(rule: BackupRuleArgs, vault_name: pulumi.Input[str]) -> aws.backup.PlanRuleArgs:
+        return aws.backup.PlanRuleArgs(
+            rule_name=rule["name"],
+            target_vault_name=rule.get("target_vault_name", vault_name),
+            schedule=rule["schedule"],
+            schedule_expression_timezone=rule.get("schedule_timezone"),
+            start_window=rule.get("start_window_minutes", DEFAULT_START_WINDOW_MINUTES),
+            completion_window=rule.get("completion_window_minutes", DEFAULT_COMPLETION_WINDOW_MINUTES),
+            enable_continuous_backup=rule.get("enable_continuous_backup", False),
+            lifecycle=_lifecycle(
+                rule.get("delete_after_days"),
+                rule.get("cold_storage_after_days"),
+                rule.get("opt_in_to_archive", False),
+            ),
+            recovery_point_tags=rule.get("recovery_point_tags") or {},
+            copy_actions=[_copy_action(rule, copy) for copy in rule.get("copy_actions") or []] or None,
+        )
+
+
+__all__ = [
+    "DEFAULT_COMPLETION_WINDOW_MINUTES",
+    "DEFAULT_START_WINDOW_MINUTES",
+    "BackupPlan",
+    "BackupPlanArgs",
+    "BackupRuleArgs",
+    "CopyActionArgs",
+]

@@ -1,0 +1,356 @@
+"""AWS Backup rules, one function per rule, shared by the config layer and the components.
+
+Each check takes a plain value and returns ``None`` when the value is acceptable, or a
+:class:`Violation` that says which AWS rule it breaks and how to fix it. The config layer adds
+the key path and the offending value; the components raise them as one ``pulumi.RunError``.
+
+Sources: the AWS Backup API model shipped in botocore (``backup`` service), the AWS Backup
+developer guide, and the Terraform AWS provider that pulumi-aws wraps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from aws_cron_expression_validator.validator import AWSCronExpressionValidator
+from pyawscron import AWSCron
+from pulumi import RunError
+
+# Name patterns, as in the botocore model for AWS Backup.
+VAULT_NAME = re.compile(r"^[a-zA-Z0-9\-_]{2,50}$")
+PLAN_NAME = re.compile(r"^[a-zA-Z0-9\-_.]{1,50}$")
+RULE_NAME = re.compile(r"^[a-zA-Z0-9\-_.]{1,50}$")
+SELECTION_NAME = re.compile(r"^[a-zA-Z0-9\-_.]{1,50}$")
+IAM_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+IAM_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[a-zA-Z0-9-]+$")
+AWS_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+RESOURCE_ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$")
+
+START_WINDOW_MIN = 60
+WINDOW_MAX = 52_560_000
+DELETE_AFTER_MAX = 36_500
+COLD_TO_DELETE_MIN_GAP = 90
+CONTINUOUS_RETENTION_MAX = 35
+MIN_MINUTES_BETWEEN_JOBS = 60
+MAX_ARNS = 500
+MAX_WILDCARD_ARNS = 30
+TAG_KEY_MAX = 128
+TAG_VALUE_MAX = 256
+
+#: Instance types AWS documents as unable to take VSS-enabled backups.
+VSS_UNSUPPORTED_INSTANCE_TYPES = (
+    "t2.nano",
+    "t2.micro",
+    "t3.nano",
+    "t3.micro",
+    "t3a.nano",
+    "t3a.micro",
+)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A broken rule: what AWS requires, and what to change."""
+
+    rule: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.rule}. Fix: {self.fix}."
+
+
+def _name(value: str, pattern: re.Pattern[str], what: str, allowed: str) -> Violation | None:
+    if pattern.fullmatch(value):
+        return None
+    return Violation(
+        f"{what} must be {allowed}",
+        f"use only the allowed characters and length, e.g. {_suggest(value, pattern)!r}",
+    )
+
+
+def _suggest(value: str, pattern: re.Pattern[str]) -> str:
+    allowed_dot = pattern is not VAULT_NAME
+    cleaned = re.sub(r"[^a-zA-Z0-9\-_.]" if allowed_dot else r"[^a-zA-Z0-9\-_]", "-", value)
+    return (cleaned or "my-backup")[:50].ljust(2, "-")
+
+
+def vault_name(value: str) -> Violation | None:
+    """AWS Backup vault names: 2-50 letters, digits, hyphens and underscores (no dots)."""
+    return _name(value, VAULT_NAME, "a vault name", "2-50 letters, digits, '-' or '_' (no dots)")
+
+
+def plan_name(value: str) -> Violation | None:
+    """Backup plan names: 1-50 letters, digits, hyphens, underscores and dots."""
+    return _name(value, PLAN_NAME, "a plan name", "1-50 letters, digits, '-', '_' or '.'")
+
+
+def rule_name(value: str) -> Violation | None:
+    """Backup rule names: 1-50 letters, digits, hyphens, underscores and dots."""
+    return _name(value, RULE_NAME, "a rule name", "1-50 letters, digits, '-', '_' or '.'")
+
+
+def selection_name(value: str) -> Violation | None:
+    """Backup selection names: 1-50 letters, digits, hyphens, underscores and dots."""
+    return _name(value, SELECTION_NAME, "a selection name", "1-50 letters, digits, '-', '_' or '.'")
+
+
+def iam_role_name(value: str) -> Violation | None:
+    """IAM role names: 1-64 of letters, digits and ``+=,.@_-``."""
+    if IAM_ROLE_NAME.fullmatch(value):
+        return None
+    return Violation(
+        "an IAM role name must be 1-64 letters, digits or '+=,.@_-'",
+        "shorten it or replace the other characters with '-'",
+    )
+
+
+def iam_role_arn(value: str) -> Violation | None:
+    """An existing role's ARN, e.g. ``arn:aws:iam::123456789012:role/backup``."""
+    if IAM_ROLE_ARN.fullmatch(value):
+        return None
+    return Violation(
+        "an IAM role ARN looks like arn:aws:iam::<12-digit account>:role/<name>",
+        "copy the role's ARN from the IAM console or `aws iam get-role`",
+    )
+
+
+def kms_key_arn(value: str) -> Violation | None:
+    """A KMS key ARN (not an alias or key ID: AWS Backup stores the ARN)."""
+    if KMS_KEY_ARN.fullmatch(value):
+        return None
+    return Violation(
+        "a KMS key must be given as a key ARN, arn:aws:kms:<region>:<account>:key/<key id>",
+        "use 'aws/backup' for the AWS-managed key, or the full ARN of a customer-managed key",
+    )
+
+
+def aws_region(value: str) -> Violation | None:
+    """An AWS region code such as ``us-east-1``."""
+    if AWS_REGION.fullmatch(value):
+        return None
+    return Violation("an AWS region is a code like 'us-east-1'", "use a region code, e.g. 'us-west-2'")
+
+
+def tag_key(value: str) -> Violation | None:
+    """Tag keys: 1-128 characters, not starting with ``aws:`` (reserved by AWS)."""
+    if not 1 <= len(value) <= TAG_KEY_MAX:
+        return Violation(f"a tag key must be 1-{TAG_KEY_MAX} characters long", "shorten the key")
+    if value.lower().startswith("aws:"):
+        return Violation("tag keys starting with 'aws:' are reserved by AWS", "use another prefix, e.g. 'alk:'")
+    return None
+
+
+def tag_value(value: str) -> Violation | None:
+    """Tag values: 0-256 characters."""
+    if len(value) <= TAG_VALUE_MAX:
+        return None
+    return Violation(f"a tag value must be at most {TAG_VALUE_MAX} characters", "shorten the value")
+
+
+def tags(values: Mapping[str, str]) -> Violation | None:
+    """Every key and value of a tag map; the first problem found."""
+    for key, value in values.items():
+        problem = tag_key(key) or tag_value(value)
+        if problem:
+            return Violation(f"tag {key!r}: {problem.rule}", problem.fix)
+    return None
+
+
+def schedule(expression: str) -> Violation | None:
+    """A backup rule schedule: ``cron(Min Hour DoM Month DoW Year)``, at least 60 minutes apart.
+
+    ``rate()`` expressions are not accepted by AWS Backup rules.
+    """
+    if expression.startswith("rate("):
+        return Violation(
+            "AWS Backup rules accept only cron() schedules, not rate()",
+            "write the schedule as cron(Minutes Hours Day-of-month Month Day-of-week Year), "
+            "e.g. 'cron(0 18 ? * SUN *)' for Sundays at 18:00",
+        )
+    match = re.fullmatch(r"cron\((.*)\)", expression.strip())
+    if not match:
+        return Violation(
+            "a schedule is written cron(Minutes Hours Day-of-month Month Day-of-week Year)",
+            "wrap the six fields in cron(...), e.g. 'cron(0 18 ? * SUN *)'",
+        )
+    fields = match.group(1).split()
+    if len(fields) != 6:
+        return Violation(
+            f"a cron expression has six fields (Minutes Hours Day-of-month Month Day-of-week Year), "
+            f"this one has {len(fields)}",
+            "add the missing fields; use '*' for every year, e.g. 'cron(0 18 ? * SUN *)'",
+        )
+    day_of_month, day_of_week = fields[2], fields[4]
+    if (day_of_month == "?") == (day_of_week == "?"):
+        example = " ".join([*fields[:2], "?", *fields[3:4], day_of_week if day_of_week != "?" else "SUN", fields[5]])
+        return Violation(
+            "exactly one of day-of-month and day-of-week must be '?'",
+            f"make one of them '?', e.g. 'cron({example})'",
+        )
+    try:
+        AWSCronExpressionValidator.validate(match.group(1))
+    except ValueError as error:
+        return Violation(
+            f"not a valid AWS cron expression ({error})",
+            "check each field's range: Minutes 0-59, Hours 0-23, Day-of-month 1-31, "
+            "Month 1-12 or JAN-DEC, Day-of-week 1-7 or SUN-SAT, Year 1970-2199",
+        )
+    gap = shortest_gap_minutes(expression)
+    if gap is not None and gap < MIN_MINUTES_BETWEEN_JOBS:
+        return Violation(
+            f"backup jobs must be at least {MIN_MINUTES_BETWEEN_JOBS} minutes apart, "
+            f"this schedule starts jobs {gap} minutes apart",
+            "use a single minute value and at most one job per hour, e.g. 'cron(0 * ? * * *)'",
+        )
+    return None
+
+
+def upcoming_runs(
+    expression: str, after: dt.datetime, count: int, zone: str = "UTC"
+) -> list[dt.datetime]:
+    """The next ``count`` runs of a valid ``cron(...)`` schedule after ``after``, in ``zone``.
+
+    AWS matches the cron fields against the wall clock of the rule's time zone (default UTC),
+    so the search runs on that wall clock and the results carry ``zone``.
+    """
+    tz = zoneinfo.ZoneInfo(zone)
+    cron = AWSCron(expression.strip()[len("cron(") : -1])
+    # pyawscron only accepts UTC datetimes: treat the local wall clock as if it were UTC.
+    moment = after.astimezone(tz).replace(tzinfo=dt.timezone.utc)
+    runs: list[dt.datetime] = []
+    for _ in range(count):
+        following = cron.occurrence(moment).next()
+        if following is None:
+            break
+        runs.append(following.replace(tzinfo=tz))
+        moment = following
+    return runs
+
+
+def shortest_gap_minutes(expression: str, horizon_runs: int = 400) -> int | None:
+    """The shortest time between two consecutive runs over the next ``horizon_runs`` runs.
+
+    Hours and minutes repeat every matching day, so a few hundred runs from a fixed start
+    cover every pattern of the minute and hour fields, and the midnight wrap between days.
+    """
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    runs = upcoming_runs(expression, start, horizon_runs)
+    gaps = [(later - earlier).total_seconds() // 60 for earlier, later in zip(runs, runs[1:])]
+    return int(min(gaps)) if gaps else None
+
+
+def timezone(name: str) -> Violation | None:
+    """An IANA time zone name such as ``Europe/Berlin`` (AWS evaluates the schedule there)."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return Violation(
+            "the schedule time zone must be an IANA time zone name",
+            "use a name like 'UTC', 'America/New_York' or 'Europe/Berlin'",
+        )
+    return None
+
+
+def start_window(minutes: int) -> Violation | None:
+    """Start window: at least 60 minutes, at most 52,560,000."""
+    if START_WINDOW_MIN <= minutes <= WINDOW_MAX:
+        return None
+    return Violation(
+        f"the start window must be between {START_WINDOW_MIN} and {WINDOW_MAX:,} minutes",
+        f"use at least {START_WINDOW_MIN} minutes",
+    )
+
+
+def completion_window(minutes: int) -> Violation | None:
+    """Completion window: a positive number of minutes up to 52,560,000."""
+    if 1 <= minutes <= WINDOW_MAX:
+        return None
+    return Violation(
+        f"the completion window must be between 1 and {WINDOW_MAX:,} minutes",
+        "use a window long enough for a full backup, e.g. 1440 (a day)",
+    )
+
+
+def lifecycle(
+    delete_after: int | None,
+    cold_storage_after: int | None,
+    continuous: bool = False,
+) -> Violation | None:
+    """Retention rules for a rule or a copy action.
+
+    ``delete_after`` 1-36500 days; with cold storage it must be at least 90 days after the move;
+    continuous backups keep 1-35 days and never go to cold storage.
+    """
+    if delete_after is not None and not 1 <= delete_after <= DELETE_AFTER_MAX:
+        return Violation(
+            f"retention (delete after) must be between 1 and {DELETE_AFTER_MAX} days",
+            f"use a value from 1 to {DELETE_AFTER_MAX}",
+        )
+    if cold_storage_after is not None and not 1 <= cold_storage_after <= DELETE_AFTER_MAX:
+        return Violation(
+            f"the move to cold storage must happen between day 1 and day {DELETE_AFTER_MAX}",
+            f"use a value from 1 to {DELETE_AFTER_MAX}",
+        )
+    if continuous:
+        if cold_storage_after is not None:
+            return Violation(
+                "continuous backups cannot move to cold storage",
+                "remove the cold storage setting or turn continuous backup off",
+            )
+        if delete_after is None or delete_after > CONTINUOUS_RETENTION_MAX:
+            return Violation(
+                f"continuous backups are kept 1-{CONTINUOUS_RETENTION_MAX} days",
+                f"set the retention to at most {CONTINUOUS_RETENTION_MAX} days",
+            )
+    if cold_storage_after is not None and delete_after is not None:
+        earliest = cold_storage_after + COLD_TO_DELETE_MIN_GAP
+        if delete_after < earliest:
+            return Violation(
+                f"backups in cold storage must stay there at least {COLD_TO_DELETE_MIN_GAP} days "
+                f"(delete after >= cold storage after + {COLD_TO_DELETE_MIN_GAP})",
+                f"keep them at least {earliest} days, or move them to cold storage later",
+            )
+    return None
+
+
+def selection_arns(arns: Iterable[str]) -> Violation | None:
+    """Resource ARN lists: at most 500 ARNs, or 30 when any has a wildcard; '*' only at the end."""
+    values = list(arns)
+    for arn in values:
+        if arn == "*":
+            continue
+        if "*" in arn[:-1]:
+            return Violation(
+                f"a wildcard may only end an ARN ({arn!r})",
+                "put the '*' at the end, e.g. 'arn:aws:ec2:us-east-1:123456789012:volume/*'",
+            )
+        if not RESOURCE_ARN.fullmatch(arn):
+            return Violation(
+                f"{arn!r} is not an ARN",
+                "give full ARNs, e.g. 'arn:aws:ec2:us-east-1:123456789012:instance/i-0abc'",
+            )
+    limit = MAX_WILDCARD_ARNS if any("*" in arn for arn in values) else MAX_ARNS
+    if len(values) > limit:
+        return Violation(
+            f"a selection takes at most {MAX_ARNS} ARNs, or {MAX_WILDCARD_ARNS} when any has a wildcard "
+            f"(got {len(values)})",
+            "split them across selections or select by tag instead",
+        )
+    return None
+
+
+def problems(checks: Mapping[str, Violation | None]) -> list[str]:
+    """Render the failed checks of a component as ``"<field>: <rule>. Fix: <fix>."`` lines."""
+    return [f"{field}: {violation}" for field, violation in checks.items() if violation]
+
+
+def raise_if_any(component: str, name: str, lines: list[str]) -> None:
+    """Stop the program with every problem of one component's arguments, before it registers."""
+    if lines:
+        listed = "\n".join(f"  - {line}" for line in lines)
+        raise RunError(f"{component} {name!r} has invalid arguments:\n{listed}")

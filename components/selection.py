@@ -1,0 +1,126 @@
+"""BackupSelection: which resources a plan backs up (by tag, by ARN, by condition)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Optional, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+from typing_extensions import NotRequired
+
+from . import rules
+from ._types import TYPE_PREFIX, child_opts
+
+#: The only selection-tag comparison AWS Backup offers; several tags are OR-ed.
+TAG_MATCH = "STRINGEQUALS"
+#: Prefix AWS expects on condition keys.
+RESOURCE_TAG_PREFIX = "aws:ResourceTag/"
+
+
+class SelectionConditionsArgs(TypedDict, total=False):
+    """Tag conditions, all of which a resource must meet (AND-ed). Keys are tag keys."""
+
+    string_equals: Mapping[str, str]
+    """Tag equals the value."""
+    string_not_equals: Mapping[str, str]
+    """Tag does not equal the value."""
+    string_like: Mapping[str, str]
+    """Tag matches the pattern (``*`` wildcard)."""
+    string_not_like: Mapping[str, str]
+    """Tag does not match the pattern."""
+
+
+class BackupSelectionArgs(TypedDict):
+    """Arguments of :class:`BackupSelection`."""
+
+    name: str
+    """Selection name, 1-50 letters, digits, '-', '_' or '.'."""
+    plan_id: pulumi.Input[str]
+    """ID of the plan the selection belongs to."""
+    role_arn: pulumi.Input[str]
+    """Role AWS Backup assumes to back the selected resources up."""
+    tags: NotRequired[Mapping[str, str]]
+    """Select resources carrying any of these tag key/value pairs (OR). Default: none."""
+    resources: NotRequired[Sequence[str]]
+    """Resource ARNs to select (``*`` only at the end; ``["*"]`` selects everything).
+    Default: none."""
+    not_resources: NotRequired[Sequence[str]]
+    """Resource ARNs to leave out. Default: none."""
+    conditions: NotRequired[SelectionConditionsArgs]
+    """Tag conditions every selected resource must meet. Default: none."""
+
+
+def _conditions(conditions: SelectionConditionsArgs) -> Optional[list[aws.backup.SelectionConditionArgs]]:
+    def entries(kind: str) -> Optional[list[dict[str, str]]]:
+        pairs = conditions.get(kind) or {}  # type: ignore[misc]
+        return [{"key": RESOURCE_TAG_PREFIX + k, "value": v} for k, v in pairs.items()] or None
+
+    if not any(conditions.values()):
+        return None
+    return [
+        aws.backup.SelectionConditionArgs(
+            string_equals=entries("string_equals"),
+            string_not_equals=entries("string_not_equals"),
+            string_likes=entries("string_like"),
+            string_not_likes=entries("string_not_like"),
+        )
+    ]
+
+
+class BackupSelection(pulumi.ComponentResource):
+    """Resources assigned to a backup plan.
+
+    Children: ``aws.backup.Selection`` named ``<name>``. A selection with nothing in it would
+    back up every opted-in resource of the account, so it is refused: ask for everything
+    explicitly with ``resources=["*"]``.
+    """
+
+    selection: aws.backup.Selection
+    """The selection resource."""
+    id: pulumi.Output[str]
+    """The selection's ID."""
+
+    def __init__(
+        self, name: str, args: BackupSelectionArgs, opts: Optional[pulumi.ResourceOptions] = None
+    ) -> None:
+        super().__init__(f"{TYPE_PREFIX}:BackupSelection", name, None, opts)
+        tags = dict(args.get("tags") or {})
+        resources = list(args.get("resources") or [])
+        not_resources = list(args.get("not_resources") or [])
+        conditions: SelectionConditionsArgs = args.get("conditions") or {}
+        lines = rules.problems(
+            {
+                "name": rules.selection_name(args["name"]),
+                "tags": rules.tags(tags),
+                "resources": rules.selection_arns(resources),
+                "not_resources": rules.selection_arns(not_resources),
+            }
+        )
+        if not (tags or resources or any(conditions.values())):
+            lines.append(
+                "tags/resources/conditions: an empty selection backs up every opted-in resource "
+                "of the account. Fix: select by tag, or pass resources=['*'] to mean everything."
+            )
+        rules.raise_if_any("BackupSelection", name, lines)
+
+        self.selection = aws.backup.Selection(
+            name,
+            name=args["name"],
+            plan_id=args["plan_id"],
+            iam_role_arn=args["role_arn"],
+            selection_tags=[
+                aws.backup.SelectionSelectionTagArgs(type=TAG_MATCH, key=key, value=value)
+                for key, value in tags.items()
+            ]
+            or None,
+            resources=resources or None,
+            not_resources=not_resources or None,
+            conditions=_conditions(conditions),
+            opts=child_opts(self),
+        )
+        self.id = self.selection.id
+        self.register_outputs({"id": self.id})
+
+
+__all__ = ["BackupSelection", "BackupSelectionArgs", "SelectionConditionsArgs"]

@@ -1,0 +1,325 @@
+"""Run the real program against Pulumi's mock engine and record what it registers.
+
+The mocks play the AWS provider's part just far enough for the program to finish: they hand
+back IDs and ARNs shaped like AWS's, answer the few lookups the program is known to make, and
+raise on any other lookup or resource type so that a new one cannot slip through unchecked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import runpy
+import sys
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import pulumi
+from pulumi.runtime import mocks, settings, stack
+from pulumi.runtime.sync_await import _sync_await
+
+from .stack_files import StackSettings, read_stack
+
+#: The account every default-provider resource lands in, offline.
+OFFLINE_ACCOUNT_ID = "123456789012"
+
+
+class OfflineMockError(Exception):
+    """The program asked the mock engine for something it does not know how to answer."""
+
+
+@dataclass
+class Registration:
+    """One resource the program registered, with the options that matter for review."""
+
+    type: str
+    name: str
+    urn: str
+    parent: str
+    custom: bool
+    protect: bool
+    retain_on_delete: bool
+    provider: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any] = field(default_factory=dict)
+    id: str = ""
+
+
+@dataclass
+class Invocation:
+    """One provider lookup (invoke) the program made."""
+
+    token: str
+    args: dict[str, Any]
+    provider: str
+
+
+@dataclass
+class OfflineRun:
+    """Everything one offline run of the program produced."""
+
+    settings: StackSettings
+    account_id: str
+    registrations: list[Registration]
+    invocations: list[Invocation]
+    outputs: dict[str, Any]
+    warnings: list[str]
+    error: Optional[pulumi.RunError]
+
+    @property
+    def resources(self) -> list[Registration]:
+        """Registrations other than the root stack."""
+        return [r for r in self.registrations if r.type != "pulumi:pulumi:Stack"]
+
+    def of_type(self, type_: str) -> list[Registration]:
+        """Registrations of one resource type, in registration order."""
+        return [r for r in self.registrations if r.type == type_]
+
+    def by_urn(self, urn: str) -> Registration:
+        """The registration with this URN."""
+        return next(r for r in self.registrations if r.urn == urn)
+
+    def named(self, type_: str, name: str) -> Registration:
+        """The registration of this type and logical name."""
+        matches = [r for r in self.of_type(type_) if r.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} registrations of {type_} named {name!r}")
+        return matches[0]
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()
+
+
+def _uuid(*parts: str) -> str:
+    return str(uuid.UUID(_digest(*parts)[:32]))
+
+
+def partition_of(region: str) -> str:
+    """The AWS partition of a region code."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+class AwsMocks(pulumi.runtime.Mocks):
+    """Mock AWS provider: deterministic IDs and ARNs per resource type; raises on anything unknown."""
+
+    def __init__(self, region: str, account_id: str = OFFLINE_ACCOUNT_ID) -> None:
+        self.region = region
+        self.account_id = account_id
+        self.providers: dict[str, dict[str, Any]] = {}
+        self.invocations: list[Invocation] = []
+
+    # Where a resource or lookup lands: its explicit provider's region and account, else the stack's.
+    def _where(self, provider_ref: str) -> tuple[str, str]:
+        inputs = self.providers.get(provider_ref)
+        if inputs is None:
+            return self.region, self.account_id
+        account = str(inputs.get("allowedAccountIds", [self.account_id])[0]) if inputs.get("allowedAccountIds") else self.account_id
+        return str(inputs.get("region") or self.region), account
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[Optional[str], dict]:
+        inputs = dict(args.inputs)
+        if args.typ.startswith("pulumi:providers:"):
+            return _uuid("provider", args.name), inputs
+        if not args.custom:  # a component: nothing in AWS
+            return "", inputs
+        region, account = self._where(args.provider or "")
+        builder = _RESOURCE_OUTPUTS.get(args.typ)
+        if builder is None:
+            raise OfflineMockError(
+                f"the offline engine has no mock for resource type {args.typ!r} ({args.name}); "
+                "add one to offline/engine.py"
+            )
+        resource_id, extra = builder(args.name, inputs, region, account)
+        return resource_id, {**inputs, **extra}
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:  # type: ignore[override]
+        self.invocations.append(Invocation(args.token, dict(args.args), args.provider or ""))
+        region, account = self._where(args.provider or "")
+        answer = _INVOKE_ANSWERS.get(args.token)
+        if answer is None:
+            raise OfflineMockError(
+                f"the offline engine has no mock for lookup {args.token!r} with {args.args}; "
+                "add one to offline/engine.py"
+            )
+        return answer(dict(args.args), region, account)
+
+
+def _arn(service: str, region: str, account: str, resource: str) -> str:
+    return f"arn:{partition_of(region)}:{service}:{region}:{account}:{resource}"
+
+
+def _vault(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    vault = inputs["name"]
+    return vault, {"arn": _arn("backup", region, account, f"backup-vault:{vault}"), "recoveryPoints": 0}
+
+
+def _plan(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    plan_id = _uuid("plan", region, account, inputs["name"])
+    return plan_id, {"arn": _arn("backup", region, account, f"backup-plan:{plan_id}"), "version": _digest(plan_id)[:32]}
+
+
+def _selection(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    return _uuid("selection", inputs["planId"], inputs["name"]), {}
+
+
+def _role(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    # Like the provider's auto-naming: the logical name plus a random-looking suffix.
+    role = inputs.get("name") or f"{name}-{_digest('role', name)[:7]}"
+    return role, {"name": role, "arn": f"arn:{partition_of(region)}:iam::{account}:role/{role}", "uniqueId": "AROA" + _digest(role)[:17].upper()}
+
+
+def _attachments(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    return inputs["roleName"], {}
+
+
+_RESOURCE_OUTPUTS: dict[str, Callable[[str, dict, str, str], tuple[str, dict]]] = {
+    "aws:backup/vault:Vault": _vault,
+    "aws:backup/plan:Plan": _plan,
+    "aws:backup/selection:Selection": _selection,
+    "aws:iam/role:Role": _role,
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": _attachments,
+}
+
+
+def _caller_identity(args: dict, region: str, account: str) -> dict:
+    return {"accountId": account, "arn": f"arn:{partition_of(region)}:iam::{account}:user/offline", "id": account, "userId": "AIDAOFFLINE"}
+
+
+def _partition(args: dict, region: str, account: str) -> dict:
+    partition = partition_of(region)
+    suffix = "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
+    return {"partition": partition, "dnsSuffix": suffix, "id": partition, "reverseDnsPrefix": "com.amazonaws"}
+
+
+def _kms_key(args: dict, region: str, account: str) -> dict:
+    alias = args.get("keyId")
+    if alias not in ("alias/aws/backup", "alias/aws/ebs"):
+        raise OfflineMockError(f"the offline engine only knows the AWS-managed key aliases, not {alias!r}")
+    key_id = _uuid("kms", region, account, alias)
+    return {
+        "arn": _arn("kms", region, account, f"key/{key_id}"),
+        "id": key_id,
+        "keyId": key_id,
+        "keyManager": "AWS",
+        "keyState": "Enabled",
+        "awsAccountId": account,
+    }
+
+
+_INVOKE_ANSWERS: dict[str, Callable[[dict, str, str], dict]] = {
+    "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
+    "aws:index/getPartition:getPartition": _partition,
+    "aws:kms/getKey:getKey": _kms_key,
+}
+
+
+class _RecordingMonitor(mocks.MockMonitor):
+    """The SDK's mock monitor, keeping the registration options it would otherwise drop."""
+
+    def __init__(self, aws_mocks: AwsMocks) -> None:
+        super().__init__(aws_mocks)
+        self.aws_mocks = aws_mocks
+        self.registrations: list[Registration] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        inputs = pulumi.runtime.rpc.deserialize_properties(request.object)
+        if request.type.startswith("pulumi:providers:"):
+            self.aws_mocks.providers[f"{response.urn}::{response.id}"] = dict(inputs)
+        registered = self.resources.get(response.urn)
+        self.registrations.append(
+            Registration(
+                type=request.type,
+                name=request.name,
+                urn=response.urn,
+                parent=request.parent,
+                custom=request.custom,
+                protect=request.protect,
+                retain_on_delete=request.retainOnDelete,
+                provider=request.provider,
+                inputs=dict(inputs),
+                outputs=dict(registered.state) if registered else {},
+                id=registered.id if registered else "",
+            )
+        )
+        return response
+
+
+class _WarningCollector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def run_program(
+    program: Callable[[], Any],
+    settings_: StackSettings,
+    account_id: str = OFFLINE_ACCOUNT_ID,
+) -> OfflineRun:
+    """Run ``program`` (anything that declares resources) under the mock engine with ``settings_``.
+
+    A ``pulumi.RunError`` from the program (bad config) is returned in ``error``, not raised;
+    any other exception is a bug and propagates.
+    """
+    region = settings_.config.get("aws:region", "us-east-1")
+    aws_mocks = AwsMocks(region, account_id)
+    monitor = _RecordingMonitor(aws_mocks)
+    collector = _WarningCollector()
+    logger = logging.getLogger(f"offline.{settings_.stack}")
+    logger.propagate = False
+    logger.handlers = [collector]
+
+    settings.ROOT.set(None)  # a fresh root stack resource for every run in this process
+    pulumi.runtime.set_mocks(
+        aws_mocks, project=settings_.project, stack=settings_.stack, preview=True, logger=logger, monitor=monitor
+    )
+    pulumi.runtime.set_all_config(settings_.config, settings_.secret_keys)
+
+    error: Optional[pulumi.RunError] = None
+    try:
+        _sync_await(stack.run_pulumi_func(program))
+    except pulumi.RunError as run_error:
+        error = run_error
+    root = settings.get_root_resource()
+    outputs: dict[str, Any] = {}
+    if root is not None and error is None:
+        outputs = _sync_await(pulumi.Output.from_input(root.outputs).future()) or {}  # type: ignore[attr-defined]
+    # The mock monitor answers from worker threads that each open an event loop; stop those
+    # threads now, so their loops are closed here and not at interpreter exit, when closing fails.
+    _sync_await(asyncio.get_event_loop().shutdown_default_executor())
+    return OfflineRun(
+        settings=settings_,
+        account_id=account_id,
+        registrations=monitor.registrations,
+        invocations=aws_mocks.invocations,
+        outputs=outputs,
+        warnings=collector.messages,
+        error=error,
+    )
+
+
+def run_offline(project_dir: Path, stack_name: str, account_id: str = OFFLINE_ACCOUNT_ID) -> OfflineRun:
+    """Run the project's ``__main__.py`` for ``stack_name`` as ``pulumi up`` would, but offline."""
+    stack_settings = read_stack(project_dir, stack_name)
+    program_dir = str(stack_settings.main.parent.resolve())
+    sys.path.insert(0, program_dir)  # as the language host does: the program's folder first
+    try:
+        return run_program(
+            lambda: runpy.run_path(str(stack_settings.main), run_name="__main__"), stack_settings, account_id
+        )
+    finally:
+        sys.path.remove(program_dir)
+
+
+__all__ = ["OFFLINE_ACCOUNT_ID", "AwsMocks", "Invocation", "OfflineMockError", "OfflineRun", "Registration", "run_offline", "run_program", "partition_of"]

@@ -1,0 +1,185 @@
+"""Print an offline run the way a reviewer wants to read it: the tree, then each plan in words.
+
+Everything here is read from what the program registered, never from the config, so the
+report cannot disagree with what ``pulumi up`` would be asked to create.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any, Optional
+
+from cron_descriptor import ExpressionDescriptor, Options
+
+from components import rules
+
+from .engine import OfflineRun, Registration
+
+PLAN = "aws:backup/plan:Plan"
+SELECTION = "aws:backup/selection:Selection"
+
+
+def _number(value: Any) -> Any:
+    # Protobuf carries every number as a float; show whole numbers as whole numbers.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return _number(value)
+
+
+def _input_lines(inputs: dict[str, Any], indent: str) -> list[str]:
+    lines = []
+    for key in sorted(inputs):
+        value = _plain(inputs[key])
+        if isinstance(value, str) and value.lstrip().startswith("{"):
+            try:
+                value = json.loads(value)  # policy documents: show them compactly
+            except ValueError:
+                pass
+        text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+        lines.append(f"{indent}{key}: {text}")
+    return lines
+
+
+def _flags(resource: Registration) -> str:
+    flags = []
+    if resource.protect:
+        flags.append("protected")
+    if resource.retain_on_delete:
+        flags.append("retained on delete")
+    if resource.provider and "::default" not in resource.provider:
+        flags.append(f"provider {resource.provider.split('::')[-2]}")
+    return f"  [{', '.join(flags)}]" if flags else ""
+
+
+def tree(run: OfflineRun) -> list[str]:
+    """The resource tree: type, logical name, flags, and each custom resource's inputs."""
+    children: dict[str, list[Registration]] = {}
+    for resource in run.registrations:
+        children.setdefault(resource.parent, []).append(resource)
+
+    lines: list[str] = []
+
+    def walk(resource: Registration, prefix: str, last: bool, top: bool) -> None:
+        branch = "" if top else ("└─ " if last else "├─ ")
+        lines.append(f"{prefix}{branch}{resource.type}  {resource.name}{_flags(resource)}")
+        below = prefix + ("" if top else ("   " if last else "│  "))
+        kids = children.get(resource.urn, [])
+        if resource.custom:
+            lines.extend(_input_lines(resource.inputs, below + ("   " if not kids else "│  ")))
+        for index, child in enumerate(kids):
+            walk(child, below, index == len(kids) - 1, False)
+
+    for root in children.get("", []):
+        walk(root, "", True, True)
+    return lines
+
+
+def describe_schedule(expression: str) -> str:
+    """``cron(0 18 ? * SUN *)`` -> ``at 18:00, only on Sunday``."""
+    options = Options()
+    options.use_24hour_time_format = True
+    options.day_of_week_start_index_zero = False  # AWS counts days 1 (Sunday) to 7
+    fields = expression.strip()[len("cron(") : -1]
+    text = ExpressionDescriptor(fields, options).get_description()
+    return text[:1].lower() + text[1:]
+
+
+def _duration(minutes: int) -> str:
+    if minutes % 1440 == 0:
+        days = minutes // 1440
+        return f"{days} day" + ("s" if days != 1 else "")
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour" + ("s" if hours != 1 else "")
+    return f"{minutes} minutes"
+
+
+def _keeps(lifecycle: Optional[dict[str, Any]]) -> str:
+    lifecycle = _plain(lifecycle or {})
+    delete = lifecycle.get("deleteAfter")
+    cold = lifecycle.get("coldStorageAfter")
+    kept = f"keeps each recovery point {delete} days" if delete else "keeps recovery points until deleted by hand"
+    if cold:
+        kept += f", in cold storage from day {cold}"
+    return kept
+
+
+def _selects(selection: Registration) -> str:
+    inputs = selection.inputs
+    parts = [f"resources tagged {t['key']}={t['value']}" for t in inputs.get("selectionTags") or []]
+    parts += [f"resource {arn}" for arn in inputs.get("resources") or []]
+    what = " or ".join(parts) if parts else "resources matching its conditions"
+    for condition in inputs.get("conditions") or []:
+        for kind, entries in condition.items():
+            for entry in entries or []:
+                what += f", where {entry['key']} {kind} {entry['value']}"
+    if inputs.get("notResources"):
+        what += f", except {', '.join(inputs['notResources'])}"
+    return what
+
+
+def plain_language(run: OfflineRun, now: Optional[dt.datetime] = None) -> list[str]:
+    """One paragraph per plan rule: when it runs, what it selects, where it keeps backups, how long."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    lines: list[str] = []
+    selections = run.of_type(SELECTION)
+    for plan in run.of_type(PLAN):
+        inputs = plan.inputs
+        vss = any(
+            (s.get("backupOptions") or {}).get("WindowsVSS") == "enabled"
+            for s in inputs.get("advancedBackupSettings") or []
+        )
+        chosen = [s for s in selections if s.inputs.get("planId") == plan.id]
+        selects = "; ".join(_selects(s) for s in chosen) or "nothing yet (no selection)"
+        for rule in inputs.get("rules") or []:
+            zone = rule.get("scheduleExpressionTimezone") or "UTC"
+            schedule = rule["schedule"]
+            next_runs = ", ".join(
+                run_at.strftime("%a %Y-%m-%d %H:%M") for run_at in rules.upcoming_runs(schedule, now, 3, zone)
+            )
+            lines.append(f"Plan {inputs['name']}, rule {rule['ruleName']}:")
+            lines.append(f"  runs {describe_schedule(schedule)} ({zone}), {schedule}; next: {next_runs} {zone}")
+            lines.append(
+                f"  starts within {_duration(_number(rule['startWindow']))} and must finish within "
+                f"{_duration(_number(rule['completionWindow']))}"
+                + ("; Windows VSS on for EC2 instances" if vss else "")
+            )
+            lines.append(f"  backs up {selects}")
+            lines.append(f"  into vault {rule['targetVaultName']} and {_keeps(rule.get('lifecycle'))}")
+            for copy in rule.get("copyActions") or []:
+                lines.append(f"  copies each to {copy['destinationVaultArn']} and {_keeps(copy.get('lifecycle'))}")
+    return lines
+
+
+def render(run: OfflineRun, now: Optional[dt.datetime] = None) -> str:
+    """The whole text report of a successful run."""
+    settings = run.settings
+    region = settings.config.get("aws:region", "?")
+    resources = run.resources
+    custom = [r for r in resources if r.custom]
+    out = [
+        f"Stack {settings.stack} of project {settings.project}: region {region}, offline (mock engine, "
+        f"account {run.account_id}).",
+        "",
+        f"What `pulumi up` would create: {len(custom)} AWS resources in {len(resources) - len(custom)} components.",
+        *tree(run),
+        "",
+        f"Lookups the program makes ({len(run.invocations)}):",
+        *[f"  {call.token} {json.dumps(call.args, sort_keys=True)}" for call in run.invocations],
+        "",
+        "The plans in plain words:",
+        *plain_language(run, now),
+        "",
+        "Stack outputs:",
+        *[f"  {key}: {json.dumps(_plain(value), sort_keys=True)}" for key, value in run.outputs.items()],
+    ]
+    if run.warnings:
+        out += ["", "Warnings:", *[f"  - {message}" for message in run.warnings]]
+    return "\n".join(out)

@@ -1,0 +1,71 @@
+"""Read the stack's config the way Pulumi hands it to the program, and validate it whole."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+from pydantic import ValidationError
+
+from components import rules
+
+from .errors import MISSING, Problem, problems_from
+from .models import StackConfig
+
+
+class ConfigError(pulumi.RunError):
+    """The stack config breaks one or more rules; raised before any resource is registered."""
+
+    def __init__(self, namespace: str, stack: str, problems: list[Problem]) -> None:
+        self.problems = problems
+        count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
+        listed = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(
+            f"Pulumi.{stack}.yaml: {count} under '{namespace}:' (nothing was deployed):\n{listed}"
+        )
+
+
+def _parse(raw: str) -> Any:
+    """Pulumi passes structured values as JSON text; anything else stays the plain string."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def raw_settings(namespace: str) -> dict[str, Any]:
+    """Every key set under ``namespace:``, parsed, so that unknown (misspelt) keys are reported too.
+
+    ``pulumi.Config`` only answers for keys it is asked about; the engine's whole config map
+    (``PULUMI_CONFIG``, or what the language host or mocks set) is read here instead.
+    """
+    prefix = f"{namespace}:"
+    everything = {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
+    return {key[len(prefix) :]: _parse(str(value)) for key, value in sorted(everything.items()) if key.startswith(prefix)}
+
+
+def load_stack_config() -> tuple[StackConfig, str]:
+    """The validated stack config and the stack's region (``aws:region``).
+
+    Raises :class:`ConfigError` listing every problem when anything is wrong.
+    """
+    project = pulumi.get_project()
+    stack = pulumi.get_stack()
+    problems: list[Problem] = []
+
+    region = pulumi.Config("aws").get("region")
+    if not region:
+        problems.append(Problem("aws:region", MISSING, "the stack's AWS region is not set",
+                                f"run `pulumi config set aws:region us-east-1 --stack {stack}`"))
+    elif violation := rules.aws_region(region):
+        problems.append(Problem("aws:region", region, violation.rule, violation.fix))
+
+    parsed: StackConfig | None = None
+    try:
+        parsed = StackConfig.model_validate(raw_settings(project))
+    except ValidationError as error:
+        problems += problems_from(error, StackConfig)
+    if problems or parsed is None:
+        raise ConfigError(project, stack, problems)
+    return parsed, str(region)

@@ -1,0 +1,49 @@
+"""Legal but risky settings: reported with ``pulumi.log.warn``, never blocking a deploy."""
+
+from __future__ import annotations
+
+import re
+
+from components import rules
+
+from .models import StackConfig
+
+#: Some community modules require completion >= start + 60 minutes; AWS documents no such rule.
+COMPLETION_AFTER_START_MINUTES = 60
+_REGION_IN_NAME = re.compile(r"(?:af|ap|ca|cn|eu|il|me|mx|sa|us)(?:-gov)?-[a-z]+-\d")
+
+
+def stack_warnings(config: StackConfig, region: str) -> list[str]:
+    """Every warning for a validated stack config in ``region``."""
+    found: list[str] = []
+    names = [("vault.name", config.vault.name)] + [
+        (f"plans[{index}].name", plan.name) for index, plan in enumerate(config.plans)
+    ]
+    for path, name in names:
+        mentioned = _REGION_IN_NAME.search(name)
+        if mentioned and mentioned.group(0) != region:
+            found.append(
+                f"{path}: {name!r} names region {mentioned.group(0)} but this stack deploys to {region}; "
+                "was the stack file copied from another region?"
+            )
+    for plan_index, plan in enumerate(config.plans):
+        for rule_index, rule in enumerate(plan.rules):
+            at = f"plans[{plan_index}].rules[{rule_index}]"
+            if rule.completion_window_minutes < rule.start_window_minutes + COMPLETION_AFTER_START_MINUTES:
+                found.append(
+                    f"{at}.completion_window_minutes: {rule.completion_window_minutes} is less than the start "
+                    f"window plus {COMPLETION_AFTER_START_MINUTES} minutes; a job that starts late may be "
+                    "cancelled before it finishes"
+                )
+            if rule.delete_after_days is None:
+                found.append(
+                    f"{at}.delete_after_days: not set, so recovery points are kept (and paid for) until "
+                    "someone deletes them"
+                )
+            gap = rules.shortest_gap_minutes(rule.schedule)
+            if rule.delete_after_days is not None and gap is not None and rule.delete_after_days * 1440 < gap:
+                found.append(
+                    f"{at}: recovery points are kept {rule.delete_after_days} days but the schedule runs only "
+                    f"every {gap // 1440} days, so there are days with no recovery point at all"
+                )
+    return found

@@ -1,0 +1,187 @@
+"""The dev stack is the article's Terraform, resource for resource (with a collision-free role name)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from offline import OFFLINE_ACCOUNT_ID, OfflineRun
+
+T = "windows-server-backup:index"
+SEED_RULE = {
+    "schedule": "cron(0 18 ? * SUN *)",
+    "startWindow": 60,
+    "completionWindow": 1440,
+    "lifecycle": {"deleteAfter": 30},
+    "enableContinuousBackup": False,
+    "recoveryPointTags": {},
+    "targetVaultName": "backup-vault-us-east-1",
+}
+
+
+@pytest.fixture
+def dev(stack_run) -> OfflineRun:
+    run = stack_run("dev")
+    assert run.error is None, run.error
+    return run
+
+
+def test_exactly_the_seeds_aws_resources(dev):
+    custom = Counter(r.type for r in dev.resources if r.custom)
+    assert custom == {
+        "aws:backup/vault:Vault": 1,
+        "aws:backup/plan:Plan": 2,
+        "aws:backup/selection:Selection": 2,
+        "aws:iam/role:Role": 1,
+        "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": 1,
+    }
+
+
+def test_component_tree(dev):
+    components = [(r.type, r.name) for r in dev.resources if not r.custom]
+    assert Counter(components) == Counter(
+        [
+            (f"{T}:WindowsServerBackup", "backup"),
+            (f"{T}:BackupVault", "backup-vault"),
+            (f"{T}:BackupServiceRole", "backup-restore-role"),
+            (f"{T}:BackupPlan", "backup-windows-weekly-ec2-vss-us-east-1"),
+            (f"{T}:BackupPlan", "backup-weekly-ebs-us-east-1"),
+            (f"{T}:BackupSelection", "backup-windows-weekly-ec2-vss-us-east-1-windows-weekly-ec2-vss-us-east-1"),
+            (f"{T}:BackupSelection", "backup-weekly-ebs-us-east-1-weekly-ebs-us-east-1"),
+        ]
+    )
+
+
+def _parent(run: OfflineRun, resource) -> tuple[str, str]:
+    parent = run.by_urn(resource.parent)
+    return parent.type, parent.name
+
+
+def test_every_resource_has_the_expected_parent(dev):
+    parents = {(r.type, r.name): _parent(dev, r) for r in dev.resources}
+    top = (f"{T}:WindowsServerBackup", "backup")
+    assert parents[top] == ("pulumi:pulumi:Stack", "windows-server-backup-dev")
+    assert parents[(f"{T}:BackupVault", "backup-vault")] == top
+    assert parents[("aws:backup/vault:Vault", "backup-vault")] == (f"{T}:BackupVault", "backup-vault")
+    assert parents[(f"{T}:BackupServiceRole", "backup-restore-role")] == top
+    role_component = (f"{T}:BackupServiceRole", "backup-restore-role")
+    assert parents[("aws:iam/role:Role", "backup-restore-role")] == role_component
+    assert parents[
+        ("aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive", "backup-restore-role-policies")
+    ] == role_component
+    for plan in ("windows-weekly-ec2-vss-us-east-1", "weekly-ebs-us-east-1"):
+        plan_component = (f"{T}:BackupPlan", f"backup-{plan}")
+        selection_component = (f"{T}:BackupSelection", f"backup-{plan}-{plan}")
+        assert parents[plan_component] == top
+        assert parents[("aws:backup/plan:Plan", f"backup-{plan}")] == plan_component
+        assert parents[selection_component] == plan_component
+        assert parents[("aws:backup/selection:Selection", f"backup-{plan}-{plan}")] == selection_component
+
+
+def test_every_resource_uses_the_default_provider(dev):
+    assert {r.provider for r in dev.resources} == {""}
+
+
+def test_vault(dev):
+    vault = dev.named("aws:backup/vault:Vault", "backup-vault")
+    key = next(i for i in dev.invocations if i.token == "aws:kms/getKey:getKey")
+    assert key.args == {"keyId": "alias/aws/backup"}
+    assert vault.inputs == {
+        "name": "backup-vault-us-east-1",
+        "kmsKeyArn": f"arn:aws:kms:us-east-1:{OFFLINE_ACCOUNT_ID}:key/{vault.inputs['kmsKeyArn'].rsplit('/', 1)[1]}",
+        "forceDestroy": False,
+    }
+    assert vault.protect is True
+
+
+def test_windows_vss_plan(dev):
+    plan = dev.named("aws:backup/plan:Plan", "backup-windows-weekly-ec2-vss-us-east-1")
+    assert plan.inputs == {
+        "name": "windows-weekly-ec2-vss-us-east-1",
+        "rules": [{**SEED_RULE, "ruleName": "windows-weekly-ec2-vss-us-east-1"}],
+        "advancedBackupSettings": [{"resourceType": "EC2", "backupOptions": {"WindowsVSS": "enabled"}}],
+    }
+
+
+def test_ebs_plan_has_no_vss(dev):
+    plan = dev.named("aws:backup/plan:Plan", "backup-weekly-ebs-us-east-1")
+    assert plan.inputs == {"name": "weekly-ebs-us-east-1", "rules": [{**SEED_RULE, "ruleName": "weekly-ebs-us-east-1"}]}
+
+
+@pytest.mark.parametrize(
+    ("plan", "tag_value"),
+    [("windows-weekly-ec2-vss-us-east-1", "windows-weekly-ec2-vss"), ("weekly-ebs-us-east-1", "weekly-ebs")],
+)
+def test_selections_link_plan_role_and_tag(dev, plan, tag_value):
+    selection = dev.named("aws:backup/selection:Selection", f"backup-{plan}-{plan}")
+    role = dev.named("aws:iam/role:Role", "backup-restore-role")
+    assert selection.inputs == {
+        "name": plan,
+        "planId": dev.named("aws:backup/plan:Plan", f"backup-{plan}").id,
+        "iamRoleArn": role.outputs["arn"],
+        "selectionTags": [{"type": "STRINGEQUALS", "key": "alk:backup", "value": tag_value}],
+    }
+
+
+def test_service_role_trusts_backup_for_this_account_only(dev):
+    role = dev.named("aws:iam/role:Role", "backup-restore-role")
+    assert "name" not in role.inputs  # auto-named: no collision between regional stacks
+    assert role.outputs["name"].startswith("backup-restore-role-")
+    assert role.inputs["tags"] == {"Name": "backup-restore-role"}
+    assert json.loads(role.inputs["assumeRolePolicy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "backup.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": OFFLINE_ACCOUNT_ID}},
+            }
+        ],
+    }
+
+
+def test_role_gets_exactly_the_two_managed_policies(dev):
+    attachments = dev.named(
+        "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive", "backup-restore-role-policies"
+    )
+    role = dev.named("aws:iam/role:Role", "backup-restore-role")
+    assert attachments.inputs == {
+        "roleName": role.outputs["name"],
+        "policyArns": [
+            "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+            "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+        ],
+    }
+
+
+def test_lookups_happen_once_per_stack(dev):
+    assert Counter(i.token for i in dev.invocations) == {
+        "aws:kms/getKey:getKey": 1,
+        "aws:index/getCallerIdentity:getCallerIdentity": 1,
+        "aws:index/getPartition:getPartition": 1,
+    }
+
+
+def test_outputs(dev):
+    vault = dev.named("aws:backup/vault:Vault", "backup-vault")
+    role = dev.named("aws:iam/role:Role", "backup-restore-role")
+    plans = {p.inputs["name"]: p for p in dev.of_type("aws:backup/plan:Plan")}
+    selections = {s.inputs["name"]: s for s in dev.of_type("aws:backup/selection:Selection")}
+    assert dev.outputs == {
+        "region": "us-east-1",
+        "vault_name": "backup-vault-us-east-1",
+        "vault_arn": vault.outputs["arn"],
+        "role_arn": role.outputs["arn"],
+        "plans": {
+            name: {"id": plan.id, "arn": plan.outputs["arn"], "selections": {name: selections[name].id}}
+            for name, plan in plans.items()
+        },
+    }
+    assert vault.outputs["arn"] == f"arn:aws:backup:us-east-1:{OFFLINE_ACCOUNT_ID}:backup-vault:backup-vault-us-east-1"
+
+
+def test_dev_has_no_warnings(dev):
+    assert dev.warnings == []

@@ -1,31 +1,61 @@
-"""windows-server-backup: AWS Backup for Windows Server EC2 instances and EBS volumes.
+"""windows-server-backup: AWS Backup for Windows Server EC2 instances and EBS volumes, 3-2-1.
 
 Reads and validates the whole stack config first (nothing is registered when it is wrong),
 then builds the stack's one top-level component and exports what other stacks and people need.
+A source stack backs up its region (copy A) and copies to a second region (B) and to the
+archive account (C); the archive stack holds the archive account's locked vault.
 """
 
-import pulumi
+from typing import Optional
 
-from components import WindowsServerBackup
-from stack_config import component_args, load_stack_config, stack_warnings
+import pulumi
+import pulumi_aws as aws
+
+from components import ArchiveVault, WindowsServerBackup
+from stack_config import archive_vault_args, component_args, load_stack_config, stack_warnings
 
 config, region = load_stack_config()
 for warning in stack_warnings(config, region):
     pulumi.log.warn(warning)
-backup = WindowsServerBackup("backup", component_args(config))
-
 pulumi.export("region", region)
-pulumi.export("vault_name", backup.vault.name)
-pulumi.export("vault_arn", backup.vault.arn)
-pulumi.export("role_arn", backup.role_arn)
-pulumi.export(
-    "plans",
-    {
-        name: {
-            "id": plan.id,
-            "arn": plan.arn,
-            "selections": {sel_name: sel.id for sel_name, sel in backup.selections[name].items()},
-        }
-        for name, plan in backup.plans.items()
-    },
-)
+
+if config.archive_vault is not None:
+    archive = ArchiveVault("archive", archive_vault_args(config, region))
+    pulumi.export("archive_vault_arn", archive.vault_arn)
+    pulumi.export("archive_vault_name", archive.vault_name)
+    pulumi.export("archive_kms_key_arn", archive.kms_key_arn)
+    pulumi.export("archive_account_id", archive.account_id)
+else:
+    copy_region_provider: Optional[aws.Provider] = None
+    if config.cross_region is not None:
+        # An explicit provider does not read the stack's aws:* config: hand it the same
+        # profile and account pin, so copy B is deployed with the stack's own credentials.
+        aws_config = pulumi.Config("aws")
+        copy_region_provider = aws.Provider(
+            f"aws-{config.cross_region.region}",
+            region=config.cross_region.region,
+            profile=aws_config.get("profile"),
+            allowed_account_ids=aws_config.get_object("allowedAccountIds"),
+        )
+    archive_vault_arn = None
+    if config.archive is not None and config.archive.stack_reference:
+        archive_vault_arn = pulumi.StackReference(config.archive.stack_reference).require_output("archive_vault_arn")
+
+    backup = WindowsServerBackup("backup", component_args(config, region, copy_region_provider, archive_vault_arn))
+    pulumi.export("vault_name", backup.vault.name)
+    pulumi.export("vault_arn", backup.vault.arn)
+    pulumi.export("role_arn", backup.role_arn)
+    if backup.cross_region is not None:
+        pulumi.export("cross_region_vault_arn", backup.cross_region.vault_arn)
+    pulumi.export(
+        "plans",
+        {
+            name: {
+                "id": plan.id,
+                "arn": plan.arn,
+                "selections": {sel_name: sel.id for sel_name, sel in backup.selections[name].items()},
+            }
+            for name, plan in backup.plans.items()
+        },
+    )
+    pulumi.export("three_two_one", backup.three_two_one)

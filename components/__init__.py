@@ -3,7 +3,19 @@
 The public API: import what you need from ``components``; the modules behind it may move.
 """
 
-from .backup_stack import PlanSpec, SelectionSpec, WindowsServerBackup, WindowsServerBackupArgs
+from .account import AccountFacts
+from .archive_vault import ArchiveVault, ArchiveVaultArgs
+from .backup_stack import (
+    ArchiveSpec,
+    CrossRegionSpec,
+    PlanSpec,
+    SelectionSpec,
+    StackRuleSpec,
+    WindowsServerBackup,
+    WindowsServerBackupArgs,
+)
+from .cross_region import CrossRegionCopy, CrossRegionCopyArgs
+from .kms_key import BackupKey, BackupKeyArgs
 from .plan import (
     DEFAULT_COMPLETION_WINDOW_MINUTES,
     DEFAULT_START_WINDOW_MINUTES,
@@ -14,12 +26,18 @@ from .plan import (
 )
 from .selection import BackupSelection, BackupSelectionArgs, SelectionConditionsArgs
 from .service_role import BackupServiceRole, BackupServiceRoleArgs
-from .vault import AWS_MANAGED_BACKUP_KEY_ALIAS, BackupVault, BackupVaultArgs
+from .vault import AWS_MANAGED_BACKUP_KEY_ALIAS, BackupVault, BackupVaultArgs, VaultLockArgs
 
 __all__ = [
     "AWS_MANAGED_BACKUP_KEY_ALIAS",
     "DEFAULT_COMPLETION_WINDOW_MINUTES",
     "DEFAULT_START_WINDOW_MINUTES",
+    "AccountFacts",
+    "ArchiveSpec",
+    "ArchiveVault",
+    "ArchiveVaultArgs",
+    "BackupKey",
+    "BackupKeyArgs",
     "BackupPlan",
     "BackupPlanArgs",
     "BackupRuleArgs",
@@ -30,9 +48,14 @@ __all__ = [
     "BackupVault",
     "BackupVaultArgs",
     "CopyActionArgs",
+    "CrossRegionCopy",
+    "CrossRegionCopyArgs",
+    "CrossRegionSpec",
     "PlanSpec",
     "SelectionConditionsArgs",
     "SelectionSpec",
+    "StackRuleSpec",
+    "VaultLockArgs",
     "WindowsServerBackup",
     "WindowsServerBackupArgs",
 ]

@@ -1,18 +1,25 @@
-"""WindowsServerBackup: one stack's vault, service role, plans and their selections, wired up."""
+"""WindowsServerBackup: one stack's vault, role, plans and selections, and its 3-2-1 copies."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Optional, TypedDict
+from typing import Any, Optional, TypedDict
 
 import pulumi
+import pulumi_aws as aws
 from typing_extensions import NotRequired
 
+from . import rules
 from ._types import TYPE_PREFIX, child_opts
-from .plan import BackupPlan, BackupRuleArgs
+from .account import AccountFacts
+from .cross_region import CrossRegionCopy
+from .kms_key import BackupKey
+from .plan import BackupPlan, BackupRuleArgs, CopyActionArgs
 from .selection import BackupSelection, SelectionConditionsArgs
 from .service_role import BackupServiceRole, BackupServiceRoleArgs
-from .vault import BackupVault, BackupVaultArgs
+from .stack_checks import ARCHIVE, CROSS_REGION, copy_lifecycle, copy_targets, stack_problems
+from .three_two_one import plan_verdict
+from .vault import BackupVault, BackupVaultArgs, VaultLockArgs
 
 
 class SelectionSpec(TypedDict):
@@ -30,12 +37,20 @@ class SelectionSpec(TypedDict):
     """Tag conditions every selected resource must meet. Default: none."""
 
 
+class StackRuleSpec(BackupRuleArgs):
+    """A rule of a stack's plan: a :class:`BackupRuleArgs` that may also name its copies."""
+
+    copy_to: NotRequired[Optional[Sequence[str]]]
+    """Copy destinations, among ``"cross_region"`` and ``"archive"``. Default: every destination
+    the stack has."""
+
+
 class PlanSpec(TypedDict):
     """A plan and the selections that feed it; the vault is the stack's vault."""
 
     name: str
     """Plan name."""
-    rules: Sequence[BackupRuleArgs]
+    rules: Sequence[StackRuleSpec]
     """The plan's rules."""
     selections: Sequence[SelectionSpec]
     """What the plan backs up."""
@@ -45,11 +60,56 @@ class PlanSpec(TypedDict):
     """Tags for the plan. Default: the stack's tags."""
 
 
+class CrossRegionSpec(TypedDict):
+    """Copy B: the second region's vault, and how long copies stay there."""
+
+    region: str
+    """Destination region."""
+    provider: pulumi.ProviderResource
+    """An ``aws.Provider`` for that region (same credentials as the stack's)."""
+    vault_name: NotRequired[Optional[str]]
+    """Vault to create there. Required unless ``existing_vault_arn``."""
+    existing_vault_arn: NotRequired[Optional[str]]
+    """Copy into this existing vault instead. Default: create one."""
+    create_kms_key: NotRequired[bool]
+    """Customer-managed key for the new vault. Default: ``False`` (``aws/backup``)."""
+    lock: NotRequired[Optional[VaultLockArgs]]
+    """Vault Lock of the new vault. Default: none."""
+    delete_after_days: NotRequired[Optional[int]]
+    """Days copies are kept. Default: the source rule's retention."""
+    cold_storage_after_days: NotRequired[Optional[int]]
+    """Days before copies move to cold storage. Default: the source rule's."""
+    opt_in_to_archive: NotRequired[Optional[bool]]
+    """Archive-tier opt-in for copies. Default: the source rule's."""
+
+
+class ArchiveSpec(TypedDict):
+    """Copy C: the archive account's vault (deployed by its own stack) and the copies' lifecycle."""
+
+    vault_arn: pulumi.Input[str]
+    """ARN of the archive vault (from config, or a ``pulumi.StackReference`` output)."""
+    lock: NotRequired[Optional[Mapping[str, int]]]
+    """The archive vault's lock range (``min_retention_days``, ``max_retention_days``), when known,
+    so copy retentions are checked before deploying. Default: unknown."""
+    delete_after_days: NotRequired[Optional[int]]
+    """Days archive copies are kept. Default: the source rule's retention."""
+    cold_storage_after_days: NotRequired[Optional[int]]
+    """Days before archive copies move to cold storage. Default: the source rule's."""
+    opt_in_to_archive: NotRequired[Optional[bool]]
+    """Archive-tier opt-in for copies (EC2 needs it). Default: the source rule's."""
+
+
 class WindowsServerBackupArgs(TypedDict):
     """Arguments of :class:`WindowsServerBackup`."""
 
+    region: str
+    """The stack's region (where its default provider deploys). Used for the key policy and the
+    3-2-1 verdict; never read from the ambient config."""
     vault: BackupVaultArgs
     """The stack's vault (copy A of 3-2-1)."""
+    create_vault_key: NotRequired[bool]
+    """Create a customer-managed key for the vault (ignored when ``vault.kms_key_arn`` is set).
+    Default: ``False`` (the AWS-managed ``aws/backup`` key, as in the article)."""
     plans: Sequence[PlanSpec]
     """Plans with their selections."""
     role: NotRequired[BackupServiceRoleArgs]
@@ -57,37 +117,75 @@ class WindowsServerBackupArgs(TypedDict):
     the backup and restore policies. Ignored when ``existing_role_arn`` is given."""
     existing_role_arn: NotRequired[Optional[pulumi.Input[str]]]
     """Use this role instead of creating one. Default: create one."""
+    cross_region: NotRequired[Optional[CrossRegionSpec]]
+    """Copy B. Default: none."""
+    archive: NotRequired[Optional[ArchiveSpec]]
+    """Copy C. Default: none."""
+    enable_cross_account_backup: NotRequired[bool]
+    """Turn on AWS Backup's cross-account backup for the whole organization. Only the AWS
+    Organizations management account may do this. Default: ``False``."""
     tags: NotRequired[dict[str, str]]
     """Tags for every taggable resource (a resource's own tags win). Default: none."""
 
 
 class WindowsServerBackup(pulumi.ComponentResource):
-    """Everything one stack needs to back Windows Server up with AWS Backup.
+    """Everything one stack needs to back Windows Server up with AWS Backup, 3-2-1 included.
 
-    Children, named from ``name``: the vault ``<name>-vault``, the role
-    ``<name>-restore-role`` (unless an existing role is given), one plan ``<name>-<plan>`` per
-    plan, and under each plan one selection ``<name>-<plan>-<selection>`` per selection.
+    Children, named from ``name``: ``<name>-vault-key`` (with ``create_vault_key``), the vault
+    ``<name>-vault``, the role ``<name>-restore-role`` (unless an existing role is given),
+    ``<name>-copy-<region>`` for copy B (on the caller's provider for that region),
+    ``<name>-cross-account-backup`` (when enabled), one plan ``<name>-<plan>`` per plan, and
+    under each plan one selection ``<name>-<plan>-<selection>`` per selection. The account and
+    partition are looked up once and shared.
     """
 
     vault: BackupVault
     """The stack's vault."""
     role_arn: pulumi.Output[str]
     """ARN of the role the selections use."""
+    cross_region: Optional[CrossRegionCopy]
+    """Copy B's destination, if any."""
     plans: dict[str, BackupPlan]
     """Plans by plan name."""
     selections: dict[str, dict[str, BackupSelection]]
     """Selections by plan name, then selection name."""
+    three_two_one: pulumi.Output[dict[str, Any]]
+    """Per ``<plan>/<selection>``: its copies (region, account, vault, tier, retention) and
+    whether they meet 3-2-1, with reasons when not."""
 
-    def __init__(
-        self,
-        name: str,
-        args: WindowsServerBackupArgs,
-        opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> None:
+    def __init__(self, name: str, args: WindowsServerBackupArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__(f"{TYPE_PREFIX}:WindowsServerBackup", name, None, opts)
+        rules.raise_if_any(
+            "WindowsServerBackup", name, [f"{path}: {violation}" for path, _, violation in stack_problems(args)]
+        )
         common_tags = dict(args.get("tags") or {})
+        region = args["region"]
+        account = AccountFacts.lookup(self)
+        archive = args.get(ARCHIVE)
+        archive_arn = pulumi.Output.from_input(archive["vault_arn"]) if archive else None
+        if archive_arn is not None:
+            # Known only once the account is looked up (and the ARN resolved): checked at preview.
+            pulumi.Output.all(account.account_id, archive_arn).apply(lambda pair: _archive_elsewhere(*pair))
 
-        vault_args: BackupVaultArgs = {**args["vault"], "tags": {**common_tags, **(args["vault"].get("tags") or {})}}
+        vault_args: BackupVaultArgs = {
+            **args["vault"],
+            "account": account,
+            "tags": {**common_tags, **(args["vault"].get("tags") or {})},
+        }
+        if not vault_args.get("kms_key_arn") and args.get("create_vault_key", False):
+            vault_args["kms_key_arn"] = BackupKey(
+                f"{name}-vault-key",
+                {
+                    "region": region,
+                    "alias": args["vault"]["name"],
+                    "account": account,
+                    # The archive account's AWS Backup must read what it copies.
+                    "copy_account_ids": archive_arn.apply(lambda arn: [rules.vault_arn_parts(arn)[1]]) if archive_arn else [],
+                    "protect": args["vault"].get("protect", True),
+                    "tags": common_tags,
+                },
+                child_opts(self),
+            ).arn
         self.vault = BackupVault(f"{name}-vault", vault_args, child_opts(self))
 
         existing_role_arn = args.get("existing_role_arn")
@@ -96,18 +194,53 @@ class WindowsServerBackup(pulumi.ComponentResource):
         else:
             role_args: BackupServiceRoleArgs = dict(args.get("role") or {})  # type: ignore[assignment]
             role_args["tags"] = {**common_tags, **(role_args.get("tags") or {})}
+            role_args["account"] = account
             self.role_arn = BackupServiceRole(f"{name}-restore-role", role_args, child_opts(self)).arn
 
-        self.plans = {}
-        self.selections = {}
+        self.cross_region = None
+        cross_region = args.get(CROSS_REGION)
+        if cross_region:
+            self.cross_region = CrossRegionCopy(
+                f"{name}-copy-{cross_region['region']}",
+                {
+                    "source_region": region,
+                    "region": cross_region["region"],
+                    "vault_name": cross_region.get("vault_name"),
+                    "existing_vault_arn": cross_region.get("existing_vault_arn"),
+                    "create_kms_key": cross_region.get("create_kms_key", False),
+                    "lock": cross_region.get("lock"),
+                    "break_glass_role_arn": args["vault"].get("break_glass_role_arn"),
+                    "protect": args["vault"].get("protect", True),
+                    "account": account,
+                    "tags": common_tags,
+                },
+                child_opts(self, provider=cross_region["provider"]),
+            )
+
+        if args.get("enable_cross_account_backup", False):
+            aws.backup.GlobalSettings(
+                f"{name}-cross-account-backup",
+                global_settings={"isCrossAccountBackupEnabled": "true"},
+                opts=child_opts(self),
+            )
+
+        destination_arns: dict[str, pulumi.Output[str]] = {}
+        if self.cross_region:
+            destination_arns[CROSS_REGION] = self.cross_region.vault_arn
+        if archive_arn is not None:
+            destination_arns[ARCHIVE] = archive_arn
+
+        self.plans, self.selections = {}, {}
+        plan_rules: dict[str, list[BackupRuleArgs]] = {}
         for spec in args["plans"]:
             plan_name = f"{name}-{spec['name']}"
+            plan_rules[spec["name"]] = [self._with_copies(rule, args, destination_arns) for rule in spec["rules"]]
             plan = BackupPlan(
                 plan_name,
                 {
                     "name": spec["name"],
                     "vault_name": self.vault.name,
-                    "rules": spec["rules"],
+                    "rules": plan_rules[spec["name"]],
                     "windows_vss": spec.get("windows_vss", False),
                     "tags": {**common_tags, **(spec.get("tags") or {})},
                 },
@@ -123,13 +256,75 @@ class WindowsServerBackup(pulumi.ComponentResource):
                 for selection in spec["selections"]
             }
 
+        self.three_two_one = self._verdicts(args, plan_rules, account)
         self.register_outputs(
             {
                 "vault_arn": self.vault.arn,
                 "role_arn": self.role_arn,
                 "plan_ids": {plan_name: plan.id for plan_name, plan in self.plans.items()},
+                "three_two_one": self.three_two_one,
             }
         )
 
+    @staticmethod
+    def _with_copies(
+        rule: StackRuleSpec, args: WindowsServerBackupArgs, destination_arns: Mapping[str, pulumi.Output[str]]
+    ) -> BackupRuleArgs:
+        """The rule with one copy action per destination it copies to."""
+        destinations: dict[str, Any] = {CROSS_REGION: args.get(CROSS_REGION), ARCHIVE: args.get(ARCHIVE)}
+        copies: list[CopyActionArgs] = list(rule.get("copy_actions") or [])
+        for target in copy_targets(rule, args):
+            days, cold, archive_opt_in = copy_lifecycle(rule, destinations[target])
+            copies.append(
+                CopyActionArgs(
+                    destination_vault_arn=destination_arns[target],
+                    delete_after_days=days,
+                    cold_storage_after_days=cold,
+                    opt_in_to_archive=archive_opt_in,
+                )
+            )
+        plain = {key: value for key, value in rule.items() if key != "copy_to"}
+        return BackupRuleArgs(**{**plain, "copy_actions": copies})  # type: ignore[typeddict-item]
 
-__all__ = ["PlanSpec", "SelectionSpec", "WindowsServerBackup", "WindowsServerBackupArgs"]
+    def _verdicts(
+        self, args: WindowsServerBackupArgs, plan_rules: Mapping[str, list[BackupRuleArgs]], account: AccountFacts
+    ) -> pulumi.Output[dict[str, Any]]:
+        """Resolve every destination ARN, then judge each plan's copies."""
+        arns = [copy["destination_vault_arn"] for rule_list in plan_rules.values() for rule in rule_list for copy in rule.get("copy_actions") or []]
+
+        def judge(resolved: list[Any]) -> dict[str, Any]:
+            account_id, known = resolved[0], iter(resolved[1:])
+            result: dict[str, Any] = {}
+            for spec in args["plans"]:
+                resolved_rules = [
+                    {**rule, "copy_actions": [{**copy, "destination_vault_arn": next(known)} for copy in rule.get("copy_actions") or []]}
+                    for rule in plan_rules[spec["name"]]
+                ]
+                judged = plan_verdict(resolved_rules, region=args["region"], account=account_id, vault_name=args["vault"]["name"])
+                for selection in spec["selections"]:
+                    result[f"{spec['name']}/{selection['name']}"] = judged
+            return result
+
+        return pulumi.Output.all(account.account_id, *arns).apply(judge)
+
+
+def _archive_elsewhere(account_id: str, archive_arn: str) -> None:
+    violation = rules.vault_arn(archive_arn)
+    if violation:
+        raise pulumi.RunError(f"archive.vault_arn: {archive_arn!r}: {violation}")
+    if rules.vault_arn_parts(archive_arn)[1] == account_id:
+        raise pulumi.RunError(
+            f"archive.vault_arn: the archive vault is in this stack's own account ({account_id}); it must be "
+            "in a dedicated archive account to survive the loss of this one."
+        )
+
+
+__all__ = [
+    "ArchiveSpec",
+    "CrossRegionSpec",
+    "PlanSpec",
+    "SelectionSpec",
+    "StackRuleSpec",
+    "WindowsServerBackup",
+    "WindowsServerBackupArgs",
+]

@@ -29,6 +29,9 @@ IAM_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 IAM_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[a-zA-Z0-9-]+$")
 AWS_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+BACKUP_VAULT_ARN = re.compile(
+    r"^arn:aws[a-z-]*:backup:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):backup-vault:(?P<name>[a-zA-Z0-9\-_]{2,50})$"
+)
 RESOURCE_ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$")
 
 START_WINDOW_MIN = 60
@@ -41,6 +44,8 @@ MAX_ARNS = 500
 MAX_WILDCARD_ARNS = 30
 TAG_KEY_MAX = 128
 TAG_VALUE_MAX = 256
+LOCK_GRACE_MIN = 3
+AIR_GAPPED_MIN_RETENTION = 7
 
 #: Instance types AWS documents as unable to take VSS-enabled backups.
 VSS_UNSUPPORTED_INSTANCE_TYPES = (
@@ -354,3 +359,97 @@ def raise_if_any(component: str, name: str, lines: list[str]) -> None:
     if lines:
         listed = "\n".join(f"  - {line}" for line in lines)
         raise RunError(f"{component} {name!r} has invalid arguments:\n{listed}")
+
+
+def vault_lock(
+    min_retention_days: int | None, max_retention_days: int | None, changeable_for_days: int | None
+) -> Violation | None:
+    """Vault lock: min >= 1, max <= 36500 and >= min; a compliance grace period of 3-36500 days."""
+    if min_retention_days is not None and not 1 <= min_retention_days <= DELETE_AFTER_MAX:
+        return Violation(
+            f"a vault lock's minimum retention must be 1-{DELETE_AFTER_MAX} days", "use at least 1 day"
+        )
+    if max_retention_days is not None and not 1 <= max_retention_days <= DELETE_AFTER_MAX:
+        return Violation(
+            f"a vault lock's maximum retention must be 1-{DELETE_AFTER_MAX} days", f"use at most {DELETE_AFTER_MAX}"
+        )
+    if min_retention_days is not None and max_retention_days is not None and max_retention_days < min_retention_days:
+        return Violation(
+            "a vault lock's maximum retention cannot be shorter than its minimum",
+            f"raise the maximum to at least {min_retention_days} days",
+        )
+    if changeable_for_days is not None and not LOCK_GRACE_MIN <= changeable_for_days <= DELETE_AFTER_MAX:
+        return Violation(
+            f"a compliance lock's grace period (changeable for days) must be {LOCK_GRACE_MIN}-{DELETE_AFTER_MAX} days",
+            f"use at least {LOCK_GRACE_MIN} days (the lock becomes immutable after them)",
+        )
+    return None
+
+
+def air_gapped_retention(min_retention_days: int, max_retention_days: int) -> Violation | None:
+    """Logically air-gapped vaults: minimum retention at least 7 days, maximum at least the minimum."""
+    if min_retention_days < AIR_GAPPED_MIN_RETENTION:
+        return Violation(
+            f"a logically air-gapped vault keeps recovery points at least {AIR_GAPPED_MIN_RETENTION} days",
+            f"set the minimum retention to {AIR_GAPPED_MIN_RETENTION} days or more",
+        )
+    return vault_lock(min_retention_days, max_retention_days, None)
+
+
+def retention_within_lock(
+    delete_after: int | None, min_retention_days: int | None, max_retention_days: int | None
+) -> Violation | None:
+    """A job whose retention falls outside the destination vault lock's range FAILS at run time."""
+    if max_retention_days is not None and delete_after is None:
+        return Violation(
+            f"the target vault is locked to at most {max_retention_days} days, but these recovery "
+            "points would be kept forever, so every job into it fails",
+            f"set a retention of at most {max_retention_days} days",
+        )
+    if delete_after is None:
+        return None
+    if min_retention_days is not None and delete_after < min_retention_days:
+        return Violation(
+            f"the target vault is locked to keep recovery points at least {min_retention_days} days, "
+            f"so jobs keeping them {delete_after} days fail",
+            f"keep them at least {min_retention_days} days",
+        )
+    if max_retention_days is not None and delete_after > max_retention_days:
+        return Violation(
+            f"the target vault is locked to keep recovery points at most {max_retention_days} days, "
+            f"so jobs keeping them {delete_after} days fail",
+            f"keep them at most {max_retention_days} days",
+        )
+    return None
+
+
+def account_id(value: str) -> Violation | None:
+    """A 12-digit AWS account ID (quote it in YAML so leading zeros survive)."""
+    if re.fullmatch(r"\d{12}", value):
+        return None
+    return Violation("an AWS account ID is 12 digits", "write it in quotes, e.g. '111122223333'")
+
+
+def organization_id(value: str) -> Violation | None:
+    """An AWS Organizations ID, ``o-`` followed by 10-32 lowercase letters or digits."""
+    if re.fullmatch(r"o-[a-z0-9]{10,32}", value):
+        return None
+    return Violation("an AWS Organization ID looks like 'o-a1b2c3d4e5'", "copy it from the Organizations console")
+
+
+def vault_arn(value: str) -> Violation | None:
+    """A backup vault ARN, ``arn:aws:backup:<region>:<account>:backup-vault:<name>``."""
+    if BACKUP_VAULT_ARN.fullmatch(value):
+        return None
+    return Violation(
+        "a backup vault ARN looks like arn:aws:backup:<region>:<account>:backup-vault:<name>",
+        "copy the ARN from the destination stack's outputs (`pulumi stack output archive_vault_arn`)",
+    )
+
+
+def vault_arn_parts(value: str) -> tuple[str, str, str]:
+    """``(region, account, name)`` of a valid backup vault ARN."""
+    match = BACKUP_VAULT_ARN.fullmatch(value)
+    if not match:
+        raise ValueError(f"not a backup vault ARN: {value!r}")
+    return match.group("region"), match.group("account"), match.group("name")

@@ -11,6 +11,7 @@ from typing_extensions import NotRequired
 
 from . import rules
 from ._types import TYPE_PREFIX, child_opts
+from .account import AccountFacts
 
 BACKUP_SERVICE_PRINCIPAL = "backup.amazonaws.com"
 #: Managed policies by name; the ARN is built with the provider's partition.
@@ -26,6 +27,8 @@ class BackupServiceRoleArgs(TypedDict, total=False):
     suffix), so two stacks of this program never collide on IAM's account-wide names."""
     allow_restores: bool
     """Also attach AWSBackupServiceRolePolicyForRestores. Default: ``True``."""
+    account: AccountFacts
+    """Account and partition, when the caller already looked them up. Default: looked up here."""
     tags: dict[str, str]
     """Tags for the role. A ``Name`` tag (the role name, or the component name when the role is
     auto-named) is added unless given, as in the article. Default: just that ``Name`` tag."""
@@ -60,7 +63,8 @@ class BackupServiceRole(pulumi.ComponentResource):
 
     Children: ``aws.iam.Role`` named ``<name>`` and ``aws.iam.RolePolicyAttachmentsExclusive``
     named ``<name>-policies``, which owns the role's managed policy list exactly as the article's
-    ``aws_iam_role_policy_attachments_exclusive``. Looks up the account and partition once.
+    ``aws_iam_role_policy_attachments_exclusive``. Looks up the account and partition unless
+    given them.
     """
 
     role: aws.iam.Role
@@ -90,9 +94,8 @@ class BackupServiceRole(pulumi.ComponentResource):
                 }
             ),
         )
-        lookup = pulumi.InvokeOutputOptions(parent=self)
-        account_id = aws.get_caller_identity_output(opts=lookup).account_id
-        partition = aws.get_partition_output(opts=lookup).partition
+        account = args.get("account") or AccountFacts.lookup(self)
+        account_id, partition = account.account_id, account.partition
 
         self.role = aws.iam.Role(
             name,

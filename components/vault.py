@@ -1,7 +1,8 @@
-"""BackupVault: the AWS Backup vault that holds recovery points, and the key that encrypts it."""
+"""BackupVault: the AWS Backup vault that holds recovery points, its lock and its access policy."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Optional, TypedDict
 
 import pulumi
@@ -10,9 +11,24 @@ from typing_extensions import NotRequired
 
 from . import rules
 from ._types import TYPE_PREFIX, child_opts
+from .account import AccountFacts
+from .policies import vault_access_policy
 
 #: Alias of the AWS-managed key AWS Backup uses when no customer-managed key is given.
 AWS_MANAGED_BACKUP_KEY_ALIAS = "alias/aws/backup"
+
+
+class VaultLockArgs(TypedDict):
+    """AWS Backup Vault Lock: recovery points can be neither deleted early nor kept too long."""
+
+    min_retention_days: int
+    """Shortest retention a job into the vault may ask for (>= 1)."""
+    max_retention_days: int
+    """Longest retention a job may ask for (<= 36500, >= the minimum)."""
+    changeable_for_days: NotRequired[Optional[int]]
+    """Compliance mode: days (3-36500) before the lock becomes immutable, even for the root
+    user. ``None``: governance mode (users with the right IAM permission may remove it).
+    Default: ``None``."""
 
 
 class BackupVaultArgs(TypedDict):
@@ -26,7 +42,24 @@ class BackupVaultArgs(TypedDict):
     ``aws/backup`` key of the provider's region, looked up once (as the article does). Use a
     customer-managed key for copies into another account."""
     protect: NotRequired[bool]
-    """Protect the vault from ``pulumi destroy`` and from replacement. Default: ``True``."""
+    """Protect the vault (and its lock) from ``pulumi destroy`` and from replacement.
+    Default: ``True``."""
+    deny_deletions: NotRequired[bool]
+    """Attach an access policy denying ``DeleteRecoveryPoint``, ``UpdateRecoveryPointLifecycle``
+    and ``DeleteBackupVault`` to everyone but ``break_glass_role_arn``. Default: ``True``."""
+    break_glass_role_arn: NotRequired[Optional[str]]
+    """The one role still allowed those actions. Default: none (nobody; AWS Backup's own
+    lifecycle expiry is not affected)."""
+    copy_source_account_ids: NotRequired[Sequence[str]]
+    """Accounts allowed ``backup:CopyIntoBackupVault`` (for a vault receiving cross-account
+    copies). Default: none."""
+    copy_source_organization_id: NotRequired[Optional[str]]
+    """An AWS Organization whose accounts may copy in. Default: none."""
+    lock: NotRequired[Optional[VaultLockArgs]]
+    """Vault Lock settings. Default: no lock."""
+    account: NotRequired[AccountFacts]
+    """Account and partition, when the caller already looked them up. Default: looked up here
+    only if the access policy needs them."""
     tags: NotRequired[dict[str, str]]
     """Tags for the vault. Default: none."""
 
@@ -34,8 +67,10 @@ class BackupVaultArgs(TypedDict):
 class BackupVault(pulumi.ComponentResource):
     """An AWS Backup vault.
 
-    Children: ``aws.backup.Vault`` named ``<name>``, protected by default and never
-    force-destroyed (a vault holding recovery points is never emptied by Pulumi).
+    Children: ``aws.backup.Vault`` named ``<name>`` (protected by default and never
+    force-destroyed: Pulumi never empties a vault), ``aws.backup.VaultPolicy`` ``<name>-policy``
+    when ``deny_deletions`` or copy sources are set, and ``aws.backup.VaultLockConfiguration``
+    ``<name>-lock`` when ``lock`` is set.
     """
 
     vault: aws.backup.Vault
@@ -52,22 +87,30 @@ class BackupVault(pulumi.ComponentResource):
     ) -> None:
         super().__init__(f"{TYPE_PREFIX}:BackupVault", name, None, opts)
         key_arn = args.get("kms_key_arn")
-        rules.raise_if_any(
-            "BackupVault",
-            name,
-            rules.problems(
-                {
-                    "name": rules.vault_name(args["name"]),
-                    "kms_key_arn": rules.kms_key_arn(key_arn) if isinstance(key_arn, str) else None,
-                    "tags": rules.tags(args.get("tags") or {}),
-                }
-            ),
-        )
+        lock = args.get("lock")
+        break_glass = args.get("break_glass_role_arn")
+        source_accounts = list(args.get("copy_source_account_ids") or [])
+        organization = args.get("copy_source_organization_id")
+        checks: dict[str, Optional[rules.Violation]] = {
+            "name": rules.vault_name(args["name"]),
+            "kms_key_arn": rules.kms_key_arn(key_arn) if isinstance(key_arn, str) else None,
+            "break_glass_role_arn": rules.iam_role_arn(break_glass) if break_glass else None,
+            "copy_source_organization_id": rules.organization_id(organization) if organization else None,
+            "tags": rules.tags(args.get("tags") or {}),
+        }
+        for index, account_id in enumerate(source_accounts):
+            checks[f"copy_source_account_ids[{index}]"] = rules.account_id(account_id)
+        if lock:
+            checks["lock"] = rules.vault_lock(
+                lock["min_retention_days"], lock["max_retention_days"], lock.get("changeable_for_days")
+            )
+        rules.raise_if_any("BackupVault", name, rules.problems(checks))
+
+        protect = args.get("protect", True)
         if key_arn is None:
             key_arn = aws.kms.get_key_output(
                 key_id=AWS_MANAGED_BACKUP_KEY_ALIAS, opts=pulumi.InvokeOutputOptions(parent=self)
             ).arn
-
         self.vault = aws.backup.Vault(
             name,
             name=args["name"],
@@ -75,12 +118,38 @@ class BackupVault(pulumi.ComponentResource):
             # force_destroy would delete every recovery point with the vault: never.
             force_destroy=False,
             tags=args.get("tags") or None,
-            opts=child_opts(self, protect=args.get("protect", True)),
+            opts=child_opts(self, protect=protect),
         )
+        if args.get("deny_deletions", True) or source_accounts or organization:
+            account = args.get("account") or AccountFacts.lookup(self)
+            deny = args.get("deny_deletions", True)
+            aws.backup.VaultPolicy(
+                f"{name}-policy",
+                backup_vault_name=self.vault.name,
+                policy=account.partition.apply(
+                    lambda partition: vault_access_policy(
+                        partition=partition,
+                        deny_deletions=deny,
+                        break_glass_role_arn=break_glass,
+                        copy_source_account_ids=source_accounts,
+                        copy_source_organization_id=organization,
+                    )
+                ),
+                opts=child_opts(self),
+            )
+        if lock:
+            aws.backup.VaultLockConfiguration(
+                f"{name}-lock",
+                backup_vault_name=self.vault.name,
+                min_retention_days=lock["min_retention_days"],
+                max_retention_days=lock["max_retention_days"],
+                changeable_for_days=lock.get("changeable_for_days"),
+                opts=child_opts(self, protect=protect),
+            )
         self.name = self.vault.name
         self.arn = self.vault.arn
         self.kms_key_arn = self.vault.kms_key_arn
         self.register_outputs({"name": self.name, "arn": self.arn, "kms_key_arn": self.kms_key_arn})
 
 
-__all__ = ["AWS_MANAGED_BACKUP_KEY_ALIAS", "BackupVault", "BackupVaultArgs"]
+__all__ = ["AWS_MANAGED_BACKUP_KEY_ALIAS", "BackupVault", "BackupVaultArgs", "VaultLockArgs"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import runpy
 import sys
@@ -98,6 +99,13 @@ def _uuid(*parts: str) -> str:
     return str(uuid.UUID(_digest(*parts)[:32]))
 
 
+def pinned_account(allowed_account_ids: Any) -> Optional[str]:
+    """The first of ``allowedAccountIds`` (a list, or the JSON text providers and config carry)."""
+    if isinstance(allowed_account_ids, str):
+        allowed_account_ids = json.loads(allowed_account_ids)
+    return str(allowed_account_ids[0]) if allowed_account_ids else None
+
+
 def partition_of(region: str) -> str:
     """The AWS partition of a region code."""
     if region.startswith("cn-"):
@@ -121,8 +129,7 @@ class AwsMocks(pulumi.runtime.Mocks):
         inputs = self.providers.get(provider_ref)
         if inputs is None:
             return self.region, self.account_id
-        account = str(inputs.get("allowedAccountIds", [self.account_id])[0]) if inputs.get("allowedAccountIds") else self.account_id
-        return str(inputs.get("region") or self.region), account
+        return str(inputs.get("region") or self.region), pinned_account(inputs.get("allowedAccountIds")) or self.account_id
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[Optional[str], dict]:
         inputs = dict(args.inputs)
@@ -180,12 +187,73 @@ def _attachments(name: str, inputs: dict, region: str, account: str) -> tuple[st
     return inputs["roleName"], {}
 
 
+def _by_vault_name(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    return inputs["backupVaultName"], {}
+
+
+def _air_gapped_vault(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    vault = inputs["name"]
+    return vault, {"arn": _arn("backup", region, account, f"backup-vault:{vault}"), "encryptionKeyArn": inputs.get("encryptionKeyArn", "")}
+
+
+def _kms_key(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    key_id = _uuid("key", region, account, name)
+    return key_id, {"arn": _arn("kms", region, account, f"key/{key_id}"), "keyId": key_id}
+
+
+def _kms_alias(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    return inputs["name"], {"arn": _arn("kms", region, account, inputs["name"])}
+
+
+def _global_settings(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    return account, {}
+
+
+def _topic(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    topic = inputs.get("name") or f"{name}-{_digest('topic', name)[:7]}"
+    arn = _arn("sns", region, account, topic)
+    return arn, {"name": topic, "arn": arn}
+
+
+def _by_logical_name(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    return f"{name}-{_digest(region, account, name)[:8]}", {}
+
+
+def _event_rule(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    rule = inputs.get("name") or f"{name}-{_digest('rule', name)[:7]}"
+    return rule, {"name": rule, "arn": _arn("events", region, account, f"rule/{rule}")}
+
+
+def _instance_profile(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    profile = inputs.get("name") or f"{name}-{_digest('profile', name)[:7]}"
+    return profile, {"name": profile, "arn": f"arn:{partition_of(region)}:iam::{account}:instance-profile/{profile}"}
+
+
+def _association(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    association_id = _uuid("association", region, account, name)
+    return association_id, {"associationId": association_id}
+
+
 _RESOURCE_OUTPUTS: dict[str, Callable[[str, dict, str, str], tuple[str, dict]]] = {
     "aws:backup/vault:Vault": _vault,
     "aws:backup/plan:Plan": _plan,
     "aws:backup/selection:Selection": _selection,
     "aws:iam/role:Role": _role,
     "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": _attachments,
+    "aws:backup/vaultPolicy:VaultPolicy": _by_vault_name,
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration": _by_vault_name,
+    "aws:backup/vaultNotifications:VaultNotifications": _by_vault_name,
+    "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault": _air_gapped_vault,
+    "aws:backup/globalSettings:GlobalSettings": _global_settings,
+    "aws:kms/key:Key": _kms_key,
+    "aws:kms/alias:Alias": _kms_alias,
+    "aws:sns/topic:Topic": _topic,
+    "aws:sns/topicPolicy:TopicPolicy": _by_logical_name,
+    "aws:sns/topicSubscription:TopicSubscription": _by_logical_name,
+    "aws:cloudwatch/eventRule:EventRule": _event_rule,
+    "aws:cloudwatch/eventTarget:EventTarget": _by_logical_name,
+    "aws:iam/instanceProfile:InstanceProfile": _instance_profile,
+    "aws:ssm/association:Association": _association,
 }
 
 
@@ -199,7 +267,7 @@ def _partition(args: dict, region: str, account: str) -> dict:
     return {"partition": partition, "dnsSuffix": suffix, "id": partition, "reverseDnsPrefix": "com.amazonaws"}
 
 
-def _kms_key(args: dict, region: str, account: str) -> dict:
+def _managed_kms_key(args: dict, region: str, account: str) -> dict:
     alias = args.get("keyId")
     if alias not in ("alias/aws/backup", "alias/aws/ebs"):
         raise OfflineMockError(f"the offline engine only knows the AWS-managed key aliases, not {alias!r}")
@@ -217,7 +285,7 @@ def _kms_key(args: dict, region: str, account: str) -> dict:
 _INVOKE_ANSWERS: dict[str, Callable[[dict, str, str], dict]] = {
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
     "aws:index/getPartition:getPartition": _partition,
-    "aws:kms/getKey:getKey": _kms_key,
+    "aws:kms/getKey:getKey": _managed_kms_key,
 }
 
 
@@ -265,14 +333,18 @@ class _WarningCollector(logging.Handler):
 def run_program(
     program: Callable[[], Any],
     settings_: StackSettings,
-    account_id: str = OFFLINE_ACCOUNT_ID,
+    account_id: Optional[str] = None,
 ) -> OfflineRun:
     """Run ``program`` (anything that declares resources) under the mock engine with ``settings_``.
+
+    The account is ``account_id``, else the stack's ``aws:allowedAccountIds`` pin, else
+    :data:`OFFLINE_ACCOUNT_ID`.
 
     A ``pulumi.RunError`` from the program (bad config) is returned in ``error``, not raised;
     any other exception is a bug and propagates.
     """
     region = settings_.config.get("aws:region", "us-east-1")
+    account_id = account_id or pinned_account(settings_.config.get("aws:allowedAccountIds")) or OFFLINE_ACCOUNT_ID
     aws_mocks = AwsMocks(region, account_id)
     monitor = _RecordingMonitor(aws_mocks)
     collector = _WarningCollector()
@@ -309,7 +381,7 @@ def run_program(
     )
 
 
-def run_offline(project_dir: Path, stack_name: str, account_id: str = OFFLINE_ACCOUNT_ID) -> OfflineRun:
+def run_offline(project_dir: Path, stack_name: str, account_id: Optional[str] = None) -> OfflineRun:
     """Run the project's ``__main__.py`` for ``stack_name`` as ``pulumi up`` would, but offline."""
     stack_settings = read_stack(project_dir, stack_name)
     program_dir = str(stack_settings.main.parent.resolve())

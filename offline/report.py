@@ -158,6 +158,25 @@ def plain_language(run: OfflineRun, now: Optional[dt.datetime] = None) -> list[s
     return lines
 
 
+def verdict_lines(outputs: dict[str, Any]) -> list[str]:
+    """The ``three_two_one`` stack output, one block per selection."""
+    lines: list[str] = []
+    for selection, judged in (outputs.get("three_two_one") or {}).items():
+        mark = "meets 3-2-1" if judged["meets_3_2_1"] else "does NOT meet 3-2-1"
+        lines.append(
+            f"{selection}: {mark} ({judged['copy_count']} copies, media {'+'.join(judged['media'])}, "
+            f"off-site: {'yes' if judged['off_site'] else 'no'})"
+        )
+        for copy in judged["copies"]:
+            kept = f"{_number(copy['retention_days'])} days" if copy["retention_days"] else "until deleted"
+            lines.append(
+                f"  - {copy['role']:7} {copy['vault']} in {copy['region']}, account {copy['account']}, "
+                f"{copy['tier']}, kept {kept} (rule {copy['rule']})"
+            )
+        lines += [f"  ! {reason}" for reason in judged["reasons"]]
+    return lines
+
+
 def render(run: OfflineRun, now: Optional[dt.datetime] = None) -> str:
     """The whole text report of a successful run."""
     settings = run.settings
@@ -173,9 +192,14 @@ def render(run: OfflineRun, now: Optional[dt.datetime] = None) -> str:
         "",
         f"Lookups the program makes ({len(run.invocations)}):",
         *[f"  {call.token} {json.dumps(call.args, sort_keys=True)}" for call in run.invocations],
-        "",
-        "The plans in plain words:",
-        *plain_language(run, now),
+    ]
+    described = plain_language(run, now)
+    if described:
+        out += ["", "The plans in plain words:", *described]
+    verdicts = verdict_lines(run.outputs)
+    if verdicts:
+        out += ["", "3-2-1 (3 copies, 2 kinds of storage, 1 off-site) per selection:", *verdicts]
+    out += [
         "",
         "Stack outputs:",
         *[f"  {key}: {json.dumps(_plain(value), sort_keys=True)}" for key, value in run.outputs.items()],

@@ -3,10 +3,10 @@
 Kept apart from ``components`` so the components stay usable from code without it.
 """
 
-from .args import component_args
+from .args import archive_vault_args, component_args
 from .errors import Problem
 from .load import ConfigError, load_stack_config
 from .models import StackConfig
 from .warnings import stack_warnings
 
-__all__ = ["ConfigError", "Problem", "StackConfig", "component_args", "load_stack_config", "stack_warnings"]
+__all__ = ["archive_vault_args", "ConfigError", "Problem", "StackConfig", "component_args", "load_stack_config", "stack_warnings"]

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from components import BackupRuleArgs, PlanSpec, SelectionSpec, WindowsServerBackupArgs
+from typing import Any, Optional
 
-from .models import AWS_MANAGED_KEY, PlanConfig, StackConfig
+import pulumi
+
+from components import ArchiveVaultArgs, PlanSpec, SelectionSpec, StackRuleSpec, VaultLockArgs, WindowsServerBackupArgs
+
+from .models import AWS_MANAGED_KEY, CREATE_KEY, LockConfig, PlanConfig, StackConfig
 
 
-def _rules(plan: PlanConfig) -> list[BackupRuleArgs]:
+def _lock(lock: Optional[LockConfig]) -> Optional[VaultLockArgs]:
+    if lock is None:
+        return None
+    return {
+        "min_retention_days": lock.min_retention_days,
+        "max_retention_days": lock.max_retention_days,
+        "changeable_for_days": lock.grace_days,
+    }
+
+
+def _rules(plan: PlanConfig) -> list[StackRuleSpec]:
     return [
-        BackupRuleArgs(
+        StackRuleSpec(
             name=plan.rule_name(index),
             schedule=rule.schedule,
             schedule_timezone=rule.timezone,
@@ -20,6 +34,7 @@ def _rules(plan: PlanConfig) -> list[BackupRuleArgs]:
             opt_in_to_archive=rule.opt_in_to_archive,
             enable_continuous_backup=rule.continuous_backup,
             recovery_point_tags=dict(rule.recovery_point_tags),
+            copy_to=rule.copy_to,
         )
         for index, rule in enumerate(plan.rules)
     ]
@@ -46,33 +61,93 @@ def _selections(plan: PlanConfig) -> list[SelectionSpec]:
     return selections
 
 
-def component_args(config: StackConfig) -> WindowsServerBackupArgs:
-    """The :class:`components.WindowsServerBackup` arguments for a validated stack config."""
-    plans = [
-        PlanSpec(
-            name=plan.name,
-            rules=_rules(plan),
-            selections=_selections(plan),
-            windows_vss=plan.windows_vss,
-            tags=dict(plan.tags),
-        )
-        for plan in config.plans
-    ]
+def component_args(
+    config: StackConfig,
+    region: str,
+    cross_region_provider: Optional[pulumi.ProviderResource] = None,
+    archive_vault_arn: Optional[pulumi.Input[str]] = None,
+) -> WindowsServerBackupArgs:
+    """The :class:`components.WindowsServerBackup` arguments of a validated source stack config.
+
+    ``cross_region_provider``: the ``aws.Provider`` for ``cross_region.region`` (``None`` only
+    when the args are built for checking). ``archive_vault_arn``: the archive ARN when it comes
+    from a stack reference rather than the config.
+    """
+    assert config.vault is not None, "a source stack config always has a vault"
+    vault = config.vault
     args = WindowsServerBackupArgs(
+        region=region,
         vault={
-            "name": config.vault.name,
-            "kms_key_arn": None if config.vault.kms_key == AWS_MANAGED_KEY else config.vault.kms_key,
-            "protect": config.vault.protect,
-            "tags": dict(config.vault.tags),
+            "name": vault.name,
+            "kms_key_arn": None if vault.kms_key in (AWS_MANAGED_KEY, CREATE_KEY) else vault.kms_key,
+            "protect": vault.protect,
+            "deny_deletions": vault.deny_deletions,
+            "break_glass_role_arn": vault.break_glass_role_arn,
+            "lock": _lock(vault.lock),
+            "tags": dict(vault.tags),
         },
-        plans=plans,
+        create_vault_key=vault.kms_key == CREATE_KEY,
+        plans=[
+            PlanSpec(
+                name=plan.name,
+                rules=_rules(plan),
+                selections=_selections(plan),
+                windows_vss=plan.windows_vss,
+                tags=dict(plan.tags),
+            )
+            for plan in config.plans
+        ],
         role={
             "role_name": config.role.name,
             "allow_restores": config.role.allow_restores,
             "tags": dict(config.role.tags),
         },
+        enable_cross_account_backup=config.enable_cross_account_backup,
         tags=dict(config.tags),
     )
     if config.role.existing_arn:
         args["existing_role_arn"] = config.role.existing_arn
+    if config.cross_region:
+        copy_b = config.cross_region
+        args["cross_region"] = {
+            "region": copy_b.region,
+            "provider": cross_region_provider,  # type: ignore[typeddict-item]
+            "vault_name": copy_b.vault_name,
+            "existing_vault_arn": copy_b.existing_vault_arn,
+            "create_kms_key": copy_b.kms_key == CREATE_KEY,
+            "lock": _lock(copy_b.lock),
+            "delete_after_days": copy_b.delete_after_days,
+            "cold_storage_after_days": copy_b.cold_storage_after_days,
+            "opt_in_to_archive": copy_b.opt_in_to_archive,
+        }
+    if config.archive:
+        copy_c = config.archive
+        lock: Optional[dict[str, Any]] = copy_c.lock.model_dump() if copy_c.lock else None
+        args["archive"] = {
+            "vault_arn": archive_vault_arn if archive_vault_arn is not None else (copy_c.vault_arn or ""),
+            "lock": lock,
+            "delete_after_days": copy_c.delete_after_days,
+            "cold_storage_after_days": copy_c.cold_storage_after_days,
+            "opt_in_to_archive": copy_c.opt_in_to_archive,
+        }
     return args
+
+
+def archive_vault_args(config: StackConfig, region: str) -> ArchiveVaultArgs:
+    """The :class:`components.ArchiveVault` arguments of a validated archive stack config."""
+    assert config.archive_vault is not None, "only for the archive stack"
+    archive = config.archive_vault
+    return ArchiveVaultArgs(
+        vault_name=archive.name,
+        region=region,
+        source_account_ids=list(archive.source_account_ids),
+        source_organization_id=archive.source_organization_id,
+        min_retention_days=archive.min_retention_days,
+        max_retention_days=archive.max_retention_days,
+        changeable_for_days=archive.changeable_for_days,
+        air_gapped=archive.air_gapped,
+        kms_key_arn=None if archive.kms_key == CREATE_KEY else archive.kms_key,
+        break_glass_role_arn=archive.break_glass_role_arn,
+        protect=archive.protect,
+        tags=dict(config.tags),
+    )

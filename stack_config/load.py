@@ -9,8 +9,10 @@ import pulumi
 from pydantic import ValidationError
 
 from components import rules
+from components.stack_checks import stack_problems
 
 from .errors import MISSING, Problem, problems_from
+from .args import component_args
 from .models import StackConfig
 
 
@@ -66,6 +68,19 @@ def load_stack_config() -> tuple[StackConfig, str]:
         parsed = StackConfig.model_validate(raw_settings(project))
     except ValidationError as error:
         problems += problems_from(error, StackConfig)
+    if parsed is not None and parsed.vault is not None and region and not problems:
+        # Checks across components (locks against retentions, the archive's key and account),
+        # the same ones the components run, reported here before anything is registered.
+        for path, value, violation in stack_problems(component_args(parsed, region), allowed_account(stack)):
+            problems.append(Problem(path, value, violation.rule, violation.fix))
     if problems or parsed is None:
         raise ConfigError(project, stack, problems)
     return parsed, str(region)
+
+
+def allowed_account(stack: str) -> str | None:
+    """The stack's account when ``aws:allowedAccountIds`` pins exactly one, else ``None``."""
+    allowed = pulumi.Config("aws").get_object("allowedAccountIds")
+    if isinstance(allowed, list) and len(allowed) == 1:
+        return str(allowed[0])
+    return None

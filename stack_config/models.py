@@ -8,7 +8,7 @@ These models describe the keys under the project's namespace in ``Pulumi.<stack>
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -17,6 +17,8 @@ from components import rules
 
 #: Value of ``vault.kms_key`` that means the AWS-managed key of the region.
 AWS_MANAGED_KEY = "aws/backup"
+#: Value of ``vault.kms_key`` that asks the stack to create a customer-managed key.
+CREATE_KEY = "create"
 #: AWS allows this many selections (resource assignments) per plan.
 MAX_SELECTIONS_PER_PLAN = 100
 
@@ -34,7 +36,7 @@ def _enforce(check: Callable[[Any], Optional[rules.Violation]]) -> AfterValidato
 
 
 def _kms_key(value: str) -> Optional[rules.Violation]:
-    return None if value == AWS_MANAGED_KEY else rules.kms_key_arn(value)
+    return None if value in (AWS_MANAGED_KEY, CREATE_KEY) else rules.kms_key_arn(value)
 
 
 VaultName = Annotated[str, _enforce(rules.vault_name)]
@@ -51,6 +53,11 @@ KmsKey = Annotated[str, _enforce(_kms_key)]
 RoleName = Annotated[str, _enforce(rules.iam_role_name)]
 RoleArn = Annotated[str, _enforce(rules.iam_role_arn)]
 Days = Annotated[int, Field(ge=1, le=rules.DELETE_AFTER_MAX)]
+Region = Annotated[str, _enforce(rules.aws_region)]
+AccountId = Annotated[str, _enforce(rules.account_id)]
+OrganizationId = Annotated[str, _enforce(rules.organization_id)]
+VaultArn = Annotated[str, _enforce(rules.vault_arn)]
+CopyDestination = Literal["cross_region", "archive"]
 
 
 def cross_field_error(problems: list[tuple[str, Any, str, str]]) -> PydanticCustomError:
@@ -63,6 +70,43 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+class LockConfig(_Model):
+    """AWS Backup Vault Lock: jobs whose retention falls outside min/max FAIL, so every rule and
+    copy writing to a locked vault is checked against it."""
+
+    min_retention_days: Days = Field(description="Shortest retention a job may ask for, 1-36500. Required.")
+    max_retention_days: Days = Field(description="Longest retention a job may ask for, up to 36500. Required.")
+    mode: Literal["governance", "compliance"] = Field(
+        "governance",
+        description="governance: removable by users with the IAM permission; compliance: immutable, even for "
+        "the root user, once the grace period ends. Default: governance.",
+    )
+    changeable_for_days: Optional[int] = Field(
+        None, description="Compliance mode only: grace period in days, 3-36500. Default: 3 in compliance mode."
+    )
+
+    @model_validator(mode="after")
+    def _ranges(self) -> LockConfig:
+        problems: list[tuple[str, Any, str, str]] = []
+        if self.mode == "governance" and self.changeable_for_days is not None:
+            problems.append(("changeable_for_days", self.changeable_for_days,
+                             "a grace period only applies to a compliance-mode lock",
+                             "remove changeable_for_days, or set mode: compliance"))
+        violation = rules.vault_lock(self.min_retention_days, self.max_retention_days, self.grace_days)
+        if violation:
+            problems.append(("max_retention_days", self.max_retention_days, violation.rule, violation.fix))
+        if problems:
+            raise cross_field_error(problems)
+        return self
+
+    @property
+    def grace_days(self) -> Optional[int]:
+        """Grace period sent to AWS: ``None`` in governance mode, else the days (default 3)."""
+        if self.mode == "governance":
+            return None
+        return self.changeable_for_days if self.changeable_for_days is not None else rules.LOCK_GRACE_MIN
+
+
 class VaultConfig(_Model):
     """The stack's vault (copy A of 3-2-1)."""
 
@@ -72,14 +116,24 @@ class VaultConfig(_Model):
     )
     kms_key: KmsKey = Field(
         AWS_MANAGED_KEY,
-        description="'aws/backup' for the region's AWS-managed key (as in the article), or the ARN of a "
-        "customer-managed KMS key. Default: 'aws/backup'.",
+        description="'aws/backup' for the region's AWS-managed key (as in the article), 'create' for a "
+        "customer-managed key created by this stack (needed for archive copies), or a key ARN. "
+        "Default: 'aws/backup'.",
     )
     protect: bool = Field(
         True,
-        description="Protect the vault from `pulumi destroy` and replacement. Default: true. Set false only "
-        "to tear down a throwaway stack.",
+        description="Protect the vault, its lock and key from `pulumi destroy` and replacement. Default: true. "
+        "Set false only to tear down a throwaway stack.",
     )
+    deny_deletions: bool = Field(
+        True,
+        description="Access policy denying DeleteRecoveryPoint, UpdateRecoveryPointLifecycle and "
+        "DeleteBackupVault to all but break_glass_role_arn. Default: true.",
+    )
+    break_glass_role_arn: Optional[RoleArn] = Field(
+        None, description="The one role still allowed those deletions. Default: none."
+    )
+    lock: Optional[LockConfig] = Field(None, description="Vault Lock for this vault. Default: no lock.")
     tags: Tags = Field(default_factory=dict, description="Tags for the vault. Default: none.")
 
 
@@ -144,6 +198,11 @@ class RuleConfig(_Model):
     )
     recovery_point_tags: Tags = Field(
         default_factory=dict, description="Tags put on each recovery point. Default: none."
+    )
+    copy_to: Optional[list[CopyDestination]] = Field(
+        None,
+        description="Where this rule's recovery points are copied: 'cross_region', 'archive'. "
+        "Default: every destination the stack configures ([] for none).",
     )
 
     @model_validator(mode="after")
@@ -242,18 +301,158 @@ class PlanConfig(_Model):
         return self.selections[index].name or self.name
 
 
-class StackConfig(_Model):
-    """Everything under the ``windows-server-backup:`` namespace of a stack's config."""
+class _CopyLifecycle(_Model):
+    delete_after_days: Optional[Days] = Field(
+        None, description="Days copies are kept, 1-36500. Default: the source rule's retention."
+    )
+    cold_storage_after_days: Optional[Days] = Field(
+        None, description="Days before copies move to cold storage. Default: the source rule's setting."
+    )
+    opt_in_to_archive: Optional[bool] = Field(
+        None, description="Let EC2 copies use the archive (cold) tier. Default: the source rule's setting."
+    )
 
-    vault: VaultConfig = Field(description="The stack's vault. Required.")
+
+class CrossRegionConfig(_CopyLifecycle):
+    """Copy B of 3-2-1: a vault in a second region of the same account."""
+
+    region: Region = Field(description="The second region; must differ from the stack's. Required.")
+    vault_name: Optional[VaultName] = Field(
+        None, description="Vault to create there. Required unless existing_vault_arn is given."
+    )
+    existing_vault_arn: Optional[VaultArn] = Field(
+        None, description="Copy into this existing vault instead of creating one. Default: create one."
+    )
+    kms_key: Literal["aws/backup", "create"] = Field(
+        AWS_MANAGED_KEY, description="Key of the new vault: 'aws/backup' or 'create'. Default: 'aws/backup'."
+    )
+    lock: Optional[LockConfig] = Field(None, description="Vault Lock for the new vault. Default: none.")
+
+    @model_validator(mode="after")
+    def _one_vault(self) -> CrossRegionConfig:
+        if bool(self.vault_name) == bool(self.existing_vault_arn):
+            raise cross_field_error([("vault_name", self.vault_name, "give exactly one of vault_name (create a vault) "
+                                      "and existing_vault_arn (use one)", "keep one of the two")])
+        return self
+
+
+class KnownLockConfig(_Model):
+    """The lock range of a vault another stack manages (for checks only)."""
+
+    min_retention_days: Days = Field(description="The vault lock's minimum retention. Required.")
+    max_retention_days: Days = Field(description="The vault lock's maximum retention. Required.")
+
+
+class ArchiveCopyConfig(_CopyLifecycle):
+    """Copy C of 3-2-1: copies into the archive account's vault, which its own stack deploys."""
+
+    vault_arn: Optional[VaultArn] = Field(
+        None, description="The archive vault's ARN (`pulumi stack output archive_vault_arn` of the archive stack)."
+    )
+    stack_reference: Optional[str] = Field(
+        None,
+        pattern=r"^[\w.-]+/[\w.-]+/[\w.-]+$",
+        description="Instead of vault_arn: the archive stack as <org>/<project>/<stack>; its output "
+        "archive_vault_arn is used.",
+    )
+    lock: Optional[KnownLockConfig] = Field(
+        None, description="The archive vault's lock range, so copy retentions are checked before deploying."
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ArchiveCopyConfig:
+        if bool(self.vault_arn) == bool(self.stack_reference):
+            raise cross_field_error([("vault_arn", self.vault_arn, "give exactly one of vault_arn and stack_reference",
+                                      "keep one of the two")])
+        return self
+
+
+class ArchiveVaultConfig(_Model):
+    """The archive stack's vault (deployed with the archive account's credentials)."""
+
+    name: VaultName = Field(description="Archive vault name. Required.")
+    source_account_ids: list[AccountId] = Field(
+        default_factory=list, description="Accounts allowed to copy in (quoted, 12 digits). Required unless "
+        "source_organization_id."
+    )
+    source_organization_id: Optional[OrganizationId] = Field(
+        None, description="Allow every account of this AWS Organization instead. Default: none."
+    )
+    min_retention_days: Days = Field(description="Lock minimum retention (>= 7 when air-gapped). Required.")
+    max_retention_days: Days = Field(description="Lock maximum retention. Required.")
+    changeable_for_days: Optional[int] = Field(
+        3, description="Compliance lock grace period, 3-36500 days; null for governance mode. Default: 3."
+    )
+    air_gapped: bool = Field(False, description="A logically air-gapped vault instead. Default: false.")
+    kms_key: KmsKey = Field(
+        CREATE_KEY, description="'create' (a customer-managed key shared with the sources) or a key ARN. "
+        "Default: 'create'."
+    )
+    break_glass_role_arn: Optional[RoleArn] = Field(None, description="Role still allowed deletions. Default: none.")
+    protect: bool = Field(True, description="Protect vault, lock and key. Default: true.")
+
+    @model_validator(mode="after")
+    def _checks(self) -> ArchiveVaultConfig:
+        problems: list[tuple[str, Any, str, str]] = []
+        if not self.source_account_ids and not self.source_organization_id:
+            problems.append(("source_account_ids", [], "nobody could copy into this archive vault",
+                             "list the source accounts, or give source_organization_id"))
+        if self.kms_key == AWS_MANAGED_KEY:
+            problems.append(("kms_key", self.kms_key, "the AWS-managed key cannot be shared with the source accounts",
+                             "use 'create' or a customer-managed key ARN"))
+        violation = (
+            rules.air_gapped_retention(self.min_retention_days, self.max_retention_days)
+            if self.air_gapped
+            else rules.vault_lock(self.min_retention_days, self.max_retention_days, self.changeable_for_days)
+        )
+        if violation:
+            problems.append(("min_retention_days", self.min_retention_days, violation.rule, violation.fix))
+        if problems:
+            raise cross_field_error(problems)
+        return self
+
+
+class StackConfig(_Model):
+    """Everything under the ``windows-server-backup:`` namespace of a stack's config.
+
+    A source stack has ``vault`` and ``plans`` (and optionally ``cross_region`` and ``archive``);
+    the archive stack has only ``archive_vault``.
+    """
+
+    vault: Optional[VaultConfig] = Field(None, description="The stack's vault. Required in a source stack.")
     role: RoleConfig = Field(default_factory=RoleConfig, description="The AWS Backup service role.")
-    plans: list[PlanConfig] = Field(min_length=1, description="Backup plans. Required.")
+    plans: list[PlanConfig] = Field(default_factory=list, description="Backup plans. Required in a source stack.")
+    cross_region: Optional[CrossRegionConfig] = Field(None, description="Copy B: a second region. Default: none.")
+    archive: Optional[ArchiveCopyConfig] = Field(None, description="Copy C: the archive account. Default: none.")
+    enable_cross_account_backup: bool = Field(
+        False,
+        description="Turn on AWS Backup cross-account backup for the organization (only in the Organizations "
+        "management account's stack). Default: false.",
+    )
+    archive_vault: Optional[ArchiveVaultConfig] = Field(
+        None, description="Makes this the archive stack: the vault that receives copy C. Default: none."
+    )
     tags: Tags = Field(default_factory=dict, description="Tags for every taggable resource. Default: none.")
 
     @model_validator(mode="after")
-    def _unique_plans(self) -> StackConfig:
+    def _shape(self) -> StackConfig:
+        problems: list[tuple[str, Any, str, str]] = []
+        if self.archive_vault is not None:
+            for key in ("vault", "cross_region", "archive"):
+                if getattr(self, key) is not None:
+                    problems.append((key, "...", "the archive stack only holds the archive vault",
+                                     f"move {key} to a source stack's file, or remove archive_vault"))
+            if self.plans:
+                problems.append(("plans", "...", "the archive stack only holds the archive vault",
+                                 "move the plans to a source stack's file"))
+        else:
+            if self.vault is None:
+                problems.append(("vault", None, "a source stack needs a vault (or archive_vault for the archive stack)",
+                                 "add vault: {name: backup-vault-<region>}"))
+            if not self.plans:
+                problems.append(("plans", [], "a source stack needs at least one plan", "add a plan"))
         names = [plan.name for plan in self.plans]
-        problems = [
+        problems += [
             (f"plans[{index}].name", plan_name, "plan names must be unique in a region", "rename one of them")
             for index, plan_name in enumerate(names)
             if names.index(plan_name) != index

@@ -16,9 +16,11 @@ _REGION_IN_NAME = re.compile(r"(?:af|ap|ca|cn|eu|il|me|mx|sa|us)(?:-gov)?-[a-z]+
 def stack_warnings(config: StackConfig, region: str) -> list[str]:
     """Every warning for a validated stack config in ``region``."""
     found: list[str] = []
-    names = [("vault.name", config.vault.name)] + [
-        (f"plans[{index}].name", plan.name) for index, plan in enumerate(config.plans)
-    ]
+    names = [(f"plans[{index}].name", plan.name) for index, plan in enumerate(config.plans)]
+    if config.vault is not None:
+        names.insert(0, ("vault.name", config.vault.name))
+    if config.archive_vault is not None:
+        names.insert(0, ("archive_vault.name", config.archive_vault.name))
     for path, name in names:
         mentioned = _REGION_IN_NAME.search(name)
         if mentioned and mentioned.group(0) != region:

@@ -1,4 +1,5 @@
-"""The dev stack is the article's Terraform, resource for resource (with a collision-free role name)."""
+"""The dev stack is the article's Terraform, resource for resource (with a collision-free role name),
+plus the data-safety additions every stack gets (the vault's deny-deletions access policy)."""
 
 from __future__ import annotations
 
@@ -28,19 +29,46 @@ def dev(stack_run) -> OfflineRun:
     return run
 
 
-def test_exactly_the_seeds_aws_resources(dev):
+SEED_TYPES = {
+    "aws:backup/vault:Vault": 1,
+    "aws:backup/plan:Plan": 2,
+    "aws:backup/selection:Selection": 2,
+    "aws:iam/role:Role": 1,
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": 1,
+}
+SAFETY_TYPES = {"aws:backup/vaultPolicy:VaultPolicy": 1}
+
+
+def test_exactly_the_seeds_aws_resources_plus_safety(dev):
     custom = Counter(r.type for r in dev.resources if r.custom)
-    assert custom == {
-        "aws:backup/vault:Vault": 1,
-        "aws:backup/plan:Plan": 2,
-        "aws:backup/selection:Selection": 2,
-        "aws:iam/role:Role": 1,
-        "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": 1,
+    assert custom == {**SEED_TYPES, **SAFETY_TYPES}
+
+
+def test_vault_denies_deletions_to_everyone(dev):
+    policy = dev.named("aws:backup/vaultPolicy:VaultPolicy", "backup-vault-policy")
+    assert policy.inputs["backupVaultName"] == "backup-vault-us-east-1"
+    assert dev.by_urn(policy.parent).name == "backup-vault"
+    assert json.loads(policy.inputs["policy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyRecoveryPointDeletion",
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": [
+                    "backup:DeleteRecoveryPoint",
+                    "backup:UpdateRecoveryPointLifecycle",
+                    "backup:DeleteBackupVault",
+                ],
+                "Resource": "*",
+            }
+        ],
     }
 
 
 def test_component_tree(dev):
     components = [(r.type, r.name) for r in dev.resources if not r.custom]
+    assert not any(r.type.startswith("pulumi:providers:") for r in dev.resources)
     assert Counter(components) == Counter(
         [
             (f"{T}:WindowsServerBackup", "backup"),
@@ -65,6 +93,7 @@ def test_every_resource_has_the_expected_parent(dev):
     assert parents[top] == ("pulumi:pulumi:Stack", "windows-server-backup-dev")
     assert parents[(f"{T}:BackupVault", "backup-vault")] == top
     assert parents[("aws:backup/vault:Vault", "backup-vault")] == (f"{T}:BackupVault", "backup-vault")
+    assert parents[("aws:backup/vaultPolicy:VaultPolicy", "backup-vault-policy")] == (f"{T}:BackupVault", "backup-vault")
     assert parents[(f"{T}:BackupServiceRole", "backup-restore-role")] == top
     role_component = (f"{T}:BackupServiceRole", "backup-restore-role")
     assert parents[("aws:iam/role:Role", "backup-restore-role")] == role_component
@@ -165,12 +194,32 @@ def test_lookups_happen_once_per_stack(dev):
     }
 
 
+def test_dev_does_not_meet_3_2_1_and_says_why(dev):
+    for selection in ("windows-weekly-ec2-vss-us-east-1", "weekly-ebs-us-east-1"):
+        judged = dev.outputs["three_two_one"][f"{selection}/{selection}"]
+        assert judged["meets_3_2_1"] is False
+        assert judged["copy_count"] == 1
+        assert judged["copies"] == [
+            {
+                "rule": selection,
+                "role": "primary",
+                "region": "us-east-1",
+                "account": OFFLINE_ACCOUNT_ID,
+                "vault": "backup-vault-us-east-1",
+                "tier": "warm",
+                "retention_days": 30,
+            }
+        ]
+        assert len(judged["reasons"]) == 3
+
+
 def test_outputs(dev):
     vault = dev.named("aws:backup/vault:Vault", "backup-vault")
     role = dev.named("aws:iam/role:Role", "backup-restore-role")
     plans = {p.inputs["name"]: p for p in dev.of_type("aws:backup/plan:Plan")}
     selections = {s.inputs["name"]: s for s in dev.of_type("aws:backup/selection:Selection")}
-    assert dev.outputs == {
+    outputs = {key: value for key, value in dev.outputs.items() if key != "three_two_one"}
+    assert outputs == {
         "region": "us-east-1",
         "vault_name": "backup-vault-us-east-1",
         "vault_arn": vault.outputs["arn"],

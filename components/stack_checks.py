@@ -1,0 +1,99 @@
+"""Checks across components of one stack: a rule's retention against the vault locks it writes
+to, copy lifecycles, the archive's key and account. Plain values in, problems out.
+
+Used by :class:`components.WindowsServerBackup` and by the config layer (which adds key paths
+and reports the problems before anything is registered).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Optional
+
+from . import rules
+
+CROSS_REGION = "cross_region"
+ARCHIVE = "archive"
+DESTINATIONS = (CROSS_REGION, ARCHIVE)
+
+#: A check result: the argument path, its value, and the broken rule.
+StackProblem = tuple[str, Any, rules.Violation]
+
+
+def copy_targets(rule: Mapping[str, Any], args: Mapping[str, Any]) -> list[str]:
+    """Destinations a rule copies to: its ``copy_to``, or every destination the stack has."""
+    if "copy_to" in rule and rule["copy_to"] is not None:
+        return list(rule["copy_to"])
+    return [d for d in DESTINATIONS if args.get(d)]
+
+
+def copy_lifecycle(rule: Mapping[str, Any], destination: Mapping[str, Any]) -> tuple[Optional[int], Optional[int], bool]:
+    """``(delete_after, cold_after, archive_opt_in)`` of a copy: the destination's, else the rule's."""
+    def pick(key: str) -> Any:
+        value = destination.get(key)
+        return rule.get(key) if value is None else value
+
+    return pick("delete_after_days"), pick("cold_storage_after_days"), bool(pick("opt_in_to_archive"))
+
+
+def _lock_range(lock: Optional[Mapping[str, Any]]) -> tuple[Optional[int], Optional[int]]:
+    if not lock:
+        return None, None
+    return lock.get("min_retention_days"), lock.get("max_retention_days")
+
+
+def _plain_arn(value: Any) -> Optional[str]:
+    return value if isinstance(value, str) and rules.vault_arn(value) is None else None
+
+
+def stack_problems(args: Mapping[str, Any], source_account_id: Optional[str] = None) -> list[StackProblem]:
+    """Every cross-component problem of :class:`components.WindowsServerBackupArgs`-shaped ``args``.
+
+    ``source_account_id``: the stack's account when known before deploying (e.g. from
+    ``aws:allowedAccountIds``), to check that the archive lives elsewhere.
+    """
+    found: list[StackProblem] = []
+    cross_region = args.get(CROSS_REGION)
+    archive = args.get(ARCHIVE)
+    vault = args["vault"]
+
+    if cross_region and cross_region.get("region") == args["region"]:
+        found.append((f"{CROSS_REGION}.region", cross_region["region"], rules.Violation(
+            "a cross-region copy must go to another region than the stack's own",
+            "choose a second region, e.g. us-west-2 for a stack in us-east-1")))
+    if archive:
+        if not vault.get("kms_key_arn") and not args.get("create_vault_key"):
+            found.append(("vault.kms_key", "aws/backup", rules.Violation(
+                "copies into another account need the source vault to use a customer-managed key: "
+                "AWS-managed keys (aws/backup, aws/ebs) cannot be shared across accounts",
+                "set vault.kms_key to 'create' (or a customer-managed key ARN), and encrypt the EBS "
+                "volumes with a customer-managed key too")))
+        archive_arn = _plain_arn(archive.get("vault_arn"))
+        if archive_arn and source_account_id and rules.vault_arn_parts(archive_arn)[1] == source_account_id:
+            found.append((f"{ARCHIVE}.vault_arn", archive_arn, rules.Violation(
+                f"the archive vault is in this stack's own account ({source_account_id}), so it would not "
+                "survive the loss of this account",
+                "deploy the archive stack into a dedicated archive account and use its vault ARN")))
+
+    destinations = {CROSS_REGION: cross_region, ARCHIVE: archive}
+    primary_min, primary_max = _lock_range(vault.get("lock"))
+    for plan_index, plan in enumerate(args["plans"]):
+        for rule_index, rule in enumerate(plan["rules"]):
+            at = f"plans[{plan_index}].rules[{rule_index}]"
+            violation = rules.retention_within_lock(rule.get("delete_after_days"), primary_min, primary_max)
+            if violation:
+                found.append((f"{at}.delete_after_days", rule.get("delete_after_days"), violation))
+            for target in copy_targets(rule, args):
+                destination = destinations.get(target)
+                if destination is None:
+                    found.append((f"{at}.copy_to", target, rules.Violation(
+                        f"the rule copies to {target!r}, but the stack has no {target!r} section"
+                        if target in DESTINATIONS else f"{target!r} is not a copy destination",
+                        f"add the {target!r} section, or copy only to {[d for d in DESTINATIONS if destinations[d]]}")))
+                    continue
+                days, cold, _ = copy_lifecycle(rule, destination)
+                lock_min, lock_max = _lock_range(destination.get("lock"))
+                for violation in (rules.lifecycle(days, cold), rules.retention_within_lock(days, lock_min, lock_max)):
+                    if violation:
+                        found.append((f"{at} copy to {target}", {"delete_after_days": days, "cold_storage_after_days": cold}, violation))
+    return found

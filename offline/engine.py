@@ -352,6 +352,11 @@ def run_program(
     logger.propagate = False
     logger.handlers = [collector]
 
+    # A loop of its own per run: the mock monitor answers from the loop's worker threads, which
+    # each open an event loop; shutting the executor down at the end closes those here, not at
+    # interpreter exit (where closing them fails noisily).
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     settings.ROOT.set(None)  # a fresh root stack resource for every run in this process
     pulumi.runtime.set_mocks(
         aws_mocks, project=settings_.project, stack=settings_.stack, preview=True, logger=logger, monitor=monitor
@@ -359,17 +364,19 @@ def run_program(
     pulumi.runtime.set_all_config(settings_.config, settings_.secret_keys)
 
     error: Optional[pulumi.RunError] = None
-    try:
-        _sync_await(stack.run_pulumi_func(program))
-    except pulumi.RunError as run_error:
-        error = run_error
-    root = settings.get_root_resource()
     outputs: dict[str, Any] = {}
-    if root is not None and error is None:
-        outputs = _sync_await(pulumi.Output.from_input(root.outputs).future()) or {}  # type: ignore[attr-defined]
-    # The mock monitor answers from worker threads that each open an event loop; stop those
-    # threads now, so their loops are closed here and not at interpreter exit, when closing fails.
-    _sync_await(asyncio.get_event_loop().shutdown_default_executor())
+    try:
+        try:
+            _sync_await(stack.run_pulumi_func(program))
+        except pulumi.RunError as run_error:
+            error = run_error
+        root = settings.get_root_resource()
+        if root is not None and error is None:
+            outputs = _sync_await(pulumi.Output.from_input(root.outputs).future()) or {}  # type: ignore[attr-defined]
+    finally:
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
+        asyncio.set_event_loop(None)
     return OfflineRun(
         settings=settings_,
         account_id=account_id,

@@ -1,0 +1,225 @@
+"""The prod stacks: copy A at home, copy B in the other region, copy C in the archive account."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from offline import OfflineRun
+
+PROD_ACCOUNT = "111111111111"
+ARCHIVE_ACCOUNT = "222222222222"
+ARCHIVE_ARN = f"arn:aws:backup:us-east-1:{ARCHIVE_ACCOUNT}:backup-vault:windows-server-archive"
+PAIRS = [("us-east-1", "us-west-2"), ("us-west-2", "us-east-1")]
+
+
+@pytest.fixture(params=PAIRS, ids=[f"prod-{home}" for home, _ in PAIRS])
+def prod(request, stack_run) -> tuple[OfflineRun, str, str]:
+    home, other = request.param
+    run = stack_run(f"prod-{home}")
+    assert run.error is None, run.error
+    return run, home, other
+
+
+def _provider_of(run: OfflineRun, resource) -> dict:
+    if not resource.provider:
+        return {"region": run.settings.config["aws:region"], "default": True}
+    provider_urn = resource.provider.rsplit("::", 1)[0]
+    return {**run.by_urn(provider_urn).inputs, "default": False}
+
+
+def test_resource_counts(prod):
+    run, _, _ = prod
+    assert Counter(r.type for r in run.resources if r.custom) == {
+        "aws:kms/key:Key": 2,
+        "aws:kms/alias:Alias": 2,
+        "aws:backup/vault:Vault": 2,
+        "aws:backup/vaultPolicy:VaultPolicy": 2,
+        "aws:backup/vaultLockConfiguration:VaultLockConfiguration": 1,
+        "aws:backup/plan:Plan": 2,
+        "aws:backup/selection:Selection": 2,
+        "aws:iam/role:Role": 1,
+        "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": 1,
+        "pulumi:providers:aws": 1,
+    }
+
+
+def test_second_region_provider_and_its_resources(prod):
+    run, home, other = prod
+    [provider] = run.of_type("pulumi:providers:aws")
+    assert provider.name == f"aws-{other}"
+    assert provider.inputs["region"] == other
+    assert json.loads(provider.inputs["allowedAccountIds"]) == [PROD_ACCOUNT]
+    copy_vault = run.named("aws:backup/vault:Vault", f"backup-copy-{other}-vault")
+    copy_key = run.named("aws:kms/key:Key", f"backup-copy-{other}-key")
+    for resource in (copy_vault, copy_key):
+        assert _provider_of(run, resource)["region"] == other
+        assert resource.protect is True
+    assert copy_vault.inputs["name"] == f"backup-copies-from-{home}"
+    assert copy_vault.inputs["kmsKeyArn"] == copy_key.outputs["arn"]
+    assert copy_vault.outputs["arn"] == f"arn:aws:backup:{other}:{PROD_ACCOUNT}:backup-vault:backup-copies-from-{home}"
+    home_vault = run.named("aws:backup/vault:Vault", "backup-vault")
+    assert _provider_of(run, home_vault) == {"region": home, "default": True}
+
+
+def test_every_rule_copies_to_both_destinations_with_valid_lifecycles(prod):
+    run, home, other = prod
+    copy_b = f"arn:aws:backup:{other}:{PROD_ACCOUNT}:backup-vault:backup-copies-from-{home}"
+    plans = run.of_type("aws:backup/plan:Plan")
+    assert len(plans) == 2
+    for plan in plans:
+        [rule] = plan.inputs["rules"]
+        assert rule["lifecycle"] == {"deleteAfter": 35}
+        assert rule["copyActions"] == [
+            {"destinationVaultArn": copy_b, "lifecycle": {"deleteAfter": 35}},
+            {
+                "destinationVaultArn": ARCHIVE_ARN,
+                "lifecycle": {"deleteAfter": 365, "coldStorageAfter": 30, "optInToArchiveForSupportedResources": True},
+            },
+        ]
+
+
+def test_home_vault_uses_its_own_key_shared_with_the_archive_account(prod):
+    run, home, _ = prod
+    key = run.named("aws:kms/key:Key", "backup-vault-key")
+    vault = run.named("aws:backup/vault:Vault", "backup-vault")
+    assert vault.inputs["kmsKeyArn"] == key.outputs["arn"]
+    assert key.inputs["enableKeyRotation"] is True
+    assert key.inputs["deletionWindowInDays"] == 30
+    assert key.protect is True
+    alias = run.named("aws:kms/alias:Alias", "backup-vault-key-alias")
+    assert alias.inputs == {"name": f"alias/backup-vault-{home}", "targetKeyId": key.outputs["keyId"]}
+    statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
+    assert statements["AccountAdministersKeyThroughIam"]["Principal"] == {"AWS": f"arn:aws:iam::{PROD_ACCOUNT}:root"}
+    assert statements["AwsBackupInThisAccountUsesKey"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": f"backup.{home}.amazonaws.com", "kms:CallerAccount": PROD_ACCOUNT}
+    }
+    copy = statements["CopyAccountsUseKeyThroughAwsBackup"]
+    assert copy["Principal"] == {"AWS": [f"arn:aws:iam::{ARCHIVE_ACCOUNT}:root"]}
+    assert copy["Condition"] == {"StringEquals": {"kms:ViaService": f"backup.{home}.amazonaws.com"}}
+    assert "kms:CreateGrant" not in copy["Action"]
+    grant = statements["CopyAccountsGrantToAwsServicesOnly"]
+    assert grant["Action"] == "kms:CreateGrant"
+    assert grant["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
+
+
+def test_home_vault_lock_is_governance(prod):
+    run, home, _ = prod
+    lock = run.named("aws:backup/vaultLockConfiguration:VaultLockConfiguration", "backup-vault-lock")
+    assert lock.inputs == {"backupVaultName": f"backup-vault-{home}", "minRetentionDays": 7, "maxRetentionDays": 400}
+    assert lock.protect is True
+
+
+def test_verdict_passes_with_three_places(prod):
+    run, home, other = prod
+    verdicts = run.outputs["three_two_one"]
+    assert set(verdicts) == {
+        f"windows-weekly-ec2-vss-{home}/windows-weekly-ec2-vss-{home}",
+        f"weekly-ebs-{home}/weekly-ebs-{home}",
+    }
+    for judged in verdicts.values():
+        assert judged["meets_3_2_1"] is True
+        assert judged["reasons"] == []
+        assert judged["media"] == ["cold", "warm"]
+        assert judged["off_site"] is True
+        assert [(c["region"], c["account"], c["tier"], c["retention_days"]) for c in judged["copies"]] == [
+            (home, PROD_ACCOUNT, "warm", 35),
+            (other, PROD_ACCOUNT, "warm", 35),
+            ("us-east-1", ARCHIVE_ACCOUNT, "cold", 365),
+        ]
+
+
+def test_lookups_once_per_account(prod):
+    run, _, _ = prod
+    assert Counter(i.token for i in run.invocations) == {
+        "aws:index/getCallerIdentity:getCallerIdentity": 1,
+        "aws:index/getPartition:getPartition": 1,
+    }
+
+
+@pytest.fixture
+def archive(stack_run) -> OfflineRun:
+    run = stack_run("archive")
+    assert run.error is None, run.error
+    return run
+
+
+def test_archive_stack_resources(archive):
+    assert Counter(r.type for r in archive.resources if r.custom) == {
+        "aws:kms/key:Key": 1,
+        "aws:kms/alias:Alias": 1,
+        "aws:backup/vault:Vault": 1,
+        "aws:backup/vaultPolicy:VaultPolicy": 1,
+        "aws:backup/vaultLockConfiguration:VaultLockConfiguration": 1,
+    }
+    assert all(r.provider == "" for r in archive.resources)
+    assert archive.outputs["archive_vault_arn"] == ARCHIVE_ARN
+    assert archive.outputs["archive_account_id"] == ARCHIVE_ACCOUNT
+
+
+def test_archive_vault_is_compliance_locked_and_protected(archive):
+    lock = archive.named("aws:backup/vaultLockConfiguration:VaultLockConfiguration", "archive-vault-lock")
+    assert lock.inputs == {
+        "backupVaultName": "windows-server-archive",
+        "minRetentionDays": 30,
+        "maxRetentionDays": 3650,
+        "changeableForDays": 3,
+    }
+    for resource in (lock, archive.named("aws:backup/vault:Vault", "archive-vault"), archive.named("aws:kms/key:Key", "archive-key")):
+        assert resource.protect is True
+
+
+def test_archive_vault_policy_allows_only_copies_in(archive):
+    policy = json.loads(archive.named("aws:backup/vaultPolicy:VaultPolicy", "archive-vault-policy").inputs["policy"])
+    assert policy["Statement"] == [
+        {
+            "Sid": "DenyRecoveryPointDeletion",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle", "backup:DeleteBackupVault"],
+            "Resource": "*",
+        },
+        {
+            "Sid": "AllowCopyIntoFromSourceAccounts",
+            "Effect": "Allow",
+            "Principal": {"AWS": [f"arn:aws:iam::{PROD_ACCOUNT}:root"]},
+            "Action": "backup:CopyIntoBackupVault",
+            "Resource": "*",
+        },
+    ]
+
+
+def test_archive_key_lets_sources_use_it_through_aws_backup_only(archive):
+    key = archive.named("aws:kms/key:Key", "archive-key")
+    statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
+    assert set(statements) == {
+        "AccountAdministersKeyThroughIam",
+        "AwsBackupInThisAccountUsesKey",
+        "CopyAccountsUseKeyThroughAwsBackup",
+        "CopyAccountsGrantToAwsServicesOnly",
+    }
+    use = statements["CopyAccountsUseKeyThroughAwsBackup"]
+    assert use["Principal"] == {"AWS": [f"arn:aws:iam::{PROD_ACCOUNT}:root"]}
+    assert use["Action"] == ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
+    assert use["Condition"] == {"StringEquals": {"kms:ViaService": "backup.us-east-1.amazonaws.com"}}
+
+
+def test_prod_copies_fit_the_archive_lock(stack_run, archive):
+    """What the prod stacks declare of the archive lock is what the archive stack deploys."""
+    lock = archive.named("aws:backup/vaultLockConfiguration:VaultLockConfiguration", "archive-vault-lock").inputs
+    for home, _ in PAIRS:
+        run = stack_run(f"prod-{home}")
+        for plan in run.of_type("aws:backup/plan:Plan"):
+            for rule in plan.inputs["rules"]:
+                [to_archive] = [c for c in rule["copyActions"] if c["destinationVaultArn"] == ARCHIVE_ARN]
+                assert lock["minRetentionDays"] <= to_archive["lifecycle"]["deleteAfter"] <= lock["maxRetentionDays"]
+
+
+def test_dev_is_unchanged_by_the_3_2_1_features(stack_run):
+    dev = stack_run("dev")
+    assert not dev.of_type("aws:kms/key:Key")
+    assert not dev.of_type("pulumi:providers:aws")
+    for plan in dev.of_type("aws:backup/plan:Plan"):
+        assert "copyActions" not in plan.inputs["rules"][0]

@@ -11,7 +11,7 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from components import ArchiveVault, WindowsServerBackup
+from components import ArchiveVault, BackupNotifications, WindowsServerBackup
 from stack_config import archive_vault_args, component_args, load_stack_config, stack_warnings
 
 config, region = load_stack_config()
@@ -25,6 +25,20 @@ if config.archive_vault is not None:
     pulumi.export("archive_vault_name", archive.vault_name)
     pulumi.export("archive_kms_key_arn", archive.kms_key_arn)
     pulumi.export("archive_account_id", archive.account_id)
+    if config.notifications is not None:
+        notices = config.notifications
+        topic = BackupNotifications(
+            "archive-notifications",
+            {
+                "vault_name": archive.vault_name,
+                "vault_events": notices.vault_events,
+                # No backup jobs run in the archive account: no failed-jobs rule unless asked for.
+                "failed_jobs_rule": notices.failed_jobs_rule if "failed_jobs_rule" in notices.model_fields_set else False,
+                "email_subscribers": notices.email_subscribers,
+                "tags": dict(config.tags),
+            },
+        )
+        pulumi.export("notification_topic_arn", topic.topic_arn)
 else:
     copy_region_provider: Optional[aws.Provider] = None
     if config.cross_region is not None:
@@ -47,6 +61,10 @@ else:
     pulumi.export("role_arn", backup.role_arn)
     if backup.cross_region is not None:
         pulumi.export("cross_region_vault_arn", backup.cross_region.vault_arn)
+    if backup.notification_topic_arn is not None:
+        pulumi.export("notification_topic_arn", backup.notification_topic_arn)
+    if backup.vss_instance_profile_name is not None:
+        pulumi.export("vss_instance_profile_name", backup.vss_instance_profile_name)
     pulumi.export(
         "plans",
         {

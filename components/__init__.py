@@ -8,14 +8,17 @@ from .archive_vault import ArchiveVault, ArchiveVaultArgs
 from .backup_stack import (
     ArchiveSpec,
     CrossRegionSpec,
+    NotificationsSpec,
     PlanSpec,
     SelectionSpec,
     StackRuleSpec,
+    VssInstancesSpec,
     WindowsServerBackup,
     WindowsServerBackupArgs,
 )
 from .cross_region import CrossRegionCopy, CrossRegionCopyArgs
 from .kms_key import BackupKey, BackupKeyArgs
+from .notifications import BackupNotifications, BackupNotificationsArgs
 from .plan import (
     DEFAULT_COMPLETION_WINDOW_MINUTES,
     DEFAULT_START_WINDOW_MINUTES,
@@ -27,6 +30,7 @@ from .plan import (
 from .selection import BackupSelection, BackupSelectionArgs, SelectionConditionsArgs
 from .service_role import BackupServiceRole, BackupServiceRoleArgs
 from .vault import AWS_MANAGED_BACKUP_KEY_ALIAS, BackupVault, BackupVaultArgs, VaultLockArgs
+from .vss_instances import WindowsVssInstances, WindowsVssInstancesArgs
 
 __all__ = [
     "AWS_MANAGED_BACKUP_KEY_ALIAS",
@@ -38,6 +42,8 @@ __all__ = [
     "ArchiveVaultArgs",
     "BackupKey",
     "BackupKeyArgs",
+    "BackupNotifications",
+    "BackupNotificationsArgs",
     "BackupPlan",
     "BackupPlanArgs",
     "BackupRuleArgs",
@@ -51,11 +57,15 @@ __all__ = [
     "CrossRegionCopy",
     "CrossRegionCopyArgs",
     "CrossRegionSpec",
+    "NotificationsSpec",
     "PlanSpec",
     "SelectionConditionsArgs",
     "SelectionSpec",
     "StackRuleSpec",
     "VaultLockArgs",
+    "VssInstancesSpec",
     "WindowsServerBackup",
     "WindowsServerBackupArgs",
+    "WindowsVssInstances",
+    "WindowsVssInstancesArgs",
 ]

@@ -14,12 +14,14 @@ from ._types import TYPE_PREFIX, child_opts
 from .account import AccountFacts
 from .cross_region import CrossRegionCopy
 from .kms_key import BackupKey
+from .notifications import BackupNotifications, BackupNotificationsArgs
 from .plan import BackupPlan, BackupRuleArgs, CopyActionArgs
 from .selection import BackupSelection, SelectionConditionsArgs
 from .service_role import BackupServiceRole, BackupServiceRoleArgs
 from .stack_checks import ARCHIVE, CROSS_REGION, copy_lifecycle, copy_targets, stack_problems
 from .three_two_one import plan_verdict
 from .vault import BackupVault, BackupVaultArgs, VaultLockArgs
+from .vss_instances import WindowsVssInstances
 
 
 class SelectionSpec(TypedDict):
@@ -99,6 +101,24 @@ class ArchiveSpec(TypedDict):
     """Archive-tier opt-in for copies (EC2 needs it). Default: the source rule's."""
 
 
+class NotificationsSpec(TypedDict, total=False):
+    """What :class:`BackupNotifications` publishes for the stack's vault (the vault is filled in)."""
+
+    vault_events: Sequence[str]
+    """Vault events. Default: copy failures, restores, modified recovery points."""
+    failed_jobs_rule: bool
+    """EventBridge rule for failed, aborted and expired backup jobs. Default: ``True``."""
+    email_subscribers: Sequence[str]
+    """Email subscribers. Default: none."""
+
+
+class VssInstancesSpec(TypedDict, total=False):
+    """The EC2 side of VSS; its targets are the tags of the plans with ``windows_vss``."""
+
+    schedule: str
+    """How often the ``AwsVssComponents`` package is re-applied. Default: ``rate(7 days)``."""
+
+
 class WindowsServerBackupArgs(TypedDict):
     """Arguments of :class:`WindowsServerBackup`."""
 
@@ -121,6 +141,11 @@ class WindowsServerBackupArgs(TypedDict):
     """Copy B. Default: none."""
     archive: NotRequired[Optional[ArchiveSpec]]
     """Copy C. Default: none."""
+    notifications: NotRequired[Optional[NotificationsSpec]]
+    """An encrypted SNS topic for failed jobs, failed copies and restores. Default: none."""
+    vss_instances: NotRequired[Optional[VssInstancesSpec]]
+    """Instance profile and ``AwsVssComponents`` association for the VSS plans' instances.
+    Default: none."""
     enable_cross_account_backup: NotRequired[bool]
     """Turn on AWS Backup's cross-account backup for the whole organization. Only the AWS
     Organizations management account may do this. Default: ``False``."""
@@ -149,6 +174,10 @@ class WindowsServerBackup(pulumi.ComponentResource):
     """Plans by plan name."""
     selections: dict[str, dict[str, BackupSelection]]
     """Selections by plan name, then selection name."""
+    notification_topic_arn: Optional[pulumi.Output[str]]
+    """The notification topic, when notifications are on."""
+    vss_instance_profile_name: Optional[pulumi.Output[str]]
+    """The instance profile to put on VSS-backed Windows instances, when set up."""
     three_two_one: pulumi.Output[dict[str, Any]]
     """Per ``<plan>/<selection>``: its copies (region, account, vault, tier, retention) and
     whether they meet 3-2-1, with reasons when not."""
@@ -216,6 +245,33 @@ class WindowsServerBackup(pulumi.ComponentResource):
                 },
                 child_opts(self, provider=cross_region["provider"]),
             )
+
+        self.notification_topic_arn = None
+        notifications = args.get("notifications")
+        if notifications is not None:
+            notification_args: BackupNotificationsArgs = {
+                **notifications,  # type: ignore[typeddict-item]
+                "vault_name": self.vault.name,
+                "account": account,
+                "tags": common_tags,
+            }
+            self.notification_topic_arn = BackupNotifications(
+                f"{name}-notifications", notification_args, child_opts(self)
+            ).topic_arn
+
+        self.vss_instance_profile_name = None
+        vss = args.get("vss_instances")
+        if vss is not None:
+            self.vss_instance_profile_name = WindowsVssInstances(
+                f"{name}-vss-instances",
+                {
+                    "target_tags": vss_target_tags(args["plans"]),
+                    "schedule": vss.get("schedule", "rate(7 days)"),
+                    "account": account,
+                    "tags": common_tags,
+                },
+                child_opts(self),
+            ).instance_profile_name
 
         if args.get("enable_cross_account_backup", False):
             aws.backup.GlobalSettings(
@@ -308,6 +364,17 @@ class WindowsServerBackup(pulumi.ComponentResource):
         return pulumi.Output.all(account.account_id, *arns).apply(judge)
 
 
+def vss_target_tags(plans: Sequence[PlanSpec]) -> dict[str, list[str]]:
+    """Tag key to values selected by the plans that take Windows VSS backups."""
+    targets: dict[str, set[str]] = {}
+    for plan in plans:
+        if plan.get("windows_vss", False):
+            for selection in plan["selections"]:
+                for key, value in (selection.get("tags") or {}).items():
+                    targets.setdefault(key, set()).add(value)
+    return {key: sorted(values) for key, values in targets.items()}
+
+
 def _archive_elsewhere(account_id: str, archive_arn: str) -> None:
     violation = rules.vault_arn(archive_arn)
     if violation:
@@ -322,9 +389,12 @@ def _archive_elsewhere(account_id: str, archive_arn: str) -> None:
 __all__ = [
     "ArchiveSpec",
     "CrossRegionSpec",
+    "NotificationsSpec",
     "PlanSpec",
     "SelectionSpec",
     "StackRuleSpec",
+    "VssInstancesSpec",
     "WindowsServerBackup",
     "WindowsServerBackupArgs",
+    "vss_target_tags",
 ]

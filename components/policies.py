@@ -148,3 +148,46 @@ def backup_key_policy(
             }
         )
     return _document(statements)
+
+
+def notification_key_policy(*, partition: str, account_id: str) -> str:
+    """Key policy for the notification topic's key: AWS Backup and EventBridge may encrypt to it.
+
+    An SNS topic encrypted with the AWS-managed ``aws/sns`` key cannot receive messages from
+    AWS services, hence a customer-managed key whose policy names them, for this account only.
+    """
+    return _document(
+        [
+            {
+                "Sid": "AccountAdministersKeyThroughIam",
+                "Effect": "Allow",
+                "Principal": {"AWS": root_arn(partition, account_id)},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "BackupAndEventBridgePublishEncrypted",
+                "Effect": "Allow",
+                "Principal": {"Service": ["backup.amazonaws.com", "events.amazonaws.com"]},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            },
+        ]
+    )
+
+
+def notification_topic_policy(*, topic_arn: str, account_id: str) -> str:
+    """Topic policy: AWS Backup and EventBridge may publish, on behalf of this account only."""
+    return _document(
+        [
+            {
+                "Sid": "BackupAndEventBridgePublish",
+                "Effect": "Allow",
+                "Principal": {"Service": ["backup.amazonaws.com", "events.amazonaws.com"]},
+                "Action": "SNS:Publish",
+                "Resource": topic_arn,
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            }
+        ]
+    )

@@ -75,6 +75,17 @@ def stack_problems(args: Mapping[str, Any], source_account_id: Optional[str] = N
                 "survive the loss of this account",
                 "deploy the archive stack into a dedicated archive account and use its vault ARN")))
 
+    if args.get("vss_instances") is not None and not any(plan.get("windows_vss") for plan in args["plans"]):
+        found.append(("vss_instances", args["vss_instances"], rules.Violation(
+            "the VSS instance setup targets the instances of plans with windows_vss, and no plan has it",
+            "set windows_vss: true on the Windows plan, or remove vss_instances")))
+    for index, plan in enumerate(args["plans"]):
+        if plan.get("windows_vss") and args.get("vss_instances") is not None:
+            if not any(selection.get("tags") for selection in plan["selections"]):
+                found.append((f"plans[{index}].selections", "...", rules.Violation(
+                    "the VSS instance setup finds instances by the plan's selection tags, and this VSS plan has none",
+                    "select the plan's instances by tag")))
+
     destinations = {CROSS_REGION: cross_region, ARCHIVE: archive}
     primary_min, primary_max = _lock_range(vault.get("lock"))
     for plan_index, plan in enumerate(args["plans"]):

@@ -8,10 +8,12 @@ raise on any other lookup or resource type so that a new one cannot slip through
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
 import runpy
+import subprocess
 import sys
 import uuid
 from dataclasses import dataclass, field
@@ -118,9 +120,15 @@ def partition_of(region: str) -> str:
 class AwsMocks(pulumi.runtime.Mocks):
     """Mock AWS provider: deterministic IDs and ARNs per resource type; raises on anything unknown."""
 
-    def __init__(self, region: str, account_id: str = OFFLINE_ACCOUNT_ID) -> None:
+    def __init__(
+        self,
+        region: str,
+        account_id: str = OFFLINE_ACCOUNT_ID,
+        stack_outputs: Optional[Callable[[str], dict[str, Any]]] = None,
+    ) -> None:
         self.region = region
         self.account_id = account_id
+        self.stack_outputs = stack_outputs
         self.providers: dict[str, dict[str, Any]] = {}
         self.invocations: list[Invocation] = []
 
@@ -135,6 +143,8 @@ class AwsMocks(pulumi.runtime.Mocks):
         inputs = dict(args.inputs)
         if args.typ.startswith("pulumi:providers:"):
             return _uuid("provider", args.name), inputs
+        if args.typ == "pulumi:pulumi:StackReference":
+            return self._stack_reference(str(inputs["name"]))
         if not args.custom:  # a component: nothing in AWS
             return "", inputs
         region, account = self._where(args.provider or "")
@@ -146,6 +156,11 @@ class AwsMocks(pulumi.runtime.Mocks):
             )
         resource_id, extra = builder(args.name, inputs, region, account)
         return resource_id, {**inputs, **extra}
+
+    def _stack_reference(self, name: str) -> tuple[str, dict]:
+        if self.stack_outputs is None:
+            raise OfflineMockError(f"the offline engine cannot read stack {name!r}: no stack outputs resolver")
+        return name, {"name": name, "outputs": self.stack_outputs(name), "secretOutputNames": []}
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:  # type: ignore[override]
         self.invocations.append(Invocation(args.token, dict(args.args), args.provider or ""))
@@ -330,10 +345,40 @@ class _WarningCollector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+def sibling_stack_outputs(project_dir: Path, project: str) -> Callable[[str], dict[str, Any]]:
+    """Resolve ``<org>/<project>/<stack>`` references to stacks of this project by running them.
+
+    Each referenced stack runs offline in a child process (once, then cached).
+    """
+
+    @functools.cache
+    def outputs(reference: str) -> dict[str, Any]:
+        parts = reference.split("/")
+        stack = parts[-1]
+        if len(parts) != 3 or parts[1] != project or not (project_dir / f"Pulumi.{stack}.yaml").is_file():
+            raise OfflineMockError(
+                f"stack reference {reference!r} is not a stack of this project ({project}) with a "
+                f"Pulumi.<stack>.yaml here, so it cannot be read offline"
+            )
+        done = subprocess.run(
+            [sys.executable, "-m", "offline.stack_outputs", str(project_dir), stack],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parent.parent,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise OfflineMockError(f"stack reference {reference!r}: {done.stderr.strip()}")
+        return dict(json.loads(done.stdout))
+
+    return outputs
+
+
 def run_program(
     program: Callable[[], Any],
     settings_: StackSettings,
     account_id: Optional[str] = None,
+    stack_outputs: Optional[Callable[[str], dict[str, Any]]] = None,
 ) -> OfflineRun:
     """Run ``program`` (anything that declares resources) under the mock engine with ``settings_``.
 
@@ -345,7 +390,7 @@ def run_program(
     """
     region = settings_.config.get("aws:region", "us-east-1")
     account_id = account_id or pinned_account(settings_.config.get("aws:allowedAccountIds")) or OFFLINE_ACCOUNT_ID
-    aws_mocks = AwsMocks(region, account_id)
+    aws_mocks = AwsMocks(region, account_id, stack_outputs)
     monitor = _RecordingMonitor(aws_mocks)
     collector = _WarningCollector()
     logger = logging.getLogger(f"offline.{settings_.stack}")
@@ -395,7 +440,10 @@ def run_offline(project_dir: Path, stack_name: str, account_id: Optional[str] = 
     sys.path.insert(0, program_dir)  # as the language host does: the program's folder first
     try:
         return run_program(
-            lambda: runpy.run_path(str(stack_settings.main), run_name="__main__"), stack_settings, account_id
+            lambda: runpy.run_path(str(stack_settings.main), run_name="__main__"),
+            stack_settings,
+            account_id,
+            sibling_stack_outputs(project_dir, stack_settings.project),
         )
     finally:
         sys.path.remove(program_dir)

@@ -107,6 +107,10 @@ def component_args(
     )
     if config.role.existing_arn:
         args["existing_role_arn"] = config.role.existing_arn
+    if config.notifications:
+        args["notifications"] = config.notifications.model_dump()
+    if config.vss_instances:
+        args["vss_instances"] = config.vss_instances.model_dump()
     if config.cross_region:
         copy_b = config.cross_region
         args["cross_region"] = {

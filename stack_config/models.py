@@ -14,6 +14,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from pydantic_core import PydanticCustomError
 
 from components import rules
+from components.notifications import DEFAULT_VAULT_EVENTS, vault_events_problem
+from components.vss_instances import DEFAULT_SCHEDULE as DEFAULT_VSS_SCHEDULE
 
 #: Value of ``vault.kms_key`` that means the AWS-managed key of the region.
 AWS_MANAGED_KEY = "aws/backup"
@@ -53,6 +55,8 @@ KmsKey = Annotated[str, _enforce(_kms_key)]
 RoleName = Annotated[str, _enforce(rules.iam_role_name)]
 RoleArn = Annotated[str, _enforce(rules.iam_role_arn)]
 Days = Annotated[int, Field(ge=1, le=rules.DELETE_AFTER_MAX)]
+VaultEvents = Annotated[list[str], _enforce(vault_events_problem)]
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 Region = Annotated[str, _enforce(rules.aws_region)]
 AccountId = Annotated[str, _enforce(rules.account_id)]
 OrganizationId = Annotated[str, _enforce(rules.organization_id)]
@@ -412,6 +416,34 @@ class ArchiveVaultConfig(_Model):
         return self
 
 
+class NotificationsConfig(_Model):
+    """An encrypted SNS topic told about failed backup jobs, failed copies and restores."""
+
+    vault_events: VaultEvents = Field(
+        default_factory=lambda: list(DEFAULT_VAULT_EVENTS),
+        description="AWS Backup vault events to publish. Default: COPY_JOB_FAILED, RESTORE_JOB_STARTED, "
+        "RESTORE_JOB_COMPLETED, RECOVERY_POINT_MODIFIED.",
+    )
+    failed_jobs_rule: bool = Field(
+        True,
+        description="EventBridge rule publishing failed, aborted and expired backup jobs (the vault's "
+        "BACKUP_JOB_FAILED event is deprecated). Default: true (false in the archive stack, which runs no jobs).",
+    )
+    email_subscribers: list[Email] = Field(
+        default_factory=list, description="Email addresses to subscribe (each confirms by email). Default: none."
+    )
+
+
+class VssInstancesConfig(_Model):
+    """The EC2 side of Windows VSS: an instance profile and the AwsVssComponents package, kept current."""
+
+    schedule: str = Field(
+        DEFAULT_VSS_SCHEDULE,
+        pattern=r"^(rate|cron)\(.+\)$",
+        description="How often State Manager re-applies AwsVssComponents. Default: 'rate(7 days)'.",
+    )
+
+
 class StackConfig(_Model):
     """Everything under the ``windows-server-backup:`` namespace of a stack's config.
 
@@ -424,6 +456,14 @@ class StackConfig(_Model):
     plans: list[PlanConfig] = Field(default_factory=list, description="Backup plans. Required in a source stack.")
     cross_region: Optional[CrossRegionConfig] = Field(None, description="Copy B: a second region. Default: none.")
     archive: Optional[ArchiveCopyConfig] = Field(None, description="Copy C: the archive account. Default: none.")
+    notifications: Optional[NotificationsConfig] = Field(
+        None, description="Notifications about failed jobs, failed copies and restores. Default: none."
+    )
+    vss_instances: Optional[VssInstancesConfig] = Field(
+        None,
+        description="Instance profile and AwsVssComponents association for the instances of the plans with "
+        "windows_vss. Default: none.",
+    )
     enable_cross_account_backup: bool = Field(
         False,
         description="Turn on AWS Backup cross-account backup for the organization (only in the Organizations "
@@ -438,7 +478,7 @@ class StackConfig(_Model):
     def _shape(self) -> StackConfig:
         problems: list[tuple[str, Any, str, str]] = []
         if self.archive_vault is not None:
-            for key in ("vault", "cross_region", "archive"):
+            for key in ("vault", "cross_region", "archive", "vss_instances"):
                 if getattr(self, key) is not None:
                     problems.append((key, "...", "the archive stack only holds the archive vault",
                                      f"move {key} to a source stack's file, or remove archive_vault"))

@@ -1,5 +1,6 @@
 """The dev stack is the article's Terraform, resource for resource (with a collision-free role name),
-plus the data-safety additions every stack gets (the vault's deny-deletions access policy)."""
+plus what the article leaves out: the vault's deny-deletions access policy, notifications about
+failed jobs, and the EC2 side of Windows VSS."""
 
 from __future__ import annotations
 
@@ -36,12 +37,90 @@ SEED_TYPES = {
     "aws:iam/role:Role": 1,
     "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": 1,
 }
-SAFETY_TYPES = {"aws:backup/vaultPolicy:VaultPolicy": 1}
+BEYOND_THE_SEED = {
+    "aws:backup/vaultPolicy:VaultPolicy": 1,
+    # notifications
+    "aws:kms/key:Key": 1,
+    "aws:sns/topic:Topic": 1,
+    "aws:sns/topicPolicy:TopicPolicy": 1,
+    "aws:backup/vaultNotifications:VaultNotifications": 1,
+    "aws:cloudwatch/eventRule:EventRule": 1,
+    "aws:cloudwatch/eventTarget:EventTarget": 1,
+    # the EC2 side of VSS (a second role and exclusive attachment)
+    "aws:iam/instanceProfile:InstanceProfile": 1,
+    "aws:ssm/association:Association": 1,
+}
 
 
-def test_exactly_the_seeds_aws_resources_plus_safety(dev):
+def test_exactly_the_seeds_aws_resources_plus_the_additions(dev):
     custom = Counter(r.type for r in dev.resources if r.custom)
-    assert custom == {**SEED_TYPES, **SAFETY_TYPES}
+    expected = Counter(SEED_TYPES) + Counter(BEYOND_THE_SEED)
+    expected["aws:iam/role:Role"] += 1
+    expected["aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive"] += 1
+    assert custom == expected
+
+
+def test_notifications(dev):
+    topic = dev.named("aws:sns/topic:Topic", "backup-notifications")
+    key = dev.named("aws:kms/key:Key", "backup-notifications-key")
+    assert topic.inputs == {"kmsMasterKeyId": key.outputs["arn"]}
+    assert key.inputs["enableKeyRotation"] is True
+    key_statements = json.loads(key.inputs["policy"])["Statement"]
+    assert key_statements[1]["Principal"] == {"Service": ["backup.amazonaws.com", "events.amazonaws.com"]}
+    assert key_statements[1]["Condition"] == {"StringEquals": {"aws:SourceAccount": OFFLINE_ACCOUNT_ID}}
+    topic_policy = dev.named("aws:sns/topicPolicy:TopicPolicy", "backup-notifications-policy")
+    assert json.loads(topic_policy.inputs["policy"])["Statement"] == [
+        {
+            "Sid": "BackupAndEventBridgePublish",
+            "Effect": "Allow",
+            "Principal": {"Service": ["backup.amazonaws.com", "events.amazonaws.com"]},
+            "Action": "SNS:Publish",
+            "Resource": topic.outputs["arn"],
+            "Condition": {"StringEquals": {"aws:SourceAccount": OFFLINE_ACCOUNT_ID}},
+        }
+    ]
+    events = dev.named("aws:backup/vaultNotifications:VaultNotifications", "backup-notifications-vault-events")
+    assert events.inputs == {
+        "backupVaultName": "backup-vault-us-east-1",
+        "snsTopicArn": topic.outputs["arn"],
+        "backupVaultEvents": ["COPY_JOB_FAILED", "RESTORE_JOB_STARTED", "RESTORE_JOB_COMPLETED", "RECOVERY_POINT_MODIFIED"],
+    }
+    rule = dev.named("aws:cloudwatch/eventRule:EventRule", "backup-notifications-failed-jobs")
+    assert json.loads(rule.inputs["eventPattern"]) == {
+        "source": ["aws.backup"],
+        "detail-type": ["Backup Job State Change"],
+        "detail": {"state": ["FAILED", "ABORTED", "EXPIRED"]},
+    }
+    target = dev.named("aws:cloudwatch/eventTarget:EventTarget", "backup-notifications-failed-jobs")
+    assert target.inputs == {"rule": rule.outputs["name"], "arn": topic.outputs["arn"]}
+    assert dev.outputs["notification_topic_arn"] == topic.outputs["arn"]
+
+
+def test_vss_instance_side(dev):
+    role = dev.named("aws:iam/role:Role", "backup-vss-instances-role")
+    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"] == [
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ]
+    attachments = dev.named(
+        "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive", "backup-vss-instances-role-policies"
+    )
+    assert attachments.inputs == {
+        "roleName": role.outputs["name"],
+        "policyArns": [
+            "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+            "arn:aws:iam::aws:policy/AWSEC2VssSnapshotPolicy",
+        ],
+    }
+    profile = dev.named("aws:iam/instanceProfile:InstanceProfile", "backup-vss-instances-profile")
+    assert profile.inputs == {"role": role.outputs["name"]}
+    association = dev.named("aws:ssm/association:Association", "backup-vss-instances-package-0")
+    assert association.inputs == {
+        "name": "AWS-ConfigureAWSPackage",
+        "parameters": {"action": "Install", "name": "AwsVssComponents"},
+        "targets": [{"key": "tag:alk:backup", "values": ["windows-weekly-ec2-vss"]}],
+        "scheduleExpression": "rate(7 days)",
+    }
+    assert dev.outputs["vss_instance_profile_name"] == profile.outputs["name"]
 
 
 def test_vault_denies_deletions_to_everyone(dev):
@@ -74,6 +153,8 @@ def test_component_tree(dev):
             (f"{T}:WindowsServerBackup", "backup"),
             (f"{T}:BackupVault", "backup-vault"),
             (f"{T}:BackupServiceRole", "backup-restore-role"),
+            (f"{T}:BackupNotifications", "backup-notifications"),
+            (f"{T}:WindowsVssInstances", "backup-vss-instances"),
             (f"{T}:BackupPlan", "backup-windows-weekly-ec2-vss-us-east-1"),
             (f"{T}:BackupPlan", "backup-weekly-ebs-us-east-1"),
             (f"{T}:BackupSelection", "backup-windows-weekly-ec2-vss-us-east-1-windows-weekly-ec2-vss-us-east-1"),
@@ -100,6 +181,12 @@ def test_every_resource_has_the_expected_parent(dev):
     assert parents[
         ("aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive", "backup-restore-role-policies")
     ] == role_component
+    for child in ("BackupNotifications", "WindowsVssInstances"):
+        [component] = [r for r in dev.resources if r.type == f"{T}:{child}"]
+        assert parents[(component.type, component.name)] == top
+        for resource in dev.resources:
+            if resource.parent == component.urn:
+                assert resource.custom
     for plan in ("windows-weekly-ec2-vss-us-east-1", "weekly-ebs-us-east-1"):
         plan_component = (f"{T}:BackupPlan", f"backup-{plan}")
         selection_component = (f"{T}:BackupSelection", f"backup-{plan}-{plan}")
@@ -218,7 +305,11 @@ def test_outputs(dev):
     role = dev.named("aws:iam/role:Role", "backup-restore-role")
     plans = {p.inputs["name"]: p for p in dev.of_type("aws:backup/plan:Plan")}
     selections = {s.inputs["name"]: s for s in dev.of_type("aws:backup/selection:Selection")}
-    outputs = {key: value for key, value in dev.outputs.items() if key != "three_two_one"}
+    outputs = {
+        key: value
+        for key, value in dev.outputs.items()
+        if key not in ("three_two_one", "notification_topic_arn", "vss_instance_profile_name")
+    }
     assert outputs == {
         "region": "us-east-1",
         "vault_name": "backup-vault-us-east-1",

@@ -33,15 +33,23 @@ def _provider_of(run: OfflineRun, resource) -> dict:
 def test_resource_counts(prod):
     run, _, _ = prod
     assert Counter(r.type for r in run.resources if r.custom) == {
-        "aws:kms/key:Key": 2,
+        "aws:kms/key:Key": 3,
         "aws:kms/alias:Alias": 2,
         "aws:backup/vault:Vault": 2,
         "aws:backup/vaultPolicy:VaultPolicy": 2,
         "aws:backup/vaultLockConfiguration:VaultLockConfiguration": 1,
         "aws:backup/plan:Plan": 2,
         "aws:backup/selection:Selection": 2,
-        "aws:iam/role:Role": 1,
-        "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": 1,
+        "aws:iam/role:Role": 2,
+        "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": 2,
+        "aws:iam/instanceProfile:InstanceProfile": 1,
+        "aws:ssm/association:Association": 1,
+        "aws:sns/topic:Topic": 1,
+        "aws:sns/topicPolicy:TopicPolicy": 1,
+        "aws:sns/topicSubscription:TopicSubscription": 1,
+        "aws:backup/vaultNotifications:VaultNotifications": 1,
+        "aws:cloudwatch/eventRule:EventRule": 1,
+        "aws:cloudwatch/eventTarget:EventTarget": 1,
         "pulumi:providers:aws": 1,
     }
 
@@ -137,6 +145,7 @@ def test_lookups_once_per_account(prod):
         "aws:index/getCallerIdentity:getCallerIdentity": 1,
         "aws:index/getPartition:getPartition": 1,
     }
+    assert {i.provider for i in run.invocations} == {""}
 
 
 @pytest.fixture
@@ -148,12 +157,22 @@ def archive(stack_run) -> OfflineRun:
 
 def test_archive_stack_resources(archive):
     assert Counter(r.type for r in archive.resources if r.custom) == {
-        "aws:kms/key:Key": 1,
+        "aws:kms/key:Key": 2,
         "aws:kms/alias:Alias": 1,
         "aws:backup/vault:Vault": 1,
         "aws:backup/vaultPolicy:VaultPolicy": 1,
         "aws:backup/vaultLockConfiguration:VaultLockConfiguration": 1,
+        "aws:sns/topic:Topic": 1,
+        "aws:sns/topicPolicy:TopicPolicy": 1,
+        "aws:sns/topicSubscription:TopicSubscription": 1,
+        "aws:backup/vaultNotifications:VaultNotifications": 1,
     }
+    events = archive.named("aws:backup/vaultNotifications:VaultNotifications", "archive-notifications-vault-events")
+    assert events.inputs["backupVaultName"] == "windows-server-archive"
+    assert events.inputs["backupVaultEvents"] == ["RECOVERY_POINT_MODIFIED", "RESTORE_JOB_STARTED", "RESTORE_JOB_COMPLETED"]
+    subscription = archive.named("aws:sns/topicSubscription:TopicSubscription", "archive-notifications-email-0")
+    assert subscription.inputs["protocol"] == "email"
+    assert subscription.inputs["endpoint"] == "backup-alerts@example.com"
     assert all(r.provider == "" for r in archive.resources)
     assert archive.outputs["archive_vault_arn"] == ARCHIVE_ARN
     assert archive.outputs["archive_account_id"] == ARCHIVE_ACCOUNT
@@ -219,7 +238,9 @@ def test_prod_copies_fit_the_archive_lock(stack_run, archive):
 
 def test_dev_is_unchanged_by_the_3_2_1_features(stack_run):
     dev = stack_run("dev")
-    assert not dev.of_type("aws:kms/key:Key")
+    assert [key.name for key in dev.of_type("aws:kms/key:Key")] == ["backup-notifications-key"]
+    assert dev.named("aws:backup/vault:Vault", "backup-vault").inputs["kmsKeyArn"].startswith("arn:aws:kms:us-east-1:")
+    assert [i.args for i in dev.invocations if i.token == "aws:kms/getKey:getKey"] == [{"keyId": "alias/aws/backup"}]
     assert not dev.of_type("pulumi:providers:aws")
     for plan in dev.of_type("aws:backup/plan:Plan"):
         assert "copyActions" not in plan.inputs["rules"][0]

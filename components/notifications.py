@@ -1,0 +1,162 @@
+"""BackupNotifications: tell people when backups fail, copies fail, or restores happen."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Optional, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+from typing_extensions import NotRequired
+
+from . import rules
+from ._types import TYPE_PREFIX, child_opts
+from .account import AccountFacts
+from .kms_key import DELETION_WINDOW_DAYS
+from .policies import notification_key_policy, notification_topic_policy
+
+#: Vault events AWS Backup can publish (BACKUP_JOB_FAILED is deprecated: see the EventBridge rule).
+VAULT_EVENTS = (
+    "BACKUP_JOB_STARTED",
+    "BACKUP_JOB_COMPLETED",
+    "COPY_JOB_STARTED",
+    "COPY_JOB_SUCCESSFUL",
+    "COPY_JOB_FAILED",
+    "RESTORE_JOB_STARTED",
+    "RESTORE_JOB_COMPLETED",
+    "RECOVERY_POINT_MODIFIED",
+    "S3_BACKUP_OBJECT_FAILED",
+    "S3_RESTORE_OBJECT_FAILED",
+)
+#: Default vault events: copy failures, restores (who is restoring what), and changed recovery points.
+DEFAULT_VAULT_EVENTS = ("COPY_JOB_FAILED", "RESTORE_JOB_STARTED", "RESTORE_JOB_COMPLETED", "RECOVERY_POINT_MODIFIED")
+#: Backup job states that mean "no recovery point was made".
+FAILED_JOB_STATES = ("FAILED", "ABORTED", "EXPIRED")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def vault_events_problem(events: Sequence[str]) -> Optional[rules.Violation]:
+    """Each event must be one AWS Backup publishes for a vault."""
+    for event in events:
+        if event == "BACKUP_JOB_FAILED":
+            return rules.Violation(
+                "BACKUP_JOB_FAILED is deprecated as a vault event",
+                "leave it out: failed, aborted and expired backup jobs are reported by this component's "
+                "EventBridge rule",
+            )
+        if event not in VAULT_EVENTS:
+            return rules.Violation(f"{event!r} is not an AWS Backup vault event", f"use some of {list(VAULT_EVENTS)}")
+    return None
+
+
+def failed_jobs_pattern() -> str:
+    """EventBridge pattern for backup jobs that ended without a recovery point."""
+    return json.dumps(
+        {
+            "source": ["aws.backup"],
+            "detail-type": ["Backup Job State Change"],
+            "detail": {"state": list(FAILED_JOB_STATES)},
+        }
+    )
+
+
+class BackupNotificationsArgs(TypedDict):
+    """Arguments of :class:`BackupNotifications`."""
+
+    vault_name: pulumi.Input[str]
+    """Vault whose events are published."""
+    vault_events: NotRequired[Sequence[str]]
+    """Vault events to publish. Default: :data:`DEFAULT_VAULT_EVENTS`."""
+    failed_jobs_rule: NotRequired[bool]
+    """Add the EventBridge rule for failed, aborted and expired backup jobs. Default: ``True``."""
+    email_subscribers: NotRequired[Sequence[str]]
+    """Email addresses subscribed to the topic (each must confirm by email). Default: none."""
+    account: NotRequired[AccountFacts]
+    """Account and partition, when the caller already looked them up. Default: looked up here."""
+    tags: NotRequired[dict[str, str]]
+    """Tags for the topic and key. Default: none."""
+
+
+class BackupNotifications(pulumi.ComponentResource):
+    """An encrypted SNS topic fed by the vault's events and by an EventBridge rule on failed jobs.
+
+    Children: ``aws.kms.Key`` ``<name>-key`` (customer-managed, since AWS services cannot publish
+    to a topic on the AWS-managed SNS key), ``aws.sns.Topic`` ``<name>``, ``aws.sns.TopicPolicy``
+    ``<name>-policy``, ``aws.backup.VaultNotifications`` ``<name>-vault-events``,
+    ``aws.cloudwatch.EventRule``/``EventTarget`` ``<name>-failed-jobs`` and one
+    ``aws.sns.TopicSubscription`` ``<name>-email-<n>`` per subscriber.
+    """
+
+    topic_arn: pulumi.Output[str]
+    """ARN of the notification topic (subscribe chat or paging tools to it)."""
+
+    def __init__(self, name: str, args: BackupNotificationsArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__(f"{TYPE_PREFIX}:BackupNotifications", name, None, opts)
+        events = list(args.get("vault_events") or DEFAULT_VAULT_EVENTS)
+        emails = list(args.get("email_subscribers") or [])
+        lines = rules.problems({"vault_events": vault_events_problem(events), "tags": rules.tags(args.get("tags") or {})})
+        lines += [f"email_subscribers[{i}]: {e!r} is not an email address." for i, e in enumerate(emails) if not _EMAIL.match(e)]
+        rules.raise_if_any("BackupNotifications", name, lines)
+
+        account = args.get("account") or AccountFacts.lookup(self)
+        tags = args.get("tags") or None
+        key = aws.kms.Key(
+            f"{name}-key",
+            description=f"Encrypts the AWS Backup notification topic {name}",
+            enable_key_rotation=True,
+            deletion_window_in_days=DELETION_WINDOW_DAYS,
+            policy=pulumi.Output.all(account.partition, account.account_id).apply(
+                lambda facts: notification_key_policy(partition=facts[0], account_id=facts[1])
+            ),
+            tags=tags,
+            opts=child_opts(self),
+        )
+        topic = aws.sns.Topic(name, kms_master_key_id=key.arn, tags=tags, opts=child_opts(self))
+        aws.sns.TopicPolicy(
+            f"{name}-policy",
+            arn=topic.arn,
+            policy=pulumi.Output.all(topic.arn, account.account_id).apply(
+                lambda pair: notification_topic_policy(topic_arn=pair[0], account_id=pair[1])
+            ),
+            opts=child_opts(self),
+        )
+        aws.backup.VaultNotifications(
+            f"{name}-vault-events",
+            backup_vault_name=args["vault_name"],
+            sns_topic_arn=topic.arn,
+            backup_vault_events=events,
+            opts=child_opts(self),
+        )
+        if args.get("failed_jobs_rule", True):
+            rule = aws.cloudwatch.EventRule(
+                f"{name}-failed-jobs",
+                description="AWS Backup jobs that failed, were aborted or expired (no recovery point made)",
+                event_pattern=failed_jobs_pattern(),
+                tags=tags,
+                opts=child_opts(self),
+            )
+            aws.cloudwatch.EventTarget(
+                f"{name}-failed-jobs",
+                rule=rule.name,
+                arn=topic.arn,
+                opts=child_opts(self),
+            )
+        for index, email in enumerate(emails):
+            aws.sns.TopicSubscription(
+                f"{name}-email-{index}", topic=topic.arn, protocol="email", endpoint=email, opts=child_opts(self)
+            )
+        self.topic_arn = topic.arn
+        self.register_outputs({"topic_arn": self.topic_arn})
+
+
+__all__ = [
+    "DEFAULT_VAULT_EVENTS",
+    "FAILED_JOB_STATES",
+    "VAULT_EVENTS",
+    "BackupNotifications",
+    "BackupNotificationsArgs",
+    "failed_jobs_pattern",
+    "vault_events_problem",
+]

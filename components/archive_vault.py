@@ -75,6 +75,8 @@ class ArchiveVault(pulumi.ComponentResource):
     """ARN of the key encrypting it (empty for an air-gapped vault on the AWS-owned key)."""
     account_id: pulumi.Output[str]
     """The archive account."""
+    account: AccountFacts
+    """The archive account's facts, looked up once (pass them on to siblings)."""
 
     def __init__(self, name: str, args: ArchiveVaultArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__(f"{TYPE_PREFIX}:ArchiveVault", name, None, opts)
@@ -104,7 +106,7 @@ class ArchiveVault(pulumi.ComponentResource):
         protect = args.get("protect", True)
         tags = args.get("tags") or {}
         account = AccountFacts.lookup(self)
-        self.account_id = account.account_id
+        self.account, self.account_id = account, account.account_id
         key_arn: Optional[pulumi.Input[str]] = args.get("kms_key_arn")
         if key_arn is None and not air_gapped:
             key_arn = BackupKey(

@@ -69,9 +69,10 @@ def _without_secrets(value: Any) -> Any:
 
 def as_engine_text(value: Any) -> str:
     """A config value as the engine passes it: strings as they are, everything else as JSON."""
+    value = _without_secrets(value)
     if isinstance(value, str):
         return value
-    return json.dumps(_without_secrets(value))
+    return json.dumps(value)
 
 
 def _project_defaults(project: str, declared: dict[str, Any]) -> dict[str, Any]:

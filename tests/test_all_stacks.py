@@ -1,0 +1,57 @@
+"""Every stack file in the repository builds offline, protects its data, and warns about nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from offline import stack_names
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+STACKS = stack_names(PROJECT_DIR)
+DATA_TYPES = (
+    "aws:backup/vault:Vault",
+    "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault",
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
+)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_stack_builds_offline_without_warnings(stack_run, stack):
+    run = stack_run(stack)
+    assert run.error is None, run.error
+    assert run.warnings == []
+    assert run.resources
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_vaults_and_their_keys_are_protected(stack_run, stack):
+    """`pulumi destroy`, a rename or a replacement cannot silently take the backups with it."""
+    run = stack_run(stack)
+    vaults = [r for r in run.resources if r.type in DATA_TYPES]
+    assert vaults
+    for vault in vaults:
+        assert vault.protect, f"{vault.type} {vault.name} is not protected"
+        assert vault.inputs.get("forceDestroy", False) is False
+    vault_keys = {r.inputs.get("kmsKeyArn") for r in run.of_type("aws:backup/vault:Vault")}
+    for key in run.of_type("aws:kms/key:Key"):
+        if key.outputs["arn"] in vault_keys:
+            assert key.protect, f"key {key.name} encrypts a vault but is not protected"
+            assert key.inputs["deletionWindowInDays"] == 30
+            assert key.inputs["enableKeyRotation"] is True
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_vault_denies_deletions(stack_run, stack):
+    run = stack_run(stack)
+    policies = {p.inputs["backupVaultName"]: p.inputs["policy"] for p in run.of_type("aws:backup/vaultPolicy:VaultPolicy")}
+    for vault in run.of_type("aws:backup/vault:Vault"):
+        assert '"backup:DeleteRecoveryPoint"' in policies[vault.inputs["name"]]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_lookup_repeats_per_provider(stack_run, stack):
+    run = stack_run(stack)
+    calls = [(i.token, i.provider, tuple(sorted(i.args.items()))) for i in run.invocations]
+    assert len(calls) == len(set(calls))

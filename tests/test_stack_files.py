@@ -1,0 +1,98 @@
+"""Stack files become the config map the Pulumi engine would hand the program."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from offline import StackFileError, read_stack, stack_names
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def write(folder: Path, name: str, content: dict) -> None:
+    (folder / name).write_text(yaml.safe_dump(content))
+
+
+def test_project_defaults_then_stack_values(tmp_path):
+    write(
+        tmp_path,
+        "Pulumi.yaml",
+        {
+            "name": "proj",
+            "runtime": "python",
+            "config": {
+                "greeting": {"type": "string", "default": "hello"},
+                "level": {"value": 3},
+                "aws:region": {"value": "eu-west-1"},
+                "plain": "as-is",
+            },
+        },
+    )
+    write(tmp_path, "Pulumi.s.yaml", {"config": {"aws:region": "us-east-1", "level": 4, "proj:flag": True}})
+    settings = read_stack(tmp_path, "s")
+    assert settings.project == "proj"
+    assert settings.config == {
+        "proj:greeting": "hello",
+        "proj:level": "4",
+        "aws:region": "us-east-1",
+        "proj:plain": "as-is",
+        "proj:flag": "true",
+    }
+    assert settings.main == tmp_path / "__main__.py"
+
+
+def test_structured_values_arrive_as_json(tmp_path):
+    write(tmp_path, "Pulumi.yaml", {"name": "proj", "runtime": "python"})
+    plans = [{"name": "p", "rules": [{"schedule": "cron(0 1 ? * * *)"}]}]
+    write(tmp_path, "Pulumi.s.yaml", {"config": {"proj:plans": plans, "aws:allowedAccountIds": ["111111111111"]}})
+    config = read_stack(tmp_path, "s").config
+    assert json.loads(config["proj:plans"]) == plans
+    assert json.loads(config["aws:allowedAccountIds"]) == ["111111111111"]
+
+
+def test_secure_values_are_placeholders_and_marked_secret(tmp_path):
+    write(tmp_path, "Pulumi.yaml", {"name": "proj", "runtime": "python"})
+    write(tmp_path, "Pulumi.s.yaml", {"config": {"proj:token": {"secure": "v1:abc"}, "proj:nested": {"a": {"secure": "x"}}}})
+    settings = read_stack(tmp_path, "s")
+    assert settings.config["proj:token"] == "[secret]"
+    assert json.loads(settings.config["proj:nested"]) == {"a": "[secret]"}
+    assert settings.secret_keys == ["proj:nested", "proj:token"]
+
+
+def test_main_folder_from_the_project_file(tmp_path):
+    write(tmp_path, "Pulumi.yaml", {"name": "proj", "runtime": "python", "main": "src"})
+    write(tmp_path, "Pulumi.s.yaml", {})
+    assert read_stack(tmp_path, "s").main == tmp_path / "src" / "__main__.py"
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({}, "Pulumi.yaml does not exist"),
+        ({"Pulumi.yaml": {"runtime": "python"}}, "has no project name"),
+        ({"Pulumi.yaml": {"name": "p"}}, "Pulumi.s.yaml does not exist"),
+        ({"Pulumi.yaml": {"name": "p"}, "Pulumi.s.yaml": {"config": ["a"]}}, "'config' must be a mapping"),
+    ],
+)
+def test_broken_files(tmp_path, files, message):
+    for name, content in files.items():
+        write(tmp_path, name, content)
+    with pytest.raises(StackFileError, match=message):
+        read_stack(tmp_path, "s")
+
+
+def test_invalid_yaml(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: [unclosed\n")
+    with pytest.raises(StackFileError, match="is not valid YAML"):
+        read_stack(tmp_path, "s")
+
+
+def test_the_repositorys_stacks():
+    assert stack_names(PROJECT_DIR) == ["archive", "dev", "prod-us-east-1", "prod-us-west-2"]
+    for stack in stack_names(PROJECT_DIR):
+        config = read_stack(PROJECT_DIR, stack).config
+        assert config["aws:region"] in ("us-east-1", "us-west-2")

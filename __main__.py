@@ -20,7 +20,7 @@ for warning in stack_warnings(config, region):
 pulumi.export("region", region)
 
 if config.archive_vault is not None:
-    archive = ArchiveVault("archive", archive_vault_args(config, region))
+    archive = ArchiveVault("archive", archive_vault_args(config.archive_vault, region, config.tags))
     pulumi.export("archive_vault_arn", archive.vault_arn)
     pulumi.export("archive_vault_name", archive.vault_name)
     pulumi.export("archive_kms_key_arn", archive.kms_key_arn)
@@ -55,6 +55,19 @@ else:
     archive_vault_arn = None
     if config.archive is not None and config.archive.stack_reference:
         archive_vault_arn = pulumi.StackReference(config.archive.stack_reference).require_output("archive_vault_arn")
+    if config.archive is not None and config.archive.deploy_here:
+        # One-program mode: this stack's credentials assume a role in the archive account.
+        here = config.archive.deploy_here
+        archive_account = aws.Provider(
+            "aws-archive-account", region=here.region, assume_roles=[aws.ProviderAssumeRoleArgs(role_arn=here.assume_role_arn)]
+        )
+        archive_vault = ArchiveVault(
+            "archive",
+            archive_vault_args(here.vault, here.region, config.tags),
+            pulumi.ResourceOptions(provider=archive_account),
+        )
+        archive_vault_arn = archive_vault.vault_arn
+        pulumi.export("archive_vault_arn", archive_vault_arn)
 
     backup = WindowsServerBackup("backup", component_args(config, region, copy_region_provider, archive_vault_arn))
     pulumi.export("vault_name", backup.vault.name)

@@ -108,6 +108,15 @@ def pinned_account(allowed_account_ids: Any) -> Optional[str]:
     return str(allowed_account_ids[0]) if allowed_account_ids else None
 
 
+def assumed_account(assume_roles: Any) -> Optional[str]:
+    """The account of the first role a provider assumes (``assumeRoles``, a list or its JSON text)."""
+    if isinstance(assume_roles, str):
+        assume_roles = json.loads(assume_roles)
+    if not assume_roles:
+        return None
+    return str(assume_roles[0]["roleArn"]).split(":")[4]
+
+
 def partition_of(region: str) -> str:
     """The AWS partition of a region code."""
     if region.startswith("cn-"):
@@ -137,7 +146,8 @@ class AwsMocks(pulumi.runtime.Mocks):
         inputs = self.providers.get(provider_ref)
         if inputs is None:
             return self.region, self.account_id
-        return str(inputs.get("region") or self.region), pinned_account(inputs.get("allowedAccountIds")) or self.account_id
+        account = pinned_account(inputs.get("allowedAccountIds")) or assumed_account(inputs.get("assumeRoles"))
+        return str(inputs.get("region") or self.region), account or self.account_id
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[Optional[str], dict]:
         inputs = dict(args.inputs)
@@ -331,6 +341,27 @@ class _RecordingMonitor(mocks.MockMonitor):
                 inputs=dict(inputs),
                 outputs=dict(registered.state) if registered else {},
                 id=registered.id if registered else "",
+            )
+        )
+        return response
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        """Reads (``get`` and stack references) are recorded like registrations."""
+        response = super().ReadResource(request)
+        registered = self.resources.get(response.urn)
+        self.registrations.append(
+            Registration(
+                type=request.type,
+                name=request.name,
+                urn=response.urn,
+                parent=request.parent,
+                custom=True,
+                protect=False,
+                retain_on_delete=False,
+                provider=request.provider,
+                inputs=dict(pulumi.runtime.rpc.deserialize_properties(request.properties)),
+                outputs=dict(registered.state) if registered else {},
+                id=request.id,
             )
         )
         return response

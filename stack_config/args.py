@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
 import pulumi
 
 from components import ArchiveVaultArgs, PlanSpec, SelectionSpec, StackRuleSpec, VaultLockArgs, WindowsServerBackupArgs
 
-from .models import AWS_MANAGED_KEY, CREATE_KEY, LockConfig, PlanConfig, StackConfig
+from .models import AWS_MANAGED_KEY, CREATE_KEY, ArchiveVaultConfig, LockConfig, PlanConfig, StackConfig
 
 
 def _lock(lock: Optional[LockConfig]) -> Optional[VaultLockArgs]:
@@ -126,10 +126,9 @@ def component_args(
         }
     if config.archive:
         copy_c = config.archive
-        lock: Optional[dict[str, Any]] = copy_c.lock.model_dump() if copy_c.lock else None
         args["archive"] = {
             "vault_arn": archive_vault_arn if archive_vault_arn is not None else (copy_c.vault_arn or ""),
-            "lock": lock,
+            "lock": copy_c.known_lock,
             "delete_after_days": copy_c.delete_after_days,
             "cold_storage_after_days": copy_c.cold_storage_after_days,
             "opt_in_to_archive": copy_c.opt_in_to_archive,
@@ -137,10 +136,8 @@ def component_args(
     return args
 
 
-def archive_vault_args(config: StackConfig, region: str) -> ArchiveVaultArgs:
-    """The :class:`components.ArchiveVault` arguments of a validated archive stack config."""
-    assert config.archive_vault is not None, "only for the archive stack"
-    archive = config.archive_vault
+def archive_vault_args(archive: ArchiveVaultConfig, region: str, tags: dict[str, str]) -> ArchiveVaultArgs:
+    """The :class:`components.ArchiveVault` arguments of a validated archive vault config."""
     return ArchiveVaultArgs(
         vault_name=archive.name,
         region=region,
@@ -153,5 +150,5 @@ def archive_vault_args(config: StackConfig, region: str) -> ArchiveVaultArgs:
         kms_key_arn=None if archive.kms_key == CREATE_KEY else archive.kms_key,
         break_glass_role_arn=archive.break_glass_role_arn,
         protect=archive.protect,
-        tags=dict(config.tags),
+        tags=dict(tags),
     )

@@ -347,8 +347,19 @@ class KnownLockConfig(_Model):
     max_retention_days: Days = Field(description="The vault lock's maximum retention. Required.")
 
 
+class ArchiveInThisProgramConfig(_Model):
+    """One-program mode: this stack also deploys the archive vault, through a role in the archive account."""
+
+    assume_role_arn: RoleArn = Field(
+        description="Role in the archive account this stack's credentials assume to deploy the archive vault. "
+        "Required."
+    )
+    region: Region = Field(description="Region of the archive vault. Required.")
+    vault: "ArchiveVaultConfig" = Field(description="The archive vault, as in the archive stack's archive_vault.")
+
+
 class ArchiveCopyConfig(_CopyLifecycle):
-    """Copy C of 3-2-1: copies into the archive account's vault, which its own stack deploys."""
+    """Copy C of 3-2-1: copies into the archive account's vault (by default deployed by its own stack)."""
 
     vault_arn: Optional[VaultArn] = Field(
         None, description="The archive vault's ARN (`pulumi stack output archive_vault_arn` of the archive stack)."
@@ -359,16 +370,30 @@ class ArchiveCopyConfig(_CopyLifecycle):
         description="Instead of vault_arn: the archive stack as <org>/<project>/<stack>; its output "
         "archive_vault_arn is used.",
     )
+    deploy_here: Optional[ArchiveInThisProgramConfig] = Field(
+        None,
+        description="Instead of vault_arn: deploy the archive vault from this stack through an assumed role "
+        "(one-program mode; the separate archive stack is safer, see README).",
+    )
     lock: Optional[KnownLockConfig] = Field(
         None, description="The archive vault's lock range, so copy retentions are checked before deploying."
     )
 
     @model_validator(mode="after")
     def _one_source(self) -> ArchiveCopyConfig:
-        if bool(self.vault_arn) == bool(self.stack_reference):
-            raise cross_field_error([("vault_arn", self.vault_arn, "give exactly one of vault_arn and stack_reference",
-                                      "keep one of the two")])
+        given = [key for key in ("vault_arn", "stack_reference", "deploy_here") if getattr(self, key)]
+        if len(given) != 1:
+            raise cross_field_error([("vault_arn", given, "give exactly one of vault_arn, stack_reference and "
+                                      "deploy_here", "keep one of them")])
         return self
+
+    @property
+    def known_lock(self) -> Optional[dict[str, int]]:
+        """The archive vault's lock range: as declared, or as deployed here."""
+        if self.deploy_here is not None:
+            vault = self.deploy_here.vault
+            return {"min_retention_days": vault.min_retention_days, "max_retention_days": vault.max_retention_days}
+        return self.lock.model_dump() if self.lock else None
 
 
 class ArchiveVaultConfig(_Model):
@@ -442,6 +467,9 @@ class VssInstancesConfig(_Model):
         pattern=r"^(rate|cron)\(.+\)$",
         description="How often State Manager re-applies AwsVssComponents. Default: 'rate(7 days)'.",
     )
+
+
+ArchiveInThisProgramConfig.model_rebuild()
 
 
 class StackConfig(_Model):

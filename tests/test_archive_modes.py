@@ -1,0 +1,108 @@
+"""How a source stack finds the archive vault: its ARN (default), a stack reference, or one program."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from offline import run_offline
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+ARCHIVE_ARN = "arn:aws:backup:us-east-1:222222222222:backup-vault:windows-server-archive"
+
+
+def prod_config() -> dict:
+    return yaml.safe_load((PROJECT_DIR / "Pulumi.prod-us-east-1.yaml").read_text())["config"]
+
+
+def archive_destinations(run) -> set[str]:
+    return {
+        copy["destinationVaultArn"]
+        for plan in run.of_type("aws:backup/plan:Plan")
+        for rule in plan.inputs["rules"]
+        for copy in rule["copyActions"]
+        if ":222222222222:" in copy["destinationVaultArn"]
+    }
+
+
+def test_stack_reference_reads_the_archive_stacks_output(tmp_path):
+    """Offline, the reference runs the archive stack of this project (in its own process)."""
+    for name in ("Pulumi.yaml", "Pulumi.archive.yaml"):
+        shutil.copy(PROJECT_DIR / name, tmp_path / name)
+    (tmp_path / "Pulumi.yaml").write_text(
+        yaml.safe_dump({**yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text()), "main": str(PROJECT_DIR)})
+    )
+    config = prod_config()
+    archive = config["windows-server-backup:archive"]
+    del archive["vault_arn"]
+    archive["stack_reference"] = "acme/windows-server-backup/archive"
+    (tmp_path / "Pulumi.ref.yaml").write_text(yaml.safe_dump({"config": config}))
+    run = run_offline(tmp_path, "ref")
+    assert run.error is None, run.error
+    [reference] = run.of_type("pulumi:pulumi:StackReference")
+    assert reference.inputs["name"] == "acme/windows-server-backup/archive"
+    assert archive_destinations(run) == {ARCHIVE_ARN}
+    key = run.named("aws:kms/key:Key", "backup-vault-key")
+    shared = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}["CopyAccountsUseKeyThroughAwsBackup"]
+    assert shared["Principal"] == {"AWS": ["arn:aws:iam::222222222222:root"]}
+
+
+def test_one_program_mode_deploys_the_archive_through_an_assumed_role(run_config):
+    config = prod_config()
+    archive = config["windows-server-backup:archive"]
+    del archive["vault_arn"], archive["lock"]
+    archive["deploy_here"] = {
+        "assume_role_arn": "arn:aws:iam::222222222222:role/archive-deployer",
+        "region": "us-east-1",
+        "vault": {
+            "name": "windows-server-archive",
+            "source_account_ids": ["111111111111"],
+            "min_retention_days": 30,
+            "max_retention_days": 3650,
+        },
+    }
+    run = run_config(config)
+    assert run.error is None, run.error
+    provider = run.named("pulumi:providers:aws", "aws-archive-account")
+    assert json.loads(provider.inputs["assumeRoles"]) == [{"roleArn": "arn:aws:iam::222222222222:role/archive-deployer"}]
+    vault = run.named("aws:backup/vault:Vault", "archive-vault")
+    assert vault.provider.startswith(provider.urn)
+    assert vault.outputs["arn"] == ARCHIVE_ARN
+    assert vault.protect is True
+    assert archive_destinations(run) == {ARCHIVE_ARN}
+    assert run.outputs["archive_vault_arn"] == ARCHIVE_ARN
+
+
+def test_one_program_mode_checks_copies_against_the_lock_it_deploys(run_config):
+    config = prod_config()
+    archive = config["windows-server-backup:archive"]
+    del archive["vault_arn"], archive["lock"]
+    archive["deploy_here"] = {
+        "assume_role_arn": "arn:aws:iam::222222222222:role/archive-deployer",
+        "region": "us-east-1",
+        "vault": {"name": "arch", "source_account_ids": ["111111111111"], "min_retention_days": 30, "max_retention_days": 300},
+    }
+    run = run_config(config)
+    assert "locked to keep recovery points at most 300 days" in str(run.error)
+    assert run.resources == []
+
+
+@pytest.mark.parametrize(
+    "sources",
+    [
+        {"vault_arn": ARCHIVE_ARN, "stack_reference": "a/b/c"},
+        {},
+    ],
+)
+def test_exactly_one_way_to_find_the_archive(run_config, sources):
+    config = prod_config()
+    archive = config["windows-server-backup:archive"]
+    del archive["vault_arn"]
+    archive.update(sources)
+    run = run_config(config)
+    assert "give exactly one of vault_arn, stack_reference and deploy_here" in str(run.error)
+    assert run.resources == []

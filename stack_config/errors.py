@@ -17,7 +17,7 @@ _FIXES = {
     "string_type": "write a text value",
     "dict_type": "write a mapping of key: value pairs",
     "list_type": "write a list, one '- item' per line",
-    "model_type": "write a mapping of settings (see the config reference in README.md)",
+    "model_type": "write a mapping of settings (see docs/config-reference.md)",
     "too_short": "add at least one item",
     "too_long": "remove items or split them across plans",
     "greater_than_equal": "use a larger number",

@@ -1,0 +1,69 @@
+"""Ready-made rules and selections: a good backup set-up in a few lines.
+
+Each preset returns plain arguments, so it can be adjusted before use::
+
+    rules = daily_weekly_monthly_rules()
+    rules[0]["delete_after_days"] = 14
+"""
+
+from typing import Optional
+
+from .plan import BackupRuleArgs
+from .selection import BackupSelectionArgs
+
+
+def weekly_windows_rule(
+    name: str = "weekly", *, day: str = "SUN", hour_utc: int = 18, keep_days: int = 30
+) -> BackupRuleArgs:
+    """Once a week (default Sunday 18:00 UTC, as in the article), kept ``keep_days`` (default 30).
+
+    Use it in a plan with ``windows_vss=True`` for application-consistent Windows backups;
+    the one-day completion window leaves whole-instance snapshots time to finish.
+    """
+    return BackupRuleArgs(
+        name=name,
+        schedule=f"cron(0 {hour_utc} ? * {day} *)",
+        start_window_minutes=60,
+        completion_window_minutes=1440,
+        delete_after_days=keep_days,
+    )
+
+
+def daily_weekly_monthly_rules(
+    *, hour_utc: int = 5, keep_daily_days: int = 35, keep_weekly_days: int = 90, keep_monthly_days: int = 5 * 365
+) -> list[BackupRuleArgs]:
+    """Daily backups kept 5 weeks, weekly (Saturdays) kept 3 months, monthly (the 1st) kept 5 years.
+
+    Monthly recovery points move to cold storage after 90 days (they are rarely restored), and
+    EC2 ones may use the archive tier. All run at ``hour_utc`` (default 05:00 UTC).
+    """
+    return [
+        BackupRuleArgs(
+            name="daily", schedule=f"cron(0 {hour_utc} ? * * *)", delete_after_days=keep_daily_days
+        ),
+        BackupRuleArgs(
+            name="weekly", schedule=f"cron(0 {hour_utc} ? * SAT *)", delete_after_days=keep_weekly_days
+        ),
+        BackupRuleArgs(
+            name="monthly",
+            schedule=f"cron(0 {hour_utc} 1 * ? *)",
+            delete_after_days=keep_monthly_days,
+            cold_storage_after_days=90,
+            opt_in_to_archive=True,
+        ),
+    ]
+
+
+def tag_selection(
+    key: str, value: str, *, plan_id: object, role_arn: object, name: Optional[str] = None
+) -> BackupSelectionArgs:
+    """Select the resources tagged ``key=value``; the selection is named after the value by default."""
+    return BackupSelectionArgs(
+        name=name or value,
+        plan_id=plan_id,  # type: ignore[typeddict-item]
+        role_arn=role_arn,  # type: ignore[typeddict-item]
+        tags={key: value},
+    )
+
+
+__all__ = ["daily_weekly_monthly_rules", "tag_selection", "weekly_windows_rule"]

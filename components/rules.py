@@ -11,6 +11,7 @@ developer guide, and the Terraform AWS provider that pulumi-aws wraps.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import zoneinfo
 from collections.abc import Iterable, Mapping
@@ -205,8 +206,8 @@ def schedule(expression: str) -> Violation | None:
             "check each field's range: Minutes 0-59, Hours 0-23, Day-of-month 1-31, "
             "Month 1-12 or JAN-DEC, Day-of-week 1-7 or SUN-SAT, Year 1970-2199",
         )
-    gap = shortest_gap_minutes(expression)
-    if gap is not None and gap < MIN_MINUTES_BETWEEN_JOBS:
+    gap = shortest_daily_gap_minutes(match.group(1))
+    if gap < MIN_MINUTES_BETWEEN_JOBS:
         return Violation(
             f"backup jobs must be at least {MIN_MINUTES_BETWEEN_JOBS} minutes apart, "
             f"this schedule starts jobs {gap} minutes apart",
@@ -221,7 +222,9 @@ def upcoming_runs(
     """The next ``count`` runs of a valid ``cron(...)`` schedule after ``after``, in ``zone``.
 
     AWS matches the cron fields against the wall clock of the rule's time zone (default UTC),
-    so the search runs on that wall clock and the results carry ``zone``.
+    so the search runs on that wall clock and the results carry ``zone``. Fewer runs (possibly
+    none) come back when the cron library cannot follow a day pattern (e.g. ``L`` alone in
+    day-of-week): these are for display, and AWS itself runs such schedules.
     """
     tz = zoneinfo.ZoneInfo(zone)
     cron = AWSCron(expression.strip()[len("cron(") : -1])
@@ -229,7 +232,10 @@ def upcoming_runs(
     moment = after.astimezone(tz).replace(tzinfo=dt.timezone.utc)
     runs: list[dt.datetime] = []
     for _ in range(count):
-        following = cron.occurrence(moment).next()
+        try:
+            following = cron.occurrence(moment).next()
+        except Exception:  # noqa: BLE001 - pyawscron raises bare Exception/ValueError on some day patterns
+            break
         if following is None:
             break
         runs.append(following.replace(tzinfo=tz))
@@ -237,11 +243,26 @@ def upcoming_runs(
     return runs
 
 
+def shortest_daily_gap_minutes(fields: str) -> int:
+    """The shortest gap between two runs of a (valid) cron's minute and hour fields.
+
+    Every matching day repeats the same times of day, so the shortest possible gap is between
+    two of those times, or from the last one to the first one of a following day. The day
+    fields can only make gaps longer, never shorter: this is exact for AWS's 60-minute rule.
+    """
+    cron = AWSCron(fields)
+    times = sorted(hour * 60 + minute for hour in cron.hours for minute in cron.minutes)
+    wrap = times[0] + 1440 - times[-1]
+    return min([later - earlier for earlier, later in zip(times, times[1:])] + [wrap])
+
+
+@functools.cache
 def shortest_gap_minutes(expression: str, horizon_runs: int = 400) -> int | None:
     """The shortest time between two consecutive runs over the next ``horizon_runs`` runs.
 
-    Hours and minutes repeat every matching day, so a few hundred runs from a fixed start
-    cover every pattern of the minute and hour fields, and the midnight wrap between days.
+    Unlike :func:`shortest_daily_gap_minutes` this follows the day fields too (a weekly
+    schedule gives 10080), for warnings about retention shorter than the interval. ``None``
+    when it cannot tell (no runs in the horizon, or a day pattern the cron library cannot follow).
     """
     start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
     runs = upcoming_runs(expression, start, horizon_runs)
@@ -367,7 +388,7 @@ def vault_lock(
     """Vault lock: min >= 1, max <= 36500 and >= min; a compliance grace period of 3-36500 days."""
     if min_retention_days is not None and not 1 <= min_retention_days <= DELETE_AFTER_MAX:
         return Violation(
-            f"a vault lock's minimum retention must be 1-{DELETE_AFTER_MAX} days", "use at least 1 day"
+            f"a vault lock's minimum retention must be 1-{DELETE_AFTER_MAX} days", f"use 1 to {DELETE_AFTER_MAX} days"
         )
     if max_retention_days is not None and not 1 <= max_retention_days <= DELETE_AFTER_MAX:
         return Violation(
@@ -381,7 +402,9 @@ def vault_lock(
     if changeable_for_days is not None and not LOCK_GRACE_MIN <= changeable_for_days <= DELETE_AFTER_MAX:
         return Violation(
             f"a compliance lock's grace period (changeable for days) must be {LOCK_GRACE_MIN}-{DELETE_AFTER_MAX} days",
-            f"use at least {LOCK_GRACE_MIN} days (the lock becomes immutable after them)",
+            f"use at most {DELETE_AFTER_MAX} days"
+            if changeable_for_days > DELETE_AFTER_MAX
+            else f"use at least {LOCK_GRACE_MIN} days (the lock becomes immutable after them)",
         )
     return None
 

@@ -21,6 +21,8 @@ _FIXES = {
     "too_short": "add at least one item",
     "too_long": "remove items or split them across plans",
     "greater_than_equal": "use a larger number",
+    "string_pattern_mismatch": "write it in the form the description gives (see docs/config-reference.md)",
+    "literal_error": "use one of the values listed",
     "less_than_equal": "use a smaller number",
 }
 

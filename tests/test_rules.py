@@ -1,0 +1,646 @@
+"""Every rule in ``components/rules.py`` at its boundary: the last valid value passes, the first
+invalid one fails with a message that names the rule and a fix.
+
+The limits come from /work/shared/AWS_RULES.md (botocore's ``backup`` model, the AWS Backup and
+EventBridge guides). Tests marked ``xfail(strict=True)`` document a bug in the rule, not in the test:
+they start passing, and then fail as XPASS, once the rule is fixed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import zoneinfo
+
+import pulumi
+import pytest
+
+from components import rules, stack_checks
+
+ACCOUNT = "123456789012"
+
+
+def arns(count: int, wildcard: bool = False) -> list[str]:
+    """``count`` distinct EBS volume ARNs; with ``wildcard`` the last one ends in ``*``."""
+    values = [f"arn:aws:ec2:us-east-1:{ACCOUNT}:volume/vol-{index:017x}" for index in range(count)]
+    if wildcard and values:
+        values[-1] = f"arn:aws:ec2:us-east-1:{ACCOUNT}:volume/vol-*"
+    return values
+
+
+def test_every_public_rule_has_a_test_here():
+    # A rule added to components/rules.py without a boundary test here fails this test.
+    public = {
+        name
+        for name, member in inspect.getmembers(rules, callable)
+        if not inspect.isclass(member)
+        and getattr(member, "__module__", None) == rules.__name__
+        and not name.startswith("_")
+    }
+    assert public == {
+        "account_id", "air_gapped_retention", "aws_region", "completion_window", "iam_role_arn",
+        "iam_role_name", "kms_key_arn", "lifecycle", "organization_id", "plan_name", "problems",
+        "raise_if_any", "retention_within_lock", "rule_name", "schedule", "selection_arns",
+        "selection_name", "shortest_daily_gap_minutes", "shortest_gap_minutes", "start_window", "tag_key", "tag_value", "tags",
+        "timezone", "upcoming_runs", "vault_arn", "vault_arn_parts", "vault_lock", "vault_name",
+    }
+
+
+def test_violation_reads_as_rule_then_fix():
+    assert str(rules.Violation("x must be y", "set y")) == "x must be y. Fix: set y."
+
+
+# --- names -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["ab", "a" * 50, "backup-vault_us-east-1", "A1"])
+def test_vault_name_accepts(value):
+    assert rules.vault_name(value) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "suggestion"),
+    [
+        ("a", "'a-'"),  # 1 character: one short of the minimum
+        ("a" * 51, repr("a" * 50)),  # one over the maximum
+        ("backup.vault", "'backup-vault'"),  # dots are allowed in plan names, not vault names
+        ("backup vault", "'backup-vault'"),
+        ("", "'my-backup'"),
+    ],
+)
+def test_vault_name_rejects(value, suggestion):
+    problem = rules.vault_name(value)
+    assert problem is not None
+    assert "a vault name must be 2-50 letters, digits, '-' or '_' (no dots)" in str(problem)
+    assert f"e.g. {suggestion}" in problem.fix
+
+
+@pytest.mark.parametrize("check", [rules.plan_name, rules.rule_name, rules.selection_name])
+@pytest.mark.parametrize("value", ["a", "a" * 50, "weekly.ebs_us-east-1"])
+def test_plan_rule_and_selection_names_accept(check, value):
+    assert check(value) is None
+
+
+@pytest.mark.parametrize(
+    ("check", "what"),
+    [(rules.plan_name, "a plan name"), (rules.rule_name, "a rule name"), (rules.selection_name, "a selection name")],
+)
+@pytest.mark.parametrize(
+    ("value", "suggestion"), [("", "'my-backup'"), ("a" * 51, repr("a" * 50)), ("weekly ebs", "'weekly-ebs'")]
+)
+def test_plan_rule_and_selection_names_reject(check, what, value, suggestion):
+    problem = check(value)
+    assert problem is not None
+    assert f"{what} must be 1-50 letters, digits, '-', '_' or '.'" in str(problem)
+    assert f"e.g. {suggestion}" in problem.fix
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [("r", True), ("r" * 64, True), ("a+=,.@_-b", True), ("r" * 65, False), ("", False), ("a/b", False)],
+)
+def test_iam_role_name(value, ok):
+    problem = rules.iam_role_name(value)
+    if ok:
+        assert problem is None
+    else:
+        assert "an IAM role name must be 1-64 letters" in str(problem)
+        assert "Fix: shorten it" in str(problem)
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        (f"arn:aws:iam::{ACCOUNT}:role/backup", True),
+        (f"arn:aws:iam::{ACCOUNT}:role/service-role/backup", True),
+        (f"arn:aws-us-gov:iam::{ACCOUNT}:role/backup", True),
+        ("arn:aws:iam::12345678901:role/backup", False),  # 11-digit account
+        (f"arn:aws:iam::{ACCOUNT}:user/backup", False),
+        ("backup", False),
+    ],
+)
+def test_iam_role_arn(value, ok):
+    problem = rules.iam_role_arn(value)
+    if ok:
+        assert problem is None
+    else:
+        assert "an IAM role ARN looks like arn:aws:iam::<12-digit account>:role/<name>" in str(problem)
+        assert "aws iam get-role" in problem.fix
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        (f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab", True),
+        (f"arn:aws:kms:us-east-1:{ACCOUNT}:alias/aws/backup", False),
+        ("alias/my-key", False),
+        ("1234abcd-12ab-34cd-56ef-1234567890ab", False),
+    ],
+)
+def test_kms_key_arn(value, ok):
+    problem = rules.kms_key_arn(value)
+    if ok:
+        assert problem is None
+    else:
+        assert "a KMS key must be given as a key ARN" in str(problem)
+        assert "'aws/backup' for the AWS-managed key" in problem.fix
+
+
+@pytest.mark.parametrize(("value", "ok"), [("us-east-1", True), ("us-gov-west-1", True), ("ap-southeast-2", True),
+                                           ("useast1", False), ("US-EAST-1", False), ("us-east-1a", False), ("", False)])
+def test_aws_region(value, ok):
+    problem = rules.aws_region(value)
+    if ok:
+        assert problem is None
+    else:
+        assert "an AWS region is a code like 'us-east-1'. Fix: use a region code" in str(problem)
+
+
+# --- tags ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["k", "k" * 128, "alk:backup", "my-aws:key"])
+def test_tag_key_accepts(value):
+    assert rules.tag_key(value) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("k" * 129, "a tag key must be 1-128 characters long. Fix: shorten the key"),
+        ("", "a tag key must be 1-128 characters long"),
+        ("aws:backup", "tag keys starting with 'aws:' are reserved by AWS. Fix: use another prefix"),
+        ("AWS:backup", "tag keys starting with 'aws:' are reserved by AWS"),
+    ],
+)
+def test_tag_key_rejects(value, message):
+    assert message in str(rules.tag_key(value))
+
+
+@pytest.mark.parametrize(("value", "ok"), [("", True), ("v" * 256, True), ("v" * 257, False)])
+def test_tag_value(value, ok):
+    problem = rules.tag_value(value)
+    if ok:
+        assert problem is None
+    else:
+        assert str(problem) == "a tag value must be at most 256 characters. Fix: shorten the value."
+
+
+def test_tags_names_the_first_bad_tag():
+    assert rules.tags({"alk:backup": "weekly-ebs", "k" * 128: "v" * 256}) is None
+    assert str(rules.tags({"ok": "v", "aws:env": "prod"})) == (
+        "tag 'aws:env': tag keys starting with 'aws:' are reserved by AWS. Fix: use another prefix, e.g. 'alk:'."
+    )
+    assert "tag 'env': a tag value must be at most 256 characters" in str(rules.tags({"env": "v" * 257}))
+
+
+# --- schedules -------------------------------------------------------------------------------------
+
+FIELD_RANGES = "Minutes 0-59, Hours 0-23, Day-of-month 1-31, Month 1-12 or JAN-DEC, Day-of-week 1-7 or SUN-SAT, Year 1970-2199"
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "cron(0 18 ? * SUN *)",  # the article's weekly schedule
+        "cron(0 18 * * ? *)",  # day-of-month '*' with day-of-week '?'
+        "cron(0 18 ? * * *)",
+        "cron(59 18 ? * SUN *)",  # last minute
+        "cron(0 23 ? * SUN *)",  # last hour
+        "cron(0 18 1 12 ? *)",  # last month
+        "cron(0 18 1 JAN ? *)",
+        "cron(0 18 1 DEC ? *)",
+        "cron(0 18 1 JAN-DEC ? *)",
+        "cron(0 18 ? * 7 *)",  # last day-of-week number
+        "cron(0 18 ? * 1 *)",
+        "cron(0 18 ? * SUN-SAT *)",
+        "cron(0 18 ? JAN-DEC SUN-SAT *)",
+        "cron(0 18 L * ? *)",  # last day of the month
+        "cron(0 18 15W * ? *)",  # weekday nearest the 15th
+        "cron(0 18 ? * 6L *)",  # last Friday
+        "cron(0 18 ? * 6#3 *)",  # third Friday
+        "cron(0 18 ? * MON#1 *)",
+        "cron(0 18 ? * 5#5 *)",
+        "cron(0 18 1 1 ? 1970)",  # first year
+        "cron(0 18 1 1 ? 2199)",  # last year
+        "cron(0 * ? * * *)",  # hourly: exactly 60 minutes apart
+        "cron(0 0/1 ? * * *)",
+        "cron(0 0,1 ? * * *)",
+        "cron(0 1-2 ? * * *)",
+        "cron(59 0,23 ? * * *)",  # 23:59 to 00:59 across midnight: 60 minutes
+        " cron(0 18 ? * SUN *) ",  # surrounding blanks are ignored
+    ],
+)
+def test_schedule_accepts(expression):
+    assert rules.schedule(expression) is None
+
+
+@pytest.mark.parametrize("expression", ["cron(0 18 31 * ? *)", "cron(0 18 30 * ? *)", "cron(0 18 29 * ? *)"])
+def test_schedule_accepts_days_29_to_31(expression):
+    assert rules.schedule(expression) is None
+
+
+def test_schedule_accepts_last_day_of_week():
+    assert rules.schedule("cron(0 18 ? * L *)") is None
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("rate(7 days)", "AWS Backup rules accept only cron() schedules, not rate(). Fix: write the schedule as cron("),
+        ("0 18 ? * SUN *", "a schedule is written cron(Minutes Hours Day-of-month Month Day-of-week Year). Fix: wrap"),
+        ("cron(0 18 ? * SUN)", "a cron expression has six fields (Minutes Hours Day-of-month Month Day-of-week Year), "
+                               "this one has 5. Fix: add the missing fields"),
+        ("cron(0 18 ? * SUN * *)", "this one has 7"),
+        # the '?' rule: exactly one of day-of-month and day-of-week is '?'
+        ("cron(0 18 1 * SUN *)", "exactly one of day-of-month and day-of-week must be '?'. "
+                                 "Fix: make one of them '?', e.g. 'cron(0 18 ? * SUN *)'"),
+        ("cron(0 18 ? * ? *)", "e.g. 'cron(0 18 ? * SUN *)'"),
+        ("cron(0 18 * * * *)", "e.g. 'cron(0 18 ? * * *)'"),
+    ],
+)
+def test_schedule_rejects_shape(expression, message):
+    assert message in str(rules.schedule(expression))
+
+
+@pytest.mark.parametrize(
+    ("expression", "field"),
+    [
+        ("cron(60 18 ? * SUN *)", "minute value '60'"),
+        ("cron(0 24 ? * SUN *)", "hour value '24'"),
+        ("cron(0 18 32 * ? *)", "day-of-month value '32'"),
+        ("cron(0 18 0 * ? *)", "day-of-month value '0'"),
+        ("cron(0 18 32W * ? *)", "day-of-month value '32W'"),
+        ("cron(0 18 1 13 ? *)", "month value '13'"),
+        ("cron(0 18 1 0 ? *)", "month value '0'"),
+        ("cron(0 18 1 JUNE ? *)", "month value 'JUNE'"),
+        ("cron(0 18 ? * 8 *)", "day-of-week value '8'"),
+        ("cron(0 18 ? * 0 *)", "day-of-week value '0'"),
+        ("cron(0 18 ? * 8L *)", "day-of-week value '8L'"),
+        ("cron(0 18 ? * 5#6 *)", "day-of-week value '5#6'"),
+        ("cron(0 18 1 1 ? 2200)", "year value '2200'"),
+        ("cron(0 18 1 1 ? 1969)", "year value '1969'"),
+    ],
+)
+def test_schedule_rejects_out_of_range_fields(expression, field):
+    problem = rules.schedule(expression)
+    assert problem is not None
+    assert problem.rule.startswith("not a valid AWS cron expression (")
+    assert field in problem.rule
+    assert problem.fix == f"check each field's range: {FIELD_RANGES}"
+
+
+@pytest.mark.parametrize(
+    ("expression", "gap"),
+    [
+        ("cron(0,59 0 ? * * *)", 59),  # 00:00 then 00:59
+        ("cron(0/30 * ? * * *)", 30),
+        ("cron(0,1 18 ? * * *)", 1),
+    ],
+)
+def test_schedule_rejects_jobs_under_60_minutes_apart(expression, gap):
+    assert str(rules.schedule(expression)) == (
+        f"backup jobs must be at least 60 minutes apart, this schedule starts jobs {gap} minutes apart. "
+        "Fix: use a single minute value and at most one job per hour, e.g. 'cron(0 * ? * * *)'."
+    )
+
+
+@pytest.mark.parametrize(
+    ("expression", "gap"),
+    [("cron(0 * ? * * *)", 60), ("cron(0 18 ? * SUN *)", 7 * 1440), ("cron(0 3 1 * ? *)", 28 * 1440),
+     ("cron(0 18 1 1 ? 2199)", None)],  # a single run in the horizon has no gap
+)
+def test_shortest_gap_minutes(expression, gap):
+    assert rules.shortest_gap_minutes(expression) == gap
+
+
+def test_upcoming_runs_read_the_schedule_on_the_time_zones_wall_clock():
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    # 2026-01-01 is a Thursday; the next Sundays are the 4th and the 11th, at 18:00 Berlin time.
+    runs = rules.upcoming_runs("cron(0 18 ? * SUN *)", dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), 2, "Europe/Berlin")
+    assert runs == [dt.datetime(2026, 1, 4, 18, 0, tzinfo=berlin), dt.datetime(2026, 1, 11, 18, 0, tzinfo=berlin)]
+    assert [run.astimezone(dt.timezone.utc).hour for run in runs] == [17, 17]
+
+
+@pytest.mark.parametrize("name", ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"])
+def test_timezone_accepts(name):
+    assert rules.timezone(name) is None
+
+
+@pytest.mark.parametrize("name", ["Mars/Olympus", "", "Europe/berlin", "../etc/passwd", "/etc/localtime", "CEST"])
+def test_timezone_rejects(name):
+    assert str(rules.timezone(name)) == (
+        "the schedule time zone must be an IANA time zone name. "
+        "Fix: use a name like 'UTC', 'America/New_York' or 'Europe/Berlin'."
+    )
+
+
+# --- windows -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("minutes", "ok"), [(59, False), (60, True), (52_560_000, True), (52_560_001, False), (0, False)])
+def test_start_window(minutes, ok):
+    problem = rules.start_window(minutes)
+    if ok:
+        assert problem is None
+    else:
+        assert str(problem) == (
+            "the start window must be between 60 and 52,560,000 minutes. Fix: use at least 60 minutes."
+        )
+
+
+@pytest.mark.parametrize(("minutes", "ok"), [(0, False), (1, True), (52_560_000, True), (52_560_001, False)])
+def test_completion_window(minutes, ok):
+    problem = rules.completion_window(minutes)
+    if ok:
+        assert problem is None
+    else:
+        assert "the completion window must be between 1 and 52,560,000 minutes. Fix: use a window long enough" in str(problem)
+
+
+# --- lifecycle and continuous backup -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("delete_after", "cold_after", "continuous"),
+    [
+        (None, None, False),  # kept until deleted by hand
+        (1, None, False),
+        (36_500, None, False),
+        (120, 30, False),  # exactly cold + 90
+        (None, 30, False),  # cold storage, kept forever
+        (36_500, 36_410, False),
+        (35, None, True),
+        (1, None, True),
+    ],
+)
+def test_lifecycle_accepts(delete_after, cold_after, continuous):
+    assert rules.lifecycle(delete_after, cold_after, continuous) is None
+
+
+@pytest.mark.parametrize(
+    ("delete_after", "cold_after", "continuous", "message"),
+    [
+        (0, None, False, "retention (delete after) must be between 1 and 36500 days. Fix: use a value from 1 to 36500"),
+        (36_501, None, False, "retention (delete after) must be between 1 and 36500 days"),
+        (None, 0, False, "the move to cold storage must happen between day 1 and day 36500"),
+        (None, 36_501, False, "the move to cold storage must happen between day 1 and day 36500"),
+        (119, 30, False, "backups in cold storage must stay there at least 90 days (delete after >= cold storage "
+                         "after + 90). Fix: keep them at least 120 days, or move them to cold storage later"),
+        (36_500, 36_411, False, "keep them at least 36501 days"),
+        (36, None, True, "continuous backups are kept 1-35 days. Fix: set the retention to at most 35 days"),
+        (None, None, True, "continuous backups are kept 1-35 days"),  # "forever" is over 35 days
+        (30, 1, True, "continuous backups cannot move to cold storage. Fix: remove the cold storage setting"),
+    ],
+)
+def test_lifecycle_rejects(delete_after, cold_after, continuous, message):
+    assert message in str(rules.lifecycle(delete_after, cold_after, continuous))
+
+
+# --- selections ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        arns(500),
+        arns(30, wildcard=True),
+        ["*"],
+        [f"arn:aws:ec2:us-east-1:{ACCOUNT}:volume/*"],
+        ["arn:aws:s3:::my-bucket-*"],
+        [],
+    ],
+    ids=["500-plain", "30-with-wildcard", "star", "all-volumes", "s3-prefix", "none"],
+)
+def test_selection_arns_accept(values):
+    assert rules.selection_arns(values) is None
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (arns(501), "a selection takes at most 500 ARNs, or 30 when any has a wildcard (got 501). "
+                    "Fix: split them across selections or select by tag instead"),
+        (arns(31, wildcard=True), "(got 31)"),
+        ([*arns(30), "*"], "(got 31)"),
+        ([f"arn:aws:ec2:*:{ACCOUNT}:volume/vol-1"], f"a wildcard may only end an ARN ('arn:aws:ec2:*:{ACCOUNT}:volume/vol-1'). "
+                                                    "Fix: put the '*' at the end"),
+        (["arn:aws:s3:::*-logs"], "a wildcard may only end an ARN ('arn:aws:s3:::*-logs')"),
+        (["i-0abc"], "'i-0abc' is not an ARN. Fix: give full ARNs"),
+    ],
+    ids=["501-plain", "31-with-wildcard", "31-with-star", "wildcard-in-region", "wildcard-first", "not-an-arn"],
+)
+def test_selection_arns_reject(values, message):
+    assert message in str(rules.selection_arns(values))
+
+
+# --- vault lock and air-gapped vaults -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("minimum", "maximum", "grace"),
+    [(1, None, None), (None, 36_500, None), (1, 1, None), (7, 36_500, 3), (1, 30, 36_500), (None, None, None)],
+)
+def test_vault_lock_accepts(minimum, maximum, grace):
+    assert rules.vault_lock(minimum, maximum, grace) is None
+
+
+@pytest.mark.parametrize(
+    ("minimum", "maximum", "grace", "message"),
+    [
+        (0, None, None, "a vault lock's minimum retention must be 1-36500 days"),
+        (None, 36_501, None, "a vault lock's maximum retention must be 1-36500 days. Fix: use at most 36500"),
+        (31, 30, None, "a vault lock's maximum retention cannot be shorter than its minimum. "
+                       "Fix: raise the maximum to at least 31 days"),
+        (1, 30, 2, "a compliance lock's grace period (changeable for days) must be 3-36500 days. Fix: use at least 3 days"),
+        (1, 30, 36_501, "a compliance lock's grace period (changeable for days) must be 3-36500 days"),
+    ],
+)
+def test_vault_lock_rejects(minimum, maximum, grace, message):
+    assert message in str(rules.vault_lock(minimum, maximum, grace))
+
+
+@pytest.mark.parametrize(("minimum", "grace"), [(36_501, None), (1, 36_501)], ids=["min", "grace"])
+def test_vault_lock_fix_points_down_when_over_the_maximum(minimum, grace):
+    problem = rules.vault_lock(minimum, None, grace)
+    assert problem is not None
+    assert "36500" in problem.fix
+
+
+@pytest.mark.parametrize(("minimum", "maximum"), [(7, 7), (7, 36_500), (30, 3650)])
+def test_air_gapped_retention_accepts(minimum, maximum):
+    assert rules.air_gapped_retention(minimum, maximum) is None
+
+
+@pytest.mark.parametrize(
+    ("minimum", "maximum", "message"),
+    [
+        (6, 30, "a logically air-gapped vault keeps recovery points at least 7 days. "
+                "Fix: set the minimum retention to 7 days or more"),
+        (7, 6, "a vault lock's maximum retention cannot be shorter than its minimum"),
+        (7, 36_501, "a vault lock's maximum retention must be 1-36500 days"),
+    ],
+)
+def test_air_gapped_retention_rejects(minimum, maximum, message):
+    assert message in str(rules.air_gapped_retention(minimum, maximum))
+
+
+@pytest.mark.parametrize(
+    ("delete_after", "minimum", "maximum"),
+    [
+        (7, 7, 400),  # at the minimum
+        (400, 7, 400),  # at the maximum
+        (None, 7, None),  # kept forever is longer than any minimum
+        (None, None, None),  # no lock
+        (3, None, None),
+    ],
+)
+def test_retention_within_lock_accepts(delete_after, minimum, maximum):
+    assert rules.retention_within_lock(delete_after, minimum, maximum) is None
+
+
+@pytest.mark.parametrize(
+    ("delete_after", "minimum", "maximum", "message"),
+    [
+        (6, 7, 400, "the target vault is locked to keep recovery points at least 7 days, so jobs keeping them 6 days "
+                    "fail. Fix: keep them at least 7 days"),
+        (401, 7, 400, "the target vault is locked to keep recovery points at most 400 days, so jobs keeping them "
+                      "401 days fail. Fix: keep them at most 400 days"),
+        (None, 7, 400, "the target vault is locked to at most 400 days, but these recovery points would be kept "
+                       "forever, so every job into it fails. Fix: set a retention of at most 400 days"),
+        (None, None, 400, "would be kept forever"),
+    ],
+)
+def test_retention_within_lock_rejects(delete_after, minimum, maximum, message):
+    assert message in str(rules.retention_within_lock(delete_after, minimum, maximum))
+
+
+# --- accounts, organizations, vault ARNs ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "ok"), [("111122223333", True), ("012345678901", True), ("11112222333", False),
+                                           ("1111222233334", False), ("11112222333a", False), ("", False)])
+def test_account_id(value, ok):
+    problem = rules.account_id(value)
+    if ok:
+        assert problem is None
+    else:
+        assert str(problem) == "an AWS account ID is 12 digits. Fix: write it in quotes, e.g. '111122223333'."
+
+
+@pytest.mark.parametrize(("value", "ok"), [("o-a1b2c3d4e5", True), ("o-" + "a" * 32, True), ("o-a1b2c3d4e", False),
+                                           ("o-" + "a" * 33, False), ("o-A1B2C3D4E5", False), ("a1b2c3d4e5", False)])
+def test_organization_id(value, ok):
+    problem = rules.organization_id(value)
+    if ok:
+        assert problem is None
+    else:
+        assert "an AWS Organization ID looks like 'o-a1b2c3d4e5'. Fix: copy it from the Organizations console" in str(problem)
+
+
+VAULT_ARN = "arn:aws:backup:us-east-1:222222222222:backup-vault:windows-server-archive"
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        (VAULT_ARN, True),
+        ("arn:aws-us-gov:backup:us-gov-west-1:222222222222:backup-vault:ab", True),
+        ("arn:aws:backup:us-east-1:222222222222:backup-vault:a", False),  # 1-character name
+        ("arn:aws:backup:us-east-1:222222222222:backup-vault:archive.vault", False),
+        ("arn:aws:backup:us-east-1:22222222222:backup-vault:archive", False),  # 11-digit account
+        ("arn:aws:backup:us-east-1:222222222222:backup-plan:archive", False),
+        ("windows-server-archive", False),
+    ],
+)
+def test_vault_arn(value, ok):
+    problem = rules.vault_arn(value)
+    if ok:
+        assert problem is None
+    else:
+        assert "a backup vault ARN looks like arn:aws:backup:<region>:<account>:backup-vault:<name>" in str(problem)
+        assert "pulumi stack output archive_vault_arn" in problem.fix
+
+
+def test_vault_arn_parts():
+    assert rules.vault_arn_parts(VAULT_ARN) == ("us-east-1", "222222222222", "windows-server-archive")
+    with pytest.raises(ValueError, match="not a backup vault ARN: 'archive'"):
+        rules.vault_arn_parts("archive")
+
+
+# --- reporting helpers ---------------------------------------------------------------------------------
+
+
+def test_problems_lists_only_the_failed_checks():
+    assert rules.problems({"name": rules.vault_name("a.b"), "tags": None, "start": rules.start_window(59)}) == [
+        "name: a vault name must be 2-50 letters, digits, '-' or '_' (no dots). "
+        "Fix: use only the allowed characters and length, e.g. 'a-b'.",
+        "start: the start window must be between 60 and 52,560,000 minutes. Fix: use at least 60 minutes.",
+    ]
+
+
+def test_raise_if_any():
+    rules.raise_if_any("BackupVault", "backup-vault", [])  # nothing to report: no error
+    with pytest.raises(pulumi.RunError) as raised:
+        rules.raise_if_any("BackupVault", "backup-vault", ["name: one", "tags: two"])
+    assert str(raised.value) == "BackupVault 'backup-vault' has invalid arguments:\n  - name: one\n  - tags: two"
+
+
+# --- checks across components (components/stack_checks.py) ----------------------------------------------
+
+
+def _args(**overrides):
+    """WindowsServerBackupArgs-shaped plain values: one plan, one rule keeping 35 days, no copies."""
+    args = {
+        "region": "us-east-1",
+        "vault": {"name": "backup-vault", "lock": None},
+        "plans": [{"name": "weekly", "rules": [{"name": "weekly", "delete_after_days": 35}]}],
+    }
+    args.update(overrides)
+    return args
+
+
+def test_copy_targets_default_to_every_configured_destination():
+    args = _args(cross_region={"region": "us-west-2"}, archive=None)
+    assert stack_checks.copy_targets({}, args) == ["cross_region"]
+    assert stack_checks.copy_targets({"copy_to": []}, args) == []
+    assert stack_checks.copy_targets({"copy_to": ["archive"]}, args) == ["archive"]
+
+
+def test_copy_lifecycle_falls_back_to_the_rule():
+    rule = {"delete_after_days": 35, "cold_storage_after_days": None, "opt_in_to_archive": False}
+    assert stack_checks.copy_lifecycle(rule, {"delete_after_days": None}) == (35, None, False)
+    assert stack_checks.copy_lifecycle(rule, {"delete_after_days": 365, "cold_storage_after_days": 30,
+                                              "opt_in_to_archive": True}) == (365, 30, True)
+
+
+def test_stack_problems_of_a_valid_stack():
+    assert stack_checks.stack_problems(_args()) == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "path", "message"),
+    [
+        ({"cross_region": {"region": "us-east-1"}}, "cross_region.region",
+         "a cross-region copy must go to another region than the stack's own"),
+        ({"archive": {"vault_arn": VAULT_ARN}}, "vault.kms_key", "AWS-managed keys (aws/backup, aws/ebs) cannot be shared"),
+        ({"vault": {"name": "backup-vault", "lock": {"min_retention_days": 36, "max_retention_days": 400}}},
+         "plans[0].rules[0].delete_after_days", "locked to keep recovery points at least 36 days"),
+        ({"cross_region": {"region": "us-west-2", "lock": {"min_retention_days": 1, "max_retention_days": 34}}},
+         "plans[0].rules[0] copy to cross_region", "locked to keep recovery points at most 34 days"),
+        ({"cross_region": {"region": "us-west-2", "cold_storage_after_days": 30, "delete_after_days": 119}},
+         "plans[0].rules[0] copy to cross_region", "keep them at least 120 days"),
+    ],
+)
+def test_stack_problems_report_path_and_rule(overrides, path, message):
+    found = stack_checks.stack_problems(_args(**overrides))
+    assert [(found_path, message in str(violation)) for found_path, _, violation in found] == [(path, True)]
+
+
+def test_stack_problems_archive_in_own_account():
+    args = _args(vault={"name": "backup-vault", "kms_key_arn": None, "lock": None}, create_vault_key=True,
+                 archive={"vault_arn": VAULT_ARN})
+    assert stack_checks.stack_problems(args, source_account_id="111111111111") == []
+    [(path, value, violation)] = stack_checks.stack_problems(args, source_account_id="222222222222")
+    assert (path, value) == ("archive.vault_arn", VAULT_ARN)
+    assert "the archive vault is in this stack's own account (222222222222)" in str(violation)

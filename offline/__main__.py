@@ -7,7 +7,8 @@ the config is wrong (the same errors `pulumi up` would stop with), 2 for a missi
 
 Options: ``--format text`` (the default), ``markdown`` (for a pull-request comment) or ``json``
 (the registrations, outputs and error, as ``python -m offline compare`` reads them); ``--all``
-for every ``Pulumi.<stack>.yaml``; ``--now`` to count the next runs from a fixed time.
+for every ``Pulumi.<stack>.yaml``; ``--now`` to count the next runs from a fixed time;
+``--max-chars`` to keep markdown short enough for a comment (less of the resource trees).
 ``python -m offline compare --base <dir> --head <dir> [stack ...]`` compares two checkouts:
 see ``offline/compare.py`` (exit status 3 when a vault or KMS key would be deleted or replaced).
 """
@@ -44,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
         "--now", type=_utc_time, default=None, help="count next runs from this ISO 8601 time (default: now)"
     )
     parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="folder holding Pulumi.yaml")
+    parser.add_argument(
+        "--max-chars",
+        type=int,
+        default=None,
+        help="markdown: when longer, leave the trees' inputs out, then the trees (default: no limit)",
+    )
     return parser
 
 
@@ -81,10 +88,11 @@ def main(argv: Optional[list[str]] = None) -> int:
             print(crashes[stack], file=sys.stderr)
 
     for run in runs:
+        prefix = f"{run.settings.stack}: " if options.all else ""
         for message in run.warnings:
-            print(f"warning: {run.settings.stack}: {message}", file=sys.stderr)
+            print(f"warning: {prefix}{message}", file=sys.stderr)
         if run.error is not None:
-            print(f"error: {run.settings.stack}: {run.error}", file=sys.stderr)
+            print(f"error: {prefix}{run.error}", file=sys.stderr)
     failed = bool(crashes) or any(run.error is not None for run in runs)
 
     if options.format == "json":
@@ -94,12 +102,16 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(json.dumps(documents if options.all else documents[0], indent=2, sort_keys=True))
     elif options.format == "markdown":
         # Imported here, not at the top: they import ``components``, which the JSON path must not.
-        from .markdown import render_document, render_failure, render_stack
+        from .markdown import TREE_DETAILS, render_document, render_failure, render_stack
 
         now = options.now or dt.datetime.now(dt.timezone.utc)
-        by_stack = {run.settings.stack: render_stack(run, now) for run in runs}
-        by_stack.update({stack: render_failure(stack, message) for stack, message in crashes.items()})
-        print(render_document([by_stack[stack] for stack in stacks], now), end="")
+        for detail in TREE_DETAILS:  # the whole trees if they fit, else less of them
+            by_stack = {run.settings.stack: render_stack(run, now, detail) for run in runs}
+            by_stack.update({stack: render_failure(stack, message) for stack, message in crashes.items()})
+            document = render_document([by_stack[stack] for stack in stacks], now)
+            if options.max_chars is None or len(document) <= options.max_chars:
+                break
+        print(document, end="")
     else:
         from .report import render
 

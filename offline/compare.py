@@ -59,12 +59,12 @@ STACK_TYPE = "pulumi:pulumi:Stack"
 # --- the subprocess protocol: one run as JSON ------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """JSON-ready: protobuf sends every number as a float, so whole numbers become ints again."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if value is None or isinstance(value, (str, int, float, bool)):
@@ -93,9 +93,9 @@ def run_document(run: OfflineRun) -> dict[str, Any]:
             "protect": r.protect,
             "retain_on_delete": r.retain_on_delete,
             "provider": r.provider,
-            "inputs": _plain(r.inputs),
+            "inputs": plain(r.inputs),
             "id": r.id,
-            "outputs": _plain(r.outputs),
+            "outputs": plain(r.outputs),
         }
         aliases = getattr(r, "aliases", None)  # recorded by newer engines; older ones have none
         if aliases:
@@ -107,7 +107,7 @@ def run_document(run: OfflineRun) -> dict[str, Any]:
         "region": settings.config.get("aws:region"),
         "account_id": run.account_id,
         "registrations": registrations,
-        "outputs": _plain(run.outputs),
+        "outputs": plain(run.outputs),
         "warnings": list(run.warnings),
         "error": None if run.error is None else str(run.error),
     }
@@ -245,10 +245,13 @@ def _what(resource: dict[str, Any], side: Side) -> str:
     vaults = sorted(
         str(r["inputs"].get("name"))
         for r in side.resources.values()
-        if r["type"] in VAULT_TYPES and arn and arn in (r["inputs"].get("kmsKeyArn"), r["inputs"].get("encryptionKeyArn"))
+        if r["type"] in VAULT_TYPES
+        and arn
+        and arn in (r["inputs"].get("kmsKeyArn"), r["inputs"].get("encryptionKeyArn"))
     )
     if vaults:
-        return f"KMS key that encrypts vault {', '.join(f'`{v}`' for v in vaults)}: its recovery points could no longer be restored"
+        named = ", ".join(f"`{v}`" for v in vaults)
+        return f"KMS key that encrypts vault {named}: its recovery points could no longer be restored"
     return "KMS key: whatever it encrypted could no longer be decrypted"
 
 
@@ -282,7 +285,11 @@ def _changed_options(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 def _replace_dangers(old: dict[str, Any], new: dict[str, Any], base: Side, head: Side) -> list[Danger]:
     """Replace-forcing input changes, and a move to another region, of one guarded resource."""
     dangers = []
-    forced = [key for key in REPLACE_INPUTS[new["type"]] if key != "region" and old["inputs"].get(key) != new["inputs"].get(key)]
+    forced = [
+        key
+        for key in REPLACE_INPUTS[new["type"]]
+        if key != "region" and old["inputs"].get(key) != new["inputs"].get(key)
+    ]
     for key in forced:
         dangers.append(
             Danger(
@@ -315,7 +322,10 @@ def diff_sides(stack: str, base: Side, head: Side) -> StackDiff:
 
     # A head resource that lists a base URN among its aliases is that resource, moved.
     moved = {
-        alias: urn for urn, resource in new.items() for alias in resource.get("aliases", []) if alias in old and alias not in new
+        alias: urn
+        for urn, resource in new.items()
+        for alias in resource.get("aliases", [])
+        if alias in old and alias not in new
     }
     pairs = [(urn, urn) for urn in old if urn in new] + list(moved.items())
     paired_old = {o for o, _ in pairs}
@@ -337,9 +347,7 @@ def diff_sides(stack: str, base: Side, head: Side) -> StackDiff:
     for gone in diff.removed:
         if gone["type"] not in REPLACE_INPUTS:
             continue
-        successor = next(
-            (r for r in diff.added if r["type"] == gone["type"] and _identity(r) == _identity(gone)), None
-        )
+        successor = next((r for r in diff.added if r["type"] == gone["type"] and _identity(r) == _identity(gone)), None)
         if successor is not None:
             message = (
                 f"`{gone['name']}` would be REPLACED: its URN changes from `{gone['urn']}` to "
@@ -348,7 +356,10 @@ def diff_sides(stack: str, base: Side, head: Side) -> StackDiff:
                 f"URN to keep it.{_guard(gone)}"
             )
         else:
-            message = f"`{gone['name']}` would be DELETED: it is no longer declared. It is a {_what(gone, base)}.{_guard(gone)}"
+            message = (
+                f"`{gone['name']}` would be DELETED: it is no longer declared. "
+                f"It is a {_what(gone, base)}.{_guard(gone)}"
+            )
         diff.dangers.append(Danger(gone["urn"], gone["type"], message))
     return diff
 
@@ -368,11 +379,10 @@ def compare_stacks(stacks: list[str], base_dir: Path, head_dir: Path, python: st
 # --- Markdown ----------------------------------------------------------------------------------
 
 
-def _code(text: str) -> str:
-    """``text`` as inline code, even when it holds a backtick."""
-    fence = "``" if "`" in text else "`"
-    pad = " " if fence == "``" else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
+def code(text: Any) -> str:
+    """``text`` as Markdown inline code, even when it holds a backtick."""
+    text = str(text)
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
 
 
 def _fenced(text: str) -> list[str]:
@@ -381,7 +391,7 @@ def _fenced(text: str) -> list[str]:
 
 def render_stack_diff(diff: StackDiff) -> list[str]:
     """One stack's section of the comparison."""
-    lines = [f"### Stack {_code(diff.stack)}", ""]
+    lines = [f"## Stack {code(diff.stack)}", ""]
     base, head = diff.base, diff.head
     if not base.present and not head.present:
         return lines + ["Neither side has this stack.", ""]
@@ -401,12 +411,12 @@ def render_stack_diff(diff: StackDiff) -> list[str]:
         lines.append("")
     if diff.unchanged:
         return lines + ["No changes.", ""]
-    lines += _listing("Added", [_code(r["urn"]) for r in sorted(diff.added, key=lambda r: r["urn"])])
-    lines += _listing("Removed", [_code(r["urn"]) for r in sorted(diff.removed, key=lambda r: r["urn"])])
+    lines += _listing("Added", [code(r["urn"]) for r in sorted(diff.added, key=lambda r: r["urn"])])
+    lines += _listing("Removed", [code(r["urn"]) for r in sorted(diff.removed, key=lambda r: r["urn"])])
     changed = []
     for change in sorted(diff.changed, key=lambda c: c.urn):
-        parts = ["inputs " + ", ".join(_code(key) for key in change.inputs)] if change.inputs else []
-        changed.append(f"{_code(change.urn)}: " + "; ".join(parts + change.options))
+        parts = ["inputs " + ", ".join(code(key) for key in change.inputs)] if change.inputs else []
+        changed.append(f"{code(change.urn)}: " + "; ".join(parts + change.options))
     lines += _listing("Changed", changed)
     return lines
 
@@ -428,7 +438,7 @@ def render_comparison(diffs: list[StackDiff]) -> str:
     """The whole comparison as Markdown, for a pull-request comment."""
     dangers = sum(len(d.dangers) for d in diffs)
     failed = [d.stack for d in diffs if d.failed]
-    lines = ["## Offline comparison with the base branch", ""]
+    lines = ["# Offline comparison with the base branch", ""]
     if dangers:
         lines += [
             f"> [!CAUTION]\n> **DANGER: {dangers} change{'s' if dangers != 1 else ''} would delete or replace a "
@@ -439,7 +449,7 @@ def render_comparison(diffs: list[StackDiff]) -> str:
     elif not failed:
         lines += ["No change deletes or replaces a backup vault or a KMS key.", ""]
     if failed:
-        lines += [f"Not compared (a side could not be run): {', '.join(_code(s) for s in failed)}.", ""]
+        lines += [f"Not compared (a side could not be run): {', '.join(code(s) for s in failed)}.", ""]
     lines.append(
         "_Both sides ran offline (the real program against Pulumi's mock engine, no AWS); "
         "`pulumi preview` below has the last word._"
@@ -464,9 +474,7 @@ def exit_status(diffs: list[StackDiff]) -> int:
 
 def main(argv: Optional[list[str]] = None) -> int:
     """``python -m offline compare``; returns the exit status (see the module docstring)."""
-    parser = argparse.ArgumentParser(
-        prog="python -m offline compare", description=__doc__.splitlines()[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m offline compare", description=__doc__.splitlines()[0])
     parser.add_argument("--base", type=Path, required=True, help="the base checkout (a folder with Pulumi.yaml)")
     parser.add_argument("--head", type=Path, required=True, help="the head checkout (a folder with Pulumi.yaml)")
     parser.add_argument(
@@ -482,7 +490,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     stacks = options.stacks or known
     unknown = [s for s in stacks if s not in known]
     if unknown:
-        print(f"error: no stack file for {', '.join(unknown)} on either side (stacks: {', '.join(known) or 'none'})", file=sys.stderr)
+        print(
+            f"error: no stack file for {', '.join(unknown)} on either side (stacks: {', '.join(known) or 'none'})",
+            file=sys.stderr,
+        )
         return 2
     diffs = compare_stacks(stacks, options.base, options.head)
     print(render_comparison(diffs), end="")
@@ -503,4 +514,6 @@ __all__ = [
     "render_comparison",
     "run_document",
     "run_side",
+    "code",
+    "plain",
 ]

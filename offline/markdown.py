@@ -11,10 +11,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 from typing import Any, Optional
 
 from components import rules
 
+from .compare import code, plain  # compare.py imports no ``components``, so it holds the shared helpers
 from .engine import OfflineRun, Registration
 from .report import PLAN, SELECTION, describe_schedule, tree
 
@@ -31,12 +33,6 @@ _COPY_KEYS = ("copies",)
 def _number(value: Any) -> Any:
     # Protobuf carries every number as a float; show whole numbers as whole numbers.
     return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-def code(text: Any) -> str:
-    """``text`` as inline code, even when it holds a backtick."""
-    text = str(text)
-    return f"`` {text} ``" if "`" in text else f"`{text}`"
 
 
 def _days(value: Any) -> str:
@@ -72,8 +68,7 @@ def next_runs(schedule: str, zone: str, now: dt.datetime, count: int = 3) -> lis
     if zone == "UTC":
         return [f"{when:%a %Y-%m-%d %H:%M} UTC" for when in runs]
     return [
-        f"{when:%a %Y-%m-%d %H:%M} {zone} ({when.astimezone(dt.timezone.utc):%a %Y-%m-%d %H:%M} UTC)"
-        for when in runs
+        f"{when:%a %Y-%m-%d %H:%M} {zone} ({when.astimezone(dt.timezone.utc):%a %Y-%m-%d %H:%M} UTC)" for when in runs
     ]
 
 
@@ -101,6 +96,8 @@ def _rule_lines(rule: dict[str, Any], now: dt.datetime) -> list[str]:
         f"  - Starts within {_duration(rule['startWindow'])}, must finish within {_duration(rule['completionWindow'])}",
         f"  - Retention: {retention(rule.get('lifecycle'))}",
     ]
+    if rule.get("enableContinuousBackup"):
+        lines.append("  - Continuous backup (point-in-time restore) on")
     copies = rule.get("copyActions") or []
     if not copies:
         lines.append("  - Copies: none")
@@ -132,7 +129,9 @@ def plans_section(run: OfflineRun, now: dt.datetime) -> list[str]:
 
 
 def _flags(resource: Registration) -> str:
-    flags = [name for name, on in (("protected", resource.protect), ("retained on delete", resource.retain_on_delete)) if on]
+    flags = [
+        name for name, on in (("protected", resource.protect), ("retained on delete", resource.retain_on_delete)) if on
+    ]
     return f" ({', '.join(flags)})" if flags else " (not protected)"
 
 
@@ -232,8 +231,30 @@ def _in_stable_order(run: OfflineRun) -> OfflineRun:
     return dataclasses.replace(run, registrations=ordered)
 
 
-def render_stack(run: OfflineRun, now: dt.datetime) -> str:
-    """One stack's section. ``now`` is where the next runs are counted from."""
+#: How much of the resource tree a stack's section holds, from most to least.
+TREE_DETAILS = ("inputs", "names", "none")
+_RESOURCE_LINE = re.compile(r"^[│├└─ ]*[\w.-]+:[\w./-]*:\w+  \S")
+
+
+def _tree_section(run: OfflineRun, detail: str) -> list[str]:
+    custom = [r for r in run.resources if r.custom]
+    if detail == "none":
+        command = f"python -m offline {run.settings.stack}"
+        return [f"_Resource tree ({len(custom)} AWS resources) left out to fit: `{command}` prints it._", ""]
+    lines = tree(_in_stable_order(run))
+    summary = f"Resource tree ({len(custom)} AWS resources)"
+    if detail == "names":
+        lines = [line for line in lines if _RESOURCE_LINE.match(line)]
+        summary = f"Resource tree ({len(custom)} AWS resources; inputs left out to fit)"
+    return ["<details>", f"<summary>{summary}</summary>", "", "```text", *lines, "```", "", "</details>", ""]
+
+
+def render_stack(run: OfflineRun, now: dt.datetime, tree_detail: str = "inputs") -> str:
+    """One stack's section. ``now`` is where the next runs are counted from.
+
+    ``tree_detail``: ``inputs`` (default) folds in the whole resource tree with every input,
+    ``names`` only the resources, ``none`` leaves the tree out (for a comment that must stay short).
+    """
     settings = run.settings
     region = settings.config.get("aws:region", "?")
     resources = run.resources
@@ -254,32 +275,16 @@ def render_stack(run: OfflineRun, now: dt.datetime) -> str:
     lines += ["### Plans", ""]
     lines += plans_section(run, now) or ["No backup plans in this stack.", ""]
     if THREE_TWO_ONE_OUTPUT in run.outputs:
-        lines += three_two_one_section(_plain(run.outputs[THREE_TWO_ONE_OUTPUT]))
-    lines += [
-        "<details>",
-        f"<summary>Resource tree ({len(custom)} AWS resources)</summary>",
-        "",
-        "```text",
-        *tree(_in_stable_order(run)),
-        "```",
-        "",
-        "</details>",
-        "",
-    ]
+        lines += three_two_one_section(plain(run.outputs[THREE_TWO_ONE_OUTPUT]))
+    lines += _tree_section(run, tree_detail)
     return "\n".join(lines)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return _number(value)
 
 
 def render_failure(stack: str, message: str) -> str:
     """A stack whose offline run crashed (a bug, not a config error)."""
-    return "\n".join([f"## Stack {code(stack)}", "", "**The offline run failed:**", "", "```text", *message.splitlines(), "```", ""])
+    return "\n".join(
+        [f"## Stack {code(stack)}", "", "**The offline run failed:**", "", "```text", *message.splitlines(), "```", ""]
+    )
 
 
 def render_document(sections: list[str], now: dt.datetime) -> str:
@@ -296,7 +301,7 @@ def render_document(sections: list[str], now: dt.datetime) -> str:
 
 __all__ = [
     "THREE_TWO_ONE_OUTPUT",
-    "code",
+    "TREE_DETAILS",
     "next_runs",
     "plans_section",
     "render_document",

@@ -61,7 +61,8 @@ def _flags(resource: Registration) -> str:
 def tree(run: OfflineRun) -> list[str]:
     """The resource tree: type, logical name, flags, and each custom resource's inputs."""
     children: dict[str, list[Registration]] = {}
-    for resource in run.registrations:
+    # Registration order varies between runs; type and name give the same tree every time.
+    for resource in sorted(run.registrations, key=lambda r: (r.type, r.name)):
         children.setdefault(resource.parent, []).append(resource)
 
     lines: list[str] = []

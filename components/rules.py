@@ -26,8 +26,11 @@ VAULT_NAME = re.compile(r"^[a-zA-Z0-9\-_]{2,50}$")
 PLAN_NAME = re.compile(r"^[a-zA-Z0-9\-_.]{1,50}$")
 RULE_NAME = re.compile(r"^[a-zA-Z0-9\-_.]{1,50}$")
 SELECTION_NAME = re.compile(r"^[a-zA-Z0-9\-_.]{1,50}$")
-IAM_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
-IAM_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+# IAM's \w is ASCII only.
+IAM_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
+IAM_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$", re.ASCII)
+#: Characters AWS accepts in tag keys and values across services (IAM is the strictest).
+TAG_TEXT = re.compile(r"[\w .:/=+\-@]*")
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[a-zA-Z0-9-]+$")
 AWS_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 BACKUP_VAULT_ARN = re.compile(
@@ -45,6 +48,7 @@ MAX_ARNS = 500
 MAX_WILDCARD_ARNS = 30
 TAG_KEY_MAX = 128
 TAG_VALUE_MAX = 256
+MAX_TAGS = 50
 LOCK_GRACE_MIN = 3
 AIR_GAPPED_MIN_RETENTION = 7
 
@@ -148,22 +152,46 @@ def tag_key(value: str) -> Violation | None:
         return Violation(f"a tag key must be 1-{TAG_KEY_MAX} characters long", "shorten the key")
     if value.lower().startswith("aws:"):
         return Violation("tag keys starting with 'aws:' are reserved by AWS", "use another prefix, e.g. 'alk:'")
+    if not TAG_TEXT.fullmatch(value):
+        return Violation(
+            "tag keys may only hold letters, digits, spaces and _ . : / = + - @", "replace the other characters"
+        )
     return None
 
 
 def tag_value(value: str) -> Violation | None:
     """Tag values: 0-256 characters."""
-    if len(value) <= TAG_VALUE_MAX:
-        return None
-    return Violation(f"a tag value must be at most {TAG_VALUE_MAX} characters", "shorten the value")
+    if len(value) > TAG_VALUE_MAX:
+        return Violation(f"a tag value must be at most {TAG_VALUE_MAX} characters", "shorten the value")
+    if not TAG_TEXT.fullmatch(value):
+        return Violation(
+            "tag values may only hold letters, digits, spaces and _ . : / = + - @", "replace the other characters"
+        )
+    return None
 
 
 def tags(values: Mapping[str, str]) -> Violation | None:
-    """Every key and value of a tag map; the first problem found."""
+    """Every key and value of a tag map (at most 50 tags); the first problem found."""
+    if len(values) > MAX_TAGS:
+        return Violation(f"a resource takes at most {MAX_TAGS} tags, here {len(values)}", "drop some tags")
     for key, value in values.items():
         problem = tag_key(key) or tag_value(value)
         if problem:
             return Violation(f"tag {key!r}: {problem.rule}", problem.fix)
+    return None
+
+
+def tag_filter(values: Mapping[str, str]) -> Violation | None:
+    """Tags a selection matches (not tags it sets): keys 1-128 and values 0-256 characters.
+
+    Any character may be matched (condition values use ``*`` as a wildcard), and AWS's own
+    ``aws:`` tags may be selected on.
+    """
+    for key, value in values.items():
+        if not 1 <= len(key) <= TAG_KEY_MAX:
+            return Violation(f"tag {key!r}: a tag key is 1-{TAG_KEY_MAX} characters long", "shorten the key")
+        if len(value) > TAG_VALUE_MAX:
+            return Violation(f"tag {key!r}: a tag value is at most {TAG_VALUE_MAX} characters", "shorten the value")
     return None
 
 

@@ -89,10 +89,12 @@ class BackupSelection(pulumi.ComponentResource):
         resources = list(args.get("resources") or [])
         not_resources = list(args.get("not_resources") or [])
         conditions: SelectionConditionsArgs = args.get("conditions") or {}
+        checks = {f"conditions.{kind}": rules.tag_filter(pairs or {}) for kind, pairs in conditions.items()}
         lines = rules.problems(
             {
+                **checks,
                 "name": rules.selection_name(args["name"]),
-                "tags": rules.tags(tags),
+                "tags": rules.tag_filter(tags),
                 "resources": rules.selection_arns(resources),
                 "not_resources": rules.selection_arns(not_resources),
             }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Optional, TypedDict
 
 import pulumi
@@ -83,7 +84,8 @@ class BackupServiceRole(pulumi.ComponentResource):
         super().__init__(f"{TYPE_PREFIX}:BackupServiceRole", name, None, opts)
         args = args or {}
         role_name = args.get("role_name")
-        tags = {"Name": role_name or name, **(args.get("tags") or {})}
+        # A role name may hold a ',' that a tag value may not: the Name tag gets a '-' instead.
+        tags = {"Name": re.sub(r"[^\w .:/=+\-@]", "-", role_name or name), **(args.get("tags") or {})}
         rules.raise_if_any(
             "BackupServiceRole",
             name,

@@ -259,6 +259,43 @@ def _association(name: str, inputs: dict, region: str, account: str) -> tuple[st
     return association_id, {"associationId": association_id}
 
 
+def _named_backup(kind: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    # Known by name; the ARN adds a random-looking suffix to the name, as AWS Backup's do.
+    resource = inputs["name"]
+    return resource, {"arn": _arn("backup", region, account, f"{kind}:{resource}-{_uuid(kind, region, account, resource)}")}
+
+
+def _restore_testing_plan(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    return _named_backup("restore-testing-plan", inputs, region, account)
+
+
+def _framework(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    return _named_backup("framework", inputs, region, account)
+
+
+def _report_plan(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    return _named_backup("report-plan", inputs, region, account)
+
+
+def _restore_testing_selection(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    return f"{inputs['restoreTestingPlanName']}:{inputs['name']}", {}
+
+
+def _bucket(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    # Like the provider's auto-naming: the logical name plus a random-looking suffix.
+    bucket = inputs.get("bucket") or f"{name}-{_digest('bucket', region, account, name)[:7]}"
+    return bucket, {
+        "bucket": bucket,
+        "arn": f"arn:{partition_of(region)}:s3:::{bucket}",
+        "bucketDomainName": f"{bucket}.s3.amazonaws.com",
+        "region": region,
+    }
+
+
+def _by_bucket(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    return inputs["bucket"], {}
+
+
 _RESOURCE_OUTPUTS: dict[str, Callable[[str, dict, str, str], tuple[str, dict]]] = {
     "aws:backup/vault:Vault": _vault,
     "aws:backup/plan:Plan": _plan,
@@ -279,6 +316,16 @@ _RESOURCE_OUTPUTS: dict[str, Callable[[str, dict, str, str], tuple[str, dict]]] 
     "aws:cloudwatch/eventTarget:EventTarget": _by_logical_name,
     "aws:iam/instanceProfile:InstanceProfile": _instance_profile,
     "aws:ssm/association:Association": _association,
+    "aws:backup/restoreTestingPlan:RestoreTestingPlan": _restore_testing_plan,
+    "aws:backup/restoreTestingSelection:RestoreTestingSelection": _restore_testing_selection,
+    "aws:backup/framework:Framework": _framework,
+    "aws:backup/reportPlan:ReportPlan": _report_plan,
+    "aws:s3/bucket:Bucket": _bucket,
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": _by_bucket,
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": _by_bucket,
+    "aws:s3/bucketVersioning:BucketVersioning": _by_bucket,
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": _by_bucket,
+    "aws:s3/bucketPolicy:BucketPolicy": _by_bucket,
 }
 
 
@@ -434,6 +481,10 @@ def run_program(
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     settings.ROOT.set(None)  # a fresh root stack resource for every run in this process
+    # The SDK keeps pending outputs in a process-wide set that mock settings do not replace;
+    # a run that ended in an exception leaves tasks of its closed loop there.
+    with settings.SETTINGS.lock:
+        settings.SETTINGS.outputs.clear()
     pulumi.runtime.set_mocks(
         aws_mocks, project=settings_.project, stack=settings_.stack, preview=True, logger=logger, monitor=monitor
     )

@@ -79,6 +79,12 @@ else:
         pulumi.export("notification_topic_arn", backup.notification_topic_arn)
     if backup.vss_instance_profile_name is not None:
         pulumi.export("vss_instance_profile_name", backup.vss_instance_profile_name)
+    if backup.restore_testing is not None:
+        pulumi.export("restore_testing_plan_name", backup.restore_testing.plan_name)
+        pulumi.export("restore_testing_role_arn", backup.restore_testing.role_arn)
+    if backup.audit is not None:
+        pulumi.export("audit_framework_arn", backup.audit.framework_arn)
+        pulumi.export("audit_report_bucket", backup.audit.report_bucket)
     pulumi.export(
         "plans",
         {

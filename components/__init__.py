@@ -5,11 +5,14 @@ The public API: import what you need from ``components``; the modules behind it 
 
 from .account import AccountFacts
 from .archive_vault import ArchiveVault, ArchiveVaultArgs
+from .audit import BackupAudit, BackupAuditArgs
 from .backup_stack import (
     ArchiveSpec,
+    AuditSpec,
     CrossRegionSpec,
     NotificationsSpec,
     PlanSpec,
+    RestoreTestingSpec,
     SelectionSpec,
     StackRuleSpec,
     VssInstancesSpec,
@@ -27,6 +30,7 @@ from .plan import (
     BackupRuleArgs,
     CopyActionArgs,
 )
+from .restore_testing import WindowsRestoreTesting, WindowsRestoreTestingArgs
 from .selection import BackupSelection, BackupSelectionArgs, SelectionConditionsArgs
 from .service_role import BackupServiceRole, BackupServiceRoleArgs
 from .vault import AWS_MANAGED_BACKUP_KEY_ALIAS, BackupVault, BackupVaultArgs, VaultLockArgs
@@ -40,6 +44,9 @@ __all__ = [
     "ArchiveSpec",
     "ArchiveVault",
     "ArchiveVaultArgs",
+    "AuditSpec",
+    "BackupAudit",
+    "BackupAuditArgs",
     "BackupKey",
     "BackupKeyArgs",
     "BackupNotifications",
@@ -59,12 +66,15 @@ __all__ = [
     "CrossRegionSpec",
     "NotificationsSpec",
     "PlanSpec",
+    "RestoreTestingSpec",
     "SelectionConditionsArgs",
     "SelectionSpec",
     "StackRuleSpec",
     "VaultLockArgs",
     "VssInstancesSpec",
     "WindowsServerBackup",
+    "WindowsRestoreTesting",
+    "WindowsRestoreTestingArgs",
     "WindowsServerBackupArgs",
     "WindowsVssInstances",
     "WindowsVssInstancesArgs",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Optional, TypedDict
+from typing import Any, Literal, Optional, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -12,10 +12,12 @@ from typing_extensions import NotRequired
 from . import rules
 from ._types import TYPE_PREFIX, child_opts
 from .account import AccountFacts
+from .audit import BackupAudit, plan_promises
 from .cross_region import CrossRegionCopy
 from .kms_key import BackupKey
 from .notifications import BackupNotifications, BackupNotificationsArgs
 from .plan import BackupPlan, BackupRuleArgs, CopyActionArgs
+from .restore_testing import WindowsRestoreTesting
 from .selection import BackupSelection, SelectionConditionsArgs
 from .service_role import BackupServiceRole, BackupServiceRoleArgs
 from .stack_checks import ARCHIVE, CROSS_REGION, copy_lifecycle, copy_targets, stack_problems
@@ -119,6 +121,49 @@ class VssInstancesSpec(TypedDict, total=False):
     """How often the ``AwsVssComponents`` package is re-applied. Default: ``rate(7 days)``."""
 
 
+class RestoreTestingSpec(TypedDict):
+    """Restore tests of the VSS plans' instances; the vault is the stack's vault."""
+
+    name: str
+    """Restore testing plan name, 1-50 letters, digits or '_'. AWS cannot rename one: changing
+    it replaces the plan."""
+    schedule: str
+    """When tests start, ``cron(...)``."""
+    schedule_timezone: NotRequired[Optional[str]]
+    """IANA time zone of the schedule. Default: UTC."""
+    start_window_hours: NotRequired[int]
+    """Hours a test may wait to start, 1-168. Default: 24."""
+    algorithm: NotRequired[Literal["LATEST_WITHIN_WINDOW", "RANDOM_WITHIN_WINDOW"]]
+    """Which recovery point is restored. Default: ``LATEST_WITHIN_WINDOW``."""
+    selection_window_days: NotRequired[int]
+    """Recovery points from the last this many days are candidates, 1-365. Default: 30."""
+    selection_name: NotRequired[str]
+    """Name of the EC2 selection. Default: ``windows_ec2``."""
+    selection_tags: NotRequired[Optional[Mapping[str, str]]]
+    """Instances to test (every pair must match). Default: the selection tag of the plans with
+    ``windows_vss``, which must then be a single key and value."""
+    validation_window_hours: NotRequired[Optional[int]]
+    """Hours restored instances are kept for validation, 1-168. Default: none."""
+    restore_metadata_overrides: NotRequired[Mapping[str, str]]
+    """EC2 restore metadata to override (``instanceType``, ``subnetId``, ...). Default: none."""
+
+
+class AuditSpec(TypedDict, total=False):
+    """Audit Manager evidence; the controls follow the stack's plans, copies and vault."""
+
+    framework_name: str
+    """Framework name (report plans are named from it). Default: ``windows_server_backup``."""
+    scope_tag: Optional[Mapping[str, str]]
+    """The one tag scoping the plan, recovery point and resource controls. Default: the stack's
+    ``tags`` when they are a single pair, else none (every resource of the region is judged)."""
+    job_reports: Sequence[str]
+    """Job report templates besides the control compliance report. Default: ``["BACKUP_JOB_REPORT"]``."""
+    report_formats: Sequence[str]
+    """Report formats. Default: ``["CSV", "JSON"]``."""
+    report_retention_days: int
+    """Days reports are kept. Default: 365."""
+
+
 class WindowsServerBackupArgs(TypedDict):
     """Arguments of :class:`WindowsServerBackup`."""
 
@@ -146,6 +191,11 @@ class WindowsServerBackupArgs(TypedDict):
     vss_instances: NotRequired[Optional[VssInstancesSpec]]
     """Instance profile and ``AwsVssComponents`` association for the VSS plans' instances.
     Default: none."""
+    restore_testing: NotRequired[Optional[RestoreTestingSpec]]
+    """Scheduled restore tests of the VSS plans' instances, with their own restore role.
+    Default: none."""
+    audit: NotRequired[Optional[AuditSpec]]
+    """An Audit Manager framework and daily reports into an S3 bucket. Default: none."""
     enable_cross_account_backup: NotRequired[bool]
     """Turn on AWS Backup's cross-account backup for the whole organization. Only the AWS
     Organizations management account may do this. Default: ``False``."""
@@ -160,8 +210,9 @@ class WindowsServerBackup(pulumi.ComponentResource):
     ``<name>-vault``, the role ``<name>-restore-role`` (unless an existing role is given),
     ``<name>-copy-<region>`` for copy B (on the caller's provider for that region),
     ``<name>-cross-account-backup`` (when enabled), one plan ``<name>-<plan>`` per plan, and
-    under each plan one selection ``<name>-<plan>-<selection>`` per selection. The account and
-    partition are looked up once and shared.
+    under each plan one selection ``<name>-<plan>-<selection>`` per selection;
+    ``<name>-notifications``, ``<name>-vss-instances``, ``<name>-restore-testing`` and
+    ``<name>-audit`` when asked for. The account and partition are looked up once and shared.
     """
 
     vault: BackupVault
@@ -178,6 +229,10 @@ class WindowsServerBackup(pulumi.ComponentResource):
     """The notification topic, when notifications are on."""
     vss_instance_profile_name: Optional[pulumi.Output[str]]
     """The instance profile to put on VSS-backed Windows instances, when set up."""
+    restore_testing: Optional[WindowsRestoreTesting]
+    """The restore testing plan, selection and role, when restore tests are on."""
+    audit: Optional[BackupAudit]
+    """The Audit Manager framework, report plans and report bucket, when audit is on."""
     three_two_one: pulumi.Output[dict[str, Any]]
     """Per ``<plan>/<selection>``: its copies (region, account, vault, tier, retention) and
     whether they meet 3-2-1, with reasons when not."""
@@ -273,6 +328,21 @@ class WindowsServerBackup(pulumi.ComponentResource):
                 child_opts(self),
             ).instance_profile_name
 
+        self.restore_testing = None
+        restore_testing = args.get("restore_testing")
+        if restore_testing is not None:
+            self.restore_testing = WindowsRestoreTesting(
+                f"{name}-restore-testing",
+                {
+                    **restore_testing,  # type: ignore[typeddict-item]
+                    "vault_arn": self.vault.arn,
+                    "selection_tags": restore_testing.get("selection_tags") or restore_test_tags(args["plans"]),
+                    "account": account,
+                    "tags": common_tags,
+                },
+                child_opts(self),
+            )
+
         if args.get("enable_cross_account_backup", False):
             aws.backup.GlobalSettings(
                 f"{name}-cross-account-backup",
@@ -312,6 +382,11 @@ class WindowsServerBackup(pulumi.ComponentResource):
                 for selection in spec["selections"]
             }
 
+        self.audit = None
+        audit = args.get("audit")
+        if audit is not None:
+            self.audit = self._audit(name, args, audit, plan_rules, account)
+
         self.three_two_one = self._verdicts(args, plan_rules, account)
         self.register_outputs(
             {
@@ -341,6 +416,43 @@ class WindowsServerBackup(pulumi.ComponentResource):
             )
         plain = {key: value for key, value in rule.items() if key != "copy_to"}
         return BackupRuleArgs(**{**plain, "copy_actions": copies})  # type: ignore[typeddict-item]
+
+    def _audit(
+        self,
+        name: str,
+        args: WindowsServerBackupArgs,
+        audit: AuditSpec,
+        plan_rules: Mapping[str, list[BackupRuleArgs]],
+        account: AccountFacts,
+    ) -> BackupAudit:
+        """The audit framework, with controls for what this stack actually set up."""
+        every_rule = [rule for rule_list in plan_rules.values() for rule in rule_list]
+        unit, value, retention = plan_promises(every_rule)
+        copied_to = {target for spec in args["plans"] for rule in spec["rules"] for target in copy_targets(rule, args)}
+        break_glass = args["vault"].get("break_glass_role_arn")
+        scope = audit.get("scope_tag")
+        return BackupAudit(
+            f"{name}-audit",
+            {
+                **audit,  # type: ignore[typeddict-item]
+                "vault_name": self.vault.name,
+                "required_frequency_unit": unit,  # type: ignore[typeddict-item]
+                "required_frequency_value": value,
+                "required_retention_days": retention,
+                "scope_tag": scope if scope is not None else audit_scope(args.get("tags") or {}),
+                "cross_region": CROSS_REGION in copied_to,
+                "cross_account": ARCHIVE in copied_to,
+                "vault_lock": args["vault"].get("lock") is not None,
+                # The vault policy still lets the break-glass role delete: the control must know.
+                "deletion_allowed_role_arns": (
+                    [break_glass] if break_glass and args["vault"].get("deny_deletions", True) else []
+                ),
+                "protect_report_bucket": args["vault"].get("protect", True),
+                "account": account,
+                "tags": dict(args.get("tags") or {}),
+            },
+            child_opts(self),
+        )
 
     def _verdicts(
         self, args: WindowsServerBackupArgs, plan_rules: Mapping[str, list[BackupRuleArgs]], account: AccountFacts
@@ -375,6 +487,21 @@ def vss_target_tags(plans: Sequence[PlanSpec]) -> dict[str, list[str]]:
     return {key: sorted(values) for key, values in targets.items()}
 
 
+def restore_test_tags(plans: Sequence[PlanSpec]) -> dict[str, str]:
+    """The one tag pair the VSS plans select by, or ``{}`` when there is none or more than one."""
+    targets = vss_target_tags(plans)
+    if len(targets) == 1:
+        [(key, values)] = targets.items()
+        if len(values) == 1:
+            return {key: values[0]}
+    return {}
+
+
+def audit_scope(tags: Mapping[str, str]) -> Optional[dict[str, str]]:
+    """The audit scope a stack's tags give: the tag itself when there is exactly one, else none."""
+    return dict(tags) if len(tags) == 1 else None
+
+
 def _archive_elsewhere(account_id: str, archive_arn: str) -> None:
     violation = rules.vault_arn(archive_arn)
     if violation:
@@ -388,13 +515,17 @@ def _archive_elsewhere(account_id: str, archive_arn: str) -> None:
 
 __all__ = [
     "ArchiveSpec",
+    "AuditSpec",
     "CrossRegionSpec",
     "NotificationsSpec",
     "PlanSpec",
+    "RestoreTestingSpec",
     "SelectionSpec",
     "StackRuleSpec",
     "VssInstancesSpec",
     "WindowsServerBackup",
     "WindowsServerBackupArgs",
+    "audit_scope",
+    "restore_test_tags",
     "vss_target_tags",
 ]

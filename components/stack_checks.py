@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from . import rules
+from .restore_testing import selection_tags as restore_test_selection_tags
 
 CROSS_REGION = "cross_region"
 ARCHIVE = "archive"
@@ -86,6 +87,9 @@ def stack_problems(args: Mapping[str, Any], source_account_id: Optional[str] = N
                     "the VSS instance setup finds instances by the plan's selection tags, and this VSS plan has none",
                     "select the plan's instances by tag")))
 
+    found += _restore_testing_problems(args)
+    found += _audit_problems(args)
+
     destinations = {CROSS_REGION: cross_region, ARCHIVE: archive}
     primary_min, primary_max = _lock_range(vault.get("lock"))
     for plan_index, plan in enumerate(args["plans"]):
@@ -108,3 +112,54 @@ def stack_problems(args: Mapping[str, Any], source_account_id: Optional[str] = N
                     if violation:
                         found.append((f"{at} copy to {target}", {"delete_after_days": days, "cold_storage_after_days": cold}, violation))
     return found
+
+
+def _vss_tag_pairs(args: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every distinct (key, value) the plans with ``windows_vss`` select by, in order."""
+    pairs: list[tuple[str, str]] = []
+    for plan in args["plans"]:
+        if plan.get("windows_vss"):
+            for selection in plan["selections"]:
+                for pair in (selection.get("tags") or {}).items():
+                    if pair not in pairs:
+                        pairs.append(pair)
+    return pairs
+
+
+def _restore_testing_problems(args: Mapping[str, Any]) -> list[StackProblem]:
+    """Restore tests find their instances by the VSS plans' one selection tag, unless told which."""
+    restore_testing = args.get("restore_testing")
+    if restore_testing is None or restore_testing.get("selection_tags"):
+        return []
+    pairs = _vss_tag_pairs(args)
+    if not pairs:
+        return [("restore_testing", "...", rules.Violation(
+            "restore tests restore the instances of the plans with windows_vss, found by their selection tag, "
+            "and no such plan selects by tag",
+            "set windows_vss: true on the Windows plan and select its instances by tag, or name the instances' "
+            "tag in restore_testing.selection_tags"))]
+    if len(pairs) > 1:
+        return [("restore_testing.selection_tags", None, rules.Violation(
+            f"the plans with windows_vss select by {len(pairs)} tags ({', '.join(f'{k}={v}' for k, v in pairs)}), "
+            "and a restore test's tag conditions must all match one instance",
+            f"name the tag to test in restore_testing.selection_tags, e.g. {{{pairs[0][0]!r}: {pairs[0][1]!r}}}"))]
+    # A selection may match tags a restore test cannot (wildcards, other characters).
+    problem = restore_test_selection_tags(dict(pairs))
+    if problem:
+        return [("restore_testing.selection_tags", None, rules.Violation(
+            f"the restore test would select by the Windows VSS plan's tag, but {problem.rule}",
+            f"name a tag the instances carry in restore_testing.selection_tags; {problem.fix}"))]
+    return []
+
+
+def _audit_problems(args: Mapping[str, Any]) -> list[StackProblem]:
+    """The audit's scope defaults to the stack's tag: with several tags, one must be chosen."""
+    audit = args.get("audit")
+    tags = args.get("tags") or {}
+    if audit is None or audit.get("scope_tag") is not None or len(tags) <= 1:
+        return []
+    first_key = sorted(tags)[0]
+    return [("audit.scope_tag", None, rules.Violation(
+        f"the audit controls are scoped by one tag, and the stack has {len(tags)} tags to choose from",
+        f"name one in audit.scope_tag, e.g. {{{first_key!r}: {tags[first_key]!r}}}, or {{}} to judge every "
+        "resource of the region"))]

@@ -111,6 +111,29 @@ def component_args(
         args["notifications"] = config.notifications.model_dump()
     if config.vss_instances:
         args["vss_instances"] = config.vss_instances.model_dump()
+    if config.restore_testing:
+        tests = config.restore_testing
+        args["restore_testing"] = {
+            "name": tests.name,
+            "schedule": tests.schedule,
+            "schedule_timezone": tests.timezone,
+            "start_window_hours": tests.start_window_hours,
+            "algorithm": tests.algorithm,
+            "selection_window_days": tests.selection_window_days,
+            "selection_name": tests.selection_name,
+            "selection_tags": dict(tests.selection_tags) if tests.selection_tags is not None else None,
+            "validation_window_hours": tests.validation_window_hours,
+            "restore_metadata_overrides": tests.restore_metadata_overrides.as_metadata(),
+        }
+    if config.audit:
+        evidence = config.audit
+        args["audit"] = {
+            "framework_name": evidence.framework_name,
+            "scope_tag": dict(evidence.scope_tag) if evidence.scope_tag is not None else None,
+            "job_reports": list(evidence.job_reports),
+            "report_formats": list(evidence.report_formats),
+            "report_retention_days": evidence.report_retention_days,
+        }
     if config.cross_region:
         copy_b = config.cross_region
         args["cross_region"] = {

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from components import rules
+from components import audit, restore_testing, rules
 from components.notifications import DEFAULT_VAULT_EVENTS, vault_events_problem
 from components.vss_instances import DEFAULT_SCHEDULE as DEFAULT_VSS_SCHEDULE
 
@@ -62,6 +62,19 @@ AccountId = Annotated[str, _enforce(rules.account_id)]
 OrganizationId = Annotated[str, _enforce(rules.organization_id)]
 VaultArn = Annotated[str, _enforce(rules.vault_arn)]
 CopyDestination = Literal["cross_region", "archive"]
+RestoreTestingName = Annotated[str, _enforce(restore_testing.restore_testing_name)]
+StartWindowHours = Annotated[int, _enforce(restore_testing.start_window_hours)]
+SelectionWindowDays = Annotated[int, _enforce(restore_testing.selection_window_days)]
+ValidationWindowHours = Annotated[int, _enforce(restore_testing.validation_window_hours)]
+RestoreTestTags = Annotated[dict[str, str], _enforce(restore_testing.selection_tags)]
+InstanceType = Annotated[str, _enforce(restore_testing.instance_type)]
+SubnetId = Annotated[str, _enforce(restore_testing.subnet_id)]
+AuditName = Annotated[str, _enforce(audit.audit_name)]
+ScopeTag = Annotated[dict[str, str], _enforce(audit.scope_tag)]
+JobReport = Literal["BACKUP_JOB_REPORT", "COPY_JOB_REPORT", "RESTORE_JOB_REPORT"]
+JobReports = Annotated[list[JobReport], _enforce(audit.job_reports)]
+ReportFormats = Annotated[list[Literal["CSV", "JSON"]], _enforce(audit.report_formats)]
+ReportRetentionDays = Annotated[int, _enforce(audit.report_retention_days)]
 
 
 def cross_field_error(problems: list[tuple[str, Any, str, str]]) -> PydanticCustomError:
@@ -469,6 +482,111 @@ class VssInstancesConfig(_Model):
     )
 
 
+class RestoreMetadataOverridesConfig(_Model):
+    """EC2 restore settings a restore test uses instead of the ones AWS Backup infers."""
+
+    instance_type: Optional[InstanceType] = Field(
+        None,
+        description="Instance type of the restored instance, e.g. 't3.large'. Default: the backed-up instance's type.",
+    )
+    subnet_id: Optional[SubnetId] = Field(
+        None,
+        description="Subnet the instance is restored into, e.g. 'subnet-0123456789abcdef0'. Default: the default "
+        "VPC's (the test fails in a region without a default VPC).",
+    )
+
+    def as_metadata(self) -> dict[str, str]:
+        """The overrides as AWS Backup's restore metadata keys."""
+        names = {"instance_type": "instanceType", "subnet_id": "subnetId"}
+        return {names[key]: value for key, value in self.model_dump().items() if value is not None}
+
+
+class RestoreTestingConfig(_Model):
+    """Scheduled restore tests: AWS Backup restores the Windows VSS plans' instances from this stack's vault,
+    keeps each restored instance for the validation window, then deletes it."""
+
+    name: RestoreTestingName = Field(
+        description="Restore testing plan name, 1-50 letters, digits or '_' (no '-'). AWS cannot rename a restore "
+        "testing plan: changing this replaces the plan and its selection. Required."
+    )
+    schedule: Schedule = Field(
+        description="When tests start, cron(Minutes Hours Day-of-month Month Day-of-week Year), e.g. "
+        "'cron(0 6 ? * MON *)' (Mondays 06:00, after Sunday's backups). Every test launches, then deletes, a "
+        "copy of each selected instance. Required."
+    )
+    timezone: Optional[TimeZone] = Field(
+        None, description="IANA time zone the schedule is read in, e.g. 'Europe/Berlin'. Default: UTC."
+    )
+    start_window_hours: StartWindowHours = Field(
+        restore_testing.DEFAULT_START_WINDOW_HOURS,
+        description="Hours a test may wait to start before it is cancelled, 1-168. Default: 24.",
+    )
+    algorithm: Literal["LATEST_WITHIN_WINDOW", "RANDOM_WITHIN_WINDOW"] = Field(
+        "LATEST_WITHIN_WINDOW",
+        description="Which recovery point is restored: the latest, or a random one, within the selection window. "
+        "Default: LATEST_WITHIN_WINDOW.",
+    )
+    selection_window_days: SelectionWindowDays = Field(
+        restore_testing.DEFAULT_SELECTION_WINDOW_DAYS,
+        description="Recovery points from the last this many days are candidates, 1-365. Default: 30.",
+    )
+    selection_name: RestoreTestingName = Field(
+        restore_testing.DEFAULT_SELECTION_NAME,
+        description="Name of the EC2 selection, 1-50 letters, digits or '_'. Default: 'windows_ec2'.",
+    )
+    selection_tags: Optional[RestoreTestTags] = Field(
+        None,
+        description="Tags of the instances to test; an instance must carry all of them. Default: the selection tag "
+        "of the plans with windows_vss (which must then be one key and value).",
+    )
+    validation_window_hours: Optional[ValidationWindowHours] = Field(
+        None,
+        description="Hours each restored instance is kept for your validation, 1-168. Default: none (deleted as "
+        "soon as the restore job completes).",
+    )
+    restore_metadata_overrides: RestoreMetadataOverridesConfig = Field(
+        default_factory=RestoreMetadataOverridesConfig,
+        description="Restore settings to use instead of the inferred ones. Default: none.",
+    )
+
+
+class AuditConfig(_Model):
+    """AWS Backup Audit Manager: a framework of controls matching this stack's promises, and daily reports in
+    an encrypted, private, versioned S3 bucket. Needs AWS Config recording (see README)."""
+
+    framework_name: AuditName = Field(
+        audit.DEFAULT_FRAMEWORK_NAME,
+        description="Framework name: a letter, then letters, digits or '_'. Report plans are named from it "
+        "(<name>_controls, <name>_backup_jobs, ...); changing it replaces them. Default: 'windows_server_backup'.",
+    )
+    scope_tag: Optional[ScopeTag] = Field(
+        None,
+        description="The one tag whose plans, recovery points and resources the controls judge ({} for every one "
+        "in the region); tag the Windows instances and volumes with it too. Default: the stack's tags when they are "
+        "a single tag.",
+    )
+    job_reports: JobReports = Field(
+        default_factory=lambda: list(audit.DEFAULT_JOB_REPORTS),
+        description="Daily job reports besides the control compliance report: BACKUP_JOB_REPORT, COPY_JOB_REPORT, "
+        "RESTORE_JOB_REPORT. Default: [BACKUP_JOB_REPORT].",
+    )
+    report_formats: ReportFormats = Field(
+        default_factory=lambda: list(audit.DEFAULT_REPORT_FORMATS),
+        description="Report file formats: CSV, JSON or both. Default: [CSV, JSON].",
+    )
+    report_retention_days: ReportRetentionDays = Field(
+        audit.DEFAULT_REPORT_RETENTION_DAYS,
+        description="Days reports are kept in the bucket before they expire, 1-36500. Default: 365.",
+    )
+
+    @model_validator(mode="after")
+    def _room_for_report_plans(self) -> AuditConfig:
+        violation = audit.framework_name(self.framework_name, self.job_reports)
+        if violation:
+            raise cross_field_error([("framework_name", self.framework_name, violation.rule, violation.fix)])
+        return self
+
+
 ArchiveInThisProgramConfig.model_rebuild()
 
 
@@ -492,6 +610,16 @@ class StackConfig(_Model):
         description="Instance profile and AwsVssComponents association for the instances of the plans with "
         "windows_vss. Default: none.",
     )
+    restore_testing: Optional[RestoreTestingConfig] = Field(
+        None,
+        description="Scheduled restore tests of the Windows VSS plans' instances, with their own restore role. "
+        "Default: none.",
+    )
+    audit: Optional[AuditConfig] = Field(
+        None,
+        description="AWS Backup Audit Manager framework and daily reports in an S3 bucket of this stack. "
+        "Default: none (off).",
+    )
     enable_cross_account_backup: bool = Field(
         False,
         description="Turn on AWS Backup cross-account backup for the organization (only in the Organizations "
@@ -506,7 +634,7 @@ class StackConfig(_Model):
     def _shape(self) -> StackConfig:
         problems: list[tuple[str, Any, str, str]] = []
         if self.archive_vault is not None:
-            for key in ("vault", "cross_region", "archive", "vss_instances"):
+            for key in ("vault", "cross_region", "archive", "vss_instances", "restore_testing", "audit"):
                 if getattr(self, key) is not None:
                     problems.append((key, "...", "the archive stack only holds the archive vault",
                                      f"move {key} to a source stack's file, or remove archive_vault"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from components import rules
+from components.audit import longest_gap_minutes
 
 from .models import StackConfig
 
@@ -48,4 +49,26 @@ def stack_warnings(config: StackConfig, region: str) -> list[str]:
                     f"{at}: recovery points are kept {rule.delete_after_days} days but the schedule runs only "
                     f"every {gap // 1440} days, so there are days with no recovery point at all"
                 )
+    found += _restore_testing_warnings(config)
     return found
+
+
+def _restore_testing_warnings(config: StackConfig) -> list[str]:
+    """A restore test whose selection window is shorter than the gap between backups finds nothing to restore."""
+    tests = config.restore_testing
+    if tests is None:
+        return []
+    gaps = [
+        gap
+        for plan in config.plans
+        if plan.windows_vss
+        for rule in plan.rules
+        if (gap := longest_gap_minutes(rule.schedule)) is not None
+    ]
+    if not gaps or tests.selection_window_days * 1440 >= max(gaps):
+        return []
+    return [
+        f"restore_testing.selection_window_days: {tests.selection_window_days} days is shorter than the "
+        f"{max(gaps) / 1440:g} days between the Windows VSS backups, so some restore tests find no recovery "
+        "point to restore"
+    ]

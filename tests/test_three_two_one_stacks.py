@@ -31,8 +31,8 @@ def _provider_of(run: OfflineRun, resource) -> dict:
 
 
 def test_resource_counts(prod):
-    run, _, _ = prod
-    assert Counter(r.type for r in run.resources if r.custom) == {
+    run, home, _ = prod
+    expected = {
         "aws:kms/key:Key": 3,
         "aws:kms/alias:Alias": 2,
         "aws:backup/vault:Vault": 2,
@@ -40,8 +40,9 @@ def test_resource_counts(prod):
         "aws:backup/vaultLockConfiguration:VaultLockConfiguration": 1,
         "aws:backup/plan:Plan": 2,
         "aws:backup/selection:Selection": 2,
-        "aws:iam/role:Role": 2,
-        "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": 2,
+        # the backup role, the VSS instance role and the restore testing role
+        "aws:iam/role:Role": 3,
+        "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": 3,
         "aws:iam/instanceProfile:InstanceProfile": 1,
         "aws:ssm/association:Association": 1,
         "aws:sns/topic:Topic": 1,
@@ -50,8 +51,25 @@ def test_resource_counts(prod):
         "aws:backup/vaultNotifications:VaultNotifications": 1,
         "aws:cloudwatch/eventRule:EventRule": 1,
         "aws:cloudwatch/eventTarget:EventTarget": 1,
+        "aws:backup/restoreTestingPlan:RestoreTestingPlan": 1,
+        "aws:backup/restoreTestingSelection:RestoreTestingSelection": 1,
         "pulumi:providers:aws": 1,
     }
+    if home == "us-east-1":  # audit evidence is on in prod-us-east-1 only
+        expected.update(
+            {
+                "aws:backup/framework:Framework": 1,
+                # control compliance, backup jobs, copy jobs, restore jobs
+                "aws:backup/reportPlan:ReportPlan": 4,
+                "aws:s3/bucket:Bucket": 1,
+                "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
+                "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
+                "aws:s3/bucketVersioning:BucketVersioning": 1,
+                "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
+                "aws:s3/bucketPolicy:BucketPolicy": 1,
+            }
+        )
+    assert Counter(r.type for r in run.resources if r.custom) == expected
 
 
 def test_second_region_provider_and_its_resources(prod):

@@ -1,0 +1,321 @@
+"""WindowsRestoreTesting: AWS Backup restores the Windows instances on a schedule, to prove it can.
+
+A backup nobody has restored is a hope, not a backup. AWS Backup restore testing picks a
+recovery point of each selected instance from the vault, restores it (into the default VPC
+unless told otherwise), keeps it for the validation window, then deletes it, and records the
+restore job (with its duration) for the restore job reports.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Literal, Optional, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+from typing_extensions import NotRequired
+
+from . import rules
+from ._types import TYPE_PREFIX, child_opts, plain
+from .account import AccountFacts
+from .service_role import RESTORE_POLICY, managed_policy_arn, trust_policy
+
+#: Restore testing plan and selection names (botocore: alphanumeric and underscores; 50 at most).
+RESTORE_TESTING_NAME = re.compile(r"^[0-9A-Za-z_]{1,50}$")
+#: Characters AWS accepts in the key and value of a protected-resource tag condition.
+_CONDITION_TEXT = re.compile(r"^[\w\s.:/=+\-@]*$")
+ALGORITHMS = ("LATEST_WITHIN_WINDOW", "RANDOM_WITHIN_WINDOW")
+DEFAULT_ALGORITHM = "LATEST_WITHIN_WINDOW"
+DEFAULT_START_WINDOW_HOURS = 24
+DEFAULT_SELECTION_WINDOW_DAYS = 30
+DEFAULT_SELECTION_NAME = "windows_ec2"
+WINDOW_HOURS_MAX = 168
+SELECTION_WINDOW_DAYS_MAX = 365
+#: Restore metadata an EC2 restore test may override (AWS Backup guide, "Restore testing
+#: inferred metadata"); AWS reads the keys case-insensitively.
+EC2_OVERRIDABLE_METADATA = ("instanceType", "requireImdsV2", "securityGroupIds", "subnetId", "vpcId")
+INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$")
+SUBNET_ID = re.compile(r"^subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
+
+
+def restore_testing_name(value: str) -> Optional[rules.Violation]:
+    """Restore testing plan and selection names: 1-50 letters, digits and underscores."""
+    if RESTORE_TESTING_NAME.fullmatch(value):
+        return None
+    suggestion = re.sub(r"[^0-9A-Za-z_]", "_", value)[:50] or "windows_restore_test"
+    return rules.Violation(
+        "a restore testing name must be 1-50 letters, digits or '_' (no '-' or '.')",
+        f"e.g. {suggestion!r}",
+    )
+
+
+def start_window_hours(hours: int) -> Optional[rules.Violation]:
+    """Hours a scheduled restore test may wait to start: 1-168 (a week)."""
+    if 1 <= hours <= WINDOW_HOURS_MAX:
+        return None
+    return rules.Violation(
+        f"a restore test's start window must be 1-{WINDOW_HOURS_MAX} hours",
+        f"use e.g. {DEFAULT_START_WINDOW_HOURS} (the AWS default)",
+    )
+
+
+def selection_window_days(days: int) -> Optional[rules.Violation]:
+    """How far back a restore test looks for a recovery point: 1-365 days."""
+    if 1 <= days <= SELECTION_WINDOW_DAYS_MAX:
+        return None
+    return rules.Violation(
+        f"a restore test picks recovery points from the last 1-{SELECTION_WINDOW_DAYS_MAX} days",
+        f"use e.g. {DEFAULT_SELECTION_WINDOW_DAYS} (the AWS default)",
+    )
+
+
+def validation_window_hours(hours: int) -> Optional[rules.Violation]:
+    """Hours a restored instance is kept for validation before AWS Backup deletes it: 1-168."""
+    if 1 <= hours <= WINDOW_HOURS_MAX:
+        return None
+    return rules.Violation(
+        f"a restore test's validation window must be 1-{WINDOW_HOURS_MAX} hours",
+        "use the hours your validation needs, or leave it out to delete the restored instance at once",
+    )
+
+
+def algorithm(value: str) -> Optional[rules.Violation]:
+    """Which recovery point a restore test takes: the latest, or a random one, within the window."""
+    if value in ALGORITHMS:
+        return None
+    return rules.Violation(
+        f"the recovery point algorithm must be one of {list(ALGORITHMS)}", "use LATEST_WITHIN_WINDOW"
+    )
+
+
+def instance_type(value: str) -> Optional[rules.Violation]:
+    """An EC2 instance type such as ``m5.large``."""
+    if INSTANCE_TYPE.fullmatch(value):
+        return None
+    return rules.Violation("an EC2 instance type looks like 'm5.large'", "write the family and size, e.g. 't3.large'")
+
+
+def subnet_id(value: str) -> Optional[rules.Violation]:
+    """A subnet ID, ``subnet-`` and 8 or 17 hex digits."""
+    if SUBNET_ID.fullmatch(value):
+        return None
+    return rules.Violation(
+        "a subnet ID looks like 'subnet-0123456789abcdef0'",
+        "copy the ID from the VPC console or `aws ec2 describe-subnets`",
+    )
+
+
+def restore_metadata_overrides(overrides: Mapping[str, str]) -> Optional[rules.Violation]:
+    """EC2 restore metadata a test may override, with the values that can be checked here."""
+    allowed = {key.lower(): key for key in EC2_OVERRIDABLE_METADATA}
+    for key, value in overrides.items():
+        if key.lower() not in allowed:
+            return rules.Violation(
+                f"{key!r} is not restore metadata an EC2 restore test can override",
+                f"use some of {list(EC2_OVERRIDABLE_METADATA)}",
+            )
+        check = {"instancetype": instance_type, "subnetid": subnet_id}.get(key.lower())
+        problem = check(value) if check else None
+        if problem:
+            return rules.Violation(f"{key}: {problem.rule}", problem.fix)
+    return None
+
+
+def selection_tags(tags: Mapping[str, str]) -> Optional[rules.Violation]:
+    """Tag conditions of the selection: at least one; keys 1-128 and values 0-256 characters of
+    letters, digits, spaces and ``_.:/=+-@``; keys not AWS's own ``aws:`` tags."""
+    if not tags:
+        return rules.Violation(
+            "a restore test needs a tag to find the instances to restore",
+            "pass the selection tag of the Windows VSS plan, e.g. {'alk:backup': 'windows-weekly-ec2-vss'}",
+        )
+    for key, value in tags.items():
+        if not 1 <= len(key) <= rules.TAG_KEY_MAX or len(value) > rules.TAG_VALUE_MAX:
+            return rules.Violation(
+                f"tag {key!r}: a tag key is 1-{rules.TAG_KEY_MAX} characters and a value at most "
+                f"{rules.TAG_VALUE_MAX}",
+                "shorten it",
+            )
+        if key.lower().startswith("aws:"):
+            return rules.Violation(
+                f"tag {key!r}: restore testing cannot select by AWS's own 'aws:' tags", "use your own tag"
+            )
+        if not (_CONDITION_TEXT.fullmatch(key) and _CONDITION_TEXT.fullmatch(value)):
+            return rules.Violation(
+                f"tag {key!r}: restore testing conditions accept only letters, digits, spaces and '_.:/=+-@' "
+                "(no wildcards)",
+                "select the instances by a tag written with those characters",
+            )
+    return None
+
+
+def tag_conditions(tags: Mapping[str, str]) -> list[dict[str, str]]:
+    """``StringEquals`` conditions on the resources' tags, in key order."""
+    return [{"key": f"aws:ResourceTag/{key}", "value": value} for key, value in sorted(tags.items())]
+
+
+class WindowsRestoreTestingArgs(TypedDict):
+    """Arguments of :class:`WindowsRestoreTesting`."""
+
+    name: str
+    """Restore testing plan name, 1-50 letters, digits or '_'. AWS cannot rename a restore testing
+    plan: changing it replaces the plan and its selection (restore history stays in the jobs)."""
+    schedule: str
+    """When tests start: ``cron(Minutes Hours Day-of-month Month Day-of-week Year)``, e.g.
+    ``cron(0 6 ? * MON *)``."""
+    vault_arn: pulumi.Input[str]
+    """The vault whose recovery points are tested (the plan's only included vault)."""
+    selection_tags: Mapping[str, str]
+    """Instances to test: tag key to value, every pair must match (e.g. the Windows VSS plan's
+    selection tag ``{"alk:backup": "windows-weekly-ec2-vss"}``)."""
+    schedule_timezone: NotRequired[Optional[str]]
+    """IANA time zone the schedule is read in. Default: UTC (sent as no value)."""
+    start_window_hours: NotRequired[int]
+    """Hours a test may wait to start, 1-168. Default: 24."""
+    algorithm: NotRequired[Literal["LATEST_WITHIN_WINDOW", "RANDOM_WITHIN_WINDOW"]]
+    """Which recovery point is restored. Default: ``LATEST_WITHIN_WINDOW``."""
+    selection_window_days: NotRequired[int]
+    """Recovery points from the last this many days are candidates, 1-365. Default: 30."""
+    selection_name: NotRequired[str]
+    """Name of the EC2 selection, 1-50 letters, digits or '_'. Default: ``windows_ec2``."""
+    validation_window_hours: NotRequired[Optional[int]]
+    """Hours the restored instance is kept for validation, 1-168. Default: none (deleted as soon
+    as the restore job completes)."""
+    restore_metadata_overrides: NotRequired[Mapping[str, str]]
+    """EC2 restore metadata to override, e.g. ``{"instanceType": "t3.large", "subnetId":
+    "subnet-..."}`` (keys among :data:`EC2_OVERRIDABLE_METADATA`). Default: none (AWS infers
+    them: the original instance type, the default VPC)."""
+    account: NotRequired[AccountFacts]
+    """Account and partition, when the caller already looked them up. Default: looked up here."""
+    tags: NotRequired[dict[str, str]]
+    """Tags for the plan and the role. Default: none."""
+
+
+class WindowsRestoreTesting(pulumi.ComponentResource):
+    """A restore testing plan for the vault's EC2 snapshots, its EC2 selection, and its own role.
+
+    Children, named from ``name``: ``aws.iam.Role`` ``<name>-role`` (AWS Backup, for this
+    account only) with exactly AWSBackupServiceRolePolicyForRestores through
+    ``aws.iam.RolePolicyAttachmentsExclusive`` ``<name>-role-policies``,
+    ``aws.backup.RestoreTestingPlan`` ``<name>-plan`` (snapshot recovery points of the one vault)
+    and ``aws.backup.RestoreTestingSelection`` ``<name>-selection`` (EC2 instances carrying the
+    selection tags). The role is separate from the backup role so that restores, which create
+    and delete instances, never need the backup policy and vice versa.
+    """
+
+    plan_name: pulumi.Output[str]
+    """Name of the restore testing plan."""
+    plan_arn: pulumi.Output[str]
+    """ARN of the restore testing plan."""
+    role_arn: pulumi.Output[str]
+    """ARN of the role AWS Backup restores with."""
+
+    def __init__(
+        self, name: str, args: WindowsRestoreTestingArgs, opts: Optional[pulumi.ResourceOptions] = None
+    ) -> None:
+        super().__init__(f"{TYPE_PREFIX}:WindowsRestoreTesting", name, None, opts)
+        timezone = args.get("schedule_timezone")
+        start_hours = args.get("start_window_hours", DEFAULT_START_WINDOW_HOURS)
+        choice = args.get("algorithm", DEFAULT_ALGORITHM)
+        window_days = args.get("selection_window_days", DEFAULT_SELECTION_WINDOW_DAYS)
+        selection_name = args.get("selection_name", DEFAULT_SELECTION_NAME)
+        validation_hours = args.get("validation_window_hours")
+        overrides = dict(args.get("restore_metadata_overrides") or {})
+        tags = args.get("tags") or {}
+        rules.raise_if_any(
+            "WindowsRestoreTesting",
+            name,
+            rules.problems(
+                {
+                    "name": restore_testing_name(args["name"]),
+                    "schedule": rules.schedule(args["schedule"]),
+                    "schedule_timezone": rules.timezone(timezone) if timezone else None,
+                    "start_window_hours": start_window_hours(start_hours),
+                    "algorithm": algorithm(choice),
+                    "selection_window_days": selection_window_days(window_days),
+                    "selection_name": restore_testing_name(selection_name),
+                    "selection_tags": selection_tags(args["selection_tags"]),
+                    "validation_window_hours": (
+                        validation_window_hours(validation_hours) if validation_hours is not None else None
+                    ),
+                    "restore_metadata_overrides": restore_metadata_overrides(overrides),
+                    "vault_arn": rules.vault_arn(args["vault_arn"]) if plain(args["vault_arn"]) else None,  # type: ignore[arg-type]
+                    "tags": rules.tags(tags),
+                }
+            ),
+        )
+
+        account = args.get("account") or AccountFacts.lookup(self)
+        role = aws.iam.Role(
+            f"{name}-role",
+            assume_role_policy=account.account_id.apply(trust_policy),
+            tags=tags or None,
+            opts=child_opts(self),
+        )
+        aws.iam.RolePolicyAttachmentsExclusive(
+            f"{name}-role-policies",
+            role_name=role.name,
+            policy_arns=account.partition.apply(lambda partition: [managed_policy_arn(partition, RESTORE_POLICY)]),
+            opts=child_opts(self),
+        )
+        plan = aws.backup.RestoreTestingPlan(
+            f"{name}-plan",
+            name=args["name"],
+            schedule_expression=args["schedule"],
+            schedule_expression_timezone=timezone,
+            start_window_hours=start_hours,
+            recovery_point_selection=aws.backup.RestoreTestingPlanRecoveryPointSelectionArgs(
+                algorithm=choice,
+                include_vaults=[args["vault_arn"]],
+                # Snapshots only: EC2 has no continuous (point-in-time) recovery points.
+                recovery_point_types=["SNAPSHOT"],
+                selection_window_days=window_days,
+            ),
+            tags=tags or None,
+            opts=child_opts(self),
+        )
+        aws.backup.RestoreTestingSelection(
+            f"{name}-selection",
+            name=selection_name,
+            restore_testing_plan_name=plan.name,
+            protected_resource_type="EC2",
+            # "*" with conditions: every EC2 instance protected in the vault that carries the tags.
+            protected_resource_arns=["*"],
+            protected_resource_conditions=aws.backup.RestoreTestingSelectionProtectedResourceConditionsArgs(
+                string_equals=[
+                    aws.backup.RestoreTestingSelectionProtectedResourceConditionsStringEqualArgs(**condition)
+                    for condition in tag_conditions(args["selection_tags"])
+                ],
+            ),
+            iam_role_arn=role.arn,
+            validation_window_hours=validation_hours,
+            restore_metadata_overrides=overrides or None,
+            opts=child_opts(self),
+        )
+        self.plan_name = plan.name
+        self.plan_arn = plan.arn
+        self.role_arn = role.arn
+        self.register_outputs({"plan_name": self.plan_name, "plan_arn": self.plan_arn, "role_arn": self.role_arn})
+
+
+__all__ = [
+    "ALGORITHMS",
+    "DEFAULT_ALGORITHM",
+    "DEFAULT_SELECTION_NAME",
+    "DEFAULT_SELECTION_WINDOW_DAYS",
+    "DEFAULT_START_WINDOW_HOURS",
+    "EC2_OVERRIDABLE_METADATA",
+    "WindowsRestoreTesting",
+    "WindowsRestoreTestingArgs",
+    "algorithm",
+    "instance_type",
+    "restore_metadata_overrides",
+    "restore_testing_name",
+    "selection_tags",
+    "selection_window_days",
+    "start_window_hours",
+    "subnet_id",
+    "tag_conditions",
+    "validation_window_hours",
+]

@@ -118,6 +118,7 @@ def problems_from(error: ValidationError, model: type[BaseModel], prefix: tuple[
         elif kind == "missing":
             found.append(Problem(path, MISSING, "this setting is required", _FIXES["missing"]))
         else:
-            found.append(Problem(path, detail["input"], detail["msg"].rstrip(".").lower(),
+            message = detail["msg"].rstrip(".")
+            found.append(Problem(path, detail["input"], message[:1].lower() + message[1:],
                                  _FIXES.get(kind, "correct the value")))
     return found

@@ -50,6 +50,7 @@ TimeZone = Annotated[str, _enforce(rules.timezone)]
 StartWindow = Annotated[int, _enforce(rules.start_window)]
 CompletionWindow = Annotated[int, _enforce(rules.completion_window)]
 Tags = Annotated[dict[str, str], _enforce(rules.tags)]
+TagFilter = Annotated[dict[str, str], _enforce(rules.tag_filter)]
 Arns = Annotated[list[str], _enforce(rules.selection_arns)]
 KmsKey = Annotated[str, _enforce(_kms_key)]
 RoleName = Annotated[str, _enforce(rules.iam_role_name)]
@@ -234,10 +235,10 @@ class RuleConfig(_Model):
 class ConditionsConfig(_Model):
     """Tag conditions a resource must all meet (keys are tag keys, without 'aws:ResourceTag/')."""
 
-    string_equals: Tags = Field(default_factory=dict, description="Tag equals value. Default: none.")
-    string_not_equals: Tags = Field(default_factory=dict, description="Tag differs from value. Default: none.")
-    string_like: Tags = Field(default_factory=dict, description="Tag matches pattern ('*'). Default: none.")
-    string_not_like: Tags = Field(default_factory=dict, description="Tag does not match pattern. Default: none.")
+    string_equals: TagFilter = Field(default_factory=dict, description="Tag equals value. Default: none.")
+    string_not_equals: TagFilter = Field(default_factory=dict, description="Tag differs from value. Default: none.")
+    string_like: TagFilter = Field(default_factory=dict, description="Tag matches pattern ('*'). Default: none.")
+    string_not_like: TagFilter = Field(default_factory=dict, description="Tag does not match pattern. Default: none.")
 
 
 class SelectionConfig(_Model):
@@ -246,7 +247,7 @@ class SelectionConfig(_Model):
     name: Optional[SelectionName] = Field(
         None, description="Selection name. Default: the plan's name (only when the plan has one selection)."
     )
-    tags: Tags = Field(
+    tags: TagFilter = Field(
         default_factory=dict,
         description="Resources with any of these tag key/value pairs are selected, e.g. "
         "{'alk:backup': 'weekly-ebs'}. Default: none.",

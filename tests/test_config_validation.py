@@ -152,9 +152,9 @@ FIELD_CASES = [
     ("vault.tags", {"k" * 129: "v"}, '{"kkkk', "a tag key must be 1-128 characters long", "shorten the key"),
     (f"{RULE}.recovery_point_tags", {"env": "v" * 257}, '{"env": "vvvv', "tag 'env': a tag value must be at most 256",
      "shorten the value"),
-    (f"{SELECTION}.tags", {"aws:backup": "weekly"}, '{"aws:backup": "weekly"}', "reserved by AWS", "use another prefix"),
-    (f"{SELECTION}.conditions.string_equals", {"aws:env": "prod"}, '{"aws:env": "prod"}', "reserved by AWS",
-     "use another prefix"),
+    (f"{SELECTION}.tags", {"k" * 129: "weekly"}, '{"' + "k" * 100, "a tag key is 1-128 characters long", "shorten the key"),
+    (f"{SELECTION}.conditions.string_equals", {"env": "p" * 257}, '{"env": "pppp', "a tag value is at most 256",
+     "shorten the value"),
     ("vault.kms_key", "alias/my-key", '"alias/my-key"', "a KMS key must be given as a key ARN",
      "'aws/backup' for the AWS-managed key"),
     ("vault.break_glass_role_arn", "arn:aws:iam::123:role/admin", '"arn:aws:iam::123:role/admin"',
@@ -740,7 +740,7 @@ def test_every_problem_is_reported_at_once(run_config):
     put(config, "vault.name", "backup.vault")
     put(config, SCHEDULE, "rate(7 days)")
     put(config, f"{RULE}.start_window_minutes", 59)
-    put(config, "plans[1].selections[0].tags", {"aws:backup": "weekly-ebs"})
+    put(config, "plans[1].selections[0].tags", {"alk:backup": "v" * 257})
     put(config, "role.name", "r" * 65)
     run = run_config(config)
     text = rejected(run, count=5)

@@ -43,6 +43,7 @@ DOCUMENT_PROPERTIES: dict[tuple[str, str], str] = {
     ("aws:kms/key:Key", "policy"): "kms-key",
     ("aws:backup/vaultPolicy:VaultPolicy", "policy"): "vault",
     ("aws:sns/topicPolicy:TopicPolicy", "policy"): "topic",
+    ("aws:s3/bucketPolicy:BucketPolicy", "policy"): "bucket",
 }
 #: Input names that hold a policy document on any AWS resource type.
 POLICY_INPUT_NAMES = {"policy", "assumeRolePolicy", "accessPolicy", "resourcePolicy"}

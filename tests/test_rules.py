@@ -41,7 +41,7 @@ def test_every_public_rule_has_a_test_here():
         "account_id", "air_gapped_retention", "aws_region", "completion_window", "iam_role_arn",
         "iam_role_name", "kms_key_arn", "lifecycle", "organization_id", "plan_name", "problems",
         "raise_if_any", "retention_within_lock", "rule_name", "schedule", "selection_arns",
-        "selection_name", "shortest_daily_gap_minutes", "shortest_gap_minutes", "start_window", "tag_key", "tag_value", "tags",
+        "selection_name", "shortest_daily_gap_minutes", "tag_filter", "shortest_gap_minutes", "start_window", "tag_key", "tag_value", "tags",
         "timezone", "upcoming_runs", "vault_arn", "vault_arn_parts", "vault_lock", "vault_name",
     }
 
@@ -192,6 +192,29 @@ def test_tags_names_the_first_bad_tag():
         "tag 'aws:env': tag keys starting with 'aws:' are reserved by AWS. Fix: use another prefix, e.g. 'alk:'."
     )
     assert "tag 'env': a tag value must be at most 256 characters" in str(rules.tags({"env": "v" * 257}))
+
+
+@pytest.mark.parametrize("value", ["cost#center", "ops!", "a,b", "x*"])
+def test_tag_text_outside_the_characters_aws_accepts(value):
+    assert "may only hold letters, digits, spaces and _ . : / = + - @" in str(rules.tag_key(value))
+    assert "may only hold letters, digits, spaces and _ . : / = + - @" in str(rules.tag_value(value))
+
+
+@pytest.mark.parametrize("value", ["Équipe été", "x@y.z/1+2=3", "a b_c:d-e"])
+def test_tag_text_aws_accepts(value):
+    assert rules.tag_key(value) is None
+    assert rules.tag_value(value) is None
+
+
+def test_at_most_50_tags():
+    assert rules.tags({f"k{i}": "v" for i in range(50)}) is None
+    assert "a resource takes at most 50 tags, here 51" in str(rules.tags({f"k{i}": "v" for i in range(51)}))
+
+
+def test_tag_filters_match_any_text_within_the_lengths():
+    assert rules.tag_filter({"aws:cloudformation:stack-name": "web-*", "k" * 128: "v#" * 128}) is None
+    assert "a tag key is 1-128 characters long" in str(rules.tag_filter({"k" * 129: "v"}))
+    assert "a tag value is at most 256 characters" in str(rules.tag_filter({"k": "v" * 257}))
 
 
 # --- schedules -------------------------------------------------------------------------------------

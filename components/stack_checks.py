@@ -47,6 +47,21 @@ def _plain_arn(value: Any) -> Optional[str]:
     return value if isinstance(value, str) and rules.vault_arn(value) is None else None
 
 
+def _duplicate_selection_names(plans: Any) -> list[StackProblem]:
+    """Selections are named ``<plan>-<selection>`` under the stack: two pairs may spell the same name."""
+    seen: dict[str, str] = {}
+    found: list[StackProblem] = []
+    for plan_index, plan in enumerate(plans):
+        for index, selection in enumerate(plan["selections"]):
+            joined, at = f"{plan['name']}-{selection['name']}", f"plans[{plan_index}].selections[{index}].name"
+            if joined in seen:
+                found.append((at, selection["name"], rules.Violation(
+                    f"plan {plan['name']!r} with this selection and {seen[joined]} both make the resource name {joined!r}",
+                    "rename the selection")))
+            seen.setdefault(joined, at)
+    return found
+
+
 def stack_problems(args: Mapping[str, Any], source_account_id: Optional[str] = None) -> list[StackProblem]:
     """Every cross-component problem of :class:`components.WindowsServerBackupArgs`-shaped ``args``.
 
@@ -58,6 +73,12 @@ def stack_problems(args: Mapping[str, Any], source_account_id: Optional[str] = N
     archive = args.get(ARCHIVE)
     vault = args["vault"]
 
+    existing = _plain_arn(cross_region.get("existing_vault_arn")) if cross_region else None
+    if existing and rules.vault_arn_parts(existing)[0] != cross_region["region"]:  # type: ignore[index]
+        found.append(("cross_region.existing_vault_arn", existing, rules.Violation(
+            f"the existing vault is not in the copy region {cross_region['region']}",  # type: ignore[index]
+            "use a vault of that region, or change cross_region.region")))
+    found += _duplicate_selection_names(args["plans"])
     if cross_region and cross_region.get("region") == args["region"]:
         found.append((f"{CROSS_REGION}.region", cross_region["region"], rules.Violation(
             "a cross-region copy must go to another region than the stack's own",
@@ -108,9 +129,16 @@ def stack_problems(args: Mapping[str, Any], source_account_id: Optional[str] = N
                     continue
                 days, cold, _ = copy_lifecycle(rule, destination)
                 lock_min, lock_max = _lock_range(destination.get("lock"))
+                # The copy's lifecycle is the destination's where it sets one, else the rule's:
+                # point at the setting that decides it.
+                decided_by = target if destination.get("delete_after_days") is not None else at
                 for violation in (rules.lifecycle(days, cold), rules.retention_within_lock(days, lock_min, lock_max)):
                     if violation:
-                        found.append((f"{at} copy to {target}", {"delete_after_days": days, "cold_storage_after_days": cold}, violation))
+                        found.append((
+                            f"{decided_by}.delete_after_days",
+                            {"delete_after_days": days, "cold_storage_after_days": cold},
+                            rules.Violation(f"copies of {at} to {target}: {violation.rule}", violation.fix),
+                        ))
     return found
 
 

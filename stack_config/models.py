@@ -7,6 +7,7 @@ These models describe the keys under the project's namespace in ``Pulumi.<stack>
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, Optional
 
@@ -59,6 +60,17 @@ Days = Annotated[int, Field(ge=1, le=rules.DELETE_AFTER_MAX)]
 VaultEvents = Annotated[list[str], _enforce(vault_events_problem)]
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 Region = Annotated[str, _enforce(rules.aws_region)]
+
+
+def _stack_reference(value: str) -> Optional[rules.Violation]:
+    if re.fullmatch(r"[\w.-]+/[\w.-]+/[\w.-]+", value):
+        return None
+    return rules.Violation(
+        "a stack reference names <org>/<project>/<stack>", "e.g. 'acme/windows-server-backup/archive'"
+    )
+
+
+StackReference = Annotated[str, _enforce(_stack_reference)]
 AccountId = Annotated[str, _enforce(rules.account_id)]
 OrganizationId = Annotated[str, _enforce(rules.organization_id)]
 VaultArn = Annotated[str, _enforce(rules.vault_arn)]
@@ -76,6 +88,22 @@ JobReport = Literal["BACKUP_JOB_REPORT", "COPY_JOB_REPORT", "RESTORE_JOB_REPORT"
 JobReports = Annotated[list[JobReport], _enforce(audit.job_reports)]
 ReportFormats = Annotated[list[Literal["CSV", "JSON"]], _enforce(audit.report_formats)]
 ReportRetentionDays = Annotated[int, _enforce(audit.report_retention_days)]
+
+
+def lock_problem(
+    minimum: int, maximum: int, grace: Optional[int], *, air_gapped: bool = False
+) -> Optional[tuple[str, Any, str, str]]:
+    """The first vault lock problem, at the field that holds the wrong value."""
+    if air_gapped and (violation := rules.air_gapped_retention(minimum, maximum)) and minimum < rules.AIR_GAPPED_MIN_RETENTION:
+        return ("min_retention_days", minimum, violation.rule, violation.fix)
+    for field, value, violation in (
+        ("min_retention_days", minimum, rules.vault_lock(minimum, None, None)),
+        ("max_retention_days", maximum, rules.vault_lock(None, maximum, None) or rules.vault_lock(minimum, maximum, None)),
+        ("changeable_for_days", grace, None if air_gapped else rules.vault_lock(None, None, grace)),
+    ):
+        if violation:
+            return (field, value, violation.rule, violation.fix)
+    return None
 
 
 def cross_field_error(problems: list[tuple[str, Any, str, str]]) -> PydanticCustomError:
@@ -110,9 +138,9 @@ class LockConfig(_Model):
             problems.append(("changeable_for_days", self.changeable_for_days,
                              "a grace period only applies to a compliance-mode lock",
                              "remove changeable_for_days, or set mode: compliance"))
-        violation = rules.vault_lock(self.min_retention_days, self.max_retention_days, self.grace_days)
-        if violation:
-            problems.append(("max_retention_days", self.max_retention_days, violation.rule, violation.fix))
+        lock = lock_problem(self.min_retention_days, self.max_retention_days, self.grace_days)
+        if lock:
+            problems.append(lock)
         if problems:
             raise cross_field_error(problems)
         return self
@@ -378,9 +406,8 @@ class ArchiveCopyConfig(_CopyLifecycle):
     vault_arn: Optional[VaultArn] = Field(
         None, description="The archive vault's ARN (`pulumi stack output archive_vault_arn` of the archive stack)."
     )
-    stack_reference: Optional[str] = Field(
+    stack_reference: Optional[StackReference] = Field(
         None,
-        pattern=r"^[\w.-]+/[\w.-]+/[\w.-]+$",
         description="Instead of vault_arn: the archive stack as <org>/<project>/<stack>; its output "
         "archive_vault_arn is used.",
     )
@@ -443,13 +470,11 @@ class ArchiveVaultConfig(_Model):
         if self.kms_key == AWS_MANAGED_KEY:
             problems.append(("kms_key", self.kms_key, "the AWS-managed key cannot be shared with the source accounts",
                              "use 'create' or a customer-managed key ARN"))
-        violation = (
-            rules.air_gapped_retention(self.min_retention_days, self.max_retention_days)
-            if self.air_gapped
-            else rules.vault_lock(self.min_retention_days, self.max_retention_days, self.changeable_for_days)
+        lock = lock_problem(
+            self.min_retention_days, self.max_retention_days, self.changeable_for_days, air_gapped=self.air_gapped
         )
-        if violation:
-            problems.append(("min_retention_days", self.min_retention_days, violation.rule, violation.fix))
+        if lock:
+            problems.append(lock)
         if problems:
             raise cross_field_error(problems)
         return self

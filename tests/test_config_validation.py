@@ -429,15 +429,9 @@ def test_lock_rule(run_config, lock, path, shown, rule, fix):
 def test_lock_grace_period_out_of_range(run_config, grace):
     text = rejected(run_config(_locked(min_retention_days=1, max_retention_days=30, mode="compliance",
                                        changeable_for_days=grace)))
-    # Where it is reported is checked by the xfail test below.
     assert "a compliance lock's grace period (changeable for days) must be 3-36500 days. Fix: use " in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: every rules.vault_lock violation is reported at vault.lock.max_retention_days with the "
-    "maximum's value, so a bad grace period reads 'max_retention_days: got 30'",
-)
 def test_lock_grace_period_is_reported_at_its_own_key(run_config):
     run = run_config(_locked(min_retention_days=1, max_retention_days=30, mode="compliance", changeable_for_days=2))
     assert_problem(run, "vault.lock.changeable_for_days", "2", "grace period", "use at least 3 days")
@@ -531,18 +525,15 @@ def test_cross_region_field_rule(run_config, path, value, shown, rule, fix):
 def test_cross_region_copy_retention_outside_its_lock(run_config):
     run = run_config(_cross_region(region="us-west-2", vault_name="copies",
                                    lock={"min_retention_days": 40, "max_retention_days": 400}))
+    # The copies inherit the rules' retention, so the problem is reported at each rule's setting.
     for plan in (0, 1):
-        assert_problem(run, f"plans[{plan}].rules[0] copy to cross_region",
+        assert_problem(run, f"plans[{plan}].rules[0].delete_after_days",
                        '{"delete_after_days": 30, "cold_storage_after_days": null}',
-                       "locked to keep recovery points at least 40 days, so jobs keeping them 30 days fail",
+                       f"copies of plans[{plan}].rules[0] to cross_region: the target vault is locked to keep recovery "
+                       "points at least 40 days, so jobs keeping them 30 days fail",
                        "keep them at least 40 days", count=2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="MISSING CHECK: an existing_vault_arn outside cross_region.region is caught only by the "
-    "CrossRegionCopy component, after 9 resources were registered, not by the config layer",
-)
 def test_cross_region_existing_vault_in_another_region(run_config):
     arn = f"arn:aws:backup:us-east-1:{ACCOUNT}:backup-vault:copies"
     run = run_config(_cross_region(region="us-west-2", existing_vault_arn=arn))
@@ -581,16 +572,10 @@ def test_archive_vault_arn_must_be_a_vault_arn(run_config):
 
 
 def test_archive_stack_reference_shape(run_config):
-    # The fix is checked by the xfail test below.
     assert_problem(run_config(_prod(vault_arn=None, stack_reference="archive")), "archive.stack_reference", '"archive"',
-                   "string should match pattern", "")
+                   "a stack reference names <org>/<project>/<stack>", "e.g. 'acme/windows-server-backup/archive'")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a malformed stack_reference gets pydantic's 'string should match pattern ...' with the "
-    "generic fix 'correct the value' instead of the <org>/<project>/<stack> form",
-)
 def test_archive_stack_reference_fix_shows_the_form(run_config):
     text = rejected(run_config(_prod(vault_arn=None, stack_reference="archive")))
     [line] = [line for line in text.splitlines() if line.startswith('  - archive.stack_reference: got "archive"; ')]
@@ -625,9 +610,14 @@ def test_archive_in_the_stacks_own_account(run_config):
     ids=["below-lock-min", "above-lock-max", "cold-plus-89"],
 )
 def test_archive_copy_lifecycle(run_config, archive, shown, rule, fix):
+    # The archive section sets the copies' retention: both rules' copies are reported there.
     run = run_config(_prod(**archive))
-    for plan in (0, 1):
-        assert_problem(run, f"plans[{plan}].rules[0] copy to archive", shown, rule, fix, count=2)
+    text = rejected(run, 2)
+    lines = [line for line in text.splitlines() if line.startswith(f"  - archive.delete_after_days: got {shown}")]
+    assert len(lines) == 2, text
+    for plan, line in zip((0, 1), lines):
+        assert f"copies of plans[{plan}].rules[0] to archive: " in line
+        assert rule in line and fix in line.split(". Fix: ", 1)[1]
 
 
 @pytest.mark.parametrize(
@@ -697,7 +687,7 @@ def test_archive_stack_holds_only_the_archive_vault(run_config):
          "an AWS Organization ID looks like 'o-a1b2c3d4e5'", "copy it from the Organizations console"),
         ({"name": "windows.archive"}, "archive_vault.name", '"windows.archive"', "a vault name must be 2-50",
          "e.g. 'windows-archive'"),
-        ({"max_retention_days": 29}, "archive_vault.min_retention_days", "30",
+        ({"max_retention_days": 29}, "archive_vault.max_retention_days", "29",
          "a vault lock's maximum retention cannot be shorter than its minimum", "raise the maximum to at least 30 days"),
     ],
 )
@@ -718,15 +708,9 @@ def test_archive_vault_boundary_accepted(run_config, vault):
 @pytest.mark.parametrize("grace", [2, 36_501])
 def test_archive_vault_grace_period_out_of_range(run_config, grace):
     text = rejected(run_config(_archive(changeable_for_days=grace)))
-    # Where it is reported is checked by the xfail test below.
     assert "a compliance lock's grace period (changeable for days) must be 3-36500 days. Fix: use " in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: ArchiveVaultConfig reports every lock violation at archive_vault.min_retention_days with the "
-    "minimum's value, so a bad grace period reads 'min_retention_days: got 30'",
-)
 def test_archive_vault_grace_period_is_reported_at_its_own_key(run_config):
     assert_problem(run_config(_archive(changeable_for_days=2)), "archive_vault.changeable_for_days", "2",
                    "grace period", "use at least 3 days")

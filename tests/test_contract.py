@@ -831,9 +831,6 @@ def test_a_config_the_program_accepts_sends_valid_requests(run_config, overrides
     assert _invalid_requests_of(run_config(_base_config(**overrides))) == {}
 
 
-@pytest.mark.xfail(
-    strict=True, reason="plan 'a' + selection 'b-c' and plan 'a-b' + selection 'c' both name a child 'backup-a-b-c'"
-)
 def test_selection_logical_names_never_collide(run_config):
     rule = {"schedule": "cron(0 18 ? * SUN *)", "delete_after_days": 30}
     run = run_config(

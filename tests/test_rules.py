@@ -617,7 +617,7 @@ def _args(**overrides):
     args = {
         "region": "us-east-1",
         "vault": {"name": "backup-vault", "lock": None},
-        "plans": [{"name": "weekly", "rules": [{"name": "weekly", "delete_after_days": 35}]}],
+        "plans": [{"name": "weekly", "rules": [{"name": "weekly", "delete_after_days": 35}], "selections": [{"name": "weekly"}]}],
     }
     args.update(overrides)
     return args
@@ -650,9 +650,16 @@ def test_stack_problems_of_a_valid_stack():
         ({"vault": {"name": "backup-vault", "lock": {"min_retention_days": 36, "max_retention_days": 400}}},
          "plans[0].rules[0].delete_after_days", "locked to keep recovery points at least 36 days"),
         ({"cross_region": {"region": "us-west-2", "lock": {"min_retention_days": 1, "max_retention_days": 34}}},
-         "plans[0].rules[0] copy to cross_region", "locked to keep recovery points at most 34 days"),
+         "plans[0].rules[0].delete_after_days",
+         "copies of plans[0].rules[0] to cross_region: the target vault is locked to keep recovery points at most 34 days"),
         ({"cross_region": {"region": "us-west-2", "cold_storage_after_days": 30, "delete_after_days": 119}},
-         "plans[0].rules[0] copy to cross_region", "keep them at least 120 days"),
+         "cross_region.delete_after_days", "keep them at least 120 days"),
+        ({"plans": [{"name": "a", "rules": [], "selections": [{"name": "b-c"}]},
+                    {"name": "a-b", "rules": [], "selections": [{"name": "c"}]}]},
+         "plans[1].selections[0].name", "both make the resource name 'a-b-c'"),
+        ({"cross_region": {"region": "us-west-2",
+                           "existing_vault_arn": "arn:aws:backup:eu-west-1:111111111111:backup-vault:copies"}},
+         "cross_region.existing_vault_arn", "the existing vault is not in the copy region us-west-2"),
     ],
 )
 def test_stack_problems_report_path_and_rule(overrides, path, message):

@@ -12,8 +12,6 @@ AWS Backup resource types (see README), or the controls have nothing to judge.
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
 import json
 import math
 import re
@@ -132,15 +130,8 @@ def report_retention_days(days: int) -> Optional[rules.Violation]:
     )
 
 
-def longest_gap_minutes(expression: str, horizon_runs: int = 400) -> Optional[int]:
-    """The longest time between two consecutive runs of a ``cron(...)`` schedule.
-
-    The frequency a plan promises is its worst case: a weekdays-only schedule promises a
-    backup every three days (over the weekend), not every day.
-    """
-    runs = rules.upcoming_runs(expression, dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), horizon_runs)
-    gaps = [(later - earlier).total_seconds() // 60 for earlier, later in itertools.pairwise(runs)]
-    return int(max(gaps)) if gaps else None
+#: The longest time between runs: what a plan promises (re-exported from ``components.rules``).
+longest_gap_minutes = rules.longest_gap_minutes
 
 
 def frequency(minutes: int) -> tuple[str, int]:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import re
 import zoneinfo
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from aws_cron_expression_validator.validator import AWSCronExpressionValidator
@@ -244,31 +245,34 @@ def schedule(expression: str) -> Violation | None:
     return None
 
 
-def upcoming_runs(
-    expression: str, after: dt.datetime, count: int, zone: str = "UTC"
-) -> list[dt.datetime]:
-    """The next ``count`` runs of a valid ``cron(...)`` schedule after ``after``, in ``zone``.
+def _runs(expression: str, after: dt.datetime, zone: str = "UTC") -> Iterator[dt.datetime]:
+    """Runs of a valid ``cron(...)`` schedule after ``after``, in ``zone``, for as long as asked.
 
     AWS matches the cron fields against the wall clock of the rule's time zone (default UTC),
-    so the search runs on that wall clock and the results carry ``zone``. Fewer runs (possibly
-    none) come back when the cron library cannot follow a day pattern (e.g. ``L`` alone in
-    day-of-week): these are for display, and AWS itself runs such schedules.
+    so the search runs on that wall clock and the results carry ``zone``. It ends early when
+    the cron library cannot follow a day pattern (e.g. ``L`` alone in day-of-week): runs are
+    for display and estimates, and AWS itself runs such schedules.
     """
     tz = zoneinfo.ZoneInfo(zone)
     cron = AWSCron(expression.strip()[len("cron(") : -1])
     # pyawscron only accepts UTC datetimes: treat the local wall clock as if it were UTC.
     moment = after.astimezone(tz).replace(tzinfo=dt.timezone.utc)
-    runs: list[dt.datetime] = []
-    for _ in range(count):
+    while True:
         try:
             following = cron.occurrence(moment).next()
         except Exception:  # noqa: BLE001 - pyawscron raises bare Exception/ValueError on some day patterns
-            break
+            return
         if following is None:
-            break
-        runs.append(following.replace(tzinfo=tz))
+            return
+        yield following.replace(tzinfo=tz)
         moment = following
-    return runs
+
+
+def upcoming_runs(
+    expression: str, after: dt.datetime, count: int, zone: str = "UTC"
+) -> list[dt.datetime]:
+    """The next ``count`` runs (or fewer, see :func:`_runs`) of a valid schedule, in ``zone``."""
+    return list(itertools.islice(_runs(expression, after, zone), count))
 
 
 def shortest_daily_gap_minutes(fields: str) -> int:
@@ -284,18 +288,34 @@ def shortest_daily_gap_minutes(fields: str) -> int:
     return min([later - earlier for earlier, later in zip(times, times[1:])] + [wrap])
 
 
-@functools.cache
-def shortest_gap_minutes(expression: str, horizon_runs: int = 400) -> int | None:
-    """The shortest time between two consecutive runs over the next ``horizon_runs`` runs.
+#: Gap estimates look at runs from a fixed start until they have seen this many runs and
+#: this much time (a weekday-only hourly schedule shows its weekend), up to the cap.
+GAP_MIN_RUNS, GAP_MIN_SPAN, GAP_MAX_RUNS = 40, dt.timedelta(days=8), 400
 
-    Unlike :func:`shortest_daily_gap_minutes` this follows the day fields too (a weekly
-    schedule gives 10080), for warnings about retention shorter than the interval. ``None``
-    when it cannot tell (no runs in the horizon, or a day pattern the cron library cannot follow).
-    """
+
+@functools.cache
+def _gaps(expression: str) -> tuple[int, ...]:
     start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
-    runs = upcoming_runs(expression, start, horizon_runs)
-    gaps = [(later - earlier).total_seconds() // 60 for earlier, later in zip(runs, runs[1:])]
-    return int(min(gaps)) if gaps else None
+    runs: list[dt.datetime] = []
+    for run in _runs(expression, start):
+        runs.append(run)
+        if len(runs) >= GAP_MAX_RUNS or (len(runs) >= GAP_MIN_RUNS and run - runs[0] >= GAP_MIN_SPAN):
+            break
+    return tuple(int((later - earlier).total_seconds() // 60) for earlier, later in itertools.pairwise(runs))
+
+
+def shortest_gap_minutes(expression: str) -> int | None:
+    """The shortest time between two runs (a weekly schedule gives 10080), over the next few
+    dozen runs; ``None`` when fewer than two runs can be found."""
+    gaps = _gaps(expression)
+    return min(gaps) if gaps else None
+
+
+def longest_gap_minutes(expression: str) -> int | None:
+    """The longest time between two runs: the worst case a schedule promises (a weekdays-only
+    schedule promises a backup every three days); ``None`` when fewer than two runs are found."""
+    gaps = _gaps(expression)
+    return max(gaps) if gaps else None
 
 
 def timezone(name: str) -> Violation | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from components import rules
-from components.audit import longest_gap_minutes
 
 from .models import StackConfig
 
@@ -43,7 +42,8 @@ def stack_warnings(config: StackConfig, region: str) -> list[str]:
                     f"{at}.delete_after_days: not set, so recovery points are kept (and paid for) until "
                     "someone deletes them"
                 )
-            gap = rules.shortest_gap_minutes(rule.schedule)
+            # The longest gap decides: a weekday schedule keeping 1 day leaves the weekend bare.
+            gap = rules.longest_gap_minutes(rule.schedule)
             if rule.delete_after_days is not None and gap is not None and rule.delete_after_days * 1440 < gap:
                 found.append(
                     f"{at}: recovery points are kept {rule.delete_after_days} days but the schedule runs only "
@@ -63,7 +63,7 @@ def _restore_testing_warnings(config: StackConfig) -> list[str]:
         for plan in config.plans
         if plan.windows_vss
         for rule in plan.rules
-        if (gap := longest_gap_minutes(rule.schedule)) is not None
+        if (gap := rules.longest_gap_minutes(rule.schedule)) is not None
     ]
     if not gaps or tests.selection_window_days * 1440 >= max(gaps):
         return []

@@ -761,7 +761,7 @@ def test_warnings_of_a_valid_config(run_config):
         "a job that starts late may be cancelled before it finishes",
         "plans[1].rules[0].delete_after_days: not set, so recovery points are kept (and paid for) until someone "
         "deletes them",
-        "plans[2].rules[0]: recovery points are kept 7 days but the schedule runs only every 28 days, so there are "
+        "plans[2].rules[0]: recovery points are kept 7 days but the schedule runs only every 31 days, so there are "
         "days with no recovery point at all",
     ]
 

@@ -41,7 +41,7 @@ def test_every_public_rule_has_a_test_here():
         "account_id", "air_gapped_retention", "aws_region", "completion_window", "iam_role_arn",
         "iam_role_name", "kms_key_arn", "lifecycle", "organization_id", "plan_name", "problems",
         "raise_if_any", "retention_within_lock", "rule_name", "schedule", "selection_arns",
-        "selection_name", "shortest_daily_gap_minutes", "tag_filter", "shortest_gap_minutes", "start_window", "tag_key", "tag_value", "tags",
+        "selection_name", "longest_gap_minutes", "shortest_daily_gap_minutes", "tag_filter", "shortest_gap_minutes", "start_window", "tag_key", "tag_value", "tags",
         "timezone", "upcoming_runs", "vault_arn", "vault_arn_parts", "vault_lock", "vault_name",
     }
 
@@ -335,6 +335,19 @@ def test_schedule_rejects_jobs_under_60_minutes_apart(expression, gap):
 )
 def test_shortest_gap_minutes(expression, gap):
     assert rules.shortest_gap_minutes(expression) == gap
+
+
+@pytest.mark.parametrize(
+    ("expression", "gap"),
+    [
+        ("cron(0 18 ? * MON-FRI *)", 3 * 1440),  # the weekend
+        ("cron(0 * ? * MON-FRI *)", 49 * 60),  # hourly on weekdays: the estimate looks past the first weekend
+        ("cron(0 3 1 * ? *)", 31 * 1440),
+        ("cron(0 18 1 1 ? 2199)", None),
+    ],
+)
+def test_longest_gap_minutes(expression, gap):
+    assert rules.longest_gap_minutes(expression) == gap
 
 
 def test_upcoming_runs_read_the_schedule_on_the_time_zones_wall_clock():

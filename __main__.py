@@ -35,9 +35,9 @@ if config.archive_vault is not None:
                 # No backup jobs run in the archive account: no failed-jobs rule unless asked for.
                 "failed_jobs_rule": notices.failed_jobs_rule if "failed_jobs_rule" in notices.model_fields_set else False,
                 "email_subscribers": notices.email_subscribers,
-                "account": archive.account,
                 "tags": dict(config.tags),
             },
+            account=archive.account,
         )
         pulumi.export("notification_topic_arn", topic.topic_arn)
 else:

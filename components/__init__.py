@@ -36,7 +36,22 @@ from .service_role import BackupServiceRole, BackupServiceRoleArgs
 from .vault import AWS_MANAGED_BACKUP_KEY_ALIAS, BackupVault, BackupVaultArgs, VaultLockArgs
 from .vss_instances import WindowsVssInstances, WindowsVssInstancesArgs
 
+#: The components served to other languages by the component package in ``provider/``.
+#: (``WindowsServerBackup`` is Python-only: it takes a provider object for the copy region.)
+PACKAGE_COMPONENTS = [
+    BackupVault,
+    BackupKey,
+    BackupPlan,
+    BackupSelection,
+    BackupServiceRole,
+    CrossRegionCopy,
+    ArchiveVault,
+    BackupNotifications,
+    WindowsVssInstances,
+]
+
 __all__ = [
+    "PACKAGE_COMPONENTS",
     "AWS_MANAGED_BACKUP_KEY_ALIAS",
     "DEFAULT_COMPLETION_WINDOW_MINUTES",
     "DEFAULT_START_WINDOW_MINUTES",

@@ -4,7 +4,6 @@ Deployed by its own stack with the archive account's credentials, so that the so
 accounts' deploy credentials can never delete it; source stacks only need its ARN.
 """
 
-from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Optional, TypedDict
@@ -75,9 +74,6 @@ class ArchiveVault(pulumi.ComponentResource):
     """ARN of the key encrypting it (empty for an air-gapped vault on the AWS-owned key)."""
     account_id: pulumi.Output[str]
     """The archive account."""
-    account: AccountFacts
-    """The archive account's facts, looked up once (pass them on to siblings)."""
-
     def __init__(self, name: str, args: ArchiveVaultArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__(f"{TYPE_PREFIX}:ArchiveVault", name, None, opts)
         sources = list(args.get("source_account_ids") or [])
@@ -106,7 +102,9 @@ class ArchiveVault(pulumi.ComponentResource):
         protect = args.get("protect", True)
         tags = args.get("tags") or {}
         account = AccountFacts.lookup(self)
-        self.account, self.account_id = account, account.account_id
+        # Not an output (no class annotation): siblings in the same program reuse the lookups.
+        self.account: AccountFacts = account
+        self.account_id = account.account_id
         key_arn: Optional[pulumi.Input[str]] = args.get("kms_key_arn")
         if key_arn is None and not air_gapped:
             key_arn = BackupKey(
@@ -117,11 +115,11 @@ class ArchiveVault(pulumi.ComponentResource):
                     "description": f"AWS Backup archive vault key ({args['vault_name']})",
                     "copy_account_ids": sources,
                     "copy_organization_id": organization,
-                    "account": account,
                     "protect": protect,
                     "tags": tags,
                 },
                 child_opts(self),
+                account=account,
             ).arn
 
         if air_gapped:
@@ -165,10 +163,10 @@ class ArchiveVault(pulumi.ComponentResource):
                     "break_glass_role_arn": args.get("break_glass_role_arn"),
                     "copy_source_account_ids": sources,
                     "copy_source_organization_id": organization,
-                    "account": account,
                     "tags": tags,
                 },
                 child_opts(self),
+                account=account,
             )
             self.vault_arn, self.vault_name, self.kms_key_arn = standard.arn, standard.name, standard.kms_key_arn
         self.register_outputs(

@@ -10,7 +10,6 @@ Audit Manager evaluates controls through AWS Config: the account's recorder must
 AWS Backup resource types (see README), or the controls have nothing to judge.
 """
 
-from __future__ import annotations
 
 import json
 import math
@@ -292,8 +291,6 @@ class BackupAuditArgs(TypedDict):
     """Days reports are kept in the bucket, 1-36500. Default: 365."""
     protect_report_bucket: NotRequired[bool]
     """Protect the report bucket from ``pulumi destroy`` and replacement. Default: ``True``."""
-    account: NotRequired[AccountFacts]
-    """Account and partition, when the caller already looked them up. Default: looked up here."""
     tags: NotRequired[dict[str, str]]
     """Tags for the framework, report plans and bucket. Default: none."""
 
@@ -322,7 +319,7 @@ class BackupAudit(pulumi.ComponentResource):
     report_plan_arns: dict[str, pulumi.Output[str]]
     """Report plan ARNs by report template."""
 
-    def __init__(self, name: str, args: BackupAuditArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(self, name: str, args: BackupAuditArgs, opts: Optional[pulumi.ResourceOptions] = None, *, account: Optional[AccountFacts] = None) -> None:
         super().__init__(f"{TYPE_PREFIX}:BackupAudit", name, None, opts)
         chosen_name = args.get("framework_name", DEFAULT_FRAMEWORK_NAME)
         jobs = list(args.get("job_reports", DEFAULT_JOB_REPORTS))
@@ -357,7 +354,7 @@ class BackupAudit(pulumi.ComponentResource):
         ]
         rules.raise_if_any("BackupAudit", name, lines)
 
-        account = args.get("account") or AccountFacts.lookup(self)
+        account = account or AccountFacts.lookup(self)
         framework = aws.backup.Framework(
             f"{name}-framework",
             name=chosen_name,

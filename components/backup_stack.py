@@ -253,7 +253,6 @@ class WindowsServerBackup(pulumi.ComponentResource):
 
         vault_args: BackupVaultArgs = {
             **args["vault"],
-            "account": account,
             "tags": {**common_tags, **(args["vault"].get("tags") or {})},
         }
         if not vault_args.get("kms_key_arn") and args.get("create_vault_key", False):
@@ -262,15 +261,15 @@ class WindowsServerBackup(pulumi.ComponentResource):
                 {
                     "region": region,
                     "alias": args["vault"]["name"],
-                    "account": account,
                     # The archive account's AWS Backup must read what it copies.
                     "copy_account_ids": archive_arn.apply(lambda arn: [rules.vault_arn_parts(arn)[1]]) if archive_arn else [],
                     "protect": args["vault"].get("protect", True),
                     "tags": common_tags,
                 },
                 child_opts(self),
+                account=account,
             ).arn
-        self.vault = BackupVault(f"{name}-vault", vault_args, child_opts(self))
+        self.vault = BackupVault(f"{name}-vault", vault_args, child_opts(self), account=account)
 
         existing_role_arn = args.get("existing_role_arn")
         if existing_role_arn is not None:
@@ -278,8 +277,7 @@ class WindowsServerBackup(pulumi.ComponentResource):
         else:
             role_args: BackupServiceRoleArgs = dict(args.get("role") or {})  # type: ignore[assignment]
             role_args["tags"] = {**common_tags, **(role_args.get("tags") or {})}
-            role_args["account"] = account
-            self.role_arn = BackupServiceRole(f"{name}-restore-role", role_args, child_opts(self)).arn
+            self.role_arn = BackupServiceRole(f"{name}-restore-role", role_args, child_opts(self), account=account).arn
 
         self.cross_region = None
         cross_region = args.get(CROSS_REGION)
@@ -295,10 +293,10 @@ class WindowsServerBackup(pulumi.ComponentResource):
                     "lock": cross_region.get("lock"),
                     "break_glass_role_arn": args["vault"].get("break_glass_role_arn"),
                     "protect": args["vault"].get("protect", True),
-                    "account": account,
                     "tags": common_tags,
                 },
                 child_opts(self, provider=cross_region["provider"]),
+                account=account,
             )
 
         self.notification_topic_arn = None
@@ -307,11 +305,10 @@ class WindowsServerBackup(pulumi.ComponentResource):
             notification_args: BackupNotificationsArgs = {
                 **notifications,  # type: ignore[typeddict-item]
                 "vault_name": self.vault.name,
-                "account": account,
                 "tags": common_tags,
             }
             self.notification_topic_arn = BackupNotifications(
-                f"{name}-notifications", notification_args, child_opts(self)
+                f"{name}-notifications", notification_args, child_opts(self), account=account
             ).topic_arn
 
         self.vss_instance_profile_name = None
@@ -322,10 +319,10 @@ class WindowsServerBackup(pulumi.ComponentResource):
                 {
                     "target_tags": vss_target_tags(args["plans"]),
                     "schedule": vss.get("schedule", "rate(7 days)"),
-                    "account": account,
                     "tags": common_tags,
                 },
                 child_opts(self),
+                account=account,
             ).instance_profile_name
 
         self.restore_testing = None
@@ -337,10 +334,10 @@ class WindowsServerBackup(pulumi.ComponentResource):
                     **restore_testing,  # type: ignore[typeddict-item]
                     "vault_arn": self.vault.arn,
                     "selection_tags": restore_testing.get("selection_tags") or restore_test_tags(args["plans"]),
-                    "account": account,
                     "tags": common_tags,
                 },
                 child_opts(self),
+                account=account,
             )
 
         if args.get("enable_cross_account_backup", False):
@@ -448,10 +445,10 @@ class WindowsServerBackup(pulumi.ComponentResource):
                     [break_glass] if break_glass and args["vault"].get("deny_deletions", True) else []
                 ),
                 "protect_report_bucket": args["vault"].get("protect", True),
-                "account": account,
                 "tags": dict(args.get("tags") or {}),
             },
             child_opts(self),
+            account=account,
         )
 
     def _verdicts(

@@ -1,6 +1,5 @@
 """CrossRegionCopy: copy B of 3-2-1, a vault in a second region that rules copy into."""
 
-from __future__ import annotations
 
 from typing import Optional, TypedDict
 
@@ -37,8 +36,6 @@ class CrossRegionCopyArgs(TypedDict):
     """Role still allowed to delete recovery points there. Default: none."""
     protect: NotRequired[bool]
     """Protect the new vault and key. Default: ``True``."""
-    account: NotRequired[AccountFacts]
-    """Account and partition (the destination is in the same account). Default: looked up."""
     tags: NotRequired[dict[str, str]]
     """Tags for what is created. Default: none."""
 
@@ -55,10 +52,7 @@ class CrossRegionCopy(pulumi.ComponentResource):
     """The destination region."""
     vault_arn: pulumi.Output[str]
     """ARN of the vault copies go to (what copy actions use)."""
-    vault: Optional[BackupVault]
-    """The vault created, if any."""
-
-    def __init__(self, name: str, args: CrossRegionCopyArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(self, name: str, args: CrossRegionCopyArgs, opts: Optional[pulumi.ResourceOptions] = None, *, account: Optional[AccountFacts] = None) -> None:
         super().__init__(f"{TYPE_PREFIX}:CrossRegionCopy", name, None, opts)
         existing = args.get("existing_vault_arn")
         lines = rules.problems(
@@ -78,13 +72,12 @@ class CrossRegionCopy(pulumi.ComponentResource):
         rules.raise_if_any("CrossRegionCopy", name, lines)
 
         self.region = args["region"]
-        self.vault = None
         if existing:
             self.vault_arn = pulumi.Output.from_input(existing)
         else:
             tags = args.get("tags") or {}
             protect = args.get("protect", True)
-            account = args.get("account") or AccountFacts.lookup(self)
+            account = account or AccountFacts.lookup(self)
             key_arn: Optional[pulumi.Input[str]] = args.get("kms_key_arn")
             if key_arn is None and args.get("create_kms_key", False):
                 key_arn = BackupKey(
@@ -92,13 +85,13 @@ class CrossRegionCopy(pulumi.ComponentResource):
                     {
                         "region": self.region,
                         "alias": str(args["vault_name"]),
-                        "account": account,
                         "protect": protect,
                         "tags": tags,
                     },
                     child_opts(self),
+                    account=account,
                 ).arn
-            self.vault = BackupVault(
+            vault = BackupVault(
                 f"{name}-vault",
                 {
                     "name": str(args["vault_name"]),
@@ -106,12 +99,12 @@ class CrossRegionCopy(pulumi.ComponentResource):
                     "protect": protect,
                     "lock": args.get("lock"),
                     "break_glass_role_arn": args.get("break_glass_role_arn"),
-                    "account": account,
                     "tags": tags,
                 },
                 child_opts(self),
+                account=account,
             )
-            self.vault_arn = self.vault.arn
+            self.vault_arn = vault.arn
         self.register_outputs({"region": self.region, "vault_arn": self.vault_arn})
 
 

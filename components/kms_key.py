@@ -1,6 +1,5 @@
 """BackupKey: a customer-managed KMS key for a vault, rotated, protected, least privilege."""
 
-from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Optional, TypedDict
@@ -33,8 +32,6 @@ class BackupKeyArgs(TypedDict):
     """An AWS Organization whose accounts may do the same. Default: none."""
     protect: NotRequired[bool]
     """Protect the key from ``pulumi destroy`` and replacement. Default: ``True``."""
-    account: NotRequired[AccountFacts]
-    """Account and partition, when the caller already looked them up. Default: looked up here."""
     tags: NotRequired[dict[str, str]]
     """Tags for the key. Default: none."""
 
@@ -51,9 +48,9 @@ class BackupKey(pulumi.ComponentResource):
     arn: pulumi.Output[str]
     """The key's ARN."""
 
-    def __init__(self, name: str, args: BackupKeyArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(self, name: str, args: BackupKeyArgs, opts: Optional[pulumi.ResourceOptions] = None, *, account: Optional[AccountFacts] = None) -> None:
         super().__init__(f"{TYPE_PREFIX}:BackupKey", name, None, opts)
-        account = args.get("account") or AccountFacts.lookup(self)
+        account = account or AccountFacts.lookup(self)
         copy_accounts = pulumi.Output.from_input(args.get("copy_account_ids") or [])
         organization = args.get("copy_organization_id")
         policy = pulumi.Output.all(account.partition, account.account_id, copy_accounts).apply(

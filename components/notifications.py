@@ -1,6 +1,5 @@
 """BackupNotifications: tell people when backups fail, copies fail, or restores happen."""
 
-from __future__ import annotations
 
 import json
 import re
@@ -73,8 +72,6 @@ class BackupNotificationsArgs(TypedDict):
     """Add the EventBridge rule for failed, aborted and expired backup jobs. Default: ``True``."""
     email_subscribers: NotRequired[Sequence[str]]
     """Email addresses subscribed to the topic (each must confirm by email). Default: none."""
-    account: NotRequired[AccountFacts]
-    """Account and partition, when the caller already looked them up. Default: looked up here."""
     tags: NotRequired[dict[str, str]]
     """Tags for the topic and key. Default: none."""
 
@@ -92,7 +89,7 @@ class BackupNotifications(pulumi.ComponentResource):
     topic_arn: pulumi.Output[str]
     """ARN of the notification topic (subscribe chat or paging tools to it)."""
 
-    def __init__(self, name: str, args: BackupNotificationsArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(self, name: str, args: BackupNotificationsArgs, opts: Optional[pulumi.ResourceOptions] = None, *, account: Optional[AccountFacts] = None) -> None:
         super().__init__(f"{TYPE_PREFIX}:BackupNotifications", name, None, opts)
         events = list(args.get("vault_events") or DEFAULT_VAULT_EVENTS)
         emails = list(args.get("email_subscribers") or [])
@@ -100,7 +97,7 @@ class BackupNotifications(pulumi.ComponentResource):
         lines += [f"email_subscribers[{i}]: {e!r} is not an email address." for i, e in enumerate(emails) if not _EMAIL.match(e)]
         rules.raise_if_any("BackupNotifications", name, lines)
 
-        account = args.get("account") or AccountFacts.lookup(self)
+        account = account or AccountFacts.lookup(self)
         tags = args.get("tags") or None
         key = aws.kms.Key(
             f"{name}-key",

@@ -1,6 +1,5 @@
 """BackupPlan: when backups run, where they go, how long they are kept, and Windows VSS."""
 
-from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Optional, TypedDict

@@ -6,7 +6,6 @@ unless told otherwise), keeps it for the validation window, then deletes it, and
 restore job (with its duration) for the restore job reports.
 """
 
-from __future__ import annotations
 
 import re
 from collections.abc import Mapping
@@ -186,8 +185,6 @@ class WindowsRestoreTestingArgs(TypedDict):
     """EC2 restore metadata to override, e.g. ``{"instanceType": "t3.large", "subnetId":
     "subnet-..."}`` (keys among :data:`EC2_OVERRIDABLE_METADATA`). Default: none (AWS infers
     them: the original instance type, the default VPC)."""
-    account: NotRequired[AccountFacts]
-    """Account and partition, when the caller already looked them up. Default: looked up here."""
     tags: NotRequired[dict[str, str]]
     """Tags for the plan and the role. Default: none."""
 
@@ -212,8 +209,7 @@ class WindowsRestoreTesting(pulumi.ComponentResource):
     """ARN of the role AWS Backup restores with."""
 
     def __init__(
-        self, name: str, args: WindowsRestoreTestingArgs, opts: Optional[pulumi.ResourceOptions] = None
-    ) -> None:
+        self, name: str, args: WindowsRestoreTestingArgs, opts: Optional[pulumi.ResourceOptions] = None, *, account: Optional[AccountFacts] = None) -> None:
         super().__init__(f"{TYPE_PREFIX}:WindowsRestoreTesting", name, None, opts)
         timezone = args.get("schedule_timezone")
         start_hours = args.get("start_window_hours", DEFAULT_START_WINDOW_HOURS)
@@ -246,7 +242,7 @@ class WindowsRestoreTesting(pulumi.ComponentResource):
             ),
         )
 
-        account = args.get("account") or AccountFacts.lookup(self)
+        account = account or AccountFacts.lookup(self)
         role = aws.iam.Role(
             f"{name}-role",
             assume_role_policy=account.account_id.apply(trust_policy),

@@ -196,6 +196,7 @@ def tag_filter(values: Mapping[str, str]) -> Violation | None:
     return None
 
 
+@functools.cache  # checked by the config layer and again by BackupPlan: same answer, once
 def schedule(expression: str) -> Violation | None:
     """A backup rule schedule: ``cron(Min Hour DoM Month DoW Year)``, at least 60 minutes apart.
 

@@ -1,6 +1,5 @@
 """BackupSelection: which resources a plan backs up (by tag, by ARN, by condition)."""
 
-from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Optional, TypedDict

@@ -1,6 +1,5 @@
 """BackupServiceRole: the IAM role AWS Backup assumes to take and restore backups."""
 
-from __future__ import annotations
 
 import json
 import re
@@ -28,8 +27,6 @@ class BackupServiceRoleArgs(TypedDict, total=False):
     suffix), so two stacks of this program never collide on IAM's account-wide names."""
     allow_restores: bool
     """Also attach AWSBackupServiceRolePolicyForRestores. Default: ``True``."""
-    account: AccountFacts
-    """Account and partition, when the caller already looked them up. Default: looked up here."""
     tags: dict[str, str]
     """Tags for the role. A ``Name`` tag (the role name, or the component name when the role is
     auto-named) is added unless given, as in the article. Default: just that ``Name`` tag."""
@@ -78,11 +75,9 @@ class BackupServiceRole(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        args: Optional[BackupServiceRoleArgs] = None,
-        opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> None:
+        args: BackupServiceRoleArgs,
+        opts: Optional[pulumi.ResourceOptions] = None, *, account: Optional[AccountFacts] = None) -> None:
         super().__init__(f"{TYPE_PREFIX}:BackupServiceRole", name, None, opts)
-        args = args or {}
         role_name = args.get("role_name")
         # A role name may hold a ',' that a tag value may not: the Name tag gets a '-' instead.
         tags = {"Name": re.sub(r"[^\w .:/=+\-@]", "-", role_name or name), **(args.get("tags") or {})}
@@ -96,7 +91,7 @@ class BackupServiceRole(pulumi.ComponentResource):
                 }
             ),
         )
-        account = args.get("account") or AccountFacts.lookup(self)
+        account = account or AccountFacts.lookup(self)
         account_id, partition = account.account_id, account.partition
 
         self.role = aws.iam.Role(

@@ -1,6 +1,5 @@
 """BackupVault: the AWS Backup vault that holds recovery points, its lock and its access policy."""
 
-from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Optional, TypedDict
@@ -57,9 +56,6 @@ class BackupVaultArgs(TypedDict):
     """An AWS Organization whose accounts may copy in. Default: none."""
     lock: NotRequired[Optional[VaultLockArgs]]
     """Vault Lock settings. Default: no lock."""
-    account: NotRequired[AccountFacts]
-    """Account and partition, when the caller already looked them up. Default: looked up here
-    only if the access policy needs them."""
     tags: NotRequired[dict[str, str]]
     """Tags for the vault. Default: none."""
 
@@ -83,8 +79,7 @@ class BackupVault(pulumi.ComponentResource):
     """ARN of the key that encrypts the vault."""
 
     def __init__(
-        self, name: str, args: BackupVaultArgs, opts: Optional[pulumi.ResourceOptions] = None
-    ) -> None:
+        self, name: str, args: BackupVaultArgs, opts: Optional[pulumi.ResourceOptions] = None, *, account: Optional[AccountFacts] = None) -> None:
         super().__init__(f"{TYPE_PREFIX}:BackupVault", name, None, opts)
         key_arn = args.get("kms_key_arn")
         lock = args.get("lock")
@@ -121,7 +116,7 @@ class BackupVault(pulumi.ComponentResource):
             opts=child_opts(self, protect=protect),
         )
         if args.get("deny_deletions", True) or source_accounts or organization:
-            account = args.get("account") or AccountFacts.lookup(self)
+            account = account or AccountFacts.lookup(self)
             deny = args.get("deny_deletions", True)
             aws.backup.VaultPolicy(
                 f"{name}-policy",

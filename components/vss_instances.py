@@ -7,7 +7,6 @@ put on the Windows instances and keeps the package installed and current on ever
 carrying a VSS plan's tag.
 """
 
-from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
@@ -38,8 +37,6 @@ class WindowsVssInstancesArgs(TypedDict):
     selection tags, e.g. ``{"alk:backup": ["windows-weekly-ec2-vss"]}``)."""
     schedule: NotRequired[str]
     """State Manager schedule, ``rate(...)`` or ``cron(...)``. Default: ``rate(7 days)``."""
-    account: NotRequired[AccountFacts]
-    """Account and partition, when the caller already looked them up. Default: looked up here."""
     tags: NotRequired[dict[str, str]]
     """Tags for the role and profile. Default: none."""
 
@@ -71,7 +68,7 @@ class WindowsVssInstances(pulumi.ComponentResource):
     role_arn: pulumi.Output[str]
     """The instance role (add your own policies to it if the instances need more)."""
 
-    def __init__(self, name: str, args: WindowsVssInstancesArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(self, name: str, args: WindowsVssInstancesArgs, opts: Optional[pulumi.ResourceOptions] = None, *, account: Optional[AccountFacts] = None) -> None:
         super().__init__(f"{TYPE_PREFIX}:WindowsVssInstances", name, None, opts)
         targets = {key: list(values) for key, values in args["target_tags"].items()}
         lines = rules.problems({"tags": rules.tags(args.get("tags") or {})})
@@ -82,7 +79,7 @@ class WindowsVssInstances(pulumi.ComponentResource):
             lines.append(f"schedule: {schedule!r} is not rate(...) or cron(...). Fix: e.g. 'rate(7 days)'.")
         rules.raise_if_any("WindowsVssInstances", name, lines)
 
-        account = args.get("account") or AccountFacts.lookup(self)
+        account = account or AccountFacts.lookup(self)
         tags = args.get("tags") or None
         role = aws.iam.Role(f"{name}-role", assume_role_policy=ec2_trust_policy(), tags=tags, opts=child_opts(self))
         aws.iam.RolePolicyAttachmentsExclusive(

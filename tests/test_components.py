@@ -189,7 +189,7 @@ def test_role_without_restores_and_with_a_pinned_name(run_components):
 
 
 def test_role_arns_follow_the_partition(run_components):
-    run = run_components(lambda: BackupServiceRole("r"), region="us-gov-west-1")
+    run = run_components(lambda: BackupServiceRole("r", {}), region="us-gov-west-1")
     attachments = run.named("aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive", "r-policies")
     assert all(arn.startswith("arn:aws-us-gov:iam::aws:policy/service-role/") for arn in attachments.inputs["policyArns"])
 

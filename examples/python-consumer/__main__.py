@@ -9,7 +9,7 @@ from components import BackupPlan, BackupSelection, BackupServiceRole, BackupVau
 from components.presets import daily_weekly_monthly_rules, tag_selection, weekly_windows_rule
 
 vault = BackupVault("file-servers", {"name": "file-servers"})
-role = BackupServiceRole("file-servers-backup")
+role = BackupServiceRole("file-servers-backup", {})
 
 routine = BackupPlan(
     "file-servers",

@@ -16,6 +16,7 @@ import itertools
 import re
 import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping
+from typing import Optional
 from dataclasses import dataclass
 
 from aws_cron_expression_validator.validator import AWSCronExpressionValidator
@@ -289,25 +290,53 @@ def shortest_daily_gap_minutes(fields: str) -> int:
     return min([later - earlier for earlier, later in zip(times, times[1:])] + [wrap])
 
 
-#: Gap estimates look at runs from a fixed start until they have seen this many runs and
-#: this much time (a weekday-only hourly schedule shows its weekend), up to the cap.
-GAP_MIN_RUNS, GAP_MIN_SPAN, GAP_MAX_RUNS = 40, dt.timedelta(days=8), 400
+#: Gap estimates cover this many days from a fixed start (two years: yearly schedules show a gap).
+GAP_WINDOW_DAYS = 731
+#: For day patterns computed by walking runs (L, W, #): this many runs at most.
+GAP_MAX_RUNS = 400
+_GAP_START = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _matching_days(cron: AWSCron) -> Optional[list[dt.date]]:
+    """Days in the window that match plain day fields; ``None`` for L, W or # patterns."""
+    fields = (cron.days_of_month, cron.days_of_week)
+    if any(isinstance(value, str) for field in fields for value in field):
+        return None
+    months, years = set(cron.months), set(cron.years)
+    days_of_month, days_of_week = set(cron.days_of_month), set(cron.days_of_week)
+    first = _GAP_START.date()
+    days = []
+    for offset in range(GAP_WINDOW_DAYS):
+        day = first + dt.timedelta(days=offset)
+        if day.month not in months or day.year not in years:
+            continue
+        aws_day_of_week = (day.weekday() + 1) % 7 + 1  # AWS counts 1 = Sunday ... 7 = Saturday
+        if day.day in days_of_month or aws_day_of_week in days_of_week:
+            days.append(day)
+    return days
 
 
 @functools.cache
 def _gaps(expression: str) -> tuple[int, ...]:
-    start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
-    runs: list[dt.datetime] = []
-    for run in _runs(expression, start):
-        runs.append(run)
-        if len(runs) >= GAP_MAX_RUNS or (len(runs) >= GAP_MIN_RUNS and run - runs[0] >= GAP_MIN_SPAN):
-            break
-    return tuple(int((later - earlier).total_seconds() // 60) for earlier, later in itertools.pairwise(runs))
+    """Distinct gaps (minutes) between consecutive runs over the window from a fixed start.
+
+    Plain day fields are matched day by day (cheap); L, W and # patterns fall back to walking
+    runs with the cron library.
+    """
+    cron = AWSCron(expression.strip()[len("cron(") : -1])
+    days = _matching_days(cron)
+    if days is None:
+        runs = list(itertools.islice(_runs(expression, _GAP_START), GAP_MAX_RUNS))
+        return tuple(sorted({int((b - a).total_seconds() // 60) for a, b in itertools.pairwise(runs)}))
+    times = sorted({hour * 60 + minute for hour in cron.hours for minute in cron.minutes})
+    within_day = {later - earlier for earlier, later in itertools.pairwise(times)} if days else set()
+    between_days = {(later - earlier).days * 1440 - times[-1] + times[0] for earlier, later in itertools.pairwise(days)}
+    return tuple(sorted(within_day | between_days))
 
 
 def shortest_gap_minutes(expression: str) -> int | None:
-    """The shortest time between two runs (a weekly schedule gives 10080), over the next few
-    dozen runs; ``None`` when fewer than two runs can be found."""
+    """The shortest time between two runs (a weekly schedule gives 10080) over two years;
+    ``None`` when fewer than two runs can be found."""
     gaps = _gaps(expression)
     return min(gaps) if gaps else None
 

@@ -49,6 +49,8 @@ class Registration:
     inputs: dict[str, Any]
     outputs: dict[str, Any] = field(default_factory=dict)
     id: str = ""
+    aliases: list[str] = field(default_factory=list)
+    """URNs this resource was known by before (its ``aliases`` option), as full URNs."""
 
 
 @dataclass
@@ -388,9 +390,22 @@ class _RecordingMonitor(mocks.MockMonitor):
                 inputs=dict(inputs),
                 outputs=dict(registered.state) if registered else {},
                 id=registered.id if registered else "",
+                aliases=self._alias_urns(request),
             )
         )
         return response
+
+    def _alias_urns(self, request: Any) -> list[str]:
+        """Full URNs of the aliases a registration carries (the SDK sends specs, not URNs)."""
+        urns = list(request.aliasURNs)
+        for alias in request.aliases:
+            if alias.urn:
+                urns.append(alias.urn)
+                continue
+            spec = alias.spec
+            parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+            urns.append(self.make_urn(parent, spec.type or request.type, spec.name or request.name))
+        return urns
 
     def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         """Reads (``get`` and stack references) are recorded like registrations."""

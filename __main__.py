@@ -33,7 +33,9 @@ if config.archive_vault is not None:
                 "vault_name": archive.vault_name,
                 "vault_events": notices.vault_events,
                 # No backup jobs run in the archive account: no failed-jobs rule unless asked for.
-                "failed_jobs_rule": notices.failed_jobs_rule if "failed_jobs_rule" in notices.model_fields_set else False,
+                "failed_jobs_rule": notices.failed_jobs_rule
+                if "failed_jobs_rule" in notices.model_fields_set
+                else False,
                 "email_subscribers": notices.email_subscribers,
                 "tags": dict(config.tags),
             },
@@ -59,7 +61,9 @@ else:
         # One-program mode: this stack's credentials assume a role in the archive account.
         here = config.archive.deploy_here
         archive_account = aws.Provider(
-            "aws-archive-account", region=here.region, assume_roles=[aws.ProviderAssumeRoleArgs(role_arn=here.assume_role_arn)]
+            "aws-archive-account",
+            region=here.region,
+            assume_roles=[aws.ProviderAssumeRoleArgs(role_arn=here.assume_role_arn)],
         )
         archive_vault = ArchiveVault(
             "archive",

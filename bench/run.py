@@ -42,7 +42,6 @@ MIB = 1024.0
 TIME = "cpu_seconds"
 
 
-
 def import_cases() -> list[tuple[str, str]]:
     """Import-cost cases: a label, then the statement timed in a fresh interpreter.
 
@@ -61,8 +60,7 @@ def import_cases() -> list[tuple[str, str]]:
         ("pulumi_aws (top level; services load on first use)", "import pulumi_aws"),
         (f"raw program: pulumi_aws + {services(raw_modules)}", workload.import_statement(raw_modules)),
         ("components (alone)", "import components"),
-        (f"real program: components, stack_config + {services(real_modules)}",
-         workload.import_statement(real_modules)),
+        (f"real program: components, stack_config + {services(real_modules)}", workload.import_statement(real_modules)),
     ]
 
 
@@ -116,8 +114,10 @@ def measure_once(case: Case) -> None:
     if sample["error"]:
         raise RuntimeError(f"{case.kind} with {case.sets} sets failed:\n{sample['error']}")
     case.samples.append(sample)
-    print(f"  {case.kind:>10} {case.sets:>4} sets: {sample['seconds']:.3f}s wall, {sample[TIME]:.3f}s CPU",
-          file=sys.stderr)
+    print(
+        f"  {case.kind:>10} {case.sets:>4} sets: {sample['seconds']:.3f}s wall, {sample[TIME]:.3f}s CPU",
+        file=sys.stderr,
+    )
 
 
 def evaluate(sizes: list[int], repeat: int, budget: float) -> dict[tuple[str, int], Case]:
@@ -190,7 +190,10 @@ def test_suite() -> tuple[float, str, int]:
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=REPO, capture_output=True, text=True, check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     seconds = time.perf_counter() - start
     lines = [line for line in done.stdout.splitlines() if line.strip()]
@@ -251,25 +254,43 @@ def print_evaluation(cases: dict[tuple[str, int], Case], sizes: list[int]) -> No
     for sets in sizes:
         for kind in KINDS:
             case = cases[(kind, sets)]
-            rows.append([
-                sets, kind, len(case.samples),
-                f"{case.median('seconds'):.3f}",
-                f"{case.median(TIME):.3f}",
-                f"{case.median(TIME) / sets * 1000:.2f}",
-                per_set_ms(cases, kind, sets, sizes[0]),
-                f"{case.median('rss_growth_kib') / MIB:.1f}",
-                f"{case.median('rss_peak_kib') / MIB:.1f}",
-                sum(case.first["aws_resources"].values()),
-            ])
+            rows.append(
+                [
+                    sets,
+                    kind,
+                    len(case.samples),
+                    f"{case.median('seconds'):.3f}",
+                    f"{case.median(TIME):.3f}",
+                    f"{case.median(TIME) / sets * 1000:.2f}",
+                    per_set_ms(cases, kind, sets, sizes[0]),
+                    f"{case.median('rss_growth_kib') / MIB:.1f}",
+                    f"{case.median('rss_peak_kib') / MIB:.1f}",
+                    sum(case.first["aws_resources"].values()),
+                ]
+            )
     table(
         "1. Program evaluation under the mock engine (medians over fresh processes; imports excluded)",
-        ["sets", "program", "runs", "wall s", "CPU s", "CPU ms/set", "marginal CPU ms/set",
-         "RSS growth MiB", "RSS peak MiB", "AWS resources"],
+        [
+            "sets",
+            "program",
+            "runs",
+            "wall s",
+            "CPU s",
+            "CPU ms/set",
+            "marginal CPU ms/set",
+            "RSS growth MiB",
+            "RSS peak MiB",
+            "AWS resources",
+        ],
         rows,
     )
     ratios = [
-        [sets, f"{ratio(cases, sets, TIME):.2f}x", f"{ratio(cases, sets, 'seconds'):.2f}x",
-         f"{ratio(cases, sets, 'rss_growth_kib'):.2f}x"]
+        [
+            sets,
+            f"{ratio(cases, sets, TIME):.2f}x",
+            f"{ratio(cases, sets, 'seconds'):.2f}x",
+            f"{ratio(cases, sets, 'rss_growth_kib'):.2f}x",
+        ]
         for sets in sizes
     ]
     table("   components / raw", ["sets", "CPU time", "wall time", "RSS growth"], ratios)
@@ -323,10 +344,16 @@ def print_imports(costs: list[tuple[str, float, float]], breakdown: list[tuple[s
         [label, f"{wall * 1000:.0f}", f"{cpu * 1000:.0f}", f"{(cpu - baseline) * 1000:+.0f}"]
         for label, wall, cpu in costs
     ]
-    table(f"3. Import cost (fresh interpreter, median of {repeat})",
-          ["imports", "wall ms", "CPU ms", "CPU ms vs raw program's"], rows)
-    table("   real program's imports by package (self time, one -X importtime run)",
-          ["package", "ms"], [[name, f"{seconds * 1000:.0f}"] for name, seconds in breakdown])
+    table(
+        f"3. Import cost (fresh interpreter, median of {repeat})",
+        ["imports", "wall ms", "CPU ms", "CPU ms vs raw program's"],
+        rows,
+    )
+    table(
+        "   real program's imports by package (self time, one -X importtime run)",
+        ["package", "ms"],
+        [[name, f"{seconds * 1000:.0f}"] for name, seconds in breakdown],
+    )
 
 
 def targets(cases: dict[tuple[str, int], Case], sizes: list[int]) -> list[tuple[str, str, bool]]:
@@ -354,12 +381,17 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Benchmark the program's own cost against raw pulumi-aws.")
     parser.add_argument("--no-tests", action="store_true", help="skip timing the test suite")
     parser.add_argument("--repeat", type=int, default=5, help="samples per case (default 5)")
-    parser.add_argument("--budget", type=float, default=100.0,
-                        help="seconds the whole run aims to stay within; slow evaluation cases get fewer "
-                        "samples to fit, but every case runs at least once (default 100)")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=100.0,
+        help="seconds the whole run aims to stay within; slow evaluation cases get fewer "
+        "samples to fit, but every case runs at least once (default 100)",
+    )
     parser.add_argument("--sizes", default="1,25,100", help="plan+selection sets per stack (default 1,25,100)")
-    parser.add_argument("--profile", type=int, metavar="SETS",
-                        help="only print a cProfile table of the real program with SETS sets")
+    parser.add_argument(
+        "--profile", type=int, metavar="SETS", help="only print a cProfile table of the real program with SETS sets"
+    )
     args = parser.parse_args()
     args.sizes = sorted({int(size) for size in args.sizes.split(",")})
     if len(args.sizes) < 3:
@@ -409,12 +441,17 @@ def main() -> int:
     print_imports(imports, breakdown, args.repeat)
     if suite is not None:
         seconds, summary, code = suite
-        table("4. Test suite (python -m pytest -q, once)", ["wall s", "result", "exit code"],
-              [[f"{seconds:.1f}", summary, code]])
-    table("Targets", ["target", "measured", "met"],
-          [[name, figure, "yes" if met else "MISSED"] for name, figure, met in targets(cases, sizes)])
-    print(f"\nwhole benchmark: {time.perf_counter() - started:.0f}s, "
-          f"load average now {os.getloadavg()[0]:.2f}")
+        table(
+            "4. Test suite (python -m pytest -q, once)",
+            ["wall s", "result", "exit code"],
+            [[f"{seconds:.1f}", summary, code]],
+        )
+    table(
+        "Targets",
+        ["target", "measured", "met"],
+        [[name, figure, "yes" if met else "MISSED"] for name, figure, met in targets(cases, sizes)],
+    )
+    print(f"\nwhole benchmark: {time.perf_counter() - started:.0f}s, load average now {os.getloadavg()[0]:.2f}")
     return 0
 
 

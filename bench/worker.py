@@ -59,7 +59,8 @@ def loaded_aws_modules() -> list[str]:
     from pulumi._utils import _LazyModule  # the SDK's lazy module type
 
     return sorted(
-        name for name, module in list(sys.modules.items())
+        name
+        for name, module in list(sys.modules.items())
         if name.startswith("pulumi_aws.") and name.count(".") == 1 and not isinstance(module, _LazyModule)
     )
 

@@ -51,10 +51,10 @@ PACKAGE_COMPONENTS = [
 ]
 
 __all__ = [
-    "PACKAGE_COMPONENTS",
     "AWS_MANAGED_BACKUP_KEY_ALIAS",
     "DEFAULT_COMPLETION_WINDOW_MINUTES",
     "DEFAULT_START_WINDOW_MINUTES",
+    "PACKAGE_COMPONENTS",
     "AccountFacts",
     "ArchiveSpec",
     "ArchiveVault",
@@ -87,9 +87,9 @@ __all__ = [
     "StackRuleSpec",
     "VaultLockArgs",
     "VssInstancesSpec",
-    "WindowsServerBackup",
     "WindowsRestoreTesting",
     "WindowsRestoreTestingArgs",
+    "WindowsServerBackup",
     "WindowsServerBackupArgs",
     "WindowsVssInstances",
     "WindowsVssInstancesArgs",

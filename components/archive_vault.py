@@ -4,13 +4,11 @@ Deployed by its own stack with the archive account's credentials, so that the so
 accounts' deploy credentials can never delete it; source stacks only need its ARN.
 """
 
-
 from collections.abc import Sequence
-from typing import Optional, TypedDict
+from typing import NotRequired, Optional, TypedDict
 
 import pulumi
 import pulumi_aws as aws
-from typing_extensions import NotRequired
 
 from . import rules
 from ._types import TYPE_PREFIX, child_opts
@@ -74,6 +72,7 @@ class ArchiveVault(pulumi.ComponentResource):
     """ARN of the key encrypting it (empty for an air-gapped vault on the AWS-owned key)."""
     account_id: pulumi.Output[str]
     """The archive account."""
+
     def __init__(self, name: str, args: ArchiveVaultArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__(f"{TYPE_PREFIX}:ArchiveVault", name, None, opts)
         sources = list(args.get("source_account_ids") or [])

@@ -10,16 +10,14 @@ Audit Manager evaluates controls through AWS Config: the account's recorder must
 AWS Backup resource types (see README), or the controls have nothing to judge.
 """
 
-
 import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, Optional, TypedDict
+from typing import Any, Literal, NotRequired, Optional, TypedDict
 
 import pulumi
 import pulumi_aws as aws
-from typing_extensions import NotRequired
 
 from . import rules
 from ._types import TYPE_PREFIX, child_opts
@@ -62,8 +60,7 @@ def audit_name(value: str) -> Optional[rules.Violation]:
         return None
     cleaned = re.sub(r"[^0-9A-Za-z_]", "_", value).lstrip("_0123456789")[:256] or DEFAULT_FRAMEWORK_NAME
     return rules.Violation(
-        "a framework or report plan name must start with a letter and hold only letters, digits or '_' "
-        "(256 at most)",
+        "a framework or report plan name must start with a letter and hold only letters, digits or '_' (256 at most)",
         f"e.g. {cleaned!r}",
     )
 
@@ -319,7 +316,14 @@ class BackupAudit(pulumi.ComponentResource):
     report_plan_arns: dict[str, pulumi.Output[str]]
     """Report plan ARNs by report template."""
 
-    def __init__(self, name: str, args: BackupAuditArgs, opts: Optional[pulumi.ResourceOptions] = None, *, account: Optional[AccountFacts] = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        args: BackupAuditArgs,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        account: Optional[AccountFacts] = None,
+    ) -> None:
         super().__init__(f"{TYPE_PREFIX}:BackupAudit", name, None, opts)
         chosen_name = args.get("framework_name", DEFAULT_FRAMEWORK_NAME)
         jobs = list(args.get("job_reports", DEFAULT_JOB_REPORTS))

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, Optional, TypedDict
+from typing import Any, Literal, NotRequired, Optional, TypedDict
 
 import pulumi
 import pulumi_aws as aws
-from typing_extensions import NotRequired
 
 from . import rules
 from ._types import TYPE_PREFIX, child_opts
@@ -262,7 +261,9 @@ class WindowsServerBackup(pulumi.ComponentResource):
                     "region": region,
                     "alias": args["vault"]["name"],
                     # The archive account's AWS Backup must read what it copies.
-                    "copy_account_ids": archive_arn.apply(lambda arn: [rules.vault_arn_parts(arn)[1]]) if archive_arn else [],
+                    "copy_account_ids": archive_arn.apply(lambda arn: [rules.vault_arn_parts(arn)[1]])
+                    if archive_arn
+                    else [],
                     "protect": args["vault"].get("protect", True),
                     "tags": common_tags,
                 },
@@ -455,17 +456,29 @@ class WindowsServerBackup(pulumi.ComponentResource):
         self, args: WindowsServerBackupArgs, plan_rules: Mapping[str, list[BackupRuleArgs]], account: AccountFacts
     ) -> pulumi.Output[dict[str, Any]]:
         """Resolve every destination ARN, then judge each plan's copies."""
-        arns = [copy["destination_vault_arn"] for rule_list in plan_rules.values() for rule in rule_list for copy in rule.get("copy_actions") or []]
+        arns = [
+            copy["destination_vault_arn"]
+            for rule_list in plan_rules.values()
+            for rule in rule_list
+            for copy in rule.get("copy_actions") or []
+        ]
 
         def judge(resolved: list[Any]) -> dict[str, Any]:
             account_id, known = resolved[0], iter(resolved[1:])
             result: dict[str, Any] = {}
             for spec in args["plans"]:
                 resolved_rules = [
-                    {**rule, "copy_actions": [{**copy, "destination_vault_arn": next(known)} for copy in rule.get("copy_actions") or []]}
+                    {
+                        **rule,
+                        "copy_actions": [
+                            {**copy, "destination_vault_arn": next(known)} for copy in rule.get("copy_actions") or []
+                        ],
+                    }
                     for rule in plan_rules[spec["name"]]
                 ]
-                judged = plan_verdict(resolved_rules, region=args["region"], account=account_id, vault_name=args["vault"]["name"])
+                judged = plan_verdict(
+                    resolved_rules, region=args["region"], account=account_id, vault_name=args["vault"]["name"]
+                )
                 for selection in spec["selections"]:
                     result[f"{spec['name']}/{selection['name']}"] = judged
             return result

@@ -1,10 +1,8 @@
 """CrossRegionCopy: copy B of 3-2-1, a vault in a second region that rules copy into."""
 
-
-from typing import Optional, TypedDict
+from typing import NotRequired, Optional, TypedDict
 
 import pulumi
-from typing_extensions import NotRequired
 
 from . import rules
 from ._types import TYPE_PREFIX, child_opts
@@ -52,7 +50,15 @@ class CrossRegionCopy(pulumi.ComponentResource):
     """The destination region."""
     vault_arn: pulumi.Output[str]
     """ARN of the vault copies go to (what copy actions use)."""
-    def __init__(self, name: str, args: CrossRegionCopyArgs, opts: Optional[pulumi.ResourceOptions] = None, *, account: Optional[AccountFacts] = None) -> None:
+
+    def __init__(
+        self,
+        name: str,
+        args: CrossRegionCopyArgs,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        account: Optional[AccountFacts] = None,
+    ) -> None:
         super().__init__(f"{TYPE_PREFIX}:CrossRegionCopy", name, None, opts)
         existing = args.get("existing_vault_arn")
         lines = rules.problems(
@@ -62,11 +68,11 @@ class CrossRegionCopy(pulumi.ComponentResource):
             }
         )
         if args["region"] == args["source_region"]:
-            lines.append(
-                f"region: a cross-region copy must leave {args['source_region']}. Fix: choose another region."
-            )
+            lines.append(f"region: a cross-region copy must leave {args['source_region']}. Fix: choose another region.")
         if existing and rules.vault_arn(existing) is None and rules.vault_arn_parts(existing)[0] != args["region"]:
-            lines.append(f"existing_vault_arn: {existing!r} is not in {args['region']}. Fix: use a vault of that region.")
+            lines.append(
+                f"existing_vault_arn: {existing!r} is not in {args['region']}. Fix: use a vault of that region."
+            )
         if not existing and not args.get("vault_name"):
             lines.append("vault_name: required when no existing_vault_arn is given. Fix: name the vault to create.")
         rules.raise_if_any("CrossRegionCopy", name, lines)

@@ -1,12 +1,10 @@
 """BackupKey: a customer-managed KMS key for a vault, rotated, protected, least privilege."""
 
-
 from collections.abc import Sequence
-from typing import Optional, TypedDict
+from typing import NotRequired, Optional, TypedDict
 
 import pulumi
 import pulumi_aws as aws
-from typing_extensions import NotRequired
 
 from ._types import TYPE_PREFIX, child_opts
 from .account import AccountFacts
@@ -48,7 +46,14 @@ class BackupKey(pulumi.ComponentResource):
     arn: pulumi.Output[str]
     """The key's ARN."""
 
-    def __init__(self, name: str, args: BackupKeyArgs, opts: Optional[pulumi.ResourceOptions] = None, *, account: Optional[AccountFacts] = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        args: BackupKeyArgs,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        account: Optional[AccountFacts] = None,
+    ) -> None:
         super().__init__(f"{TYPE_PREFIX}:BackupKey", name, None, opts)
         account = account or AccountFacts.lookup(self)
         copy_accounts = pulumi.Output.from_input(args.get("copy_account_ids") or [])

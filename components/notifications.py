@@ -1,14 +1,12 @@
 """BackupNotifications: tell people when backups fail, copies fail, or restores happen."""
 
-
 import json
 import re
 from collections.abc import Sequence
-from typing import Optional, TypedDict
+from typing import NotRequired, Optional, TypedDict
 
 import pulumi
 import pulumi_aws as aws
-from typing_extensions import NotRequired
 
 from . import rules
 from ._types import TYPE_PREFIX, child_opts
@@ -89,12 +87,25 @@ class BackupNotifications(pulumi.ComponentResource):
     topic_arn: pulumi.Output[str]
     """ARN of the notification topic (subscribe chat or paging tools to it)."""
 
-    def __init__(self, name: str, args: BackupNotificationsArgs, opts: Optional[pulumi.ResourceOptions] = None, *, account: Optional[AccountFacts] = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        args: BackupNotificationsArgs,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        account: Optional[AccountFacts] = None,
+    ) -> None:
         super().__init__(f"{TYPE_PREFIX}:BackupNotifications", name, None, opts)
         events = list(args.get("vault_events") or DEFAULT_VAULT_EVENTS)
         emails = list(args.get("email_subscribers") or [])
-        lines = rules.problems({"vault_events": vault_events_problem(events), "tags": rules.tags(args.get("tags") or {})})
-        lines += [f"email_subscribers[{i}]: {e!r} is not an email address." for i, e in enumerate(emails) if not _EMAIL.match(e)]
+        lines = rules.problems(
+            {"vault_events": vault_events_problem(events), "tags": rules.tags(args.get("tags") or {})}
+        )
+        lines += [
+            f"email_subscribers[{i}]: {e!r} is not an email address."
+            for i, e in enumerate(emails)
+            if not _EMAIL.match(e)
+        ]
         rules.raise_if_any("BackupNotifications", name, lines)
 
         account = account or AccountFacts.lookup(self)

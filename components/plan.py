@@ -1,12 +1,10 @@
 """BackupPlan: when backups run, where they go, how long they are kept, and Windows VSS."""
 
-
 from collections.abc import Sequence
-from typing import Optional, TypedDict
+from typing import NotRequired, Optional, TypedDict
 
 import pulumi
 import pulumi_aws as aws
-from typing_extensions import NotRequired
 
 from . import rules
 from ._types import TYPE_PREFIX, child_opts
@@ -146,9 +144,7 @@ class BackupPlan(pulumi.ComponentResource):
     name: pulumi.Output[str]
     """The plan's name."""
 
-    def __init__(
-        self, name: str, args: BackupPlanArgs, opts: Optional[pulumi.ResourceOptions] = None
-    ) -> None:
+    def __init__(self, name: str, args: BackupPlanArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__(f"{TYPE_PREFIX}:BackupPlan", name, None, opts)
         plan_rules = list(args["rules"])
         lines = rules.problems({"name": rules.plan_name(args["name"]), "tags": rules.tags(args.get("tags") or {})})

@@ -126,7 +126,9 @@ def backup_key_policy(
     ]
     if copy_account_ids or copy_organization_id:
         principal, org_condition = _copy_principals(partition, copy_account_ids, copy_organization_id)
-        condition: dict[str, Any] = {"StringEquals": {**via_backup["StringEquals"], **org_condition.get("StringEquals", {})}}
+        condition: dict[str, Any] = {
+            "StringEquals": {**via_backup["StringEquals"], **org_condition.get("StringEquals", {})}
+        }
         statements.append(
             {
                 "Sid": "CopyAccountsUseKeyThroughAwsBackup",

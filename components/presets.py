@@ -38,12 +38,8 @@ def daily_weekly_monthly_rules(
     EC2 ones may use the archive tier. All run at ``hour_utc`` (default 05:00 UTC).
     """
     return [
-        BackupRuleArgs(
-            name="daily", schedule=f"cron(0 {hour_utc} ? * * *)", delete_after_days=keep_daily_days
-        ),
-        BackupRuleArgs(
-            name="weekly", schedule=f"cron(0 {hour_utc} ? * SAT *)", delete_after_days=keep_weekly_days
-        ),
+        BackupRuleArgs(name="daily", schedule=f"cron(0 {hour_utc} ? * * *)", delete_after_days=keep_daily_days),
+        BackupRuleArgs(name="weekly", schedule=f"cron(0 {hour_utc} ? * SAT *)", delete_after_days=keep_weekly_days),
         BackupRuleArgs(
             name="monthly",
             schedule=f"cron(0 {hour_utc} 1 * ? *)",

@@ -6,14 +6,12 @@ unless told otherwise), keeps it for the validation window, then deletes it, and
 restore job (with its duration) for the restore job reports.
 """
 
-
 import re
 from collections.abc import Mapping
-from typing import Literal, Optional, TypedDict
+from typing import Literal, NotRequired, Optional, TypedDict
 
 import pulumi
 import pulumi_aws as aws
-from typing_extensions import NotRequired
 
 from . import rules
 from ._types import TYPE_PREFIX, child_opts, plain
@@ -132,8 +130,7 @@ def selection_tags(tags: Mapping[str, str]) -> Optional[rules.Violation]:
     for key, value in tags.items():
         if not 1 <= len(key) <= rules.TAG_KEY_MAX or len(value) > rules.TAG_VALUE_MAX:
             return rules.Violation(
-                f"tag {key!r}: a tag key is 1-{rules.TAG_KEY_MAX} characters and a value at most "
-                f"{rules.TAG_VALUE_MAX}",
+                f"tag {key!r}: a tag key is 1-{rules.TAG_KEY_MAX} characters and a value at most {rules.TAG_VALUE_MAX}",
                 "shorten it",
             )
         if key.lower().startswith("aws:"):
@@ -209,7 +206,13 @@ class WindowsRestoreTesting(pulumi.ComponentResource):
     """ARN of the role AWS Backup restores with."""
 
     def __init__(
-        self, name: str, args: WindowsRestoreTestingArgs, opts: Optional[pulumi.ResourceOptions] = None, *, account: Optional[AccountFacts] = None) -> None:
+        self,
+        name: str,
+        args: WindowsRestoreTestingArgs,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        account: Optional[AccountFacts] = None,
+    ) -> None:
         super().__init__(f"{TYPE_PREFIX}:WindowsRestoreTesting", name, None, opts)
         timezone = args.get("schedule_timezone")
         start_hours = args.get("start_window_hours", DEFAULT_START_WINDOW_HOURS)

@@ -16,12 +16,12 @@ import itertools
 import re
 import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Optional
 from dataclasses import dataclass
+from typing import Optional
 
 from aws_cron_expression_validator.validator import AWSCronExpressionValidator
-from pyawscron import AWSCron
 from pulumi import RunError
+from pyawscron import AWSCron
 
 # Name patterns, as in the botocore model for AWS Backup.
 VAULT_NAME = re.compile(r"^[a-zA-Z0-9\-_]{2,50}$")
@@ -258,11 +258,11 @@ def _runs(expression: str, after: dt.datetime, zone: str = "UTC") -> Iterator[dt
     tz = zoneinfo.ZoneInfo(zone)
     cron = AWSCron(expression.strip()[len("cron(") : -1])
     # pyawscron only accepts UTC datetimes: treat the local wall clock as if it were UTC.
-    moment = after.astimezone(tz).replace(tzinfo=dt.timezone.utc)
+    moment = after.astimezone(tz).replace(tzinfo=dt.UTC)
     while True:
         try:
             following = cron.occurrence(moment).next()
-        except Exception:  # noqa: BLE001 - pyawscron raises bare Exception/ValueError on some day patterns
+        except Exception:
             return
         if following is None:
             return
@@ -270,9 +270,7 @@ def _runs(expression: str, after: dt.datetime, zone: str = "UTC") -> Iterator[dt
         moment = following
 
 
-def upcoming_runs(
-    expression: str, after: dt.datetime, count: int, zone: str = "UTC"
-) -> list[dt.datetime]:
+def upcoming_runs(expression: str, after: dt.datetime, count: int, zone: str = "UTC") -> list[dt.datetime]:
     """The next ``count`` runs (or fewer, see :func:`_runs`) of a valid schedule, in ``zone``."""
     return list(itertools.islice(_runs(expression, after, zone), count))
 
@@ -287,14 +285,14 @@ def shortest_daily_gap_minutes(fields: str) -> int:
     cron = AWSCron(fields)
     times = sorted(hour * 60 + minute for hour in cron.hours for minute in cron.minutes)
     wrap = times[0] + 1440 - times[-1]
-    return min([later - earlier for earlier, later in zip(times, times[1:])] + [wrap])
+    return min([later - earlier for earlier, later in itertools.pairwise(times)] + [wrap])
 
 
 #: Gap estimates cover this many days from a fixed start (two years: yearly schedules show a gap).
 GAP_WINDOW_DAYS = 731
 #: For day patterns computed by walking runs (L, W, #): this many runs at most.
 GAP_MAX_RUNS = 400
-_GAP_START = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+_GAP_START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 def _matching_days(cron: AWSCron) -> Optional[list[dt.date]]:

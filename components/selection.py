@@ -1,12 +1,10 @@
 """BackupSelection: which resources a plan backs up (by tag, by ARN, by condition)."""
 
-
 from collections.abc import Mapping, Sequence
-from typing import Optional, TypedDict
+from typing import NotRequired, Optional, TypedDict
 
 import pulumi
 import pulumi_aws as aws
-from typing_extensions import NotRequired
 
 from . import rules
 from ._types import TYPE_PREFIX, child_opts
@@ -80,9 +78,7 @@ class BackupSelection(pulumi.ComponentResource):
     id: pulumi.Output[str]
     """The selection's ID."""
 
-    def __init__(
-        self, name: str, args: BackupSelectionArgs, opts: Optional[pulumi.ResourceOptions] = None
-    ) -> None:
+    def __init__(self, name: str, args: BackupSelectionArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__(f"{TYPE_PREFIX}:BackupSelection", name, None, opts)
         tags = dict(args.get("tags") or {})
         resources = list(args.get("resources") or [])

@@ -1,13 +1,11 @@
 """BackupServiceRole: the IAM role AWS Backup assumes to take and restore backups."""
 
-
 import json
 import re
 from typing import Optional, TypedDict
 
 import pulumi
 import pulumi_aws as aws
-from typing_extensions import NotRequired
 
 from . import rules
 from ._types import TYPE_PREFIX, child_opts
@@ -76,7 +74,10 @@ class BackupServiceRole(pulumi.ComponentResource):
         self,
         name: str,
         args: BackupServiceRoleArgs,
-        opts: Optional[pulumi.ResourceOptions] = None, *, account: Optional[AccountFacts] = None) -> None:
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        account: Optional[AccountFacts] = None,
+    ) -> None:
         super().__init__(f"{TYPE_PREFIX}:BackupServiceRole", name, None, opts)
         role_name = args.get("role_name")
         # A role name may hold a ',' that a tag value may not: the Name tag gets a '-' instead.

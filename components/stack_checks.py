@@ -28,8 +28,11 @@ def copy_targets(rule: Mapping[str, Any], args: Mapping[str, Any]) -> list[str]:
     return [d for d in DESTINATIONS if args.get(d)]
 
 
-def copy_lifecycle(rule: Mapping[str, Any], destination: Mapping[str, Any]) -> tuple[Optional[int], Optional[int], bool]:
+def copy_lifecycle(
+    rule: Mapping[str, Any], destination: Mapping[str, Any]
+) -> tuple[Optional[int], Optional[int], bool]:
     """``(delete_after, cold_after, archive_opt_in)`` of a copy: the destination's, else the rule's."""
+
     def pick(key: str) -> Any:
         value = destination.get(key)
         return rule.get(key) if value is None else value
@@ -55,9 +58,17 @@ def _duplicate_selection_names(plans: Any) -> list[StackProblem]:
         for index, selection in enumerate(plan["selections"]):
             joined, at = f"{plan['name']}-{selection['name']}", f"plans[{plan_index}].selections[{index}].name"
             if joined in seen:
-                found.append((at, selection["name"], rules.Violation(
-                    f"plan {plan['name']!r} with this selection and {seen[joined]} both make the resource name {joined!r}",
-                    "rename the selection")))
+                found.append(
+                    (
+                        at,
+                        selection["name"],
+                        rules.Violation(
+                            f"plan {plan['name']!r} with this selection and {seen[joined]} both make the "
+                            f"resource name {joined!r}",
+                            "rename the selection",
+                        ),
+                    )
+                )
             seen.setdefault(joined, at)
     return found
 
@@ -75,38 +86,81 @@ def stack_problems(args: Mapping[str, Any], source_account_id: Optional[str] = N
 
     existing = _plain_arn(cross_region.get("existing_vault_arn")) if cross_region else None
     if existing and rules.vault_arn_parts(existing)[0] != cross_region["region"]:  # type: ignore[index]
-        found.append(("cross_region.existing_vault_arn", existing, rules.Violation(
-            f"the existing vault is not in the copy region {cross_region['region']}",  # type: ignore[index]
-            "use a vault of that region, or change cross_region.region")))
+        found.append(
+            (
+                "cross_region.existing_vault_arn",
+                existing,
+                rules.Violation(
+                    f"the existing vault is not in the copy region {cross_region['region']}",  # type: ignore[index]
+                    "use a vault of that region, or change cross_region.region",
+                ),
+            )
+        )
     found += _duplicate_selection_names(args["plans"])
     if cross_region and cross_region.get("region") == args["region"]:
-        found.append((f"{CROSS_REGION}.region", cross_region["region"], rules.Violation(
-            "a cross-region copy must go to another region than the stack's own",
-            "choose a second region, e.g. us-west-2 for a stack in us-east-1")))
+        found.append(
+            (
+                f"{CROSS_REGION}.region",
+                cross_region["region"],
+                rules.Violation(
+                    "a cross-region copy must go to another region than the stack's own",
+                    "choose a second region, e.g. us-west-2 for a stack in us-east-1",
+                ),
+            )
+        )
     if archive:
         if not vault.get("kms_key_arn") and not args.get("create_vault_key"):
-            found.append(("vault.kms_key", "aws/backup", rules.Violation(
-                "copies into another account need the source vault to use a customer-managed key: "
-                "AWS-managed keys (aws/backup, aws/ebs) cannot be shared across accounts",
-                "set vault.kms_key to 'create' (or a customer-managed key ARN), and encrypt the EBS "
-                "volumes with a customer-managed key too")))
+            found.append(
+                (
+                    "vault.kms_key",
+                    "aws/backup",
+                    rules.Violation(
+                        "copies into another account need the source vault to use a customer-managed key: "
+                        "AWS-managed keys (aws/backup, aws/ebs) cannot be shared across accounts",
+                        "set vault.kms_key to 'create' (or a customer-managed key ARN), and encrypt the EBS "
+                        "volumes with a customer-managed key too",
+                    ),
+                )
+            )
         archive_arn = _plain_arn(archive.get("vault_arn"))
         if archive_arn and source_account_id and rules.vault_arn_parts(archive_arn)[1] == source_account_id:
-            found.append((f"{ARCHIVE}.vault_arn", archive_arn, rules.Violation(
-                f"the archive vault is in this stack's own account ({source_account_id}), so it would not "
-                "survive the loss of this account",
-                "deploy the archive stack into a dedicated archive account and use its vault ARN")))
+            found.append(
+                (
+                    f"{ARCHIVE}.vault_arn",
+                    archive_arn,
+                    rules.Violation(
+                        f"the archive vault is in this stack's own account ({source_account_id}), so it would not "
+                        "survive the loss of this account",
+                        "deploy the archive stack into a dedicated archive account and use its vault ARN",
+                    ),
+                )
+            )
 
     if args.get("vss_instances") is not None and not any(plan.get("windows_vss") for plan in args["plans"]):
-        found.append(("vss_instances", args["vss_instances"], rules.Violation(
-            "the VSS instance setup targets the instances of plans with windows_vss, and no plan has it",
-            "set windows_vss: true on the Windows plan, or remove vss_instances")))
+        found.append(
+            (
+                "vss_instances",
+                args["vss_instances"],
+                rules.Violation(
+                    "the VSS instance setup targets the instances of plans with windows_vss, and no plan has it",
+                    "set windows_vss: true on the Windows plan, or remove vss_instances",
+                ),
+            )
+        )
     for index, plan in enumerate(args["plans"]):
-        if plan.get("windows_vss") and args.get("vss_instances") is not None:
-            if not any(selection.get("tags") for selection in plan["selections"]):
-                found.append((f"plans[{index}].selections", "...", rules.Violation(
-                    "the VSS instance setup finds instances by the plan's selection tags, and this VSS plan has none",
-                    "select the plan's instances by tag")))
+        tagged = any(selection.get("tags") for selection in plan["selections"])
+        if plan.get("windows_vss") and args.get("vss_instances") is not None and not tagged:
+            found.append(
+                (
+                    f"plans[{index}].selections",
+                    "...",
+                    rules.Violation(
+                        "the VSS instance setup finds instances by the plan's selection tags, and this VSS "
+                        "plan has none",
+                        "select the plan's instances by tag",
+                    ),
+                )
+            )
 
     found += _restore_testing_problems(args)
     found += _audit_problems(args)
@@ -122,10 +176,19 @@ def stack_problems(args: Mapping[str, Any], source_account_id: Optional[str] = N
             for target in copy_targets(rule, args):
                 destination = destinations.get(target)
                 if destination is None:
-                    found.append((f"{at}.copy_to", target, rules.Violation(
-                        f"the rule copies to {target!r}, but the stack has no {target!r} section"
-                        if target in DESTINATIONS else f"{target!r} is not a copy destination",
-                        f"add the {target!r} section, or copy only to {[d for d in DESTINATIONS if destinations[d]]}")))
+                    found.append(
+                        (
+                            f"{at}.copy_to",
+                            target,
+                            rules.Violation(
+                                f"the rule copies to {target!r}, but the stack has no {target!r} section"
+                                if target in DESTINATIONS
+                                else f"{target!r} is not a copy destination",
+                                f"add the {target!r} section, or copy only to "
+                                f"{[d for d in DESTINATIONS if destinations[d]]}",
+                            ),
+                        )
+                    )
                     continue
                 days, cold, _ = copy_lifecycle(rule, destination)
                 lock_min, lock_max = _lock_range(destination.get("lock"))
@@ -134,11 +197,13 @@ def stack_problems(args: Mapping[str, Any], source_account_id: Optional[str] = N
                 decided_by = target if destination.get("delete_after_days") is not None else at
                 for violation in (rules.lifecycle(days, cold), rules.retention_within_lock(days, lock_min, lock_max)):
                     if violation:
-                        found.append((
-                            f"{decided_by}.delete_after_days",
-                            {"delete_after_days": days, "cold_storage_after_days": cold},
-                            rules.Violation(f"copies of {at} to {target}: {violation.rule}", violation.fix),
-                        ))
+                        found.append(
+                            (
+                                f"{decided_by}.delete_after_days",
+                                {"delete_after_days": days, "cold_storage_after_days": cold},
+                                rules.Violation(f"copies of {at} to {target}: {violation.rule}", violation.fix),
+                            )
+                        )
     return found
 
 
@@ -161,22 +226,45 @@ def _restore_testing_problems(args: Mapping[str, Any]) -> list[StackProblem]:
         return []
     pairs = _vss_tag_pairs(args)
     if not pairs:
-        return [("restore_testing", "...", rules.Violation(
-            "restore tests restore the instances of the plans with windows_vss, found by their selection tag, "
-            "and no such plan selects by tag",
-            "set windows_vss: true on the Windows plan and select its instances by tag, or name the instances' "
-            "tag in restore_testing.selection_tags"))]
+        return [
+            (
+                "restore_testing",
+                "...",
+                rules.Violation(
+                    "restore tests restore the instances of the plans with windows_vss, found by their selection tag, "
+                    "and no such plan selects by tag",
+                    "set windows_vss: true on the Windows plan and select its instances by tag, or name the instances' "
+                    "tag in restore_testing.selection_tags",
+                ),
+            )
+        ]
     if len(pairs) > 1:
-        return [("restore_testing.selection_tags", None, rules.Violation(
-            f"the plans with windows_vss select by {len(pairs)} tags ({', '.join(f'{k}={v}' for k, v in pairs)}), "
-            "and a restore test's tag conditions must all match one instance",
-            f"name the tag to test in restore_testing.selection_tags, e.g. {{{pairs[0][0]!r}: {pairs[0][1]!r}}}"))]
+        return [
+            (
+                "restore_testing.selection_tags",
+                None,
+                rules.Violation(
+                    f"the plans with windows_vss select by {len(pairs)} tags "
+                    f"({', '.join(f'{k}={v}' for k, v in pairs)}), "
+                    "and a restore test's tag conditions must all match one instance",
+                    "name the tag to test in restore_testing.selection_tags, "
+                    f"e.g. {{{pairs[0][0]!r}: {pairs[0][1]!r}}}",
+                ),
+            )
+        ]
     # A selection may match tags a restore test cannot (wildcards, other characters).
     problem = restore_test_selection_tags(dict(pairs))
     if problem:
-        return [("restore_testing.selection_tags", None, rules.Violation(
-            f"the restore test would select by the Windows VSS plan's tag, but {problem.rule}",
-            f"name a tag the instances carry in restore_testing.selection_tags; {problem.fix}"))]
+        return [
+            (
+                "restore_testing.selection_tags",
+                None,
+                rules.Violation(
+                    f"the restore test would select by the Windows VSS plan's tag, but {problem.rule}",
+                    f"name a tag the instances carry in restore_testing.selection_tags; {problem.fix}",
+                ),
+            )
+        ]
     return []
 
 
@@ -187,7 +275,14 @@ def _audit_problems(args: Mapping[str, Any]) -> list[StackProblem]:
     if audit is None or audit.get("scope_tag") is not None or len(tags) <= 1:
         return []
     first_key = sorted(tags)[0]
-    return [("audit.scope_tag", None, rules.Violation(
-        f"the audit controls are scoped by one tag, and the stack has {len(tags)} tags to choose from",
-        f"name one in audit.scope_tag, e.g. {{{first_key!r}: {tags[first_key]!r}}}, or {{}} to judge every "
-        "resource of the region"))]
+    return [
+        (
+            "audit.scope_tag",
+            None,
+            rules.Violation(
+                f"the audit controls are scoped by one tag, and the stack has {len(tags)} tags to choose from",
+                f"name one in audit.scope_tag, e.g. {{{first_key!r}: {tags[first_key]!r}}}, or {{}} to judge every "
+                "resource of the region",
+            ),
+        )
+    ]

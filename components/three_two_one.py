@@ -39,9 +39,7 @@ def _tier(lifecycle_cold: Optional[int]) -> str:
     return COLD if lifecycle_cold is not None else WARM
 
 
-def copies_of_rule(
-    rule: Mapping[str, Any], *, region: str, account: str, vault_name: str
-) -> list[BackupCopy]:
+def copies_of_rule(rule: Mapping[str, Any], *, region: str, account: str, vault_name: str) -> list[BackupCopy]:
     """The recovery point a rule makes in the stack's vault, and each copy its copy actions make.
 
     ``rule`` is a :class:`components.BackupRuleArgs` whose copy destinations are known ARNs.
@@ -52,7 +50,9 @@ def copies_of_rule(
         dest_region, dest_account, dest_vault = rules.vault_arn_parts(copy["destination_vault_arn"])
         copy_days = copy.get("delete_after_days", days)
         copy_cold = copy.get("cold_storage_after_days", cold)
-        copies.append(BackupCopy(rule["name"], "copy", dest_region, dest_account, dest_vault, _tier(copy_cold), copy_days))
+        copies.append(
+            BackupCopy(rule["name"], "copy", dest_region, dest_account, dest_vault, _tier(copy_cold), copy_days)
+        )
     return copies
 
 
@@ -64,7 +64,10 @@ def verdict(copies: Sequence[BackupCopy]) -> dict[str, Any]:
     off_site = [c for c in copies if c.region != primary.region or c.account != primary.account]
     reasons = []
     if len(places) < 3:
-        reasons.append(f"{len(places)} cop{'y' if len(places) == 1 else 'ies'} (3 needed): add copies to another region and account")
+        reasons.append(
+            f"{len(places)} cop{'y' if len(places) == 1 else 'ies'} (3 needed): "
+            "add copies to another region and account"
+        )
     if len(tiers) < 2:
         reasons.append(f"one kind of storage ({tiers[0]}): move one copy to cold storage (e.g. the archive copy)")
     if not off_site:

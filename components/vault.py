@@ -1,12 +1,10 @@
 """BackupVault: the AWS Backup vault that holds recovery points, its lock and its access policy."""
 
-
 from collections.abc import Sequence
-from typing import Optional, TypedDict
+from typing import NotRequired, Optional, TypedDict
 
 import pulumi
 import pulumi_aws as aws
-from typing_extensions import NotRequired
 
 from . import rules
 from ._types import TYPE_PREFIX, child_opts
@@ -79,7 +77,13 @@ class BackupVault(pulumi.ComponentResource):
     """ARN of the key that encrypts the vault."""
 
     def __init__(
-        self, name: str, args: BackupVaultArgs, opts: Optional[pulumi.ResourceOptions] = None, *, account: Optional[AccountFacts] = None) -> None:
+        self,
+        name: str,
+        args: BackupVaultArgs,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        account: Optional[AccountFacts] = None,
+    ) -> None:
         super().__init__(f"{TYPE_PREFIX}:BackupVault", name, None, opts)
         key_arn = args.get("kms_key_arn")
         lock = args.get("lock")

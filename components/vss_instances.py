@@ -7,14 +7,12 @@ put on the Windows instances and keeps the package installed and current on ever
 carrying a VSS plan's tag.
 """
 
-
 import json
 from collections.abc import Mapping, Sequence
-from typing import Optional, TypedDict
+from typing import NotRequired, Optional, TypedDict
 
 import pulumi
 import pulumi_aws as aws
-from typing_extensions import NotRequired
 
 from . import rules
 from ._types import TYPE_PREFIX, child_opts
@@ -68,7 +66,14 @@ class WindowsVssInstances(pulumi.ComponentResource):
     role_arn: pulumi.Output[str]
     """The instance role (add your own policies to it if the instances need more)."""
 
-    def __init__(self, name: str, args: WindowsVssInstancesArgs, opts: Optional[pulumi.ResourceOptions] = None, *, account: Optional[AccountFacts] = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        args: WindowsVssInstancesArgs,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        account: Optional[AccountFacts] = None,
+    ) -> None:
         super().__init__(f"{TYPE_PREFIX}:WindowsVssInstances", name, None, opts)
         targets = {key: list(values) for key, values in args["target_tags"].items()}
         lines = rules.problems({"tags": rules.tags(args.get("tags") or {})})

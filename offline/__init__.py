@@ -3,4 +3,15 @@
 from .engine import OFFLINE_ACCOUNT_ID, OfflineMockError, OfflineRun, Registration, run_offline, run_program
 from .stack_files import StackFileError, StackSettings, read_stack, stack_names
 
-__all__ = ["OFFLINE_ACCOUNT_ID", "OfflineRun", "OfflineMockError", "Registration", "StackFileError", "StackSettings", "read_stack", "run_offline", "run_program", "stack_names"]
+__all__ = [
+    "OFFLINE_ACCOUNT_ID",
+    "OfflineMockError",
+    "OfflineRun",
+    "Registration",
+    "StackFileError",
+    "StackSettings",
+    "read_stack",
+    "run_offline",
+    "run_program",
+    "stack_names",
+]

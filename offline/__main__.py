@@ -33,7 +33,7 @@ FORMATS = ("text", "markdown", "json")
 def _utc_time(text: str) -> dt.datetime:
     """``2026-01-04T00:00:00Z`` (or any ISO 8601 time; without an offset it is read as UTC)."""
     moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -81,7 +81,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             known = ", ".join(stack_names(project_dir)) or "none"
             print(f"error: {error} (stacks here: {known})", file=sys.stderr)
             return 2
-        except Exception:  # noqa: BLE001 - a bug in one stack's run; markdown still reports the others
+        except Exception:
             if options.format != "markdown":
                 raise
             crashes[stack] = traceback.format_exc()
@@ -104,7 +104,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         # Imported here, not at the top: they import ``components``, which the JSON path must not.
         from .markdown import TREE_DETAILS, render_document, render_failure, render_stack
 
-        now = options.now or dt.datetime.now(dt.timezone.utc)
+        now = options.now or dt.datetime.now(dt.UTC)
         for detail in TREE_DETAILS:  # the whole trees if they fit, else less of them
             by_stack = {run.settings.stack: render_stack(run, now, detail) for run in runs}
             by_stack.update({stack: render_failure(stack, message) for stack, message in crashes.items()})

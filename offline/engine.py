@@ -16,9 +16,10 @@ import runpy
 import subprocess
 import sys
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import pulumi
 from pulumi.runtime import mocks, settings, stack
@@ -207,7 +208,11 @@ def _selection(name: str, inputs: dict, region: str, account: str) -> tuple[str,
 def _role(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
     # Like the provider's auto-naming: the logical name plus a random-looking suffix.
     role = inputs.get("name") or f"{name}-{_digest('role', name)[:7]}"
-    return role, {"name": role, "arn": f"arn:{partition_of(region)}:iam::{account}:role/{role}", "uniqueId": "AROA" + _digest(role)[:17].upper()}
+    return role, {
+        "name": role,
+        "arn": f"arn:{partition_of(region)}:iam::{account}:role/{role}",
+        "uniqueId": "AROA" + _digest(role)[:17].upper(),
+    }
 
 
 def _attachments(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
@@ -220,7 +225,10 @@ def _by_vault_name(name: str, inputs: dict, region: str, account: str) -> tuple[
 
 def _air_gapped_vault(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
     vault = inputs["name"]
-    return vault, {"arn": _arn("backup", region, account, f"backup-vault:{vault}"), "encryptionKeyArn": inputs.get("encryptionKeyArn", "")}
+    return vault, {
+        "arn": _arn("backup", region, account, f"backup-vault:{vault}"),
+        "encryptionKeyArn": inputs.get("encryptionKeyArn", ""),
+    }
 
 
 def _kms_key(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
@@ -264,7 +272,9 @@ def _association(name: str, inputs: dict, region: str, account: str) -> tuple[st
 def _named_backup(kind: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
     # Known by name; the ARN adds a random-looking suffix to the name, as AWS Backup's do.
     resource = inputs["name"]
-    return resource, {"arn": _arn("backup", region, account, f"{kind}:{resource}-{_uuid(kind, region, account, resource)}")}
+    return resource, {
+        "arn": _arn("backup", region, account, f"{kind}:{resource}-{_uuid(kind, region, account, resource)}")
+    }
 
 
 def _restore_testing_plan(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
@@ -332,7 +342,12 @@ _RESOURCE_OUTPUTS: dict[str, Callable[[str, dict, str, str], tuple[str, dict]]] 
 
 
 def _caller_identity(args: dict, region: str, account: str) -> dict:
-    return {"accountId": account, "arn": f"arn:{partition_of(region)}:iam::{account}:user/offline", "id": account, "userId": "AIDAOFFLINE"}
+    return {
+        "accountId": account,
+        "arn": f"arn:{partition_of(region)}:iam::{account}:user/offline",
+        "id": account,
+        "userId": "AIDAOFFLINE",
+    }
 
 
 def _partition(args: dict, region: str, account: str) -> dict:
@@ -546,4 +561,14 @@ def run_offline(project_dir: Path, stack_name: str, account_id: Optional[str] = 
         sys.path.remove(program_dir)
 
 
-__all__ = ["OFFLINE_ACCOUNT_ID", "AwsMocks", "Invocation", "OfflineMockError", "OfflineRun", "Registration", "run_offline", "run_program", "partition_of"]
+__all__ = [
+    "OFFLINE_ACCOUNT_ID",
+    "AwsMocks",
+    "Invocation",
+    "OfflineMockError",
+    "OfflineRun",
+    "Registration",
+    "partition_of",
+    "run_offline",
+    "run_program",
+]

@@ -67,9 +67,7 @@ def next_runs(schedule: str, zone: str, now: dt.datetime, count: int = 3) -> lis
     runs = rules.upcoming_runs(schedule, now, count, zone)
     if zone == "UTC":
         return [f"{when:%a %Y-%m-%d %H:%M} UTC" for when in runs]
-    return [
-        f"{when:%a %Y-%m-%d %H:%M} {zone} ({when.astimezone(dt.timezone.utc):%a %Y-%m-%d %H:%M} UTC)" for when in runs
-    ]
+    return [f"{when:%a %Y-%m-%d %H:%M} {zone} ({when.astimezone(dt.UTC):%a %Y-%m-%d %H:%M} UTC)" for when in runs]
 
 
 def _selects(selection: Registration) -> str:
@@ -293,7 +291,7 @@ def render_document(sections: list[str], now: dt.datetime) -> str:
         "# Offline report",
         "",
         f"What `pulumi up` would create, per stack, from this branch's code and stack files. "
-        f"Next runs are counted from {now.astimezone(dt.timezone.utc):%Y-%m-%d %H:%M} UTC.",
+        f"Next runs are counted from {now.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC.",
         "",
     ]
     return "\n".join(header + sections).rstrip() + "\n"

@@ -6,6 +6,7 @@ report cannot disagree with what ``pulumi up`` would be asked to create.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from typing import Any, Optional
@@ -38,10 +39,8 @@ def _input_lines(inputs: dict[str, Any], indent: str) -> list[str]:
     for key in sorted(inputs):
         value = _plain(inputs[key])
         if isinstance(value, str) and value.lstrip().startswith("{"):
-            try:
+            with contextlib.suppress(ValueError):
                 value = json.loads(value)  # policy documents: show them compactly
-            except ValueError:
-                pass
         text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
         lines.append(f"{indent}{key}: {text}")
     return lines
@@ -128,7 +127,7 @@ def _selects(selection: Registration) -> str:
 
 def plain_language(run: OfflineRun, now: Optional[dt.datetime] = None) -> list[str]:
     """One paragraph per plan rule: when it runs, what it selects, where it keeps backups, how long."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     lines: list[str] = []
     selections = run.of_type(SELECTION)
     for plan in run.of_type(PLAN):

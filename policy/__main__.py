@@ -5,8 +5,7 @@ policies themselves live in importable modules (backup_policies, backup_policy_p
 tests call directly.
 """
 
-from pulumi_policy import EnforcementLevel, PolicyPack
-
 from backup_policy_pack import PACK_NAME, policies
+from pulumi_policy import EnforcementLevel, PolicyPack
 
 PolicyPack(name=PACK_NAME, policies=policies(), enforcement_level=EnforcementLevel.MANDATORY)

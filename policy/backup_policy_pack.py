@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional
 
+from backup_policies import RESOURCE_POLICIES, STACK_POLICIES, UNKNOWN, Resource, ResourceCheck, StackCheck
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
@@ -22,8 +23,6 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 from pulumi_policy.proxy import UnknownValueError
-
-from backup_policies import RESOURCE_POLICIES, STACK_POLICIES, UNKNOWN, Resource, ResourceCheck, StackCheck
 
 #: Name of the pack, as `pulumi preview --policy-pack` reports it.
 PACK_NAME = "windows-server-backup-policies"

@@ -9,4 +9,12 @@ from .load import ConfigError, load_stack_config
 from .models import StackConfig
 from .warnings import stack_warnings
 
-__all__ = ["archive_vault_args", "ConfigError", "Problem", "StackConfig", "component_args", "load_stack_config", "stack_warnings"]
+__all__ = [
+    "ConfigError",
+    "Problem",
+    "StackConfig",
+    "archive_vault_args",
+    "component_args",
+    "load_stack_config",
+    "stack_warnings",
+]

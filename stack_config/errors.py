@@ -51,8 +51,6 @@ def _show(value: Any) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-
-
 def key_path(loc: tuple[Any, ...]) -> str:
     """``('plans', 0, 'rules', 1, 'schedule')`` -> ``plans[0].rules[1].schedule``."""
     path = ""
@@ -113,12 +111,19 @@ def problems_from(error: ValidationError, model: type[BaseModel], prefix: tuple[
             known = _known_keys(model, parent)
             close = difflib.get_close_matches(str(loc[-1]), known, n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
-            found.append(Problem(path, detail["input"], "is not a setting of this program",
-                                 f"{hint}remove it or use one of: {', '.join(known)}"))
+            found.append(
+                Problem(
+                    path,
+                    detail["input"],
+                    "is not a setting of this program",
+                    f"{hint}remove it or use one of: {', '.join(known)}",
+                )
+            )
         elif kind == "missing":
             found.append(Problem(path, MISSING, "this setting is required", _FIXES["missing"]))
         else:
             message = detail["msg"].rstrip(".")
-            found.append(Problem(path, detail["input"], message[:1].lower() + message[1:],
-                                 _FIXES.get(kind, "correct the value")))
+            found.append(
+                Problem(path, detail["input"], message[:1].lower() + message[1:], _FIXES.get(kind, "correct the value"))
+            )
     return found

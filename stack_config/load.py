@@ -11,8 +11,8 @@ from pydantic import ValidationError
 from components import rules
 from components.stack_checks import stack_problems
 
-from .errors import MISSING, Problem, problems_from
 from .args import component_args
+from .errors import MISSING, Problem, problems_from
 from .models import StackConfig
 
 
@@ -23,9 +23,7 @@ class ConfigError(pulumi.RunError):
         self.problems = problems
         count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
         listed = "\n".join(f"  - {problem}" for problem in problems)
-        super().__init__(
-            f"Pulumi.{stack}.yaml: {count} under '{namespace}:' (nothing was deployed):\n{listed}"
-        )
+        super().__init__(f"Pulumi.{stack}.yaml: {count} under '{namespace}:' (nothing was deployed):\n{listed}")
 
 
 def _parse(raw: str) -> Any:
@@ -44,7 +42,9 @@ def raw_settings(namespace: str) -> dict[str, Any]:
     """
     prefix = f"{namespace}:"
     everything = {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
-    return {key[len(prefix) :]: _parse(str(value)) for key, value in sorted(everything.items()) if key.startswith(prefix)}
+    return {
+        key[len(prefix) :]: _parse(str(value)) for key, value in sorted(everything.items()) if key.startswith(prefix)
+    }
 
 
 def load_stack_config() -> tuple[StackConfig, str]:
@@ -58,8 +58,14 @@ def load_stack_config() -> tuple[StackConfig, str]:
 
     region = pulumi.Config("aws").get("region")
     if not region:
-        problems.append(Problem("aws:region", MISSING, "the stack's AWS region is not set",
-                                f"run `pulumi config set aws:region us-east-1 --stack {stack}`"))
+        problems.append(
+            Problem(
+                "aws:region",
+                MISSING,
+                "the stack's AWS region is not set",
+                f"run `pulumi config set aws:region us-east-1 --stack {stack}`",
+            )
+        )
     elif violation := rules.aws_region(region):
         problems.append(Problem("aws:region", region, violation.rule, violation.fix))
 

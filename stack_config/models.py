@@ -94,11 +94,19 @@ def lock_problem(
     minimum: int, maximum: int, grace: Optional[int], *, air_gapped: bool = False
 ) -> Optional[tuple[str, Any, str, str]]:
     """The first vault lock problem, at the field that holds the wrong value."""
-    if air_gapped and (violation := rules.air_gapped_retention(minimum, maximum)) and minimum < rules.AIR_GAPPED_MIN_RETENTION:
+    if (
+        air_gapped
+        and (violation := rules.air_gapped_retention(minimum, maximum))
+        and minimum < rules.AIR_GAPPED_MIN_RETENTION
+    ):
         return ("min_retention_days", minimum, violation.rule, violation.fix)
     for field, value, violation in (
         ("min_retention_days", minimum, rules.vault_lock(minimum, None, None)),
-        ("max_retention_days", maximum, rules.vault_lock(None, maximum, None) or rules.vault_lock(minimum, maximum, None)),
+        (
+            "max_retention_days",
+            maximum,
+            rules.vault_lock(None, maximum, None) or rules.vault_lock(minimum, maximum, None),
+        ),
         ("changeable_for_days", grace, None if air_gapped else rules.vault_lock(None, None, grace)),
     ):
         if violation:
@@ -135,9 +143,14 @@ class LockConfig(_Model):
     def _ranges(self) -> LockConfig:
         problems: list[tuple[str, Any, str, str]] = []
         if self.mode == "governance" and self.changeable_for_days is not None:
-            problems.append(("changeable_for_days", self.changeable_for_days,
-                             "a grace period only applies to a compliance-mode lock",
-                             "remove changeable_for_days, or set mode: compliance"))
+            problems.append(
+                (
+                    "changeable_for_days",
+                    self.changeable_for_days,
+                    "a grace period only applies to a compliance-mode lock",
+                    "remove changeable_for_days, or set mode: compliance",
+                )
+            )
         lock = lock_problem(self.min_retention_days, self.max_retention_days, self.grace_days)
         if lock:
             problems.append(lock)
@@ -194,17 +207,21 @@ class RoleConfig(_Model):
     existing_arn: Optional[RoleArn] = Field(
         None, description="Use this existing role instead of creating one. Default: create one."
     )
-    allow_restores: bool = Field(
-        True, description="Attach AWSBackupServiceRolePolicyForRestores too. Default: true."
-    )
+    allow_restores: bool = Field(True, description="Attach AWSBackupServiceRolePolicyForRestores too. Default: true.")
     tags: Tags = Field(default_factory=dict, description="Extra tags for the role. Default: none.")
 
     @model_validator(mode="after")
     def _create_or_bring(self) -> RoleConfig:
         if self.existing_arn and self.name:
             raise cross_field_error(
-                [("name", self.name, "a role name is only used when this program creates the role",
-                  "remove `name`, or remove `existing_arn` to create the role")]
+                [
+                    (
+                        "name",
+                        self.name,
+                        "a role name is only used when this program creates the role",
+                        "remove `name`, or remove `existing_arn` to create the role",
+                    )
+                ]
             )
         return self
 
@@ -255,7 +272,10 @@ class RuleConfig(_Model):
     def _lifecycle(self) -> RuleConfig:
         violation = rules.lifecycle(self.delete_after_days, self.cold_storage_after_days, self.continuous_backup)
         if violation:
-            value = {"delete_after_days": self.delete_after_days, "cold_storage_after_days": self.cold_storage_after_days}
+            value = {
+                "delete_after_days": self.delete_after_days,
+                "cold_storage_after_days": self.cold_storage_after_days,
+            }
             raise cross_field_error([("delete_after_days", value, violation.rule, violation.fix)])
         return self
 
@@ -297,9 +317,15 @@ class SelectionConfig(_Model):
         )
         if not (self.tags or self.resources or has_conditions):
             raise cross_field_error(
-                [("tags", {}, "an empty selection backs up every opted-in resource of the account",
-                  "select by tag (e.g. tags: {'alk:backup': 'weekly-ebs'}), or set resources: ['*'] "
-                  "to mean everything")]
+                [
+                    (
+                        "tags",
+                        {},
+                        "an empty selection backs up every opted-in resource of the account",
+                        "select by tag (e.g. tags: {'alk:backup': 'weekly-ebs'}), or set resources: ['*'] "
+                        "to mean everything",
+                    )
+                ]
             )
         return self
 
@@ -326,14 +352,25 @@ class PlanConfig(_Model):
             if len(items) > 1:
                 for index, item in enumerate(items):
                     if item.name is None:
-                        problems.append((f"{kind}[{index}].name", None,
-                                         f"a name is required when a plan has more than one of its {kind}",
-                                         "give each one a name"))
+                        problems.append(
+                            (
+                                f"{kind}[{index}].name",
+                                None,
+                                f"a name is required when a plan has more than one of its {kind}",
+                                "give each one a name",
+                            )
+                        )
             names = [item.name or self.name for item in items]
-            for index, (item, item_name) in enumerate(zip(items, names)):
+            for index, (item, item_name) in enumerate(zip(items, names, strict=True)):
                 if item.name is not None and names.index(item_name) != index:
-                    problems.append((f"{kind}[{index}].name", item_name, f"names of {kind} must be unique in a plan",
-                                     "rename one of them"))
+                    problems.append(
+                        (
+                            f"{kind}[{index}].name",
+                            item_name,
+                            f"names of {kind} must be unique in a plan",
+                            "rename one of them",
+                        )
+                    )
         if problems:
             raise cross_field_error(problems)
         return self
@@ -377,8 +414,16 @@ class CrossRegionConfig(_CopyLifecycle):
     @model_validator(mode="after")
     def _one_vault(self) -> CrossRegionConfig:
         if bool(self.vault_name) == bool(self.existing_vault_arn):
-            raise cross_field_error([("vault_name", self.vault_name, "give exactly one of vault_name (create a vault) "
-                                      "and existing_vault_arn (use one)", "keep one of the two")])
+            raise cross_field_error(
+                [
+                    (
+                        "vault_name",
+                        self.vault_name,
+                        "give exactly one of vault_name (create a vault) and existing_vault_arn (use one)",
+                        "keep one of the two",
+                    )
+                ]
+            )
         return self
 
 
@@ -393,11 +438,10 @@ class ArchiveInThisProgramConfig(_Model):
     """One-program mode: this stack also deploys the archive vault, through a role in the archive account."""
 
     assume_role_arn: RoleArn = Field(
-        description="Role in the archive account this stack's credentials assume to deploy the archive vault. "
-        "Required."
+        description="Role in the archive account this stack's credentials assume to deploy the archive vault. Required."
     )
     region: Region = Field(description="Region of the archive vault. Required.")
-    vault: "ArchiveVaultConfig" = Field(description="The archive vault, as in the archive stack's archive_vault.")
+    vault: ArchiveVaultConfig = Field(description="The archive vault, as in the archive stack's archive_vault.")
 
 
 class ArchiveCopyConfig(_CopyLifecycle):
@@ -424,8 +468,16 @@ class ArchiveCopyConfig(_CopyLifecycle):
     def _one_source(self) -> ArchiveCopyConfig:
         given = [key for key in ("vault_arn", "stack_reference", "deploy_here") if getattr(self, key)]
         if len(given) != 1:
-            raise cross_field_error([("vault_arn", given, "give exactly one of vault_arn, stack_reference and "
-                                      "deploy_here", "keep one of them")])
+            raise cross_field_error(
+                [
+                    (
+                        "vault_arn",
+                        given,
+                        "give exactly one of vault_arn, stack_reference and deploy_here",
+                        "keep one of them",
+                    )
+                ]
+            )
         return self
 
     @property
@@ -442,8 +494,8 @@ class ArchiveVaultConfig(_Model):
 
     name: VaultName = Field(description="Archive vault name. Required.")
     source_account_ids: list[AccountId] = Field(
-        default_factory=list, description="Accounts allowed to copy in (quoted, 12 digits). Required unless "
-        "source_organization_id."
+        default_factory=list,
+        description="Accounts allowed to copy in (quoted, 12 digits). Required unless source_organization_id.",
     )
     source_organization_id: Optional[OrganizationId] = Field(
         None, description="Allow every account of this AWS Organization instead. Default: none."
@@ -455,8 +507,8 @@ class ArchiveVaultConfig(_Model):
     )
     air_gapped: bool = Field(False, description="A logically air-gapped vault instead. Default: false.")
     kms_key: KmsKey = Field(
-        CREATE_KEY, description="'create' (a customer-managed key shared with the sources) or a key ARN. "
-        "Default: 'create'."
+        CREATE_KEY,
+        description="'create' (a customer-managed key shared with the sources) or a key ARN. Default: 'create'.",
     )
     break_glass_role_arn: Optional[RoleArn] = Field(None, description="Role still allowed deletions. Default: none.")
     protect: bool = Field(True, description="Protect vault, lock and key. Default: true.")
@@ -465,11 +517,23 @@ class ArchiveVaultConfig(_Model):
     def _checks(self) -> ArchiveVaultConfig:
         problems: list[tuple[str, Any, str, str]] = []
         if not self.source_account_ids and not self.source_organization_id:
-            problems.append(("source_account_ids", [], "nobody could copy into this archive vault",
-                             "list the source accounts, or give source_organization_id"))
+            problems.append(
+                (
+                    "source_account_ids",
+                    [],
+                    "nobody could copy into this archive vault",
+                    "list the source accounts, or give source_organization_id",
+                )
+            )
         if self.kms_key == AWS_MANAGED_KEY:
-            problems.append(("kms_key", self.kms_key, "the AWS-managed key cannot be shared with the source accounts",
-                             "use 'create' or a customer-managed key ARN"))
+            problems.append(
+                (
+                    "kms_key",
+                    self.kms_key,
+                    "the AWS-managed key cannot be shared with the source accounts",
+                    "use 'create' or a customer-managed key ARN",
+                )
+            )
         lock = lock_problem(
             self.min_retention_days, self.max_retention_days, self.changeable_for_days, air_gapped=self.air_gapped
         )
@@ -662,15 +726,33 @@ class StackConfig(_Model):
         if self.archive_vault is not None:
             for key in ("vault", "cross_region", "archive", "vss_instances", "restore_testing", "audit"):
                 if getattr(self, key) is not None:
-                    problems.append((key, "...", "the archive stack only holds the archive vault",
-                                     f"move {key} to a source stack's file, or remove archive_vault"))
+                    problems.append(
+                        (
+                            key,
+                            "...",
+                            "the archive stack only holds the archive vault",
+                            f"move {key} to a source stack's file, or remove archive_vault",
+                        )
+                    )
             if self.plans:
-                problems.append(("plans", "...", "the archive stack only holds the archive vault",
-                                 "move the plans to a source stack's file"))
+                problems.append(
+                    (
+                        "plans",
+                        "...",
+                        "the archive stack only holds the archive vault",
+                        "move the plans to a source stack's file",
+                    )
+                )
         else:
             if self.vault is None:
-                problems.append(("vault", None, "a source stack needs a vault (or archive_vault for the archive stack)",
-                                 "add vault: {name: backup-vault-<region>}"))
+                problems.append(
+                    (
+                        "vault",
+                        None,
+                        "a source stack needs a vault (or archive_vault for the archive stack)",
+                        "add vault: {name: backup-vault-<region>}",
+                    )
+                )
             if not self.plans:
                 problems.append(("plans", [], "a source stack needs at least one plan", "add a plan"))
         names = [plan.name for plan in self.plans]

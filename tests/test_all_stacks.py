@@ -45,7 +45,9 @@ def test_vaults_and_their_keys_are_protected(stack_run, stack):
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_vault_denies_deletions(stack_run, stack):
     run = stack_run(stack)
-    policies = {p.inputs["backupVaultName"]: p.inputs["policy"] for p in run.of_type("aws:backup/vaultPolicy:VaultPolicy")}
+    policies = {
+        p.inputs["backupVaultName"]: p.inputs["policy"] for p in run.of_type("aws:backup/vaultPolicy:VaultPolicy")
+    }
     for vault in run.of_type("aws:backup/vault:Vault"):
         assert '"backup:DeleteRecoveryPoint"' in policies[vault.inputs["name"]]
 

@@ -68,7 +68,9 @@ def test_one_program_mode_deploys_the_archive_through_an_assumed_role(run_config
     run = run_config(config)
     assert run.error is None, run.error
     provider = run.named("pulumi:providers:aws", "aws-archive-account")
-    assert json.loads(provider.inputs["assumeRoles"]) == [{"roleArn": "arn:aws:iam::222222222222:role/archive-deployer"}]
+    assert json.loads(provider.inputs["assumeRoles"]) == [
+        {"roleArn": "arn:aws:iam::222222222222:role/archive-deployer"}
+    ]
     vault = run.named("aws:backup/vault:Vault", "archive-vault")
     assert vault.provider.startswith(provider.urn)
     assert vault.outputs["arn"] == ARCHIVE_ARN
@@ -84,7 +86,12 @@ def test_one_program_mode_checks_copies_against_the_lock_it_deploys(run_config):
     archive["deploy_here"] = {
         "assume_role_arn": "arn:aws:iam::222222222222:role/archive-deployer",
         "region": "us-east-1",
-        "vault": {"name": "arch", "source_account_ids": ["111111111111"], "min_retention_days": 30, "max_retention_days": 300},
+        "vault": {
+            "name": "arch",
+            "source_account_ids": ["111111111111"],
+            "min_retention_days": 30,
+            "max_retention_days": 300,
+        },
     }
     run = run_config(config)
     assert "locked to keep recovery points at most 300 days" in str(run.error)

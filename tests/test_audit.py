@@ -311,17 +311,42 @@ RULES = [
     # (key under audit, bad value, value as printed, rule, fix)
     ("framework_name", "1backups", '"1backups"', NAME_RULE, "e.g. 'backups'"),
     ("framework_name", "windows-backup", '"windows-backup"', NAME_RULE, "e.g. 'windows_backup'"),
-    ("framework_name", "F" * 245, '"FFFF', "so the framework name may have at most 244 characters here",
-     "shorten it to 244 characters or fewer"),
-    ("scope_tag", {"environment": "prod", "team": "it"}, '{"environment": "prod", "team": "it"}',
-     "a control scope takes at most one tag, got 2", "keep the one tag"),
-    ("scope_tag", {"aws:env": "prod"}, '{"aws:env": "prod"}', "tag keys starting with 'aws:' are reserved",
-     "use another prefix"),
-    ("job_reports", ["BACKUP_JOB_REPORT", "BACKUP_JOB_REPORT"], '["BACKUP_JOB_REPORT", "BACKUP_JOB_REPORT"]',
-     "a job report template is listed twice", "list each template once"),
+    (
+        "framework_name",
+        "F" * 245,
+        '"FFFF',
+        "so the framework name may have at most 244 characters here",
+        "shorten it to 244 characters or fewer",
+    ),
+    (
+        "scope_tag",
+        {"environment": "prod", "team": "it"},
+        '{"environment": "prod", "team": "it"}',
+        "a control scope takes at most one tag, got 2",
+        "keep the one tag",
+    ),
+    (
+        "scope_tag",
+        {"aws:env": "prod"},
+        '{"aws:env": "prod"}',
+        "tag keys starting with 'aws:' are reserved",
+        "use another prefix",
+    ),
+    (
+        "job_reports",
+        ["BACKUP_JOB_REPORT", "BACKUP_JOB_REPORT"],
+        '["BACKUP_JOB_REPORT", "BACKUP_JOB_REPORT"]',
+        "a job report template is listed twice",
+        "list each template once",
+    ),
     ("report_formats", [], "[]", "reports are written as CSV, JSON or both, each once", "use ['CSV'], ['JSON']"),
-    ("report_formats", ["CSV", "CSV"], '["CSV", "CSV"]', "reports are written as CSV, JSON or both, each once",
-     "use ['CSV'], ['JSON']"),
+    (
+        "report_formats",
+        ["CSV", "CSV"],
+        '["CSV", "CSV"]',
+        "reports are written as CSV, JSON or both, each once",
+        "use ['CSV'], ['JSON']",
+    ),
     ("report_retention_days", 0, "0", "reports are kept 1-36500 days", "use e.g. 365"),
     ("report_retention_days", 36501, "36501", "reports are kept 1-36500 days", "use e.g. 365"),
     ("unknown", True, "true", "is not a setting of this program", "framework_name, scope_tag"),
@@ -337,7 +362,10 @@ def test_rule(run_config, key, value, shown, rule, fix):
 def test_unknown_templates_and_formats(run_config, key, value):
     # (The config layer lower-cases pydantic's own messages, values included.)
     rejected_with(
-        run_config(seed_config(audit={key: value})), f"audit.{key}[0]", f'"{value[0]}"', "input should be '",
+        run_config(seed_config(audit={key: value})),
+        f"audit.{key}[0]",
+        f'"{value[0]}"',
+        "input should be '",
         "use one of the values listed",
     )
 
@@ -364,7 +392,10 @@ def test_the_archive_stack_has_no_audit(run_config):
         f"{PROJECT}:audit": {},
     }
     rejected_with(
-        run_config(archive), "audit", '"..."', "the archive stack only holds the archive vault",
+        run_config(archive),
+        "audit",
+        '"..."',
+        "the archive stack only holds the archive vault",
         "move audit to a source stack's file",
     )
 

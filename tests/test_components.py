@@ -25,7 +25,9 @@ ROLE_ARN = "arn:aws:iam::123456789012:role/existing-backup-role"
 
 
 def test_vault_with_a_given_key_makes_no_key_lookup(run_components):
-    run = run_components(lambda: BackupVault("v", {"name": "my-vault", "kms_key_arn": KEY_ARN, "deny_deletions": False}))
+    run = run_components(
+        lambda: BackupVault("v", {"name": "my-vault", "kms_key_arn": KEY_ARN, "deny_deletions": False})
+    )
     assert run.error is None
     [vault] = run.of_type("aws:backup/vault:Vault")
     assert vault.inputs == {"name": "my-vault", "kmsKeyArn": KEY_ARN, "forceDestroy": False}
@@ -53,7 +55,12 @@ def test_vault_lock_and_break_glass(run_components):
 
     run = run_components(program)
     lock = run.named("aws:backup/vaultLockConfiguration:VaultLockConfiguration", "v-lock")
-    assert lock.inputs == {"backupVaultName": "locked", "minRetentionDays": 7, "maxRetentionDays": 35, "changeableForDays": 3}
+    assert lock.inputs == {
+        "backupVaultName": "locked",
+        "minRetentionDays": 7,
+        "maxRetentionDays": 35,
+        "changeableForDays": 3,
+    }
     assert lock.protect is True
     [deny] = json.loads(run.named("aws:backup/vaultPolicy:VaultPolicy", "v-policy").inputs["policy"])["Statement"]
     assert deny["Effect"] == "Deny"
@@ -70,7 +77,12 @@ def test_plan_with_two_rules_time_zone_and_copy(run_components):
                 "name": "daily-and-monthly",
                 "vault_name": "my-vault",
                 "rules": [
-                    {"name": "daily", "schedule": "cron(0 5 ? * * *)", "schedule_timezone": "Europe/Berlin", "delete_after_days": 7},
+                    {
+                        "name": "daily",
+                        "schedule": "cron(0 5 ? * * *)",
+                        "schedule_timezone": "Europe/Berlin",
+                        "delete_after_days": 7,
+                    },
                     {
                         "name": "monthly",
                         "schedule": "cron(0 5 1 * ? *)",
@@ -114,7 +126,11 @@ def test_plan_with_two_rules_time_zone_and_copy(run_components):
             "copyActions": [
                 {
                     "destinationVaultArn": destination,
-                    "lifecycle": {"deleteAfter": 200, "coldStorageAfter": 30, "optInToArchiveForSupportedResources": True},
+                    "lifecycle": {
+                        "deleteAfter": 200,
+                        "coldStorageAfter": 30,
+                        "optInToArchiveForSupportedResources": True,
+                    },
                 }
             ],
         },
@@ -185,13 +201,17 @@ def test_role_without_restores_and_with_a_pinned_name(run_components):
     assert role.inputs["name"] == "backup-only"
     assert role.inputs["tags"] == {"Name": "backup-only"}
     attachments = run.named("aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive", "r-policies")
-    assert attachments.inputs["policyArns"] == ["arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"]
+    assert attachments.inputs["policyArns"] == [
+        "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"
+    ]
 
 
 def test_role_arns_follow_the_partition(run_components):
     run = run_components(lambda: BackupServiceRole("r", {}), region="us-gov-west-1")
     attachments = run.named("aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive", "r-policies")
-    assert all(arn.startswith("arn:aws-us-gov:iam::aws:policy/service-role/") for arn in attachments.inputs["policyArns"])
+    assert all(
+        arn.startswith("arn:aws-us-gov:iam::aws:policy/service-role/") for arn in attachments.inputs["policyArns"]
+    )
 
 
 def test_cross_region_copy_inherits_the_callers_provider(run_components):
@@ -225,7 +245,9 @@ def test_cross_region_copy_into_an_existing_vault_creates_nothing(run_components
     run = run_components(
         lambda: pulumi.export(
             "arn",
-            CrossRegionCopy("copy", {"source_region": "us-east-1", "region": "us-west-2", "existing_vault_arn": existing}).vault_arn,
+            CrossRegionCopy(
+                "copy", {"source_region": "us-east-1", "region": "us-west-2", "existing_vault_arn": existing}
+            ).vault_arn,
         )
     )
     assert [r for r in run.resources if r.custom] == []
@@ -250,7 +272,9 @@ def test_air_gapped_archive_vault_for_an_organization(run_components):
     assert vault.inputs == {"name": "air-gapped", "minRetentionDays": 7, "maxRetentionDays": 365}
     assert vault.protect is True
     assert not run.of_type("aws:kms/key:Key")
-    statements = json.loads(run.named("aws:backup/vaultPolicy:VaultPolicy", "a-vault-policy").inputs["policy"])["Statement"]
+    statements = json.loads(run.named("aws:backup/vaultPolicy:VaultPolicy", "a-vault-policy").inputs["policy"])[
+        "Statement"
+    ]
     assert statements[1] == {
         "Sid": "AllowCopyIntoFromSourceAccounts",
         "Effect": "Allow",
@@ -265,8 +289,14 @@ def test_air_gapped_vault_needs_seven_days(run_components):
     run = run_components(
         lambda: ArchiveVault(
             "a",
-            {"vault_name": "ag", "region": "us-east-1", "source_account_ids": ["111111111111"],
-             "min_retention_days": 6, "max_retention_days": 30, "air_gapped": True},
+            {
+                "vault_name": "ag",
+                "region": "us-east-1",
+                "source_account_ids": ["111111111111"],
+                "min_retention_days": 6,
+                "max_retention_days": 30,
+                "air_gapped": True,
+            },
         )
     )
     assert "at least 7 days" in str(run.error)

@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 from pydantic import ValidationError
 
-from stack_config.models import StackConfig, PlanConfig
+from stack_config.models import PlanConfig, StackConfig
 from tools import config_docs
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -69,7 +69,7 @@ def dev_stack() -> dict[str, Any]:
 def own(document: dict[str, Any]) -> dict[str, Any]:
     """The keys under the project's namespace, as the program hands them to StackConfig."""
     prefix = f"{NAMESPACE}:"
-    return {key[len(prefix):]: value for key, value in document["config"].items() if key.startswith(prefix)}
+    return {key[len(prefix) :]: value for key, value in document["config"].items() if key.startswith(prefix)}
 
 
 # --- The checked-in files are what the generator makes now --------------------------------
@@ -135,11 +135,40 @@ def test_schema_has_one_config_key_per_stack_config_field_plus_the_aws_keys():
 #: Keywords that draft 7 and draft 2020-12 define the same way: editors whose validator knows only
 #: draft 7 (the YAML extension's, for years) then check stack files exactly as the tests do.
 _DRAFT_7_COMPATIBLE = {
-    "$schema", "$comment", "$defs", "$ref", "title", "description", "default", "examples", "type",
-    "properties", "patternProperties", "additionalProperties", "required", "items", "anyOf", "oneOf",
-    "allOf", "not", "enum", "const", "pattern", "minimum", "maximum", "exclusiveMinimum",
-    "exclusiveMaximum", "minLength", "maxLength", "minItems", "maxItems", "uniqueItems",
-    "minProperties", "maxProperties", "multipleOf", "format",
+    "$schema",
+    "$comment",
+    "$defs",
+    "$ref",
+    "title",
+    "description",
+    "default",
+    "examples",
+    "type",
+    "properties",
+    "patternProperties",
+    "additionalProperties",
+    "required",
+    "items",
+    "anyOf",
+    "oneOf",
+    "allOf",
+    "not",
+    "enum",
+    "const",
+    "pattern",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minProperties",
+    "maxProperties",
+    "multipleOf",
+    "format",
 }
 
 
@@ -165,7 +194,12 @@ def test_schema_uses_only_keywords_draft_7_editors_understand():
 
 def test_the_repository_has_the_known_stack_files():
     names = {path.relative_to(PROJECT_DIR).as_posix() for path in stack_files()}
-    assert {"Pulumi.dev.yaml", "Pulumi.archive.yaml", "Pulumi.prod-us-east-1.yaml", "Pulumi.prod-us-west-2.yaml"} <= names
+    assert {
+        "Pulumi.dev.yaml",
+        "Pulumi.archive.yaml",
+        "Pulumi.prod-us-east-1.yaml",
+        "Pulumi.prod-us-west-2.yaml",
+    } <= names
 
 
 @pytest.mark.parametrize("path", stack_files(), ids=lambda path: path.relative_to(PROJECT_DIR).as_posix())
@@ -178,8 +212,11 @@ def test_an_unknown_key_under_the_namespace_fails(validator):
     document = dev_stack()
     document["config"][f"{NAMESPACE}:vaults"] = {"name": "backup-vault-us-east-1"}
     assert leaf_errors(validator, document) == [
-        (("config",), "additionalProperties",
-         f"'{NAMESPACE}:vaults' does not match any of the regexes: '^(?!{NAMESPACE}:)[^:]+:.+$'"),
+        (
+            ("config",),
+            "additionalProperties",
+            f"'{NAMESPACE}:vaults' does not match any of the regexes: '^(?!{NAMESPACE}:)[^:]+:.+$'",
+        ),
     ]
     with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
         StackConfig.model_validate(own(document))
@@ -189,8 +226,11 @@ def test_an_unknown_key_inside_a_setting_fails(validator):
     document = dev_stack()
     document["config"][f"{NAMESPACE}:plans"][0]["rules"][0]["retention_days"] = 30
     assert leaf_errors(validator, document) == [
-        (("config", f"{NAMESPACE}:plans", 0, "rules", 0), "additionalProperties",
-         "Additional properties are not allowed ('retention_days' was unexpected)"),
+        (
+            ("config", f"{NAMESPACE}:plans", 0, "rules", 0),
+            "additionalProperties",
+            "Additional properties are not allowed ('retention_days' was unexpected)",
+        ),
     ]
 
 
@@ -199,8 +239,11 @@ def test_a_wrong_type_fails(validator):
     document["config"][f"{NAMESPACE}:plans"][0]["rules"][0]["start_window_minutes"] = "60"
     document["config"][f"{NAMESPACE}:plans"][1]["windows_vss"] = "yes"
     assert leaf_errors(validator, document) == [
-        (("config", f"{NAMESPACE}:plans", 0, "rules", 0, "start_window_minutes"), "type",
-         "'60' is not of type 'integer'"),
+        (
+            ("config", f"{NAMESPACE}:plans", 0, "rules", 0, "start_window_minutes"),
+            "type",
+            "'60' is not of type 'integer'",
+        ),
         (("config", f"{NAMESPACE}:plans", 1, "windows_vss"), "type", "'yes' is not of type 'boolean'"),
     ]
     with pytest.raises(ValidationError, match="Input should be a valid integer"):
@@ -221,18 +264,32 @@ def test_a_plan_without_a_name_fails(validator):
     ("change", "expected"),
     [
         (lambda config: config.update({"vault": {"name": "v"}}), (("config",), "additionalProperties")),
-        (lambda config: config.update({"aws:allowedAccountIds": [111111111111]}),
-         (("config", "aws:allowedAccountIds", 0), "type")),
-        (lambda config: config.update({"aws:allowedAccountIds": ["11111111111"]}),
-         (("config", "aws:allowedAccountIds", 0), "pattern")),
+        (
+            lambda config: config.update({"aws:allowedAccountIds": [111111111111]}),
+            (("config", "aws:allowedAccountIds", 0), "type"),
+        ),
+        (
+            lambda config: config.update({"aws:allowedAccountIds": ["11111111111"]}),
+            (("config", "aws:allowedAccountIds", 0), "pattern"),
+        ),
         (lambda config: config.update({"aws:region": "US East"}), (("config", "aws:region"), "pattern")),
-        (lambda config: config[f"{NAMESPACE}:plans"][0]["rules"][0].update({"delete_after_days": SECRET}),
-         (("config", f"{NAMESPACE}:plans", 0, "rules", 0, "delete_after_days"), "type")),
-        (lambda config: config[f"{NAMESPACE}:plans"][0].update({"rules": []}),
-         (("config", f"{NAMESPACE}:plans", 0, "rules"), "minItems")),
+        (
+            lambda config: config[f"{NAMESPACE}:plans"][0]["rules"][0].update({"delete_after_days": SECRET}),
+            (("config", f"{NAMESPACE}:plans", 0, "rules", 0, "delete_after_days"), "type"),
+        ),
+        (
+            lambda config: config[f"{NAMESPACE}:plans"][0].update({"rules": []}),
+            (("config", f"{NAMESPACE}:plans", 0, "rules"), "minItems"),
+        ),
     ],
-    ids=["key-without-namespace", "unquoted-account-id", "short-account-id", "bad-region",
-         "secret-where-a-number-goes", "plan-without-rules"],
+    ids=[
+        "key-without-namespace",
+        "unquoted-account-id",
+        "short-account-id",
+        "bad-region",
+        "secret-where-a-number-goes",
+        "plan-without-rules",
+    ],
 )
 def test_other_broken_files_fail(validator, change, expected):
     document = dev_stack()
@@ -270,7 +327,7 @@ def test_secrets_other_namespaces_and_stack_settings_are_accepted(validator):
 def sections(reference: str) -> dict[str, str]:
     """Each ``### Model`` section's text, by model name."""
     parts = re.split(r"^### (\w+)\n", reference, flags=re.M)
-    return dict(zip(parts[1::2], parts[2::2]))
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
 
 
 def rows(section: str) -> dict[str, list[str]]:
@@ -308,7 +365,8 @@ def test_the_reference_renders_types_and_defaults_readably():
     assert rule[f"{ns}:plans[].rules[].delete_after_days"][:2] == ["optional int", "`null`"]
     assert rule[f"{ns}:plans[].rules[].copy_to"][0] == 'optional list of ("cross_region" \\| "archive")'
     assert rows(reference["LockConfig"])[f"{ns}:vault.lock.mode"][:2] == [
-        '"governance" \\| "compliance"', '`"governance"`'
+        '"governance" \\| "compliance"',
+        '`"governance"`',
     ]
     assert rows(reference["VaultConfig"])[f"{ns}:vault.kms_key"][:2] == ["string", '`"aws/backup"`']
     # A model used at several paths shows the shortest one in its rows.

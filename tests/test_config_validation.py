@@ -16,7 +16,6 @@ from typing import Any
 import pulumi
 import pytest
 import yaml
-
 from conftest import PROJECT, seed_config
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -116,49 +115,149 @@ FIELD_CASES = [
     ("plans[0].name", "weekly ebs", '"weekly ebs"', "a plan name must be 1-50 letters", "e.g. 'weekly-ebs'"),
     (f"{RULE}.name", "r" * 51, '"' + "r" * 51 + '"', "a rule name must be 1-50 letters", "e.g. '" + "r" * 50 + "'"),
     (f"{SELECTION}.name", "s/1", '"s/1"', "a selection name must be 1-50 letters", "e.g. 's-1'"),
-    (SCHEDULE, "rate(7 days)", '"rate(7 days)"', "accept only cron() schedules, not rate()", "write the schedule as cron("),
-    (SCHEDULE, "cron(0 18 ? * SUN)", '"cron(0 18 ? * SUN)"', "a cron expression has six fields", "add the missing fields"),
-    (SCHEDULE, "cron(0 18 1 * SUN *)", '"cron(0 18 1 * SUN *)"', "exactly one of day-of-month and day-of-week must be '?'",
-     "e.g. 'cron(0 18 ? * SUN *)'"),
-    (SCHEDULE, "cron(0 18 ? * ? *)", '"cron(0 18 ? * ? *)"', "exactly one of day-of-month and day-of-week",
-     "make one of them '?'"),
-    (SCHEDULE, "cron(0 18 * * * *)", '"cron(0 18 * * * *)"', "exactly one of day-of-month and day-of-week",
-     "e.g. 'cron(0 18 ? * * *)'"),
+    (
+        SCHEDULE,
+        "rate(7 days)",
+        '"rate(7 days)"',
+        "accept only cron() schedules, not rate()",
+        "write the schedule as cron(",
+    ),
+    (
+        SCHEDULE,
+        "cron(0 18 ? * SUN)",
+        '"cron(0 18 ? * SUN)"',
+        "a cron expression has six fields",
+        "add the missing fields",
+    ),
+    (
+        SCHEDULE,
+        "cron(0 18 1 * SUN *)",
+        '"cron(0 18 1 * SUN *)"',
+        "exactly one of day-of-month and day-of-week must be '?'",
+        "e.g. 'cron(0 18 ? * SUN *)'",
+    ),
+    (
+        SCHEDULE,
+        "cron(0 18 ? * ? *)",
+        '"cron(0 18 ? * ? *)"',
+        "exactly one of day-of-month and day-of-week",
+        "make one of them '?'",
+    ),
+    (
+        SCHEDULE,
+        "cron(0 18 * * * *)",
+        '"cron(0 18 * * * *)"',
+        "exactly one of day-of-month and day-of-week",
+        "e.g. 'cron(0 18 ? * * *)'",
+    ),
     (SCHEDULE, "cron(60 18 ? * SUN *)", '"cron(60 18 ? * SUN *)"', "Invalid minute value '60'", RANGES),
     (SCHEDULE, "cron(0 24 ? * SUN *)", '"cron(0 24 ? * SUN *)"', "Invalid hour value '24'", RANGES),
     (SCHEDULE, "cron(0 18 32 * ? *)", '"cron(0 18 32 * ? *)"', "Invalid day-of-month value '32'", RANGES),
     (SCHEDULE, "cron(0 18 1 13 ? *)", '"cron(0 18 1 13 ? *)"', "Invalid month value '13'", RANGES),
     (SCHEDULE, "cron(0 18 ? * 8 *)", '"cron(0 18 ? * 8 *)"', "Invalid day-of-week value '8'", RANGES),
     (SCHEDULE, "cron(0 18 1 1 ? 2200)", '"cron(0 18 1 1 ? 2200)"', "Invalid year value '2200'", RANGES),
-    (SCHEDULE, "cron(0/30 * ? * * *)", '"cron(0/30 * ? * * *)"', "this schedule starts jobs 30 minutes apart",
-     "at most one job per hour"),
+    (
+        SCHEDULE,
+        "cron(0/30 * ? * * *)",
+        '"cron(0/30 * ? * * *)"',
+        "this schedule starts jobs 30 minutes apart",
+        "at most one job per hour",
+    ),
     (f"{RULE}.timezone", "Mars/Olympus", '"Mars/Olympus"', "must be an IANA time zone name", "use a name like 'UTC'"),
-    (f"{RULE}.start_window_minutes", 59, "59", "the start window must be between 60 and 52,560,000 minutes",
-     "use at least 60 minutes"),
-    (f"{RULE}.start_window_minutes", 52_560_001, "52560001", "the start window must be between 60 and 52,560,000",
-     "use at least 60"),
-    (f"{RULE}.completion_window_minutes", 0, "0", "the completion window must be between 1 and 52,560,000 minutes",
-     "use a window long enough for a full backup"),
+    (
+        f"{RULE}.start_window_minutes",
+        59,
+        "59",
+        "the start window must be between 60 and 52,560,000 minutes",
+        "use at least 60 minutes",
+    ),
+    (
+        f"{RULE}.start_window_minutes",
+        52_560_001,
+        "52560001",
+        "the start window must be between 60 and 52,560,000",
+        "use at least 60",
+    ),
+    (
+        f"{RULE}.completion_window_minutes",
+        0,
+        "0",
+        "the completion window must be between 1 and 52,560,000 minutes",
+        "use a window long enough for a full backup",
+    ),
     (f"{RULE}.delete_after_days", 0, "0", "input should be greater than or equal to 1", "use a larger number"),
-    (f"{RULE}.delete_after_days", 36_501, "36501", "input should be less than or equal to 36500", "use a smaller number"),
-    (f"{RULE}.cold_storage_after_days", 36_501, "36501", "input should be less than or equal to 36500", "use a smaller number"),
-    (f"{SELECTION}.resources", arns(501), f'["arn:aws:ec2:us-east-1:{ACCOUNT}:volume/vol-00000000000000000"',
-     "a selection takes at most 500 ARNs, or 30 when any has a wildcard (got 501)", "split them across selections"),
+    (
+        f"{RULE}.delete_after_days",
+        36_501,
+        "36501",
+        "input should be less than or equal to 36500",
+        "use a smaller number",
+    ),
+    (
+        f"{RULE}.cold_storage_after_days",
+        36_501,
+        "36501",
+        "input should be less than or equal to 36500",
+        "use a smaller number",
+    ),
+    (
+        f"{SELECTION}.resources",
+        arns(501),
+        f'["arn:aws:ec2:us-east-1:{ACCOUNT}:volume/vol-00000000000000000"',
+        "a selection takes at most 500 ARNs, or 30 when any has a wildcard (got 501)",
+        "split them across selections",
+    ),
     (f"{SELECTION}.resources", arns(31, wildcard=True), '["arn:aws:ec2:', "(got 31)", "select by tag instead"),
-    (f"{SELECTION}.not_resources", [f"arn:aws:ec2:*:{ACCOUNT}:volume/vol-1"], f'["arn:aws:ec2:*:{ACCOUNT}:volume/vol-1"]',
-     "a wildcard may only end an ARN", "put the '*' at the end"),
-    ("tags", {"aws:env": "prod"}, '{"aws:env": "prod"}', "tag 'aws:env': tag keys starting with 'aws:' are reserved by AWS",
-     "use another prefix"),
+    (
+        f"{SELECTION}.not_resources",
+        [f"arn:aws:ec2:*:{ACCOUNT}:volume/vol-1"],
+        f'["arn:aws:ec2:*:{ACCOUNT}:volume/vol-1"]',
+        "a wildcard may only end an ARN",
+        "put the '*' at the end",
+    ),
+    (
+        "tags",
+        {"aws:env": "prod"},
+        '{"aws:env": "prod"}',
+        "tag 'aws:env': tag keys starting with 'aws:' are reserved by AWS",
+        "use another prefix",
+    ),
     ("vault.tags", {"k" * 129: "v"}, '{"kkkk', "a tag key must be 1-128 characters long", "shorten the key"),
-    (f"{RULE}.recovery_point_tags", {"env": "v" * 257}, '{"env": "vvvv', "tag 'env': a tag value must be at most 256",
-     "shorten the value"),
-    (f"{SELECTION}.tags", {"k" * 129: "weekly"}, '{"' + "k" * 100, "a tag key is 1-128 characters long", "shorten the key"),
-    (f"{SELECTION}.conditions.string_equals", {"env": "p" * 257}, '{"env": "pppp', "a tag value is at most 256",
-     "shorten the value"),
-    ("vault.kms_key", "alias/my-key", '"alias/my-key"', "a KMS key must be given as a key ARN",
-     "'aws/backup' for the AWS-managed key"),
-    ("vault.break_glass_role_arn", "arn:aws:iam::123:role/admin", '"arn:aws:iam::123:role/admin"',
-     "an IAM role ARN looks like arn:aws:iam::<12-digit account>:role/<name>", "aws iam get-role"),
+    (
+        f"{RULE}.recovery_point_tags",
+        {"env": "v" * 257},
+        '{"env": "vvvv',
+        "tag 'env': a tag value must be at most 256",
+        "shorten the value",
+    ),
+    (
+        f"{SELECTION}.tags",
+        {"k" * 129: "weekly"},
+        '{"' + "k" * 100,
+        "a tag key is 1-128 characters long",
+        "shorten the key",
+    ),
+    (
+        f"{SELECTION}.conditions.string_equals",
+        {"env": "p" * 257},
+        '{"env": "pppp',
+        "a tag value is at most 256",
+        "shorten the value",
+    ),
+    (
+        "vault.kms_key",
+        "alias/my-key",
+        '"alias/my-key"',
+        "a KMS key must be given as a key ARN",
+        "'aws/backup' for the AWS-managed key",
+    ),
+    (
+        "vault.break_glass_role_arn",
+        "arn:aws:iam::123:role/admin",
+        '"arn:aws:iam::123:role/admin"',
+        "an IAM role ARN looks like arn:aws:iam::<12-digit account>:role/<name>",
+        "aws iam get-role",
+    ),
     ("role.name", "r" * 65, '"' + "r" * 65 + '"', "an IAM role name must be 1-64", "shorten it"),
     ("role.existing_arn", "backup-role", '"backup-role"', "an IAM role ARN looks like", "aws iam get-role"),
 ]
@@ -221,14 +320,24 @@ def test_schedule_on_the_last_day_of_the_week_is_accepted(run_config):
 @pytest.mark.parametrize(
     ("settings", "shown", "rule", "fix"),
     [
-        ({"delete_after_days": 119, "cold_storage_after_days": 30},
-         '{"delete_after_days": 119, "cold_storage_after_days": 30}',
-         "backups in cold storage must stay there at least 90 days", "keep them at least 120 days"),
-        ({"delete_after_days": 36, "continuous_backup": True}, '{"delete_after_days": 36, "cold_storage_after_days": null}',
-         "continuous backups are kept 1-35 days", "set the retention to at most 35 days"),
-        ({"delete_after_days": 30, "cold_storage_after_days": 1, "continuous_backup": True},
-         '{"delete_after_days": 30, "cold_storage_after_days": 1}',
-         "continuous backups cannot move to cold storage", "remove the cold storage setting"),
+        (
+            {"delete_after_days": 119, "cold_storage_after_days": 30},
+            '{"delete_after_days": 119, "cold_storage_after_days": 30}',
+            "backups in cold storage must stay there at least 90 days",
+            "keep them at least 120 days",
+        ),
+        (
+            {"delete_after_days": 36, "continuous_backup": True},
+            '{"delete_after_days": 36, "cold_storage_after_days": null}',
+            "continuous backups are kept 1-35 days",
+            "set the retention to at most 35 days",
+        ),
+        (
+            {"delete_after_days": 30, "cold_storage_after_days": 1, "continuous_backup": True},
+            '{"delete_after_days": 30, "cold_storage_after_days": 1}',
+            "continuous backups cannot move to cold storage",
+            "remove the cold storage setting",
+        ),
     ],
     ids=["cold-plus-89", "continuous-36", "continuous-cold"],
 )
@@ -258,15 +367,43 @@ def test_lifecycle_boundary_accepted(run_config, settings):
     ("path", "value", "shown", "rule", "fix"),
     [
         ("vault.protect", "yes", '"yes"', "input should be a valid boolean", "write true or false without quotes"),
-        ("plans[0].windows_vss", "true", '"true"', "input should be a valid boolean", "write true or false without quotes"),
+        (
+            "plans[0].windows_vss",
+            "true",
+            '"true"',
+            "input should be a valid boolean",
+            "write true or false without quotes",
+        ),
         ("enable_cross_account_backup", "yes", '"yes"', "input should be a valid boolean", "write true or false"),
-        (f"{RULE}.start_window_minutes", "60", '"60"', "input should be a valid integer", "write a whole number without quotes"),
+        (
+            f"{RULE}.start_window_minutes",
+            "60",
+            '"60"',
+            "input should be a valid integer",
+            "write a whole number without quotes",
+        ),
         (f"{RULE}.delete_after_days", 30.5, "30.5", "input should be a valid integer", "write a whole number"),
-        ("vault", ["backup-vault"], '["backup-vault"]', "input should be a valid dictionary", "write a mapping of settings"),
-        ("plans", {"name": "weekly"}, '{"name": "weekly"}', "input should be a valid list",
-         "write a list, one '- item' per line"),
-        (f"{SELECTION}.tags", ["alk:backup"], '["alk:backup"]', "input should be a valid dictionary",
-         "write a mapping of key: value pairs"),
+        (
+            "vault",
+            ["backup-vault"],
+            '["backup-vault"]',
+            "input should be a valid dictionary",
+            "write a mapping of settings",
+        ),
+        (
+            "plans",
+            {"name": "weekly"},
+            '{"name": "weekly"}',
+            "input should be a valid list",
+            "write a list, one '- item' per line",
+        ),
+        (
+            f"{SELECTION}.tags",
+            ["alk:backup"],
+            '["alk:backup"]',
+            "input should be a valid dictionary",
+            "write a mapping of key: value pairs",
+        ),
         ("vault.name", 12, "12", "input should be a valid string", "write a text value"),
     ],
 )
@@ -291,8 +428,13 @@ def test_unknown_key_suggests_the_closest(run_config, path, value, shown, sugges
 
 def test_unknown_key_without_a_close_match_lists_the_settings(run_config):
     run = run_config(put(seed_config(), "vault.colour", "blue"))
-    assert_problem(run, "vault.colour", '"blue"', "is not a setting of this program",
-                   "remove it or use one of: name, kms_key, protect, deny_deletions, break_glass_role_arn, lock, tags")
+    assert_problem(
+        run,
+        "vault.colour",
+        '"blue"',
+        "is not a setting of this program",
+        "remove it or use one of: name, kms_key, protect, deny_deletions, break_glass_role_arn, lock, tags",
+    )
     assert "did you mean" not in str(run.error)
 
 
@@ -309,14 +451,18 @@ def test_unknown_key_without_a_close_match_lists_the_settings(run_config):
     ],
 )
 def test_missing_required_key(run_config, stack, path):
-    assert_problem(run_config(drop(stack_file(stack), path)), path, "nothing", "this setting is required", "add this key")
+    assert_problem(
+        run_config(drop(stack_file(stack), path)), path, "nothing", "this setting is required", "add this key"
+    )
 
 
 def test_empty_stack_needs_a_vault_and_a_plan(run_config):
     run = run_config({"aws:region": "us-east-1"})
     text = rejected(run, count=2)
-    assert "  - vault: got null; a source stack needs a vault (or archive_vault for the archive stack). " \
-           "Fix: add vault: {name: backup-vault-<region>}." in text
+    assert (
+        "  - vault: got null; a source stack needs a vault (or archive_vault for the archive stack). "
+        "Fix: add vault: {name: backup-vault-<region>}." in text
+    )
     assert "  - plans: got []; a source stack needs at least one plan. Fix: add a plan." in text
 
 
@@ -326,16 +472,22 @@ def test_empty_stack_needs_a_vault_and_a_plan(run_config):
 def test_region_missing(run_config):
     config = seed_config()
     del config["aws:region"]
-    assert_problem(run_config(config), "aws:region", "nothing", "the stack's AWS region is not set",
-                   "run `pulumi config set aws:region us-east-1 --stack test`")
+    assert_problem(
+        run_config(config),
+        "aws:region",
+        "nothing",
+        "the stack's AWS region is not set",
+        "run `pulumi config set aws:region us-east-1 --stack test`",
+    )
 
 
 @pytest.mark.parametrize("region", ["useast1", "US-EAST-1", "us-east-1a"])
 def test_region_invalid(run_config, region):
     config = seed_config()
     config["aws:region"] = region
-    assert_problem(run_config(config), "aws:region", f'"{region}"', "an AWS region is a code like 'us-east-1'",
-                   "use a region code")
+    assert_problem(
+        run_config(config), "aws:region", f'"{region}"', "an AWS region is a code like 'us-east-1'", "use a region code"
+    )
 
 
 # --- plans, rules and selections -----------------------------------------------------------------------
@@ -344,8 +496,13 @@ def test_region_invalid(run_config, region):
 def test_duplicate_plan_names(run_config):
     config = seed_config()
     put(config, "plans[1].name", "windows-weekly-ec2-vss-us-east-1")
-    assert_problem(run_config(config), "plans[1].name", '"windows-weekly-ec2-vss-us-east-1"',
-                   "plan names must be unique in a region", "rename one of them")
+    assert_problem(
+        run_config(config),
+        "plans[1].name",
+        '"windows-weekly-ec2-vss-us-east-1"',
+        "plan names must be unique in a region",
+        "rename one of them",
+    )
 
 
 def test_rule_and_selection_names_required_when_a_plan_has_several(run_config):
@@ -357,34 +514,55 @@ def test_rule_and_selection_names_required_when_a_plan_has_several(run_config):
     text = rejected(run, count=4)
     for kind in ("rules", "selections"):
         for index in (0, 1):
-            assert (f"  - plans[0].{kind}[{index}].name: got null; a name is required when a plan has more than one "
-                    f"of its {kind}. Fix: give each one a name.") in text
+            assert (
+                f"  - plans[0].{kind}[{index}].name: got null; a name is required when a plan has more than one "
+                f"of its {kind}. Fix: give each one a name."
+            ) in text
 
 
 def test_rule_names_unique_in_a_plan(run_config):
     config = seed_config()
     plan = config[NS + "plans"][0]
     plan["rules"] = [{**plan["rules"][0], "name": "weekly"}, {**plan["rules"][0], "name": "weekly"}]
-    assert_problem(run_config(config), "plans[0].rules[1].name", '"weekly"', "names of rules must be unique in a plan",
-                   "rename one of them")
+    assert_problem(
+        run_config(config),
+        "plans[0].rules[1].name",
+        '"weekly"',
+        "names of rules must be unique in a plan",
+        "rename one of them",
+    )
 
 
 def test_plan_without_rules(run_config):
-    assert_problem(run_config(put(seed_config(), "plans[0].rules", [])), "plans[0].rules", "[]",
-                   "list should have at least 1 item", "add at least one item")
+    assert_problem(
+        run_config(put(seed_config(), "plans[0].rules", [])),
+        "plans[0].rules",
+        "[]",
+        "list should have at least 1 item",
+        "add at least one item",
+    )
 
 
 def test_plan_with_more_than_100_selections(run_config):
     selections = [{"name": f"s{index}", "tags": {"alk:backup": f"s{index}"}} for index in range(101)]
-    assert_problem(run_config(put(seed_config(), "plans[0].selections", selections)), "plans[0].selections",
-                   '[{"name": "s0"', "list should have at most 100 items", "remove items or split them across plans")
+    assert_problem(
+        run_config(put(seed_config(), "plans[0].selections", selections)),
+        "plans[0].selections",
+        '[{"name": "s0"',
+        "list should have at most 100 items",
+        "remove items or split them across plans",
+    )
 
 
 @pytest.mark.parametrize("selection", [{}, {"tags": {}, "resources": [], "conditions": {}}])
 def test_empty_selection(run_config, selection):
-    assert_problem(run_config(put(seed_config(), SELECTION, selection)), f"{SELECTION}.tags", "{}",
-                   "an empty selection backs up every opted-in resource of the account",
-                   "or set resources: ['*'] to mean everything")
+    assert_problem(
+        run_config(put(seed_config(), SELECTION, selection)),
+        f"{SELECTION}.tags",
+        "{}",
+        "an empty selection backs up every opted-in resource of the account",
+        "or set resources: ['*'] to mean everything",
+    )
 
 
 def test_selecting_everything_is_allowed_when_asked_for(run_config):
@@ -394,8 +572,13 @@ def test_selecting_everything_is_allowed_when_asked_for(run_config):
 
 def test_role_name_with_existing_arn(run_config):
     config = put(seed_config(), "role", {"name": "backup", "existing_arn": f"arn:aws:iam::{ACCOUNT}:role/backup"})
-    assert_problem(run_config(config), "role.name", '"backup"', "a role name is only used when this program creates the role",
-                   "remove `name`, or remove `existing_arn`")
+    assert_problem(
+        run_config(config),
+        "role.name",
+        '"backup"',
+        "a role name is only used when this program creates the role",
+        "remove `name`, or remove `existing_arn`",
+    )
 
 
 # --- vault lock --------------------------------------------------------------------------------------------
@@ -408,17 +591,48 @@ def _locked(**lock: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("lock", "path", "shown", "rule", "fix"),
     [
-        ({"min_retention_days": 0, "max_retention_days": 30}, "vault.lock.min_retention_days", "0",
-         "input should be greater than or equal to 1", "use a larger number"),
-        ({"min_retention_days": 1, "max_retention_days": 36_501}, "vault.lock.max_retention_days", "36501",
-         "input should be less than or equal to 36500", "use a smaller number"),
-        ({"min_retention_days": 31, "max_retention_days": 30}, "vault.lock.max_retention_days", "30",
-         "a vault lock's maximum retention cannot be shorter than its minimum", "raise the maximum to at least 31 days"),
-        ({"min_retention_days": 1, "max_retention_days": 30, "mode": "strict"}, "vault.lock.mode", '"strict"',
-         "input should be 'governance' or 'compliance'", ""),  # the rule lists the allowed values
-        ({"min_retention_days": 1, "max_retention_days": 30, "changeable_for_days": 5}, "vault.lock.changeable_for_days",
-         "5", "a grace period only applies to a compliance-mode lock", "remove changeable_for_days, or set mode: compliance"),
-        ({"max_retention_days": 30}, "vault.lock.min_retention_days", "nothing", "this setting is required", "add this key"),
+        (
+            {"min_retention_days": 0, "max_retention_days": 30},
+            "vault.lock.min_retention_days",
+            "0",
+            "input should be greater than or equal to 1",
+            "use a larger number",
+        ),
+        (
+            {"min_retention_days": 1, "max_retention_days": 36_501},
+            "vault.lock.max_retention_days",
+            "36501",
+            "input should be less than or equal to 36500",
+            "use a smaller number",
+        ),
+        (
+            {"min_retention_days": 31, "max_retention_days": 30},
+            "vault.lock.max_retention_days",
+            "30",
+            "a vault lock's maximum retention cannot be shorter than its minimum",
+            "raise the maximum to at least 31 days",
+        ),
+        (
+            {"min_retention_days": 1, "max_retention_days": 30, "mode": "strict"},
+            "vault.lock.mode",
+            '"strict"',
+            "input should be 'governance' or 'compliance'",
+            "",
+        ),  # the rule lists the allowed values
+        (
+            {"min_retention_days": 1, "max_retention_days": 30, "changeable_for_days": 5},
+            "vault.lock.changeable_for_days",
+            "5",
+            "a grace period only applies to a compliance-mode lock",
+            "remove changeable_for_days, or set mode: compliance",
+        ),
+        (
+            {"max_retention_days": 30},
+            "vault.lock.min_retention_days",
+            "nothing",
+            "this setting is required",
+            "add this key",
+        ),
     ],
 )
 def test_lock_rule(run_config, lock, path, shown, rule, fix):
@@ -427,8 +641,9 @@ def test_lock_rule(run_config, lock, path, shown, rule, fix):
 
 @pytest.mark.parametrize("grace", [2, 36_501])
 def test_lock_grace_period_out_of_range(run_config, grace):
-    text = rejected(run_config(_locked(min_retention_days=1, max_retention_days=30, mode="compliance",
-                                       changeable_for_days=grace)))
+    text = rejected(
+        run_config(_locked(min_retention_days=1, max_retention_days=30, mode="compliance", changeable_for_days=grace))
+    )
     assert "a compliance lock's grace period (changeable for days) must be 3-36500 days. Fix: use " in text
 
 
@@ -453,13 +668,27 @@ def test_lock_boundary_accepted(run_config, lock):
 @pytest.mark.parametrize(
     ("lock", "delete_after", "shown", "rule", "fix"),
     [
-        ({"min_retention_days": 31, "max_retention_days": 400}, 30, "30",
-         "locked to keep recovery points at least 31 days, so jobs keeping them 30 days fail", "keep them at least 31 days"),
-        ({"min_retention_days": 1, "max_retention_days": 29}, 30, "30",
-         "locked to keep recovery points at most 29 days, so jobs keeping them 30 days fail", "keep them at most 29 days"),
-        ({"min_retention_days": 1, "max_retention_days": 400}, None, "null",
-         "locked to at most 400 days, but these recovery points would be kept forever",
-         "set a retention of at most 400 days"),
+        (
+            {"min_retention_days": 31, "max_retention_days": 400},
+            30,
+            "30",
+            "locked to keep recovery points at least 31 days, so jobs keeping them 30 days fail",
+            "keep them at least 31 days",
+        ),
+        (
+            {"min_retention_days": 1, "max_retention_days": 29},
+            30,
+            "30",
+            "locked to keep recovery points at most 29 days, so jobs keeping them 30 days fail",
+            "keep them at most 29 days",
+        ),
+        (
+            {"min_retention_days": 1, "max_retention_days": 400},
+            None,
+            "null",
+            "locked to at most 400 days, but these recovery points would be kept forever",
+            "set a retention of at most 400 days",
+        ),
     ],
     ids=["below-min", "above-max", "forever-into-max"],
 )
@@ -490,29 +719,48 @@ def _cross_region(**section: Any) -> dict[str, Any]:
 
 def test_cross_region_same_region(run_config):
     run = run_config(_cross_region(region="us-east-1", vault_name="copies"))
-    assert_problem(run, "cross_region.region", '"us-east-1"',
-                   "a cross-region copy must go to another region than the stack's own", "choose a second region")
+    assert_problem(
+        run,
+        "cross_region.region",
+        '"us-east-1"',
+        "a cross-region copy must go to another region than the stack's own",
+        "choose a second region",
+    )
 
 
 @pytest.mark.parametrize(
     "section",
     [
-        {"region": "us-west-2", "vault_name": "copies",
-         "existing_vault_arn": f"arn:aws:backup:us-west-2:{ACCOUNT}:backup-vault:copies"},
+        {
+            "region": "us-west-2",
+            "vault_name": "copies",
+            "existing_vault_arn": f"arn:aws:backup:us-west-2:{ACCOUNT}:backup-vault:copies",
+        },
         {"region": "us-west-2"},
     ],
     ids=["both", "neither"],
 )
 def test_cross_region_needs_exactly_one_vault(run_config, section):
     shown = '"copies"' if "vault_name" in section else "null"
-    assert_problem(run_config(_cross_region(**section)), "cross_region.vault_name", shown,
-                   "give exactly one of vault_name (create a vault) and existing_vault_arn (use one)", "keep one of the two")
+    assert_problem(
+        run_config(_cross_region(**section)),
+        "cross_region.vault_name",
+        shown,
+        "give exactly one of vault_name (create a vault) and existing_vault_arn (use one)",
+        "keep one of the two",
+    )
 
 
 @pytest.mark.parametrize(
     ("path", "value", "shown", "rule", "fix"),
     [
-        ("cross_region.region", "uswest2", '"uswest2"', "an AWS region is a code like 'us-east-1'", "use a region code"),
+        (
+            "cross_region.region",
+            "uswest2",
+            '"uswest2"',
+            "an AWS region is a code like 'us-east-1'",
+            "use a region code",
+        ),
         ("cross_region.vault_name", "copies.b", '"copies.b"', "a vault name must be 2-50", "e.g. 'copies-b'"),
         ("cross_region.kms_key", "alias/copies", '"alias/copies"', "input should be 'aws/backup' or 'create'", ""),
     ],
@@ -523,15 +771,22 @@ def test_cross_region_field_rule(run_config, path, value, shown, rule, fix):
 
 
 def test_cross_region_copy_retention_outside_its_lock(run_config):
-    run = run_config(_cross_region(region="us-west-2", vault_name="copies",
-                                   lock={"min_retention_days": 40, "max_retention_days": 400}))
+    run = run_config(
+        _cross_region(
+            region="us-west-2", vault_name="copies", lock={"min_retention_days": 40, "max_retention_days": 400}
+        )
+    )
     # The copies inherit the rules' retention, so the problem is reported at each rule's setting.
     for plan in (0, 1):
-        assert_problem(run, f"plans[{plan}].rules[0].delete_after_days",
-                       '{"delete_after_days": 30, "cold_storage_after_days": null}',
-                       f"copies of plans[{plan}].rules[0] to cross_region: the target vault is locked to keep recovery "
-                       "points at least 40 days, so jobs keeping them 30 days fail",
-                       "keep them at least 40 days", count=2)
+        assert_problem(
+            run,
+            f"plans[{plan}].rules[0].delete_after_days",
+            '{"delete_after_days": 30, "cold_storage_after_days": null}',
+            f"copies of plans[{plan}].rules[0] to cross_region: the target vault is locked to keep recovery "
+            "points at least 40 days, so jobs keeping them 30 days fail",
+            "keep them at least 40 days",
+            count=2,
+        )
 
 
 def test_cross_region_existing_vault_in_another_region(run_config):
@@ -556,24 +811,43 @@ def test_prod_stack_is_valid(run_config):
 
 def test_archive_vault_arn_and_stack_reference(run_config):
     run = run_config(_prod(stack_reference="acme/windows-server-backup/archive"))
-    assert_problem(run, "archive.vault_arn", '["vault_arn", "stack_reference"]',
-                   "give exactly one of vault_arn, stack_reference", "keep one of them")
+    assert_problem(
+        run,
+        "archive.vault_arn",
+        '["vault_arn", "stack_reference"]',
+        "give exactly one of vault_arn, stack_reference",
+        "keep one of them",
+    )
 
 
 def test_archive_needs_a_vault_arn_or_stack_reference(run_config):
-    assert_problem(run_config(_prod(vault_arn=None)), "archive.vault_arn", "[]",
-                   "give exactly one of vault_arn, stack_reference", "keep one of them")
+    assert_problem(
+        run_config(_prod(vault_arn=None)),
+        "archive.vault_arn",
+        "[]",
+        "give exactly one of vault_arn, stack_reference",
+        "keep one of them",
+    )
 
 
 def test_archive_vault_arn_must_be_a_vault_arn(run_config):
-    assert_problem(run_config(_prod(vault_arn="windows-server-archive")), "archive.vault_arn", '"windows-server-archive"',
-                   "a backup vault ARN looks like arn:aws:backup:<region>:<account>:backup-vault:<name>",
-                   "pulumi stack output archive_vault_arn")
+    assert_problem(
+        run_config(_prod(vault_arn="windows-server-archive")),
+        "archive.vault_arn",
+        '"windows-server-archive"',
+        "a backup vault ARN looks like arn:aws:backup:<region>:<account>:backup-vault:<name>",
+        "pulumi stack output archive_vault_arn",
+    )
 
 
 def test_archive_stack_reference_shape(run_config):
-    assert_problem(run_config(_prod(vault_arn=None, stack_reference="archive")), "archive.stack_reference", '"archive"',
-                   "a stack reference names <org>/<project>/<stack>", "e.g. 'acme/windows-server-backup/archive'")
+    assert_problem(
+        run_config(_prod(vault_arn=None, stack_reference="archive")),
+        "archive.stack_reference",
+        '"archive"',
+        "a stack reference names <org>/<project>/<stack>",
+        "e.g. 'acme/windows-server-backup/archive'",
+    )
 
 
 def test_archive_stack_reference_fix_shows_the_form(run_config):
@@ -585,27 +859,47 @@ def test_archive_stack_reference_fix_shows_the_form(run_config):
 
 def test_archive_copies_need_a_customer_managed_key(run_config):
     config = put(_prod(), "vault.kms_key", "aws/backup")
-    assert_problem(run_config(config), "vault.kms_key", '"aws/backup"',
-                   "AWS-managed keys (aws/backup, aws/ebs) cannot be shared across accounts",
-                   "set vault.kms_key to 'create' (or a customer-managed key ARN)")
+    assert_problem(
+        run_config(config),
+        "vault.kms_key",
+        '"aws/backup"',
+        "AWS-managed keys (aws/backup, aws/ebs) cannot be shared across accounts",
+        "set vault.kms_key to 'create' (or a customer-managed key ARN)",
+    )
 
 
 def test_archive_in_the_stacks_own_account(run_config):
     own = "arn:aws:backup:us-east-1:111111111111:backup-vault:windows-server-archive"  # aws:allowedAccountIds
-    assert_problem(run_config(_prod(vault_arn=own)), "archive.vault_arn", f'"{own}"',
-                   "the archive vault is in this stack's own account (111111111111)",
-                   "deploy the archive stack into a dedicated archive account")
+    assert_problem(
+        run_config(_prod(vault_arn=own)),
+        "archive.vault_arn",
+        f'"{own}"',
+        "the archive vault is in this stack's own account (111111111111)",
+        "deploy the archive stack into a dedicated archive account",
+    )
 
 
 @pytest.mark.parametrize(
     ("archive", "shown", "rule", "fix"),
     [
-        ({"delete_after_days": 29, "cold_storage_after_days": None}, '{"delete_after_days": 29, "cold_storage_after_days": null}',
-         "locked to keep recovery points at least 30 days, so jobs keeping them 29 days fail", "keep them at least 30 days"),
-        ({"delete_after_days": 3651}, '{"delete_after_days": 3651, "cold_storage_after_days": 30}',
-         "locked to keep recovery points at most 3650 days, so jobs keeping them 3651 days fail", "keep them at most 3650 days"),
-        ({"delete_after_days": 119}, '{"delete_after_days": 119, "cold_storage_after_days": 30}',
-         "backups in cold storage must stay there at least 90 days", "keep them at least 120 days"),
+        (
+            {"delete_after_days": 29, "cold_storage_after_days": None},
+            '{"delete_after_days": 29, "cold_storage_after_days": null}',
+            "locked to keep recovery points at least 30 days, so jobs keeping them 29 days fail",
+            "keep them at least 30 days",
+        ),
+        (
+            {"delete_after_days": 3651},
+            '{"delete_after_days": 3651, "cold_storage_after_days": 30}',
+            "locked to keep recovery points at most 3650 days, so jobs keeping them 3651 days fail",
+            "keep them at most 3650 days",
+        ),
+        (
+            {"delete_after_days": 119},
+            '{"delete_after_days": 119, "cold_storage_after_days": 30}',
+            "backups in cold storage must stay there at least 90 days",
+            "keep them at least 120 days",
+        ),
     ],
     ids=["below-lock-min", "above-lock-max", "cold-plus-89"],
 )
@@ -615,14 +909,18 @@ def test_archive_copy_lifecycle(run_config, archive, shown, rule, fix):
     text = rejected(run, 2)
     lines = [line for line in text.splitlines() if line.startswith(f"  - archive.delete_after_days: got {shown}")]
     assert len(lines) == 2, text
-    for plan, line in zip((0, 1), lines):
+    for plan, line in zip((0, 1), lines, strict=True):
         assert f"copies of plans[{plan}].rules[0] to archive: " in line
         assert rule in line and fix in line.split(". Fix: ", 1)[1]
 
 
 @pytest.mark.parametrize(
     "archive",
-    [{"delete_after_days": 30, "cold_storage_after_days": None}, {"delete_after_days": 3650}, {"delete_after_days": 120}],
+    [
+        {"delete_after_days": 30, "cold_storage_after_days": None},
+        {"delete_after_days": 3650},
+        {"delete_after_days": 120},
+    ],
     ids=["lock-min", "lock-max", "cold-plus-90"],
 )
 def test_archive_copy_lifecycle_boundary_accepted(run_config, archive):
@@ -633,14 +931,23 @@ def test_copy_to_a_destination_the_stack_lacks(run_config):
     config = _prod()
     del config[NS + "cross_region"]
     put(config, f"{RULE}.copy_to", ["cross_region"])
-    assert_problem(run_config(config), f"{RULE}.copy_to", '"cross_region"',
-                   "the rule copies to 'cross_region', but the stack has no 'cross_region' section",
-                   "add the 'cross_region' section, or copy only to ['archive']")
+    assert_problem(
+        run_config(config),
+        f"{RULE}.copy_to",
+        '"cross_region"',
+        "the rule copies to 'cross_region', but the stack has no 'cross_region' section",
+        "add the 'cross_region' section, or copy only to ['archive']",
+    )
 
 
 def test_copy_to_an_unknown_destination(run_config):
-    assert_problem(run_config(put(_prod(), f"{RULE}.copy_to", ["tape"])), f"{RULE}.copy_to[0]", '"tape"',
-                   "input should be 'cross_region' or 'archive'", "")  # the rule lists the allowed values
+    assert_problem(
+        run_config(put(_prod(), f"{RULE}.copy_to", ["tape"])),
+        f"{RULE}.copy_to[0]",
+        '"tape"',
+        "input should be 'cross_region' or 'archive'",
+        "",
+    )  # the rule lists the allowed values
 
 
 # --- the archive stack --------------------------------------------------------------------------------------
@@ -664,31 +971,75 @@ def test_archive_stack_holds_only_the_archive_vault(run_config):
     config[NS + "cross_region"] = {"region": "us-west-2", "vault_name": "copies"}
     text = rejected(run_config(config), count=3)
     for key in ("vault", "cross_region"):
-        assert (f'  - {key}: got "..."; the archive stack only holds the archive vault. '
-                f"Fix: move {key} to a source stack's file, or remove archive_vault.") in text
-    assert ('  - plans: got "..."; the archive stack only holds the archive vault. '
-            "Fix: move the plans to a source stack's file.") in text
+        assert (
+            f'  - {key}: got "..."; the archive stack only holds the archive vault. '
+            f"Fix: move {key} to a source stack's file, or remove archive_vault."
+        ) in text
+    assert (
+        '  - plans: got "..."; the archive stack only holds the archive vault. '
+        "Fix: move the plans to a source stack's file."
+    ) in text
 
 
 @pytest.mark.parametrize(
     ("vault", "path", "shown", "rule", "fix"),
     [
-        ({"source_account_ids": []}, "archive_vault.source_account_ids", "[]", "nobody could copy into this archive vault",
-         "list the source accounts, or give source_organization_id"),
-        ({"kms_key": "aws/backup"}, "archive_vault.kms_key", '"aws/backup"',
-         "the AWS-managed key cannot be shared with the source accounts", "use 'create' or a customer-managed key ARN"),
-        ({"air_gapped": True, "min_retention_days": 6}, "archive_vault.min_retention_days", "6",
-         "a logically air-gapped vault keeps recovery points at least 7 days", "set the minimum retention to 7 days or more"),
-        ({"source_account_ids": ["11111111111"]}, "archive_vault.source_account_ids[0]", '"11111111111"',
-         "an AWS account ID is 12 digits", "write it in quotes"),
-        ({"source_account_ids": [111111111111]}, "archive_vault.source_account_ids[0]", "111111111111",
-         "input should be a valid string", "write a text value"),
-        ({"source_account_ids": [], "source_organization_id": "o-abc"}, "archive_vault.source_organization_id", '"o-abc"',
-         "an AWS Organization ID looks like 'o-a1b2c3d4e5'", "copy it from the Organizations console"),
-        ({"name": "windows.archive"}, "archive_vault.name", '"windows.archive"', "a vault name must be 2-50",
-         "e.g. 'windows-archive'"),
-        ({"max_retention_days": 29}, "archive_vault.max_retention_days", "29",
-         "a vault lock's maximum retention cannot be shorter than its minimum", "raise the maximum to at least 30 days"),
+        (
+            {"source_account_ids": []},
+            "archive_vault.source_account_ids",
+            "[]",
+            "nobody could copy into this archive vault",
+            "list the source accounts, or give source_organization_id",
+        ),
+        (
+            {"kms_key": "aws/backup"},
+            "archive_vault.kms_key",
+            '"aws/backup"',
+            "the AWS-managed key cannot be shared with the source accounts",
+            "use 'create' or a customer-managed key ARN",
+        ),
+        (
+            {"air_gapped": True, "min_retention_days": 6},
+            "archive_vault.min_retention_days",
+            "6",
+            "a logically air-gapped vault keeps recovery points at least 7 days",
+            "set the minimum retention to 7 days or more",
+        ),
+        (
+            {"source_account_ids": ["11111111111"]},
+            "archive_vault.source_account_ids[0]",
+            '"11111111111"',
+            "an AWS account ID is 12 digits",
+            "write it in quotes",
+        ),
+        (
+            {"source_account_ids": [111111111111]},
+            "archive_vault.source_account_ids[0]",
+            "111111111111",
+            "input should be a valid string",
+            "write a text value",
+        ),
+        (
+            {"source_account_ids": [], "source_organization_id": "o-abc"},
+            "archive_vault.source_organization_id",
+            '"o-abc"',
+            "an AWS Organization ID looks like 'o-a1b2c3d4e5'",
+            "copy it from the Organizations console",
+        ),
+        (
+            {"name": "windows.archive"},
+            "archive_vault.name",
+            '"windows.archive"',
+            "a vault name must be 2-50",
+            "e.g. 'windows-archive'",
+        ),
+        (
+            {"max_retention_days": 29},
+            "archive_vault.max_retention_days",
+            "29",
+            "a vault lock's maximum retention cannot be shorter than its minimum",
+            "raise the maximum to at least 30 days",
+        ),
     ],
 )
 def test_archive_vault_rule(run_config, vault, path, shown, rule, fix):
@@ -697,8 +1048,12 @@ def test_archive_vault_rule(run_config, vault, path, shown, rule, fix):
 
 @pytest.mark.parametrize(
     "vault",
-    [{"air_gapped": True, "min_retention_days": 7}, {"source_account_ids": [], "source_organization_id": "o-a1b2c3d4e5"},
-     {"changeable_for_days": 3}, {"changeable_for_days": 36_500}],
+    [
+        {"air_gapped": True, "min_retention_days": 7},
+        {"source_account_ids": [], "source_organization_id": "o-a1b2c3d4e5"},
+        {"changeable_for_days": 3},
+        {"changeable_for_days": 36_500},
+    ],
     ids=["air-gapped-7", "organization", "grace-3", "grace-36500"],
 )
 def test_archive_vault_boundary_accepted(run_config, vault):
@@ -712,8 +1067,13 @@ def test_archive_vault_grace_period_out_of_range(run_config, grace):
 
 
 def test_archive_vault_grace_period_is_reported_at_its_own_key(run_config):
-    assert_problem(run_config(_archive(changeable_for_days=2)), "archive_vault.changeable_for_days", "2",
-                   "grace period", "use at least 3 days")
+    assert_problem(
+        run_config(_archive(changeable_for_days=2)),
+        "archive_vault.changeable_for_days",
+        "2",
+        "grace period",
+        "use at least 3 days",
+    )
 
 
 # --- every problem at once ----------------------------------------------------------------------------
@@ -732,7 +1092,11 @@ def test_every_problem_is_reported_at_once(run_config):
         assert sum(line.startswith(f"  - {path}: got ") for line in text.splitlines()) == 1, path
     assert len(text.splitlines()) == 1 + 5
     assert [problem.path for problem in run.error.problems] == [
-        "vault.name", "role.name", SCHEDULE, f"{RULE}.start_window_minutes", "plans[1].selections[0].tags",
+        "vault.name",
+        "role.name",
+        SCHEDULE,
+        f"{RULE}.start_window_minutes",
+        "plans[1].selections[0].tags",
     ]
 
 
@@ -746,8 +1110,11 @@ def test_warnings_of_a_valid_config(run_config):
     drop(config, "plans[1].rules[0].delete_after_days")
     put(config, "plans[1].name", "weekly-ebs-eu-west-1")
     config[NS + "plans"].append(
-        {"name": "monthly", "rules": [{"schedule": "cron(0 3 1 * ? *)", "delete_after_days": 7}],
-         "selections": [{"tags": {"alk:backup": "monthly"}}]}
+        {
+            "name": "monthly",
+            "rules": [{"schedule": "cron(0 3 1 * ? *)", "delete_after_days": 7}],
+            "selections": [{"tags": {"alk:backup": "monthly"}}],
+        }
     )
     run = run_config(config)
     accepted(run)

@@ -83,7 +83,12 @@ def test_notifications(dev):
     assert events.inputs == {
         "backupVaultName": "backup-vault-us-east-1",
         "snsTopicArn": topic.outputs["arn"],
-        "backupVaultEvents": ["COPY_JOB_FAILED", "RESTORE_JOB_STARTED", "RESTORE_JOB_COMPLETED", "RECOVERY_POINT_MODIFIED"],
+        "backupVaultEvents": [
+            "COPY_JOB_FAILED",
+            "RESTORE_JOB_STARTED",
+            "RESTORE_JOB_COMPLETED",
+            "RECOVERY_POINT_MODIFIED",
+        ],
     }
     rule = dev.named("aws:cloudwatch/eventRule:EventRule", "backup-notifications-failed-jobs")
     assert json.loads(rule.inputs["eventPattern"]) == {
@@ -174,13 +179,19 @@ def test_every_resource_has_the_expected_parent(dev):
     assert parents[top] == ("pulumi:pulumi:Stack", "windows-server-backup-dev")
     assert parents[(f"{T}:BackupVault", "backup-vault")] == top
     assert parents[("aws:backup/vault:Vault", "backup-vault")] == (f"{T}:BackupVault", "backup-vault")
-    assert parents[("aws:backup/vaultPolicy:VaultPolicy", "backup-vault-policy")] == (f"{T}:BackupVault", "backup-vault")
+    assert parents[("aws:backup/vaultPolicy:VaultPolicy", "backup-vault-policy")] == (
+        f"{T}:BackupVault",
+        "backup-vault",
+    )
     assert parents[(f"{T}:BackupServiceRole", "backup-restore-role")] == top
     role_component = (f"{T}:BackupServiceRole", "backup-restore-role")
     assert parents[("aws:iam/role:Role", "backup-restore-role")] == role_component
-    assert parents[
-        ("aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive", "backup-restore-role-policies")
-    ] == role_component
+    assert (
+        parents[
+            ("aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive", "backup-restore-role-policies")
+        ]
+        == role_component
+    )
     for child in ("BackupNotifications", "WindowsVssInstances"):
         [component] = [r for r in dev.resources if r.type == f"{T}:{child}"]
         assert parents[(component.type, component.name)] == top

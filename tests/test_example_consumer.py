@@ -91,7 +91,11 @@ def test_example_consumer_builds_offline_from_the_wheel(installed_wheel, tmp_pat
     assert [(r["ruleName"], r["schedule"], r["lifecycle"]) for r in routine["rules"]] == [
         ("daily", "cron(0 5 ? * * *)", {"deleteAfter": 35}),
         ("weekly", "cron(0 5 ? * SAT *)", {"deleteAfter": 90}),
-        ("monthly", "cron(0 5 1 * ? *)", {"deleteAfter": 1825, "coldStorageAfter": 90, "optInToArchiveForSupportedResources": True}),
+        (
+            "monthly",
+            "cron(0 5 1 * ? *)",
+            {"deleteAfter": 1825, "coldStorageAfter": 90, "optInToArchiveForSupportedResources": True},
+        ),
     ]
     assert routine["advancedBackupSettings"] == [{"resourceType": "EC2", "backupOptions": {"WindowsVSS": "enabled"}}]
     assert result["plans"]["domain-controllers"]["rules"][0]["lifecycle"] == {"deleteAfter": 60}

@@ -19,7 +19,7 @@ from offline.stack_files import stack_names
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROJECT = "windows-server-backup"
-NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)  # a Thursday
+NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)  # a Thursday
 NOW_TEXT = "2026-01-01T00:00:00Z"
 SUNDAYS = "Sun 2026-01-04 18:00 UTC; Sun 2026-01-11 18:00 UTC; Sun 2026-01-18 18:00 UTC"
 
@@ -147,7 +147,7 @@ def test_a_rule_in_another_time_zone_shows_its_runs_there_and_in_utc(run_compone
         "",
     ]
     # In summer the same wall-clock time is an hour earlier in UTC.
-    summer = render_stack(run, dt.datetime(2026, 7, 1, tzinfo=dt.timezone.utc))
+    summer = render_stack(run, dt.datetime(2026, 7, 1, tzinfo=dt.UTC))
     assert "Wed 2026-07-01 08:00 America/New_York (Wed 2026-07-01 12:00 UTC)" in summer
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import grpc
 import pytest
+from conftest import PROJECT, seed_config
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from pulumi_policy import (
@@ -33,7 +34,6 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
-from conftest import PROJECT, seed_config
 from offline import OfflineRun, Registration, stack_names
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -59,9 +59,9 @@ ACCOUNT = "123456789012"
 def region_of(run: OfflineRun, registration: Registration) -> str:
     """The region of the provider a registration uses: its explicit provider's, else the stack's."""
     for provider in run.registrations:
-        if provider.type.startswith("pulumi:providers:") and f"{provider.urn}::{provider.id}" == registration.provider:
-            if provider.inputs.get("region"):
-                return str(provider.inputs["region"])
+        is_its_provider = f"{provider.urn}::{provider.id}" == registration.provider
+        if provider.type.startswith("pulumi:providers:") and is_its_provider and provider.inputs.get("region"):
+            return str(provider.inputs["region"])
     return run.settings.config.get("aws:region", "")
 
 

@@ -38,11 +38,37 @@ def test_every_public_rule_has_a_test_here():
         and not name.startswith("_")
     }
     assert public == {
-        "account_id", "air_gapped_retention", "aws_region", "completion_window", "iam_role_arn",
-        "iam_role_name", "kms_key_arn", "lifecycle", "organization_id", "plan_name", "problems",
-        "raise_if_any", "retention_within_lock", "rule_name", "schedule", "selection_arns",
-        "selection_name", "longest_gap_minutes", "shortest_daily_gap_minutes", "tag_filter", "shortest_gap_minutes", "start_window", "tag_key", "tag_value", "tags",
-        "timezone", "upcoming_runs", "vault_arn", "vault_arn_parts", "vault_lock", "vault_name",
+        "account_id",
+        "air_gapped_retention",
+        "aws_region",
+        "completion_window",
+        "iam_role_arn",
+        "iam_role_name",
+        "kms_key_arn",
+        "lifecycle",
+        "organization_id",
+        "plan_name",
+        "problems",
+        "raise_if_any",
+        "retention_within_lock",
+        "rule_name",
+        "schedule",
+        "selection_arns",
+        "selection_name",
+        "longest_gap_minutes",
+        "shortest_daily_gap_minutes",
+        "tag_filter",
+        "shortest_gap_minutes",
+        "start_window",
+        "tag_key",
+        "tag_value",
+        "tags",
+        "timezone",
+        "upcoming_runs",
+        "vault_arn",
+        "vault_arn_parts",
+        "vault_lock",
+        "vault_name",
     }
 
 
@@ -146,8 +172,18 @@ def test_kms_key_arn(value, ok):
         assert "'aws/backup' for the AWS-managed key" in problem.fix
 
 
-@pytest.mark.parametrize(("value", "ok"), [("us-east-1", True), ("us-gov-west-1", True), ("ap-southeast-2", True),
-                                           ("useast1", False), ("US-EAST-1", False), ("us-east-1a", False), ("", False)])
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("us-east-1", True),
+        ("us-gov-west-1", True),
+        ("ap-southeast-2", True),
+        ("useast1", False),
+        ("US-EAST-1", False),
+        ("us-east-1a", False),
+        ("", False),
+    ],
+)
 def test_aws_region(value, ok):
     problem = rules.aws_region(value)
     if ok:
@@ -219,7 +255,9 @@ def test_tag_filters_match_any_text_within_the_lengths():
 
 # --- schedules -------------------------------------------------------------------------------------
 
-FIELD_RANGES = "Minutes 0-59, Hours 0-23, Day-of-month 1-31, Month 1-12 or JAN-DEC, Day-of-week 1-7 or SUN-SAT, Year 1970-2199"
+FIELD_RANGES = (
+    "Minutes 0-59, Hours 0-23, Day-of-month 1-31, Month 1-12 or JAN-DEC, Day-of-week 1-7 or SUN-SAT, Year 1970-2199"
+)
 
 
 @pytest.mark.parametrize(
@@ -272,12 +310,18 @@ def test_schedule_accepts_last_day_of_week():
     [
         ("rate(7 days)", "AWS Backup rules accept only cron() schedules, not rate(). Fix: write the schedule as cron("),
         ("0 18 ? * SUN *", "a schedule is written cron(Minutes Hours Day-of-month Month Day-of-week Year). Fix: wrap"),
-        ("cron(0 18 ? * SUN)", "a cron expression has six fields (Minutes Hours Day-of-month Month Day-of-week Year), "
-                               "this one has 5. Fix: add the missing fields"),
+        (
+            "cron(0 18 ? * SUN)",
+            "a cron expression has six fields (Minutes Hours Day-of-month Month Day-of-week Year), "
+            "this one has 5. Fix: add the missing fields",
+        ),
         ("cron(0 18 ? * SUN * *)", "this one has 7"),
         # the '?' rule: exactly one of day-of-month and day-of-week is '?'
-        ("cron(0 18 1 * SUN *)", "exactly one of day-of-month and day-of-week must be '?'. "
-                                 "Fix: make one of them '?', e.g. 'cron(0 18 ? * SUN *)'"),
+        (
+            "cron(0 18 1 * SUN *)",
+            "exactly one of day-of-month and day-of-week must be '?'. "
+            "Fix: make one of them '?', e.g. 'cron(0 18 ? * SUN *)'",
+        ),
         ("cron(0 18 ? * ? *)", "e.g. 'cron(0 18 ? * SUN *)'"),
         ("cron(0 18 * * * *)", "e.g. 'cron(0 18 ? * * *)'"),
     ],
@@ -330,8 +374,12 @@ def test_schedule_rejects_jobs_under_60_minutes_apart(expression, gap):
 
 @pytest.mark.parametrize(
     ("expression", "gap"),
-    [("cron(0 * ? * * *)", 60), ("cron(0 18 ? * SUN *)", 7 * 1440), ("cron(0 3 1 * ? *)", 28 * 1440),
-     ("cron(0 18 1 1 ? 2199)", None)],  # a single run in the horizon has no gap
+    [
+        ("cron(0 * ? * * *)", 60),
+        ("cron(0 18 ? * SUN *)", 7 * 1440),
+        ("cron(0 3 1 * ? *)", 28 * 1440),
+        ("cron(0 18 1 1 ? 2199)", None),
+    ],  # a single run in the horizon has no gap
 )
 def test_shortest_gap_minutes(expression, gap):
     assert rules.shortest_gap_minutes(expression) == gap
@@ -353,9 +401,9 @@ def test_longest_gap_minutes(expression, gap):
 def test_upcoming_runs_read_the_schedule_on_the_time_zones_wall_clock():
     berlin = zoneinfo.ZoneInfo("Europe/Berlin")
     # 2026-01-01 is a Thursday; the next Sundays are the 4th and the 11th, at 18:00 Berlin time.
-    runs = rules.upcoming_runs("cron(0 18 ? * SUN *)", dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), 2, "Europe/Berlin")
+    runs = rules.upcoming_runs("cron(0 18 ? * SUN *)", dt.datetime(2026, 1, 1, tzinfo=dt.UTC), 2, "Europe/Berlin")
     assert runs == [dt.datetime(2026, 1, 4, 18, 0, tzinfo=berlin), dt.datetime(2026, 1, 11, 18, 0, tzinfo=berlin)]
-    assert [run.astimezone(dt.timezone.utc).hour for run in runs] == [17, 17]
+    assert [run.astimezone(dt.UTC).hour for run in runs] == [17, 17]
 
 
 @pytest.mark.parametrize("name", ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"])
@@ -374,7 +422,9 @@ def test_timezone_rejects(name):
 # --- windows -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("minutes", "ok"), [(59, False), (60, True), (52_560_000, True), (52_560_001, False), (0, False)])
+@pytest.mark.parametrize(
+    ("minutes", "ok"), [(59, False), (60, True), (52_560_000, True), (52_560_001, False), (0, False)]
+)
 def test_start_window(minutes, ok):
     problem = rules.start_window(minutes)
     if ok:
@@ -391,7 +441,9 @@ def test_completion_window(minutes, ok):
     if ok:
         assert problem is None
     else:
-        assert "the completion window must be between 1 and 52,560,000 minutes. Fix: use a window long enough" in str(problem)
+        assert "the completion window must be between 1 and 52,560,000 minutes. Fix: use a window long enough" in str(
+            problem
+        )
 
 
 # --- lifecycle and continuous backup -----------------------------------------------------------
@@ -421,8 +473,13 @@ def test_lifecycle_accepts(delete_after, cold_after, continuous):
         (36_501, None, False, "retention (delete after) must be between 1 and 36500 days"),
         (None, 0, False, "the move to cold storage must happen between day 1 and day 36500"),
         (None, 36_501, False, "the move to cold storage must happen between day 1 and day 36500"),
-        (119, 30, False, "backups in cold storage must stay there at least 90 days (delete after >= cold storage "
-                         "after + 90). Fix: keep them at least 120 days, or move them to cold storage later"),
+        (
+            119,
+            30,
+            False,
+            "backups in cold storage must stay there at least 90 days (delete after >= cold storage "
+            "after + 90). Fix: keep them at least 120 days, or move them to cold storage later",
+        ),
         (36_500, 36_411, False, "keep them at least 36501 days"),
         (36, None, True, "continuous backups are kept 1-35 days. Fix: set the retention to at most 35 days"),
         (None, None, True, "continuous backups are kept 1-35 days"),  # "forever" is over 35 days
@@ -455,12 +512,17 @@ def test_selection_arns_accept(values):
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        (arns(501), "a selection takes at most 500 ARNs, or 30 when any has a wildcard (got 501). "
-                    "Fix: split them across selections or select by tag instead"),
+        (
+            arns(501),
+            "a selection takes at most 500 ARNs, or 30 when any has a wildcard (got 501). "
+            "Fix: split them across selections or select by tag instead",
+        ),
         (arns(31, wildcard=True), "(got 31)"),
         ([*arns(30), "*"], "(got 31)"),
-        ([f"arn:aws:ec2:*:{ACCOUNT}:volume/vol-1"], f"a wildcard may only end an ARN ('arn:aws:ec2:*:{ACCOUNT}:volume/vol-1'). "
-                                                    "Fix: put the '*' at the end"),
+        (
+            [f"arn:aws:ec2:*:{ACCOUNT}:volume/vol-1"],
+            f"a wildcard may only end an ARN ('arn:aws:ec2:*:{ACCOUNT}:volume/vol-1'). Fix: put the '*' at the end",
+        ),
         (["arn:aws:s3:::*-logs"], "a wildcard may only end an ARN ('arn:aws:s3:::*-logs')"),
         (["i-0abc"], "'i-0abc' is not an ARN. Fix: give full ARNs"),
     ],
@@ -486,9 +548,19 @@ def test_vault_lock_accepts(minimum, maximum, grace):
     [
         (0, None, None, "a vault lock's minimum retention must be 1-36500 days"),
         (None, 36_501, None, "a vault lock's maximum retention must be 1-36500 days. Fix: use at most 36500"),
-        (31, 30, None, "a vault lock's maximum retention cannot be shorter than its minimum. "
-                       "Fix: raise the maximum to at least 31 days"),
-        (1, 30, 2, "a compliance lock's grace period (changeable for days) must be 3-36500 days. Fix: use at least 3 days"),
+        (
+            31,
+            30,
+            None,
+            "a vault lock's maximum retention cannot be shorter than its minimum. "
+            "Fix: raise the maximum to at least 31 days",
+        ),
+        (
+            1,
+            30,
+            2,
+            "a compliance lock's grace period (changeable for days) must be 3-36500 days. Fix: use at least 3 days",
+        ),
         (1, 30, 36_501, "a compliance lock's grace period (changeable for days) must be 3-36500 days"),
     ],
 )
@@ -511,8 +583,12 @@ def test_air_gapped_retention_accepts(minimum, maximum):
 @pytest.mark.parametrize(
     ("minimum", "maximum", "message"),
     [
-        (6, 30, "a logically air-gapped vault keeps recovery points at least 7 days. "
-                "Fix: set the minimum retention to 7 days or more"),
+        (
+            6,
+            30,
+            "a logically air-gapped vault keeps recovery points at least 7 days. "
+            "Fix: set the minimum retention to 7 days or more",
+        ),
         (7, 6, "a vault lock's maximum retention cannot be shorter than its minimum"),
         (7, 36_501, "a vault lock's maximum retention must be 1-36500 days"),
     ],
@@ -538,12 +614,27 @@ def test_retention_within_lock_accepts(delete_after, minimum, maximum):
 @pytest.mark.parametrize(
     ("delete_after", "minimum", "maximum", "message"),
     [
-        (6, 7, 400, "the target vault is locked to keep recovery points at least 7 days, so jobs keeping them 6 days "
-                    "fail. Fix: keep them at least 7 days"),
-        (401, 7, 400, "the target vault is locked to keep recovery points at most 400 days, so jobs keeping them "
-                      "401 days fail. Fix: keep them at most 400 days"),
-        (None, 7, 400, "the target vault is locked to at most 400 days, but these recovery points would be kept "
-                       "forever, so every job into it fails. Fix: set a retention of at most 400 days"),
+        (
+            6,
+            7,
+            400,
+            "the target vault is locked to keep recovery points at least 7 days, so jobs keeping them 6 days "
+            "fail. Fix: keep them at least 7 days",
+        ),
+        (
+            401,
+            7,
+            400,
+            "the target vault is locked to keep recovery points at most 400 days, so jobs keeping them "
+            "401 days fail. Fix: keep them at most 400 days",
+        ),
+        (
+            None,
+            7,
+            400,
+            "the target vault is locked to at most 400 days, but these recovery points would be kept "
+            "forever, so every job into it fails. Fix: set a retention of at most 400 days",
+        ),
         (None, None, 400, "would be kept forever"),
     ],
 )
@@ -554,8 +645,17 @@ def test_retention_within_lock_rejects(delete_after, minimum, maximum, message):
 # --- accounts, organizations, vault ARNs ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("value", "ok"), [("111122223333", True), ("012345678901", True), ("11112222333", False),
-                                           ("1111222233334", False), ("11112222333a", False), ("", False)])
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("111122223333", True),
+        ("012345678901", True),
+        ("11112222333", False),
+        ("1111222233334", False),
+        ("11112222333a", False),
+        ("", False),
+    ],
+)
 def test_account_id(value, ok):
     problem = rules.account_id(value)
     if ok:
@@ -564,14 +664,25 @@ def test_account_id(value, ok):
         assert str(problem) == "an AWS account ID is 12 digits. Fix: write it in quotes, e.g. '111122223333'."
 
 
-@pytest.mark.parametrize(("value", "ok"), [("o-a1b2c3d4e5", True), ("o-" + "a" * 32, True), ("o-a1b2c3d4e", False),
-                                           ("o-" + "a" * 33, False), ("o-A1B2C3D4E5", False), ("a1b2c3d4e5", False)])
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("o-a1b2c3d4e5", True),
+        ("o-" + "a" * 32, True),
+        ("o-a1b2c3d4e", False),
+        ("o-" + "a" * 33, False),
+        ("o-A1B2C3D4E5", False),
+        ("a1b2c3d4e5", False),
+    ],
+)
 def test_organization_id(value, ok):
     problem = rules.organization_id(value)
     if ok:
         assert problem is None
     else:
-        assert "an AWS Organization ID looks like 'o-a1b2c3d4e5'. Fix: copy it from the Organizations console" in str(problem)
+        assert "an AWS Organization ID looks like 'o-a1b2c3d4e5'. Fix: copy it from the Organizations console" in str(
+            problem
+        )
 
 
 VAULT_ARN = "arn:aws:backup:us-east-1:222222222222:backup-vault:windows-server-archive"
@@ -630,7 +741,13 @@ def _args(**overrides):
     args = {
         "region": "us-east-1",
         "vault": {"name": "backup-vault", "lock": None},
-        "plans": [{"name": "weekly", "rules": [{"name": "weekly", "delete_after_days": 35}], "selections": [{"name": "weekly"}]}],
+        "plans": [
+            {
+                "name": "weekly",
+                "rules": [{"name": "weekly", "delete_after_days": 35}],
+                "selections": [{"name": "weekly"}],
+            }
+        ],
     }
     args.update(overrides)
     return args
@@ -646,8 +763,9 @@ def test_copy_targets_default_to_every_configured_destination():
 def test_copy_lifecycle_falls_back_to_the_rule():
     rule = {"delete_after_days": 35, "cold_storage_after_days": None, "opt_in_to_archive": False}
     assert stack_checks.copy_lifecycle(rule, {"delete_after_days": None}) == (35, None, False)
-    assert stack_checks.copy_lifecycle(rule, {"delete_after_days": 365, "cold_storage_after_days": 30,
-                                              "opt_in_to_archive": True}) == (365, 30, True)
+    assert stack_checks.copy_lifecycle(
+        rule, {"delete_after_days": 365, "cold_storage_after_days": 30, "opt_in_to_archive": True}
+    ) == (365, 30, True)
 
 
 def test_stack_problems_of_a_valid_stack():
@@ -657,22 +775,51 @@ def test_stack_problems_of_a_valid_stack():
 @pytest.mark.parametrize(
     ("overrides", "path", "message"),
     [
-        ({"cross_region": {"region": "us-east-1"}}, "cross_region.region",
-         "a cross-region copy must go to another region than the stack's own"),
-        ({"archive": {"vault_arn": VAULT_ARN}}, "vault.kms_key", "AWS-managed keys (aws/backup, aws/ebs) cannot be shared"),
-        ({"vault": {"name": "backup-vault", "lock": {"min_retention_days": 36, "max_retention_days": 400}}},
-         "plans[0].rules[0].delete_after_days", "locked to keep recovery points at least 36 days"),
-        ({"cross_region": {"region": "us-west-2", "lock": {"min_retention_days": 1, "max_retention_days": 34}}},
-         "plans[0].rules[0].delete_after_days",
-         "copies of plans[0].rules[0] to cross_region: the target vault is locked to keep recovery points at most 34 days"),
-        ({"cross_region": {"region": "us-west-2", "cold_storage_after_days": 30, "delete_after_days": 119}},
-         "cross_region.delete_after_days", "keep them at least 120 days"),
-        ({"plans": [{"name": "a", "rules": [], "selections": [{"name": "b-c"}]},
-                    {"name": "a-b", "rules": [], "selections": [{"name": "c"}]}]},
-         "plans[1].selections[0].name", "both make the resource name 'a-b-c'"),
-        ({"cross_region": {"region": "us-west-2",
-                           "existing_vault_arn": "arn:aws:backup:eu-west-1:111111111111:backup-vault:copies"}},
-         "cross_region.existing_vault_arn", "the existing vault is not in the copy region us-west-2"),
+        (
+            {"cross_region": {"region": "us-east-1"}},
+            "cross_region.region",
+            "a cross-region copy must go to another region than the stack's own",
+        ),
+        (
+            {"archive": {"vault_arn": VAULT_ARN}},
+            "vault.kms_key",
+            "AWS-managed keys (aws/backup, aws/ebs) cannot be shared",
+        ),
+        (
+            {"vault": {"name": "backup-vault", "lock": {"min_retention_days": 36, "max_retention_days": 400}}},
+            "plans[0].rules[0].delete_after_days",
+            "locked to keep recovery points at least 36 days",
+        ),
+        (
+            {"cross_region": {"region": "us-west-2", "lock": {"min_retention_days": 1, "max_retention_days": 34}}},
+            "plans[0].rules[0].delete_after_days",
+            "copies of plans[0].rules[0] to cross_region: the target vault is locked to keep recovery points at most 34 days",
+        ),
+        (
+            {"cross_region": {"region": "us-west-2", "cold_storage_after_days": 30, "delete_after_days": 119}},
+            "cross_region.delete_after_days",
+            "keep them at least 120 days",
+        ),
+        (
+            {
+                "plans": [
+                    {"name": "a", "rules": [], "selections": [{"name": "b-c"}]},
+                    {"name": "a-b", "rules": [], "selections": [{"name": "c"}]},
+                ]
+            },
+            "plans[1].selections[0].name",
+            "both make the resource name 'a-b-c'",
+        ),
+        (
+            {
+                "cross_region": {
+                    "region": "us-west-2",
+                    "existing_vault_arn": "arn:aws:backup:eu-west-1:111111111111:backup-vault:copies",
+                }
+            },
+            "cross_region.existing_vault_arn",
+            "the existing vault is not in the copy region us-west-2",
+        ),
     ],
 )
 def test_stack_problems_report_path_and_rule(overrides, path, message):
@@ -681,8 +828,11 @@ def test_stack_problems_report_path_and_rule(overrides, path, message):
 
 
 def test_stack_problems_archive_in_own_account():
-    args = _args(vault={"name": "backup-vault", "kms_key_arn": None, "lock": None}, create_vault_key=True,
-                 archive={"vault_arn": VAULT_ARN})
+    args = _args(
+        vault={"name": "backup-vault", "kms_key_arn": None, "lock": None},
+        create_vault_key=True,
+        archive={"vault_arn": VAULT_ARN},
+    )
     assert stack_checks.stack_problems(args, source_account_id="111111111111") == []
     [(path, value, violation)] = stack_checks.stack_problems(args, source_account_id="222222222222")
     assert (path, value) == ("archive.vault_arn", VAULT_ARN)

@@ -56,7 +56,11 @@ def test_structured_values_arrive_as_json(tmp_path):
 
 def test_secure_values_are_placeholders_and_marked_secret(tmp_path):
     write(tmp_path, "Pulumi.yaml", {"name": "proj", "runtime": "python"})
-    write(tmp_path, "Pulumi.s.yaml", {"config": {"proj:token": {"secure": "v1:abc"}, "proj:nested": {"a": {"secure": "x"}}}})
+    write(
+        tmp_path,
+        "Pulumi.s.yaml",
+        {"config": {"proj:token": {"secure": "v1:abc"}, "proj:nested": {"a": {"secure": "x"}}}},
+    )
     settings = read_stack(tmp_path, "s")
     assert settings.config["proj:token"] == "[secret]"
     assert json.loads(settings.config["proj:nested"]) == {"a": "[secret]"}

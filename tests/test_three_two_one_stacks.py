@@ -187,7 +187,11 @@ def test_archive_stack_resources(archive):
     }
     events = archive.named("aws:backup/vaultNotifications:VaultNotifications", "archive-notifications-vault-events")
     assert events.inputs["backupVaultName"] == "windows-server-archive"
-    assert events.inputs["backupVaultEvents"] == ["RECOVERY_POINT_MODIFIED", "RESTORE_JOB_STARTED", "RESTORE_JOB_COMPLETED"]
+    assert events.inputs["backupVaultEvents"] == [
+        "RECOVERY_POINT_MODIFIED",
+        "RESTORE_JOB_STARTED",
+        "RESTORE_JOB_COMPLETED",
+    ]
     subscription = archive.named("aws:sns/topicSubscription:TopicSubscription", "archive-notifications-email-0")
     assert subscription.inputs["protocol"] == "email"
     assert subscription.inputs["endpoint"] == "backup-alerts@example.com"
@@ -204,7 +208,11 @@ def test_archive_vault_is_compliance_locked_and_protected(archive):
         "maxRetentionDays": 3650,
         "changeableForDays": 3,
     }
-    for resource in (lock, archive.named("aws:backup/vault:Vault", "archive-vault"), archive.named("aws:kms/key:Key", "archive-key")):
+    for resource in (
+        lock,
+        archive.named("aws:backup/vault:Vault", "archive-vault"),
+        archive.named("aws:kms/key:Key", "archive-key"),
+    ):
         assert resource.protect is True
 
 

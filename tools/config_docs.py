@@ -301,8 +301,12 @@ def _model_section(namespace: str, model: type[BaseModel], paths: list[str]) -> 
     lines += ["| Key path | Type | Default | Description |", "| --- | --- | --- | --- |"]
     for name, field in model.model_fields.items():
         key = _join(namespace, shortest, _key(name, model))
-        cells = [_code(key), type_text(field.annotation).replace("|", "\\|"), _default_text(field),
-                 _prose(field.description or "")]
+        cells = [
+            _code(key),
+            type_text(field.annotation).replace("|", "\\|"),
+            _default_text(field),
+            _prose(field.description or ""),
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

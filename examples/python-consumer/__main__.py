@@ -19,7 +19,12 @@ BackupSelection("file-servers", tag_selection("team", "file-servers", plan_id=ro
 
 weekly = BackupPlan(
     "domain-controllers",
-    {"name": "domain-controllers", "vault_name": vault.name, "rules": [weekly_windows_rule(keep_days=60)], "windows_vss": True},
+    {
+        "name": "domain-controllers",
+        "vault_name": vault.name,
+        "rules": [weekly_windows_rule(keep_days=60)],
+        "windows_vss": True,
+    },
 )
 BackupSelection("domain-controllers", tag_selection("role", "domain-controller", plan_id=weekly.id, role_arn=role.arn))
 

@@ -278,6 +278,7 @@ class WindowsServerBackup(pulumi.ComponentResource):
         else:
             role_args: BackupServiceRoleArgs = dict(args.get("role") or {})  # type: ignore[assignment]
             role_args["tags"] = {**common_tags, **(role_args.get("tags") or {})}
+            role_args.setdefault("allow_s3", selects_s3(args["plans"]))
             self.role_arn = BackupServiceRole(f"{name}-restore-role", role_args, child_opts(self), account=account).arn
 
         self.cross_region = None
@@ -486,6 +487,16 @@ class WindowsServerBackup(pulumi.ComponentResource):
         return pulumi.Output.all(account.account_id, *arns).apply(judge)
 
 
+def selects_s3(plans: Sequence[PlanSpec]) -> bool:
+    """True when a selection names S3 buckets, or everything (``"*"``): the role then needs the S3 policies."""
+    return any(
+        arn == "*" or arn.split(":")[2:3] == ["s3"]
+        for plan in plans
+        for selection in plan["selections"]
+        for arn in selection.get("resources") or []
+    )
+
+
 def vss_target_tags(plans: Sequence[PlanSpec]) -> dict[str, list[str]]:
     """Tag key to values selected by the plans that take Windows VSS backups."""
     targets: dict[str, set[str]] = {}
@@ -537,5 +548,6 @@ __all__ = [
     "WindowsServerBackupArgs",
     "audit_scope",
     "restore_test_tags",
+    "selects_s3",
     "vss_target_tags",
 ]

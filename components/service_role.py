@@ -15,6 +15,9 @@ BACKUP_SERVICE_PRINCIPAL = "backup.amazonaws.com"
 #: Managed policies by name; the ARN is built with the provider's partition.
 BACKUP_POLICY = "service-role/AWSBackupServiceRolePolicyForBackup"
 RESTORE_POLICY = "service-role/AWSBackupServiceRolePolicyForRestores"
+#: The S3 policies are not under service-role/.
+S3_BACKUP_POLICY = "AWSBackupServiceRolePolicyForS3Backup"
+S3_RESTORE_POLICY = "AWSBackupServiceRolePolicyForS3Restore"
 
 
 class BackupServiceRoleArgs(TypedDict, total=False):
@@ -25,6 +28,9 @@ class BackupServiceRoleArgs(TypedDict, total=False):
     suffix), so two stacks of this program never collide on IAM's account-wide names."""
     allow_restores: bool
     """Also attach AWSBackupServiceRolePolicyForRestores. Default: ``True``."""
+    allow_s3: bool
+    """Also attach the S3 backup (and, with ``allow_restores``, restore) policies, needed only
+    when S3 buckets are selected. Default: ``False``."""
     tags: dict[str, str]
     """Tags for the role. A ``Name`` tag (the role name, or the component name when the role is
     auto-named) is added unless given, as in the article. Default: just that ``Name`` tag."""
@@ -102,7 +108,9 @@ class BackupServiceRole(pulumi.ComponentResource):
             tags=tags,
             opts=child_opts(self),
         )
-        policies = [BACKUP_POLICY] + ([RESTORE_POLICY] if args.get("allow_restores", True) else [])
+        restores, s3 = args.get("allow_restores", True), args.get("allow_s3", False)
+        policies = [BACKUP_POLICY] + ([RESTORE_POLICY] if restores else [])
+        policies += ([S3_BACKUP_POLICY] + ([S3_RESTORE_POLICY] if restores else [])) if s3 else []
         aws.iam.RolePolicyAttachmentsExclusive(
             f"{name}-policies",
             role_name=self.role.name,
@@ -118,6 +126,8 @@ __all__ = [
     "BACKUP_POLICY",
     "BACKUP_SERVICE_PRINCIPAL",
     "RESTORE_POLICY",
+    "S3_BACKUP_POLICY",
+    "S3_RESTORE_POLICY",
     "BackupServiceRole",
     "BackupServiceRoleArgs",
     "managed_policy_arn",

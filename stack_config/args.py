@@ -100,6 +100,7 @@ def component_args(
         role={
             "role_name": config.role.name,
             "allow_restores": config.role.allow_restores,
+            **({"allow_s3": config.role.s3_policies} if config.role.s3_policies is not None else {}),
             "tags": dict(config.role.tags),
         },
         enable_cross_account_backup=config.enable_cross_account_backup,

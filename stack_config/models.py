@@ -208,6 +208,11 @@ class RoleConfig(_Model):
         None, description="Use this existing role instead of creating one. Default: create one."
     )
     allow_restores: bool = Field(True, description="Attach AWSBackupServiceRolePolicyForRestores too. Default: true.")
+    s3_policies: Optional[bool] = Field(
+        None,
+        description="Attach the S3 backup/restore policies. "
+        "Default: only when a selection lists S3 bucket ARNs or '*'.",
+    )
     tags: Tags = Field(default_factory=dict, description="Extra tags for the role. Default: none.")
 
     @model_validator(mode="after")

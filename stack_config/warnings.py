@@ -6,7 +6,7 @@ import re
 
 from components import rules
 
-from .models import StackConfig
+from .models import PlanConfig, StackConfig
 
 #: Some community modules require completion >= start + 60 minutes; AWS documents no such rule.
 COMPLETION_AFTER_START_MINUTES = 60
@@ -49,7 +49,33 @@ def stack_warnings(config: StackConfig, region: str) -> list[str]:
                     f"{at}: recovery points are kept {rule.delete_after_days} days but the schedule runs only "
                     f"every {gap // 1440} days, so there are days with no recovery point at all"
                 )
+            shortest = rules.shortest_gap_minutes(rule.schedule)
+            if shortest is not None and rule.start_window_minutes >= shortest:
+                found.append(
+                    f"{at}.start_window_minutes: {rule.start_window_minutes} minutes reach the next run "
+                    f"({shortest} minutes later), so a late job overlaps the next one"
+                )
+        found += _selection_warnings(plan_index, plan)
     found += _restore_testing_warnings(config)
+    return found
+
+
+def _selection_warnings(plan_index: int, plan: PlanConfig) -> list[str]:
+    """Selections that take everything, and VSS plans that can select no instance."""
+    found = []
+    for index, selection in enumerate(plan.selections):
+        if "*" in selection.resources:
+            found.append(
+                f"plans[{plan_index}].selections[{index}].resources: '*' selects every resource AWS Backup "
+                "supports in the account and region, not only Windows servers"
+            )
+    by_arn_only = all(not s.tags and not any(s.conditions.model_dump().values()) for s in plan.selections)
+    arns = [arn for s in plan.selections for arn in s.resources]
+    if plan.windows_vss and by_arn_only and not any(arn == "*" or ":instance/" in arn for arn in arns):
+        found.append(
+            f"plans[{plan_index}].windows_vss: the plan selects no EC2 instance (only {', '.join(arns)}), "
+            "so Windows VSS never applies"
+        )
     return found
 
 

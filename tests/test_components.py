@@ -334,3 +334,43 @@ def test_the_offline_engine_refuses_lookups_it_does_not_know(run_components, tok
 def test_the_offline_engine_refuses_resource_types_it_does_not_know(run_components):
     with pytest.raises(OfflineMockError, match="no mock for resource type 'aws:sqs/queue:Queue'"):
         run_components(lambda: aws.sqs.Queue("q"))
+
+
+def test_role_gets_the_s3_policies_only_when_asked_with_their_exact_arns(run_components):
+    run = run_components(lambda: BackupServiceRole("r", {"allow_s3": True}))
+    attachments = run.named("aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive", "r-policies")
+    assert attachments.inputs["policyArns"] == [
+        "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+        "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+        # Not under service-role/, unlike the two above.
+        "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup",
+        "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("resources", "s3"),
+    [(["arn:aws:s3:::my-bucket"], True), (["*"], True), (["arn:aws:ec2:us-east-1:123456789012:volume/*"], False)],
+)
+def test_the_stack_role_gets_the_s3_policies_when_a_selection_names_buckets(run_components, resources, s3):
+    def program():
+        WindowsServerBackup(
+            "b",
+            {
+                "region": "us-east-1",
+                "vault": {"name": "v1", "kms_key_arn": KEY_ARN},
+                "plans": [
+                    {
+                        "name": "p1",
+                        "rules": [{"name": "r1", "schedule": "cron(0 1 ? * * *)", "delete_after_days": 3}],
+                        "selections": [{"name": "s1", "resources": resources}],
+                    }
+                ],
+            },
+        )
+
+    run = run_components(program)
+    arns = run.named(
+        "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive", "b-restore-role-policies"
+    ).inputs["policyArns"]
+    assert ("arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup" in arns) is s3

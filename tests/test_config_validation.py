@@ -1148,3 +1148,26 @@ def test_repository_stacks_are_valid(run_config):
     for stack in ("dev", "prod-us-east-1", "prod-us-west-2", "archive"):
         run = run_config(stack_file(stack))
         accepted(run)
+
+
+def test_warnings_about_what_a_selection_takes_and_overlapping_jobs(run_config):
+    config = seed_config()
+    put(config, "plans[1].selections[0].resources", ["*"])
+    put(
+        config,
+        "plans[0].selections[0]",
+        {"resources": ["arn:aws:ec2:us-east-1:123456789012:volume/vol-0123456789abcdef0"]},
+    )
+    put(config, "plans[1].rules[0].schedule", "cron(0 */2 ? * * *)")
+    put(config, "plans[1].rules[0].start_window_minutes", 120)
+    drop(config, "vss_instances")  # it would need the VSS plan to select by tag
+    run = run_config(config)
+    accepted(run)
+    assert run.warnings == [
+        "plans[0].windows_vss: the plan selects no EC2 instance (only "
+        "arn:aws:ec2:us-east-1:123456789012:volume/vol-0123456789abcdef0), so Windows VSS never applies",
+        "plans[1].rules[0].start_window_minutes: 120 minutes reach the next run (120 minutes later), "
+        "so a late job overlaps the next one",
+        "plans[1].selections[0].resources: '*' selects every resource AWS Backup supports in the account and "
+        "region, not only Windows servers",
+    ]

@@ -210,7 +210,7 @@ def stack_configs(draw) -> dict[str, Any]:
     return config
 
 
-@settings(FUZZ, max_examples=100)
+@settings(FUZZ, max_examples=60)
 @given(config=stack_configs())
 def test_a_valid_config_builds_what_it_describes_with_valid_requests(run_config, config):
     run = run_config(config)
@@ -461,7 +461,7 @@ def test_the_seed_offers_every_kind_of_corruption():
     }
 
 
-@settings(FUZZ, max_examples=400)
+@settings(FUZZ, max_examples=240)
 @given(corruption=corrupted_configs())
 def test_a_corrupted_config_is_refused_naming_the_key_path(run_config, corruption):
     config, expected_path, what = corruption

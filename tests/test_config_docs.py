@@ -84,6 +84,8 @@ def test_checked_in_file_is_current(relative):
 
 
 def test_check_mode_names_each_stale_file_and_write_mode_fixes_them(tmp_path, capsys):
+    for name in ("Pulumi.yaml", "README.md"):  # the namespace, and the README with its markers
+        (tmp_path / name).write_text((PROJECT_DIR / name).read_text(encoding="utf-8"), encoding="utf-8")
     assert config_docs.main(["--check"], root=tmp_path) == 1
     err = capsys.readouterr().err
     assert "schema/pulumi-stack.schema.json is stale" in err
@@ -422,3 +424,12 @@ def test_vscode_maps_the_schema_to_the_stack_files():
     settings = json.loads((PROJECT_DIR / ".vscode" / "settings.json").read_text(encoding="utf-8"))
     assert settings["yaml.schemas"] == {"./schema/pulumi-stack.schema.json": ["Pulumi.*.yaml"]}
     assert (PROJECT_DIR / "schema" / "pulumi-stack.schema.json").is_file()
+
+
+def test_the_readmes_table_of_config_keys_is_generated():
+    """README.md's key table comes from the models too (between its markers), so it cannot drift."""
+    readme = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    assert config_docs.generated(PROJECT_DIR)["README.md"] == readme
+    table = readme.split(config_docs.README_START)[1].split(config_docs.README_END)[0]
+    for field in StackConfig.model_fields:
+        assert f"`windows-server-backup:{field}`" in table

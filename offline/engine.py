@@ -391,24 +391,32 @@ class _RecordingMonitor(mocks.MockMonitor):
         inputs = pulumi.runtime.rpc.deserialize_properties(request.object)
         if request.type.startswith("pulumi:providers:"):
             self.aws_mocks.providers[f"{response.urn}::{response.id}"] = dict(inputs)
-        registered = self.resources.get(response.urn)
+        self._record(
+            request,
+            response.urn,
+            inputs,
+            custom=request.custom,
+            protect=request.protect,
+            retain_on_delete=request.retainOnDelete,
+            aliases=self._alias_urns(request),
+        )
+        return response
+
+    def _record(self, request: Any, urn: str, inputs: dict[str, Any], **options: Any) -> None:
+        registered = self.resources.get(urn)
         self.registrations.append(
             Registration(
                 type=request.type,
                 name=request.name,
-                urn=response.urn,
+                urn=urn,
                 parent=request.parent,
-                custom=request.custom,
-                protect=request.protect,
-                retain_on_delete=request.retainOnDelete,
                 provider=request.provider,
                 inputs=dict(inputs),
                 outputs=dict(registered.state) if registered else {},
-                id=registered.id if registered else "",
-                aliases=self._alias_urns(request),
+                id=registered.id if registered else getattr(request, "id", ""),
+                **options,
             )
         )
-        return response
 
     def _alias_urns(self, request: Any) -> list[str]:
         """Full URNs of the aliases a registration carries (the SDK sends specs, not URNs)."""
@@ -425,22 +433,8 @@ class _RecordingMonitor(mocks.MockMonitor):
     def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         """Reads (``get`` and stack references) are recorded like registrations."""
         response = super().ReadResource(request)
-        registered = self.resources.get(response.urn)
-        self.registrations.append(
-            Registration(
-                type=request.type,
-                name=request.name,
-                urn=response.urn,
-                parent=request.parent,
-                custom=True,
-                protect=False,
-                retain_on_delete=False,
-                provider=request.provider,
-                inputs=dict(pulumi.runtime.rpc.deserialize_properties(request.properties)),
-                outputs=dict(registered.state) if registered else {},
-                id=request.id,
-            )
-        )
+        inputs = pulumi.runtime.rpc.deserialize_properties(request.properties)
+        self._record(request, response.urn, inputs, custom=True, protect=False, retain_on_delete=False)
         return response
 
 

@@ -58,7 +58,15 @@ RoleName = Annotated[str, _enforce(rules.iam_role_name)]
 RoleArn = Annotated[str, _enforce(rules.iam_role_arn)]
 Days = Annotated[int, Field(ge=1, le=rules.DELETE_AFTER_MAX)]
 VaultEvents = Annotated[list[str], _enforce(vault_events_problem)]
-Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+def _email(value: str) -> Optional[rules.Violation]:
+    if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+        return None
+    return rules.Violation("an email subscriber is an address like ops@example.com", "correct the address")
+
+
+Email = Annotated[str, _enforce(_email)]
 Region = Annotated[str, _enforce(rules.aws_region)]
 
 

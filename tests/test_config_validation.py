@@ -9,6 +9,7 @@ one key, and runs the program offline with the ``run_config`` fixture. Tests mar
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -1171,3 +1172,38 @@ def test_warnings_about_what_a_selection_takes_and_overlapping_jobs(run_config):
         "plans[1].selections[0].resources: '*' selects every resource AWS Backup supports in the account and "
         "region, not only Windows servers",
     ]
+
+
+@pytest.mark.parametrize(
+    ("events", "rule", "fix"),
+    [
+        (["BACKUP_JOB_FAILED"], "BACKUP_JOB_FAILED is deprecated as a vault event", "EventBridge rule"),
+        (["COPY_JOB_FAILED", "JOB_EXPLODED"], "'JOB_EXPLODED' is not an AWS Backup vault event", "RESTORE_JOB_STARTED"),
+    ],
+)
+def test_notification_vault_events(run_config, events, rule, fix):
+    config = seed_config(notifications={"vault_events": events})
+    assert_problem(run_config(config), "notifications.vault_events", json.dumps(events), rule, fix)
+
+
+def test_every_vault_event_aws_publishes_is_accepted(run_config):
+    events = [
+        "BACKUP_JOB_STARTED", "BACKUP_JOB_COMPLETED", "COPY_JOB_STARTED", "COPY_JOB_SUCCESSFUL", "COPY_JOB_FAILED",
+        "RESTORE_JOB_STARTED", "RESTORE_JOB_COMPLETED", "RECOVERY_POINT_MODIFIED", "S3_BACKUP_OBJECT_FAILED",
+        "S3_RESTORE_OBJECT_FAILED",
+    ]  # fmt: skip
+    run = run_config(seed_config(notifications={"vault_events": events}))
+    accepted(run)
+    [notifications] = run.of_type("aws:backup/vaultNotifications:VaultNotifications")
+    assert notifications.inputs["backupVaultEvents"] == events
+
+
+def test_notification_email_must_be_an_address(run_config):
+    config = seed_config(notifications={"email_subscribers": ["ops@example.com", "not-an-address"]})
+    assert_problem(
+        run_config(config),
+        "notifications.email_subscribers[1]",
+        '"not-an-address"',
+        "an email subscriber is an address like ops@example.com",
+        "correct the address",
+    )

@@ -51,7 +51,8 @@ def test_stack_reference_reads_the_archive_stacks_output(tmp_path):
     assert shared["Principal"] == {"AWS": ["arn:aws:iam::222222222222:root"]}
 
 
-def test_one_program_mode_deploys_the_archive_through_an_assumed_role(run_config):
+def one_program_config(vault_name: str, max_retention_days: int) -> dict:
+    """The prod stack in one-program mode: it deploys the archive vault through an assumed role."""
     config = prod_config()
     archive = config["windows-server-backup:archive"]
     del archive["vault_arn"], archive["lock"]
@@ -59,13 +60,17 @@ def test_one_program_mode_deploys_the_archive_through_an_assumed_role(run_config
         "assume_role_arn": "arn:aws:iam::222222222222:role/archive-deployer",
         "region": "us-east-1",
         "vault": {
-            "name": "windows-server-archive",
+            "name": vault_name,
             "source_account_ids": ["111111111111"],
             "min_retention_days": 30,
-            "max_retention_days": 3650,
+            "max_retention_days": max_retention_days,
         },
     }
-    run = run_config(config)
+    return config
+
+
+def test_one_program_mode_deploys_the_archive_through_an_assumed_role(run_config):
+    run = run_config(one_program_config("windows-server-archive", 3650))
     assert run.error is None, run.error
     provider = run.named("pulumi:providers:aws", "aws-archive-account")
     assert json.loads(provider.inputs["assumeRoles"]) == [
@@ -80,19 +85,7 @@ def test_one_program_mode_deploys_the_archive_through_an_assumed_role(run_config
 
 
 def test_one_program_mode_checks_copies_against_the_lock_it_deploys(run_config):
-    config = prod_config()
-    archive = config["windows-server-backup:archive"]
-    del archive["vault_arn"], archive["lock"]
-    archive["deploy_here"] = {
-        "assume_role_arn": "arn:aws:iam::222222222222:role/archive-deployer",
-        "region": "us-east-1",
-        "vault": {
-            "name": "arch",
-            "source_account_ids": ["111111111111"],
-            "min_retention_days": 30,
-            "max_retention_days": 300,
-        },
-    }
+    config = one_program_config("arch", 300)
     run = run_config(config)
     assert "locked to keep recovery points at most 300 days" in str(run.error)
     assert run.resources == []

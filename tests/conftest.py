@@ -13,18 +13,52 @@ import yaml
 from offline import OfflineRun, StackSettings, run_offline, run_program
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+#: The fixture stacks (a project folder whose program is the repository's ``__main__.py``).
+#: Tests take their expected values from these, never from the shipped ``Pulumi.<stack>.yaml``
+#: files, which are the user's to edit.
+FIXTURES_DIR = Path(__file__).resolve().parent / "stacks"
 PROJECT = "windows-server-backup"
+#: The production fixtures by home region: copy A there, B in the other region, C in ``archive``.
+PROD_FIXTURES = {"us-east-1": "prod-east", "us-west-2": "prod-west"}
 
 
 @functools.cache
-def _cached_stack_run(stack: str) -> OfflineRun:
+def _cached_fixture_run(stack: str) -> OfflineRun:
+    return run_offline(FIXTURES_DIR, stack)
+
+
+@functools.cache
+def shipped_run(stack: str) -> OfflineRun:
+    """Run a shipped ``Pulumi.<stack>.yaml`` offline (cached). Only the invariants test may use it:
+    the shipped stacks are the user's to edit, so no test takes expected values from them."""
     return run_offline(PROJECT_DIR, stack)
 
 
 @pytest.fixture
-def stack_run() -> Callable[[str], OfflineRun]:
-    """Run a stack of this repository offline (cached: the stack files do not change in a test run)."""
-    return _cached_stack_run
+def fixture_run() -> Callable[[str], OfflineRun]:
+    """Run a fixture stack of ``tests/stacks`` offline (cached: fixtures do not change in a test run)."""
+    return _cached_fixture_run
+
+
+def fixture_config(stack: str, **overrides: Any) -> dict[str, Any]:
+    """A fresh copy of the ``config:`` of fixture ``tests/stacks/Pulumi.<stack>.yaml``, with top-level
+    project keys replaced by ``overrides``."""
+    config: dict[str, Any] = yaml.safe_load((FIXTURES_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
+    for key, value in overrides.items():
+        config[f"{PROJECT}:{key}"] = value
+    return config
+
+
+def fixture_project(destination: Path) -> Path:
+    """A project folder at ``destination`` holding copies of the fixture stacks, whose program is the
+    repository's ``__main__.py`` (to edit a stack file the way a pull request would)."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for path in FIXTURES_DIR.glob("Pulumi.*.yaml"):
+        (destination / path.name).write_text(path.read_text())
+    (destination / "Pulumi.yaml").write_text(
+        yaml.safe_dump({"name": PROJECT, "runtime": "python", "main": str(PROJECT_DIR)})
+    )
+    return destination
 
 
 @pytest.fixture
@@ -55,8 +89,5 @@ def run_components() -> Callable[..., OfflineRun]:
 
 
 def seed_config(**overrides: Any) -> dict[str, Any]:
-    """The dev stack's config (the article's setup), with top-level keys replaced by ``overrides``."""
-    config = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())["config"]
-    for key, value in overrides.items():
-        config[f"{PROJECT}:{key}"] = value
-    return config
+    """The ``seed`` fixture's config (the article's setup), with top-level keys replaced by ``overrides``."""
+    return fixture_config("seed", **overrides)

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
 import yaml
+from conftest import fixture_config, fixture_project
 
 from offline import run_offline
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 ARCHIVE_ARN = "arn:aws:backup:us-east-1:222222222222:backup-vault:windows-server-archive"
 
 
 def prod_config() -> dict:
-    return yaml.safe_load((PROJECT_DIR / "Pulumi.prod-us-east-1.yaml").read_text())["config"]
+    return fixture_config("prod-east")
 
 
 def archive_destinations(run) -> set[str]:
@@ -31,11 +29,7 @@ def archive_destinations(run) -> set[str]:
 
 def test_stack_reference_reads_the_archive_stacks_output(tmp_path):
     """Offline, the reference runs the archive stack of this project (in its own process)."""
-    for name in ("Pulumi.yaml", "Pulumi.archive.yaml"):
-        shutil.copy(PROJECT_DIR / name, tmp_path / name)
-    (tmp_path / "Pulumi.yaml").write_text(
-        yaml.safe_dump({**yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text()), "main": str(PROJECT_DIR)})
-    )
+    fixture_project(tmp_path)
     config = prod_config()
     archive = config["windows-server-backup:archive"]
     del archive["vault_arn"]

@@ -1,4 +1,4 @@
-"""Audit evidence: prod-us-east-1 has an Audit Manager framework whose controls match the stack's
+"""Audit evidence: the prod-east fixture has an Audit Manager framework whose controls match the stack's
 promises, report plans, and a private, encrypted, versioned, expiring report bucket; no other
 stack has them; every rule of the ``audit`` setting stops the program with one clear problem
 before anything is registered."""
@@ -58,13 +58,13 @@ def _vault_control(vault: str, parameters: list[dict[str, str]] | None = None) -
 
 
 @pytest.fixture
-def east(stack_run) -> OfflineRun:
-    run = stack_run("prod-us-east-1")
+def east(fixture_run) -> OfflineRun:
+    run = fixture_run("prod-east")
     assert run.error is None, run.error
     return run
 
 
-# --- prod-us-east-1 -----------------------------------------------------------------------------
+# --- prod-east -----------------------------------------------------------------------------
 
 
 def test_framework_controls_are_the_stacks_promises_scoped_to_its_tag(east):
@@ -219,9 +219,9 @@ def test_outputs(east):
     assert east.outputs["audit_report_bucket"] == east.named(BUCKET, "backup-audit-reports").outputs["bucket"]
 
 
-@pytest.mark.parametrize("stack", ["prod-us-west-2", "dev", "archive"])
-def test_other_stacks_have_no_audit(stack_run, stack):
-    run = stack_run(stack)
+@pytest.mark.parametrize("stack", ["prod-west", "seed", "archive"])
+def test_other_stacks_have_no_audit(fixture_run, stack):
+    run = fixture_run(stack)
     assert run.error is None, run.error
     assert [r.type for r in run.resources if r.type in AUDIT_TYPES] == []
     assert "audit_framework_arn" not in run.outputs

@@ -14,6 +14,7 @@ from typing import Any, Literal, Optional, Union
 
 import pytest
 import yaml
+from conftest import FIXTURES_DIR, seed_config
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 from pydantic import ValidationError
@@ -62,8 +63,8 @@ def leaf_errors(validator: Draft202012Validator, document: Any) -> list[tuple[tu
     return found
 
 
-def dev_stack() -> dict[str, Any]:
-    return yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text(encoding="utf-8"))
+def seed_stack() -> dict[str, Any]:
+    return {"config": seed_config()}
 
 
 def own(document: dict[str, Any]) -> dict[str, Any]:
@@ -194,14 +195,10 @@ def test_schema_uses_only_keywords_draft_7_editors_understand():
     assert used - _DRAFT_7_COMPATIBLE == set(), "a model produced a keyword draft-7 editors ignore"
 
 
-def test_the_repository_has_the_known_stack_files():
+def test_the_search_finds_the_fixture_stacks_and_the_shipped_ones():
     names = {path.relative_to(PROJECT_DIR).as_posix() for path in stack_files()}
-    assert {
-        "Pulumi.dev.yaml",
-        "Pulumi.archive.yaml",
-        "Pulumi.prod-us-east-1.yaml",
-        "Pulumi.prod-us-west-2.yaml",
-    } <= names
+    assert {f"tests/stacks/{path.name}" for path in FIXTURES_DIR.glob("Pulumi.*.yaml")} <= names
+    assert {path.name for path in PROJECT_DIR.glob("Pulumi.*.yaml")} <= names
 
 
 @pytest.mark.parametrize("path", stack_files(), ids=lambda path: path.relative_to(PROJECT_DIR).as_posix())
@@ -211,7 +208,7 @@ def test_every_stack_file_validates(validator, path):
 
 
 def test_an_unknown_key_under_the_namespace_fails(validator):
-    document = dev_stack()
+    document = seed_stack()
     document["config"][f"{NAMESPACE}:vaults"] = {"name": "backup-vault-us-east-1"}
     assert leaf_errors(validator, document) == [
         (
@@ -225,7 +222,7 @@ def test_an_unknown_key_under_the_namespace_fails(validator):
 
 
 def test_an_unknown_key_inside_a_setting_fails(validator):
-    document = dev_stack()
+    document = seed_stack()
     document["config"][f"{NAMESPACE}:plans"][0]["rules"][0]["retention_days"] = 30
     assert leaf_errors(validator, document) == [
         (
@@ -237,7 +234,7 @@ def test_an_unknown_key_inside_a_setting_fails(validator):
 
 
 def test_a_wrong_type_fails(validator):
-    document = dev_stack()
+    document = seed_stack()
     document["config"][f"{NAMESPACE}:plans"][0]["rules"][0]["start_window_minutes"] = "60"
     document["config"][f"{NAMESPACE}:plans"][1]["windows_vss"] = "yes"
     assert leaf_errors(validator, document) == [
@@ -253,7 +250,7 @@ def test_a_wrong_type_fails(validator):
 
 
 def test_a_plan_without_a_name_fails(validator):
-    document = dev_stack()
+    document = seed_stack()
     del document["config"][f"{NAMESPACE}:plans"][0]["name"]
     assert leaf_errors(validator, document) == [
         (("config", f"{NAMESPACE}:plans", 0), "required", "'name' is a required property"),
@@ -294,20 +291,20 @@ def test_a_plan_without_a_name_fails(validator):
     ],
 )
 def test_other_broken_files_fail(validator, change, expected):
-    document = dev_stack()
+    document = seed_stack()
     change(document["config"])
     assert {(path, keyword) for path, keyword, _ in leaf_errors(validator, document)} >= {expected}
 
 
 def test_a_misspelt_top_level_key_fails(validator):
-    document = {"configs": dev_stack()["config"]}
+    document = {"configs": seed_stack()["config"]}
     assert leaf_errors(validator, document) == [
         ((), "additionalProperties", "Additional properties are not allowed ('configs' was unexpected)"),
     ]
 
 
 def test_secrets_other_namespaces_and_stack_settings_are_accepted(validator):
-    document = dev_stack()
+    document = seed_stack()
     config = document["config"]
     config["aws:region"] = SECRET
     config["aws:profile"] = "backup-admin"

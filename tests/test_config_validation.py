@@ -2,7 +2,7 @@
 ``pulumi.RunError`` that names the key path, the value it got and the fix, and nothing but the
 root stack is registered.
 
-Each case starts from one of the repository's stack files (dev, prod-us-east-1, archive), changes
+Each case starts from one of the fixture stacks in ``tests/stacks`` (seed, prod-east, archive), changes
 one key, and runs the program offline with the ``run_config`` fixture. Tests marked
 ``xfail(strict=True)`` document a bug in the program, not in the test.
 """
@@ -11,23 +11,20 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
-import yaml
-from conftest import PROJECT, seed_config
+from conftest import PROJECT, fixture_config, seed_config
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 NS = f"{PROJECT}:"
 ACCOUNT = "123456789012"
 PLAN = "aws:backup/plan:Plan"
 
 
 def stack_file(stack: str) -> dict[str, Any]:
-    """A fresh copy of the ``config:`` of ``Pulumi.<stack>.yaml`` in this repository."""
-    return yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
+    """A fresh copy of the ``config:`` of fixture ``tests/stacks/Pulumi.<stack>.yaml``."""
+    return fixture_config(stack)
 
 
 def _parts(path: str) -> list[str | int]:
@@ -442,11 +439,11 @@ def test_unknown_key_without_a_close_match_lists_the_settings(run_config):
 @pytest.mark.parametrize(
     ("stack", "path"),
     [
-        ("dev", "vault.name"),
-        ("dev", "plans[0].name"),
-        ("dev", SCHEDULE),
-        ("dev", "plans[0].selections"),
-        ("prod-us-east-1", "cross_region.region"),
+        ("seed", "vault.name"),
+        ("seed", "plans[0].name"),
+        ("seed", SCHEDULE),
+        ("seed", "plans[0].selections"),
+        ("prod-east", "cross_region.region"),
         ("archive", "archive_vault.min_retention_days"),
         ("archive", "archive_vault.name"),
     ],
@@ -800,7 +797,7 @@ def test_cross_region_existing_vault_in_another_region(run_config):
 
 
 def _prod(**archive: Any) -> dict[str, Any]:
-    config = stack_file("prod-us-east-1")
+    config = stack_file("prod-east")
     config[NS + "archive"].update(archive)
     config[NS + "archive"] = {key: value for key, value in config[NS + "archive"].items() if value is not None}
     return config
@@ -1144,9 +1141,9 @@ def test_no_warnings_at_the_boundaries(run_config):
     assert run.warnings == []
 
 
-def test_repository_stacks_are_valid(run_config):
+def test_fixture_stacks_are_valid(run_config):
     # The cases above start from these files: they must pass unchanged.
-    for stack in ("dev", "prod-us-east-1", "prod-us-west-2", "archive"):
+    for stack in ("seed", "prod-east", "prod-west", "archive"):
         run = run_config(stack_file(stack))
         accepted(run)
 

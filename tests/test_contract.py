@@ -11,12 +11,12 @@ import contract
 import pulumi
 import pulumi_aws as aws
 import pytest
+from conftest import FIXTURES_DIR
 from contract import ApiRequest, NoTranslationError, covered, invalid_requests, problems, replay_in_moto, translate
 
 from offline import OFFLINE_ACCOUNT_ID, OfflineRun, Registration, StackSettings, engine, stack_names
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-STACKS = stack_names(PROJECT_DIR)
+STACKS = stack_names(FIXTURES_DIR)
 NS = "windows-server-backup"
 KEY_ARN = f"arn:aws:kms:us-east-1:{OFFLINE_ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 TRUST = {
@@ -64,14 +64,14 @@ def _sources(run: OfflineRun) -> set[str]:
 
 
 @pytest.fixture(params=STACKS)
-def stack(request, stack_run) -> OfflineRun:
-    run = stack_run(request.param)
+def stack(request, fixture_run) -> OfflineRun:
+    run = fixture_run(request.param)
     assert run.error is None, run.error
     return run
 
 
 def test_the_repository_has_stack_files():
-    assert "dev" in STACKS
+    assert "seed" in STACKS
 
 
 def test_every_backup_iam_and_kms_type_of_the_stack_has_a_translation(stack):
@@ -101,9 +101,9 @@ def _from(requests: list[ApiRequest], type_: str, name: str) -> list[tuple[str, 
     return [(r.operation, r.params) for r in requests if r.source == f"{type_} {name}"]
 
 
-def test_dev_stack_requests(stack_run):
+def test_dev_stack_requests(fixture_run):
     # The article's resources, looked up by name: other resources may join the dev stack.
-    run = stack_run("dev")
+    run = fixture_run("seed")
     requests = translate(run)
     role = run.named("aws:iam/role:Role", "backup-restore-role")
     key_arn = run.named("aws:backup/vault:Vault", "backup-vault").inputs["kmsKeyArn"]

@@ -9,13 +9,12 @@ import string
 import types
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
 import contract
 import pulumi
 import pytest
-import yaml
+from conftest import fixture_config
 from hypothesis import HealthCheck, event, given, reject, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
@@ -23,7 +22,6 @@ from pydantic import BaseModel
 from stack_config import StackConfig
 from stack_config.models import RuleConfig, SelectionConfig
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 NS = "windows-server-backup"
 ACCOUNT = "123456789012"
 
@@ -250,9 +248,9 @@ def test_a_valid_config_builds_what_it_describes_with_valid_requests(run_config,
         assert [r["RoleName"] for r in by_operation["CreateRole"]] == [role["name"]]
 
 
-# --- Corruptions of the dev stack's config --------------------------------------------------
+# --- Corruptions of the seed fixture's config -----------------------------------------------
 
-_SEED = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text(encoding="utf-8"))["config"]
+_SEED = fixture_config("seed")
 #: The settings under the project's namespace, as a tree to corrupt.
 SEED = {key[len(NS) + 1 :]: value for key, value in _SEED.items() if key.startswith(f"{NS}:")}
 OTHER_KEYS = {key: value for key, value in _SEED.items() if not key.startswith(f"{NS}:")}

@@ -126,7 +126,8 @@ def scanned_files() -> list[Path]:
 
 def test_the_scan_covers_the_stack_files_and_code():
     names = {path.relative_to(PROJECT_DIR).as_posix() for path in scanned_files()}
-    assert {"Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "requirements.txt"} <= names
+    assert {"Pulumi.yaml", "__main__.py", "requirements.txt", "tests/stacks/Pulumi.seed.yaml"} <= names
+    assert {path.name for path in PROJECT_DIR.glob("Pulumi.*.yaml")} <= names
 
 
 def test_no_credential_in_the_repository():
@@ -140,7 +141,7 @@ def test_no_credential_in_the_repository():
 
 def test_no_plaintext_credential_in_stack_files():
     findings = []
-    for path in sorted(PROJECT_DIR.glob("Pulumi.*.yaml")):
+    for path in sorted([*PROJECT_DIR.glob("Pulumi.*.yaml"), *PROJECT_DIR.glob("tests/stacks/Pulumi.*.yaml")]):
         findings += plaintext_stack_credentials(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
     assert findings == []
 

@@ -1,4 +1,4 @@
-"""`python -m offline <stack>`: the README's first command, as a newcomer runs it."""
+"""`python -m offline <stack>`: the README's first command, as a newcomer runs it (on the fixture stacks)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import yaml
+from conftest import FIXTURES_DIR, seed_config
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -17,11 +18,11 @@ def offline(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_dev_prints_the_tree_and_the_plans_in_words():
-    done = offline("dev")
+def test_seed_prints_the_tree_and_the_plans_in_words():
+    done = offline("seed", "--project-dir", str(FIXTURES_DIR))
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "Stack dev of project windows-server-backup: region us-east-1" in out
+    assert "Stack seed of project windows-server-backup: region us-east-1" in out
     assert "└─ windows-server-backup:index:WindowsServerBackup  backup" in out
     assert "aws:backup/vault:Vault  backup-vault  [protected]" in out
     assert "name: backup-vault-us-east-1" in out
@@ -35,7 +36,7 @@ def test_dev_prints_the_tree_and_the_plans_in_words():
 
 
 def test_prod_prints_a_passing_verdict():
-    done = offline("prod-us-east-1")
+    done = offline("prod-east", "--project-dir", str(FIXTURES_DIR))
     assert done.returncode == 0, done.stderr
     assert "windows-weekly-ec2-vss-us-east-1/windows-weekly-ec2-vss-us-east-1: meets 3-2-1" in done.stdout
     assert "[protected, provider aws-us-west-2]" in done.stdout
@@ -43,7 +44,7 @@ def test_prod_prints_a_passing_verdict():
 
 def test_bad_config_exits_1_with_the_errors_and_no_traceback(tmp_path):
     (tmp_path / "Pulumi.yaml").write_text(yaml.safe_dump({"name": "windows-server-backup", "main": str(PROJECT_DIR)}))
-    config = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())
+    config = {"config": seed_config()}
     config["config"]["windows-server-backup:plans"][0]["rules"][0]["schedule"] = "cron(0 18 * * SUN *)"
     (tmp_path / "Pulumi.broken.yaml").write_text(yaml.safe_dump(config))
     done = offline("broken", "--project-dir", str(tmp_path))
@@ -55,7 +56,7 @@ def test_bad_config_exits_1_with_the_errors_and_no_traceback(tmp_path):
 
 
 def test_unknown_stack_exits_2_and_lists_the_stacks():
-    done = offline("nope")
+    done = offline("nope", "--project-dir", str(FIXTURES_DIR))
     assert done.returncode == 2
     assert "Pulumi.nope.yaml does not exist" in done.stderr
-    assert "archive, dev, prod-us-east-1, prod-us-west-2" in done.stderr
+    assert "(stacks here: archive, prod-east, prod-west, seed)" in done.stderr

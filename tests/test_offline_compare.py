@@ -1,7 +1,7 @@
 """`python -m offline compare`: what a pull request changes, and the changes that lose backups.
 
-The end-to-end tests compare copies of this repository (one edited as a pull request would edit
-it); each side runs in its own process, as in CI. The rules themselves are also tested on
+The end-to-end tests compare copies of this repository whose stack files are the fixture stacks
+(one copy edited as a pull request would edit it); each side runs in its own process, as in CI. The rules themselves are also tested on
 hand-written run documents, one rule at a time.
 """
 
@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import FIXTURES_DIR, seed_config
 
 from offline.__main__ import main
 from offline.compare import DANGER_EXIT, Side, diff_sides, render_comparison
@@ -23,7 +24,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROJECT = "windows-server-backup"
 IGNORE = shutil.ignore_patterns(".venv", "venv", ".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache")
 
-DEV = "urn:pulumi:dev::windows-server-backup::"
+DEV = "urn:pulumi:seed::windows-server-backup::"
 VAULT_URN = DEV + "windows-server-backup:index:BackupVault$aws:backup/vault:Vault::backup-vault"
 EBS_PLAN_URNS = [
     DEV + "windows-server-backup:index:BackupPlan$aws:backup/plan:Plan::backup-weekly-ebs-us-east-1",
@@ -46,8 +47,13 @@ FOOTNOTE = (
 
 
 def copy_project(destination: Path) -> Path:
-    """A copy of this repository's files, without virtualenvs, git data and caches."""
+    """A copy of this repository's files, without virtualenvs, git data and caches, whose stacks are
+    the fixture stacks (the shipped stack files are the user's)."""
     shutil.copytree(PROJECT_DIR, destination, ignore=IGNORE)
+    for shipped in destination.glob("Pulumi.*.yaml"):
+        shipped.unlink()
+    for fixture in FIXTURES_DIR.glob("Pulumi.*.yaml"):
+        shutil.copy(fixture, destination / fixture.name)
     return destination
 
 
@@ -81,18 +87,18 @@ def test_unchanged_checkouts_report_no_changes_for_every_stack(capsys, base, hea
     status, out = compare(capsys, base, head)
 
     sections = []
-    for stack in stack_names(PROJECT_DIR):
+    for stack in stack_names(FIXTURES_DIR):
         sections += [f"## Stack `{stack}`", "", "No changes.", ""]
     expected = HEADER + ["No change deletes or replaces a backup vault or a KMS key.", "", FOOTNOTE, "", *sections]
     assert status == 0
     assert out == "\n".join(expected).rstrip() + "\n"
-    assert len(sections) == 4 * 4  # dev, prod-us-east-1, prod-us-west-2, archive
+    assert len(sections) == 4 * 4  # archive, prod-east, prod-west, seed
 
 
-def test_renaming_the_dev_vault_in_the_stack_file_is_a_danger(capsys, base, head):
-    replace_once(head / "Pulumi.dev.yaml", "name: backup-vault-us-east-1", "name: backup-vault-renamed")
+def test_renaming_the_seed_vault_in_the_stack_file_is_a_danger(capsys, base, head):
+    replace_once(head / "Pulumi.seed.yaml", "name: backup-vault-us-east-1", "name: backup-vault-renamed")
 
-    status, out = compare(capsys, base, head, "dev")
+    status, out = compare(capsys, base, head, "seed")
 
     assert status == DANGER_EXIT == 3
     assert "**DANGER: 1 change would delete or replace a backup vault or a KMS key.**" in out
@@ -106,14 +112,14 @@ def test_renaming_the_dev_vault_in_the_stack_file_is_a_danger(capsys, base, head
 
 
 def test_removing_a_plan_lists_its_resources_as_removed(capsys, base, head):
-    stack_file = head / "Pulumi.dev.yaml"
+    stack_file = head / "Pulumi.seed.yaml"
     document = yaml.safe_load(stack_file.read_text())
     plans = document["config"][f"{PROJECT}:plans"]
     document["config"][f"{PROJECT}:plans"] = [plan for plan in plans if plan["name"] != "weekly-ebs-us-east-1"]
     assert len(document["config"][f"{PROJECT}:plans"]) == len(plans) - 1
     stack_file.write_text(yaml.safe_dump(document))
 
-    status, out = compare(capsys, base, head, "dev")
+    status, out = compare(capsys, base, head, "seed")
 
     assert status == 0
     lines = out.splitlines()
@@ -127,7 +133,7 @@ def test_a_code_change_that_renames_the_vault_is_caught_from_the_heads_own_compo
     # differently, so this is flagged only if the head side really imports its own package.
     replace_once(head / "components" / "backup_stack.py", 'BackupVault(f"{name}-vault"', 'BackupVault(f"{name}-safe"')
 
-    status, out = compare(capsys, base, head, "dev")
+    status, out = compare(capsys, base, head, "seed")
 
     new_urn = VAULT_URN.replace("::backup-vault", "::backup-safe")
     assert status == 3
@@ -140,26 +146,26 @@ def test_a_code_change_that_renames_the_vault_is_caught_from_the_heads_own_compo
     assert "**DANGER: 1 change would" in out
 
 
-def test_a_new_stack_is_all_added(capsys, base, head, stack_run):
-    shutil.copy(head / "Pulumi.dev.yaml", head / "Pulumi.qa.yaml")
+def test_a_new_stack_is_all_added(capsys, base, head, fixture_run):
+    shutil.copy(head / "Pulumi.seed.yaml", head / "Pulumi.qa.yaml")
 
     status, out = compare(capsys, base, head, "qa")
 
     assert status == 0
     assert "New stack: the base has no stack file, so everything below is added." in out
-    assert f"<summary>Added ({len(stack_run('dev').resources)})</summary>" in out
-    assert f"- `{VAULT_URN.replace('urn:pulumi:dev::', 'urn:pulumi:qa::')}`" in out
+    assert f"<summary>Added ({len(fixture_run('seed').resources)})</summary>" in out
+    assert f"- `{VAULT_URN.replace('urn:pulumi:seed::', 'urn:pulumi:qa::')}`" in out
 
 
 def test_a_head_that_does_not_run_is_reported_and_exits_1(capsys, base, head):
-    replace_once(head / "Pulumi.dev.yaml", "name: backup-vault-us-east-1", "name: backup vault!")
+    replace_once(head / "Pulumi.seed.yaml", "name: backup-vault-us-east-1", "name: backup vault!")
 
-    status, out = compare(capsys, base, head, "dev")
+    status, out = compare(capsys, base, head, "seed")
 
     assert status == 1
-    assert "Not compared (a side could not be run): `dev`." in out
+    assert "Not compared (a side could not be run): `seed`." in out
     assert "**The head side could not be run**, so this stack was not compared:" in out
-    assert "Pulumi.dev.yaml:" in out and "vault.name" in out
+    assert "Pulumi.seed.yaml:" in out and "vault.name" in out
     assert "No changes." not in out
 
 
@@ -168,16 +174,16 @@ def test_folders_without_a_project_and_unknown_stacks_exit_2(capsys, base, tmp_p
     assert main(["compare", "--base", str(base), "--head", str(base), "nope"]) == 2
     err = capsys.readouterr().err
     assert f"the head folder {tmp_path} has no Pulumi.yaml" in err
-    assert "no stack file for nope on either side (stacks: archive, dev, prod-us-east-1, prod-us-west-2)" in err
+    assert "no stack file for nope on either side (stacks: archive, prod-east, prod-west, seed)" in err
 
 
 def test_json_format_is_the_protocol_compare_reads(capsys):
-    assert main(["dev", "--format", "json"]) == 0
+    assert main(["seed", "--format", "json", "--project-dir", str(FIXTURES_DIR)]) == 0
     document = json.loads(capsys.readouterr().out)
 
     assert (document["project"], document["stack"], document["region"], document["error"]) == (
         PROJECT,
-        "dev",
+        "seed",
         "us-east-1",
         None,
     )
@@ -202,7 +208,7 @@ def test_json_format_of_a_wrong_config_carries_the_error(capsys, tmp_path):
     (tmp_path / "Pulumi.yaml").write_text(
         yaml.safe_dump({"name": PROJECT, "runtime": "python", "main": str(PROJECT_DIR)})
     )
-    config = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())
+    config = {"config": seed_config()}
     config["config"][f"{PROJECT}:vault"]["name"] = "a"
     (tmp_path / "Pulumi.broken.yaml").write_text(yaml.safe_dump(config))
 

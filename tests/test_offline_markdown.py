@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import FIXTURES_DIR, seed_config
 
 from components import BackupPlan
 from offline.__main__ import main
@@ -18,6 +19,8 @@ from offline.report import tree
 from offline.stack_files import stack_names
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+#: The CLI runs on the fixture stacks, not on the user's.
+FIXTURES = ["--project-dir", str(FIXTURES_DIR)]
 PROJECT = "windows-server-backup"
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)  # a Thursday
 NOW_TEXT = "2026-01-01T00:00:00Z"
@@ -31,10 +34,10 @@ def block(text: str, first: str, count: int) -> list[str]:
     return lines[start : start + count]
 
 
-def test_dev_stack_plans_in_words_with_next_runs_retention_and_copies(stack_run):
-    text = render_stack(stack_run("dev"), NOW)
+def test_dev_stack_plans_in_words_with_next_runs_retention_and_copies(fixture_run):
+    text = render_stack(fixture_run("seed"), NOW)
 
-    assert text.splitlines()[0] == "## Stack `dev` (us-east-1)"
+    assert text.splitlines()[0] == "## Stack `seed` (us-east-1)"
     assert block(text, "#### Plan `windows-weekly-ec2-vss-us-east-1` (Windows VSS on)", 10) == [
         "#### Plan `windows-weekly-ec2-vss-us-east-1` (Windows VSS on)",
         "",
@@ -62,8 +65,8 @@ def test_dev_stack_plans_in_words_with_next_runs_retention_and_copies(stack_run)
     ) in text.splitlines()
 
 
-def test_the_resource_tree_is_folded_and_holds_every_resource(stack_run):
-    run = stack_run("dev")
+def test_the_resource_tree_is_folded_and_holds_every_resource(fixture_run):
+    run = fixture_run("seed")
     lines = render_stack(run, NOW).splitlines()
 
     custom = [r for r in run.resources if r.custom]
@@ -82,7 +85,7 @@ def test_the_resource_tree_is_folded_and_holds_every_resource(stack_run):
         return sorted(re.sub(r"^[│├└─ ]+", "", line) for line in tree_lines)
 
     assert bare(lines[start + 4 : end]) == bare(tree(run))
-    assert lines[start + 4] == "pulumi:pulumi:Stack  windows-server-backup-dev"
+    assert lines[start + 4] == "pulumi:pulumi:Stack  windows-server-backup-seed"
 
 
 def plan_run(run_components, schedule_timezone: str):
@@ -204,8 +207,8 @@ def test_other_shapes_of_the_verdict_are_still_shown():
     assert unknown == ["### 3-2-1", "", "```json", '"all good"', "```", ""]
 
 
-def test_a_stack_that_exports_the_verdict_gets_the_section(stack_run):
-    run = stack_run("dev")
+def test_a_stack_that_exports_the_verdict_gets_the_section(fixture_run):
+    run = fixture_run("seed")
     with_verdict = dataclasses.replace(run, outputs={**run.outputs, "three_two_one": VERDICTS})
     without = dataclasses.replace(run, outputs={k: v for k, v in run.outputs.items() if k != "three_two_one"})
 
@@ -217,7 +220,7 @@ def test_a_stack_that_exports_the_verdict_gets_the_section(stack_run):
 
 
 def test_a_wrong_config_shows_the_errors_instead_of_the_plans(run_config):
-    config = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())["config"]
+    config = seed_config()
     config[f"{PROJECT}:vault"]["name"] = "a"
     run = run_config(config)
 
@@ -233,7 +236,7 @@ def test_a_wrong_config_shows_the_errors_instead_of_the_plans(run_config):
 
 
 def test_cli_markdown_for_one_stack(capsys):
-    assert main(["dev", "--format", "markdown", "--now", NOW_TEXT]) == 0
+    assert main([*FIXTURES, "seed", "--format", "markdown", "--now", NOW_TEXT]) == 0
     out = capsys.readouterr().out
 
     assert out.splitlines()[:5] == [
@@ -242,31 +245,31 @@ def test_cli_markdown_for_one_stack(capsys):
         "What `pulumi up` would create, per stack, from this branch's code and stack files. "
         "Next runs are counted from 2026-01-01 00:00 UTC.",
         "",
-        "## Stack `dev` (us-east-1)",
+        "## Stack `seed` (us-east-1)",
     ]
     assert f"  - Next runs: {SUNDAYS}" in out.splitlines()
     assert out.endswith("</details>\n")
 
 
 def test_cli_markdown_for_every_stack(capsys):
-    assert main(["--all", "--format", "markdown", "--now", NOW_TEXT]) == 0
+    assert main([*FIXTURES, "--all", "--format", "markdown", "--now", NOW_TEXT]) == 0
     out = capsys.readouterr().out
 
     headings = [line for line in out.splitlines() if line.startswith("## Stack ")]
     assert headings == [
         "## Stack `archive` (us-east-1)",
-        "## Stack `dev` (us-east-1)",
-        "## Stack `prod-us-east-1` (us-east-1)",
-        "## Stack `prod-us-west-2` (us-west-2)",
+        "## Stack `prod-east` (us-east-1)",
+        "## Stack `prod-west` (us-west-2)",
+        "## Stack `seed` (us-east-1)",
     ]
-    assert len(headings) == len(stack_names(PROJECT_DIR))
+    assert len(headings) == len(stack_names(FIXTURES_DIR))
     assert out.count("<summary>Resource tree") == 4
 
 
 def test_cli_keeps_text_as_the_default_and_its_exit_statuses(capsys, tmp_path):
-    assert main(["dev", "--now", NOW_TEXT]) == 0
+    assert main([*FIXTURES, "seed", "--now", NOW_TEXT]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Stack dev of project windows-server-backup: region us-east-1, offline")
+    assert out.startswith("Stack seed of project windows-server-backup: region us-east-1, offline")
     assert "  runs at 18:00, only on Sunday (UTC), cron(0 18 ? * SUN *); next: Sun 2026-01-04 18:00" in out
 
     assert main(["nope", "--format", "markdown"]) == 2
@@ -275,7 +278,7 @@ def test_cli_keeps_text_as_the_default_and_its_exit_statuses(capsys, tmp_path):
     (tmp_path / "Pulumi.yaml").write_text(
         yaml.safe_dump({"name": PROJECT, "runtime": "python", "main": str(PROJECT_DIR)})
     )
-    config: dict[str, Any] = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())
+    config: dict[str, Any] = {"config": seed_config()}
     config["config"][f"{PROJECT}:vault"]["name"] = "a"
     (tmp_path / "Pulumi.broken.yaml").write_text(yaml.safe_dump(config))
     assert main(["--all", "--format", "markdown", "--project-dir", str(tmp_path), "--now", NOW_TEXT]) == 1
@@ -283,7 +286,7 @@ def test_cli_keeps_text_as_the_default_and_its_exit_statuses(capsys, tmp_path):
     assert "**The stack's config is wrong; `pulumi up` would stop here:**" in out
 
     with pytest.raises(SystemExit) as stopped:
-        main(["dev", "--all"])
+        main([*FIXTURES, "seed", "--all"])
     assert stopped.value.code == 2
 
 
@@ -292,24 +295,26 @@ def test_the_document_heading_counts_from_now_in_utc():
     assert render_document(["## Stack `x`\n"], berlin).splitlines()[2].endswith("counted from 2026-01-01 00:30 UTC.")
 
 
-def test_a_length_limit_leaves_the_trees_inputs_out_then_the_trees(capsys, stack_run):
-    assert main(["--all", "--format", "markdown", "--now", NOW_TEXT]) == 0
+def test_a_length_limit_leaves_the_trees_inputs_out_then_the_trees(capsys, fixture_run):
+    assert main([*FIXTURES, "--all", "--format", "markdown", "--now", NOW_TEXT]) == 0
     whole = capsys.readouterr().out
 
-    assert main(["--all", "--format", "markdown", "--now", NOW_TEXT, "--max-chars", str(len(whole) - 1)]) == 0
+    assert (
+        main([*FIXTURES, "--all", "--format", "markdown", "--now", NOW_TEXT, "--max-chars", str(len(whole) - 1)]) == 0
+    )
     shorter = capsys.readouterr().out
     assert len(shorter) < len(whole)
     assert shorter.count("AWS resources; inputs left out to fit)</summary>") == 4
     # Only the resources are left in the tree: one line per registration, the stack included.
-    run = stack_run("dev")
+    run = fixture_run("seed")
     lines = render_stack(run, NOW, "names").splitlines()
     start = lines.index("```text") + 1
     assert len(lines[start : lines.index("```", start)]) == len(run.registrations)
     # The plans are never left out.
     assert shorter.count("#### Plan ") == whole.count("#### Plan ") > 0
 
-    assert main(["dev", "--format", "markdown", "--now", NOW_TEXT, "--max-chars", "100"]) == 0
+    assert main([*FIXTURES, "seed", "--format", "markdown", "--now", NOW_TEXT, "--max-chars", "100"]) == 0
     shortest = capsys.readouterr().out
     custom = len([r for r in run.resources if r.custom])
-    assert f"_Resource tree ({custom} AWS resources) left out to fit: `python -m offline dev` prints it._" in shortest
+    assert f"_Resource tree ({custom} AWS resources) left out to fit: `python -m offline seed` prints it._" in shortest
     assert "<details>" not in shortest

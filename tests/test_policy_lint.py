@@ -27,12 +27,12 @@ from typing import Any, NamedTuple
 
 import parliament
 import pytest
+from conftest import FIXTURES_DIR
 from parliament import analyze_policy_string, enhance_finding
 
 from offline import OfflineRun, stack_names
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-STACKS = stack_names(PROJECT_DIR)
+STACKS = stack_names(FIXTURES_DIR)
 SEVERITIES = ["MUTE", "INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
 
 #: The resource types and properties that hold policy documents, and what kind of document each is.
@@ -197,9 +197,9 @@ def community_auditor_severities():
 
 
 @pytest.fixture
-def documents(stack_run) -> Callable[[str], list[Document]]:
+def documents(fixture_run) -> Callable[[str], list[Document]]:
     def get(stack: str) -> list[Document]:
-        run = stack_run(stack)
+        run = fixture_run(stack)
         assert run.error is None, f"{stack}: {run.error}"
         return stack_documents(run)
 
@@ -207,9 +207,9 @@ def documents(stack_run) -> Callable[[str], list[Document]]:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_every_policy_document_is_linted(stack_run, stack):
+def test_every_policy_document_is_linted(fixture_run, stack):
     """No document escapes the lint: every policy-like input is of a type listed above."""
-    run = stack_run(stack)
+    run = fixture_run(stack)
     unlisted = sorted(
         f"{r.type}.{name}"
         for r in run.resources
@@ -220,7 +220,7 @@ def test_every_policy_document_is_linted(stack_run, stack):
 
 
 def test_the_dev_stack_has_documents_to_lint(documents):
-    kinds = sorted(d.kind for d in documents("dev"))
+    kinds = sorted(d.kind for d in documents("seed"))
     assert "trust" in kinds, kinds
 
 

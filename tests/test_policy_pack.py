@@ -22,7 +22,7 @@ from typing import Any
 
 import grpc
 import pytest
-from conftest import PROJECT, seed_config
+from conftest import FIXTURES_DIR, PROJECT, seed_config
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from pulumi_policy import (
@@ -44,7 +44,7 @@ sys.path.insert(0, str(POLICY_DIR))
 import backup_policies as bp  # noqa: E402
 import backup_policy_pack as pack  # noqa: E402
 
-STACKS = stack_names(PROJECT_DIR)
+STACKS = stack_names(FIXTURES_DIR)
 RESOURCE_POLICY_NAMES = list(bp.RESOURCE_POLICIES)
 STACK_POLICY_NAMES = list(bp.STACK_POLICIES)
 ALL_POLICY_NAMES = [*RESOURCE_POLICY_NAMES, *STACK_POLICY_NAMES]
@@ -76,9 +76,9 @@ def stack_resources(run: OfflineRun) -> list[bp.Resource]:
 
 
 @pytest.fixture
-def ran(stack_run) -> Callable[[str], OfflineRun]:
+def ran(fixture_run) -> Callable[[str], OfflineRun]:
     def run(stack: str) -> OfflineRun:
-        result = stack_run(stack)
+        result = fixture_run(stack)
         assert result.error is None, f"{stack}: {result.error}"
         return result
 
@@ -89,7 +89,7 @@ def ran(stack_run) -> Callable[[str], OfflineRun]:
 
 
 def test_there_are_stacks_to_check():
-    assert "dev" in STACKS
+    assert "seed" in STACKS
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pulumi
 import pytest
-from conftest import PROJECT, seed_config
+from conftest import PROD_FIXTURES, PROJECT, seed_config
 
 from components import WindowsRestoreTesting, WindowsServerBackup
 from components.restore_testing import restore_metadata_overrides, tag_conditions
@@ -59,9 +59,9 @@ def built(run: OfflineRun) -> OfflineRun:
 # --- the prod stacks ----------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["us-east-1", "us-west-2"], ids=["prod-us-east-1", "prod-us-west-2"])
-def prod(request, stack_run) -> tuple[OfflineRun, str]:
-    run = stack_run(f"prod-{request.param}")
+@pytest.fixture(params=["us-east-1", "us-west-2"], ids=["prod-east", "prod-west"])
+def prod(request, fixture_run) -> tuple[OfflineRun, str]:
+    run = fixture_run(PROD_FIXTURES[request.param])
     assert run.error is None, run.error
     return run, request.param
 
@@ -145,9 +145,9 @@ def test_prod_exports_the_plan_and_role(prod):
     assert run.outputs["restore_testing_role_arn"] == run.named(ROLE, "backup-restore-testing-role").outputs["arn"]
 
 
-@pytest.mark.parametrize("stack", ["dev", "archive"])
-def test_dev_and_archive_have_no_restore_testing(stack_run, stack):
-    run = stack_run(stack)
+@pytest.mark.parametrize("stack", ["seed", "archive"])
+def test_dev_and_archive_have_no_restore_testing(fixture_run, stack):
+    run = fixture_run(stack)
     assert run.error is None, run.error
     assert not run.of_type(PLAN) and not run.of_type(SELECTION) and not run.of_type(COMPONENT)
     assert "restore_testing_plan_name" not in run.outputs

@@ -10,8 +10,6 @@ import yaml
 
 from offline import StackFileError, read_stack, stack_names
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-
 
 def write(folder: Path, name: str, content: dict) -> None:
     (folder / name).write_text(yaml.safe_dump(content))
@@ -95,8 +93,9 @@ def test_invalid_yaml(tmp_path):
         read_stack(tmp_path, "s")
 
 
-def test_the_repositorys_stacks():
-    assert stack_names(PROJECT_DIR) == ["archive", "dev", "prod-us-east-1", "prod-us-west-2"]
-    for stack in stack_names(PROJECT_DIR):
-        config = read_stack(PROJECT_DIR, stack).config
-        assert config["aws:region"] in ("us-east-1", "us-west-2")
+def test_stack_names_are_the_files_names(tmp_path):
+    write(tmp_path, "Pulumi.yaml", {"name": "proj", "runtime": "python"})
+    for stack in ("prod-eu-west-1", "dev", "a.b"):
+        write(tmp_path, f"Pulumi.{stack}.yaml", {"config": {}})
+    (tmp_path / "Pulumi.notes.txt").write_text("not a stack")
+    assert stack_names(tmp_path) == ["a.b", "dev", "prod-eu-west-1"]

@@ -6,6 +6,7 @@ import json
 from collections import Counter
 
 import pytest
+from conftest import PROD_FIXTURES
 
 from offline import OfflineRun
 
@@ -15,10 +16,10 @@ ARCHIVE_ARN = f"arn:aws:backup:us-east-1:{ARCHIVE_ACCOUNT}:backup-vault:windows-
 PAIRS = [("us-east-1", "us-west-2"), ("us-west-2", "us-east-1")]
 
 
-@pytest.fixture(params=PAIRS, ids=[f"prod-{home}" for home, _ in PAIRS])
-def prod(request, stack_run) -> tuple[OfflineRun, str, str]:
+@pytest.fixture(params=PAIRS, ids=[PROD_FIXTURES[home] for home, _ in PAIRS])
+def prod(request, fixture_run) -> tuple[OfflineRun, str, str]:
     home, other = request.param
-    run = stack_run(f"prod-{home}")
+    run = fixture_run(PROD_FIXTURES[home])
     assert run.error is None, run.error
     return run, home, other
 
@@ -55,7 +56,7 @@ def test_resource_counts(prod):
         "aws:backup/restoreTestingSelection:RestoreTestingSelection": 1,
         "pulumi:providers:aws": 1,
     }
-    if home == "us-east-1":  # audit evidence is on in prod-us-east-1 only
+    if home == "us-east-1":  # audit evidence is on in prod-east only
         expected.update(
             {
                 "aws:backup/framework:Framework": 1,
@@ -167,8 +168,8 @@ def test_lookups_once_per_account(prod):
 
 
 @pytest.fixture
-def archive(stack_run) -> OfflineRun:
-    run = stack_run("archive")
+def archive(fixture_run) -> OfflineRun:
+    run = fixture_run("archive")
     assert run.error is None, run.error
     return run
 
@@ -251,19 +252,19 @@ def test_archive_key_lets_sources_use_it_through_aws_backup_only(archive):
     assert use["Condition"] == {"StringEquals": {"kms:ViaService": "backup.us-east-1.amazonaws.com"}}
 
 
-def test_prod_copies_fit_the_archive_lock(stack_run, archive):
+def test_prod_copies_fit_the_archive_lock(fixture_run, archive):
     """What the prod stacks declare of the archive lock is what the archive stack deploys."""
     lock = archive.named("aws:backup/vaultLockConfiguration:VaultLockConfiguration", "archive-vault-lock").inputs
     for home, _ in PAIRS:
-        run = stack_run(f"prod-{home}")
+        run = fixture_run(PROD_FIXTURES[home])
         for plan in run.of_type("aws:backup/plan:Plan"):
             for rule in plan.inputs["rules"]:
                 [to_archive] = [c for c in rule["copyActions"] if c["destinationVaultArn"] == ARCHIVE_ARN]
                 assert lock["minRetentionDays"] <= to_archive["lifecycle"]["deleteAfter"] <= lock["maxRetentionDays"]
 
 
-def test_dev_is_unchanged_by_the_3_2_1_features(stack_run):
-    dev = stack_run("dev")
+def test_dev_is_unchanged_by_the_3_2_1_features(fixture_run):
+    dev = fixture_run("seed")
     assert [key.name for key in dev.of_type("aws:kms/key:Key")] == ["backup-notifications-key"]
     assert dev.named("aws:backup/vault:Vault", "backup-vault").inputs["kmsKeyArn"].startswith("arn:aws:kms:us-east-1:")
     assert [i.args for i in dev.invocations if i.token == "aws:kms/getKey:getKey"] == [{"keyId": "alias/aws/backup"}]

@@ -1,15 +1,16 @@
-"""Every stack file in the repository builds offline, protects its data, and warns about nothing."""
+"""Every fixture stack builds offline, protects its data, warns about nothing and repeats no lookup."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES_DIR
 
 from offline import stack_names
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-STACKS = stack_names(PROJECT_DIR)
+STACKS = stack_names(FIXTURES_DIR)
 DATA_TYPES = (
     "aws:backup/vault:Vault",
     "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault",
@@ -18,17 +19,17 @@ DATA_TYPES = (
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_stack_builds_offline_without_warnings(stack_run, stack):
-    run = stack_run(stack)
+def test_stack_builds_offline_without_warnings(fixture_run, stack):
+    run = fixture_run(stack)
     assert run.error is None, run.error
     assert run.warnings == []
     assert run.resources
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_vaults_and_their_keys_are_protected(stack_run, stack):
+def test_vaults_and_their_keys_are_protected(fixture_run, stack):
     """`pulumi destroy`, a rename or a replacement cannot silently take the backups with it."""
-    run = stack_run(stack)
+    run = fixture_run(stack)
     vaults = [r for r in run.resources if r.type in DATA_TYPES]
     assert vaults
     for vault in vaults:
@@ -43,8 +44,8 @@ def test_vaults_and_their_keys_are_protected(stack_run, stack):
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_every_vault_denies_deletions(stack_run, stack):
-    run = stack_run(stack)
+def test_every_vault_denies_deletions(fixture_run, stack):
+    run = fixture_run(stack)
     policies = {
         p.inputs["backupVaultName"]: p.inputs["policy"] for p in run.of_type("aws:backup/vaultPolicy:VaultPolicy")
     }
@@ -53,7 +54,7 @@ def test_every_vault_denies_deletions(stack_run, stack):
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_no_lookup_repeats_per_provider(stack_run, stack):
-    run = stack_run(stack)
+def test_no_lookup_repeats_per_provider(fixture_run, stack):
+    run = fixture_run(stack)
     calls = [(i.token, i.provider, tuple(sorted(i.args.items()))) for i in run.invocations]
     assert len(calls) == len(set(calls))

@@ -1,4 +1,4 @@
-"""The dev stack is the article's Terraform, resource for resource (with a collision-free role name),
+"""The seed stack is the article's Terraform, resource for resource (with a collision-free role name),
 plus what the article leaves out: the vault's deny-deletions access policy, notifications about
 failed jobs, and the EC2 side of Windows VSS."""
 
@@ -24,8 +24,8 @@ SEED_RULE = {
 
 
 @pytest.fixture
-def dev(stack_run) -> OfflineRun:
-    run = stack_run("dev")
+def seed(fixture_run) -> OfflineRun:
+    run = fixture_run("seed")
     assert run.error is None, run.error
     return run
 
@@ -52,23 +52,23 @@ BEYOND_THE_SEED = {
 }
 
 
-def test_exactly_the_seeds_aws_resources_plus_the_additions(dev):
-    custom = Counter(r.type for r in dev.resources if r.custom)
+def test_exactly_the_seeds_aws_resources_plus_the_additions(seed):
+    custom = Counter(r.type for r in seed.resources if r.custom)
     expected = Counter(SEED_TYPES) + Counter(BEYOND_THE_SEED)
     expected["aws:iam/role:Role"] += 1
     expected["aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive"] += 1
     assert custom == expected
 
 
-def test_notifications(dev):
-    topic = dev.named("aws:sns/topic:Topic", "backup-notifications")
-    key = dev.named("aws:kms/key:Key", "backup-notifications-key")
+def test_notifications(seed):
+    topic = seed.named("aws:sns/topic:Topic", "backup-notifications")
+    key = seed.named("aws:kms/key:Key", "backup-notifications-key")
     assert topic.inputs == {"kmsMasterKeyId": key.outputs["arn"]}
     assert key.inputs["enableKeyRotation"] is True
     key_statements = json.loads(key.inputs["policy"])["Statement"]
     assert key_statements[1]["Principal"] == {"Service": ["backup.amazonaws.com", "events.amazonaws.com"]}
     assert key_statements[1]["Condition"] == {"StringEquals": {"aws:SourceAccount": OFFLINE_ACCOUNT_ID}}
-    topic_policy = dev.named("aws:sns/topicPolicy:TopicPolicy", "backup-notifications-policy")
+    topic_policy = seed.named("aws:sns/topicPolicy:TopicPolicy", "backup-notifications-policy")
     assert json.loads(topic_policy.inputs["policy"])["Statement"] == [
         {
             "Sid": "BackupAndEventBridgePublish",
@@ -79,7 +79,7 @@ def test_notifications(dev):
             "Condition": {"StringEquals": {"aws:SourceAccount": OFFLINE_ACCOUNT_ID}},
         }
     ]
-    events = dev.named("aws:backup/vaultNotifications:VaultNotifications", "backup-notifications-vault-events")
+    events = seed.named("aws:backup/vaultNotifications:VaultNotifications", "backup-notifications-vault-events")
     assert events.inputs == {
         "backupVaultName": "backup-vault-us-east-1",
         "snsTopicArn": topic.outputs["arn"],
@@ -90,23 +90,23 @@ def test_notifications(dev):
             "RECOVERY_POINT_MODIFIED",
         ],
     }
-    rule = dev.named("aws:cloudwatch/eventRule:EventRule", "backup-notifications-failed-jobs")
+    rule = seed.named("aws:cloudwatch/eventRule:EventRule", "backup-notifications-failed-jobs")
     assert json.loads(rule.inputs["eventPattern"]) == {
         "source": ["aws.backup"],
         "detail-type": ["Backup Job State Change"],
         "detail": {"state": ["FAILED", "ABORTED", "EXPIRED"]},
     }
-    target = dev.named("aws:cloudwatch/eventTarget:EventTarget", "backup-notifications-failed-jobs")
+    target = seed.named("aws:cloudwatch/eventTarget:EventTarget", "backup-notifications-failed-jobs")
     assert target.inputs == {"rule": rule.outputs["name"], "arn": topic.outputs["arn"]}
-    assert dev.outputs["notification_topic_arn"] == topic.outputs["arn"]
+    assert seed.outputs["notification_topic_arn"] == topic.outputs["arn"]
 
 
-def test_vss_instance_side(dev):
-    role = dev.named("aws:iam/role:Role", "backup-vss-instances-role")
+def test_vss_instance_side(seed):
+    role = seed.named("aws:iam/role:Role", "backup-vss-instances-role")
     assert json.loads(role.inputs["assumeRolePolicy"])["Statement"] == [
         {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
     ]
-    attachments = dev.named(
+    attachments = seed.named(
         "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive", "backup-vss-instances-role-policies"
     )
     assert attachments.inputs == {
@@ -116,22 +116,22 @@ def test_vss_instance_side(dev):
             "arn:aws:iam::aws:policy/AWSEC2VssSnapshotPolicy",
         ],
     }
-    profile = dev.named("aws:iam/instanceProfile:InstanceProfile", "backup-vss-instances-profile")
+    profile = seed.named("aws:iam/instanceProfile:InstanceProfile", "backup-vss-instances-profile")
     assert profile.inputs == {"role": role.outputs["name"]}
-    association = dev.named("aws:ssm/association:Association", "backup-vss-instances-package-0")
+    association = seed.named("aws:ssm/association:Association", "backup-vss-instances-package-0")
     assert association.inputs == {
         "name": "AWS-ConfigureAWSPackage",
         "parameters": {"action": "Install", "name": "AwsVssComponents"},
         "targets": [{"key": "tag:alk:backup", "values": ["windows-weekly-ec2-vss"]}],
         "scheduleExpression": "rate(7 days)",
     }
-    assert dev.outputs["vss_instance_profile_name"] == profile.outputs["name"]
+    assert seed.outputs["vss_instance_profile_name"] == profile.outputs["name"]
 
 
-def test_vault_denies_deletions_to_everyone(dev):
-    policy = dev.named("aws:backup/vaultPolicy:VaultPolicy", "backup-vault-policy")
+def test_vault_denies_deletions_to_everyone(seed):
+    policy = seed.named("aws:backup/vaultPolicy:VaultPolicy", "backup-vault-policy")
     assert policy.inputs["backupVaultName"] == "backup-vault-us-east-1"
-    assert dev.by_urn(policy.parent).name == "backup-vault"
+    assert seed.by_urn(policy.parent).name == "backup-vault"
     assert json.loads(policy.inputs["policy"]) == {
         "Version": "2012-10-17",
         "Statement": [
@@ -150,9 +150,9 @@ def test_vault_denies_deletions_to_everyone(dev):
     }
 
 
-def test_component_tree(dev):
-    components = [(r.type, r.name) for r in dev.resources if not r.custom]
-    assert not any(r.type.startswith("pulumi:providers:") for r in dev.resources)
+def test_component_tree(seed):
+    components = [(r.type, r.name) for r in seed.resources if not r.custom]
+    assert not any(r.type.startswith("pulumi:providers:") for r in seed.resources)
     assert Counter(components) == Counter(
         [
             (f"{T}:WindowsServerBackup", "backup"),
@@ -173,10 +173,10 @@ def _parent(run: OfflineRun, resource) -> tuple[str, str]:
     return parent.type, parent.name
 
 
-def test_every_resource_has_the_expected_parent(dev):
-    parents = {(r.type, r.name): _parent(dev, r) for r in dev.resources}
+def test_every_resource_has_the_expected_parent(seed):
+    parents = {(r.type, r.name): _parent(seed, r) for r in seed.resources}
     top = (f"{T}:WindowsServerBackup", "backup")
-    assert parents[top] == ("pulumi:pulumi:Stack", "windows-server-backup-dev")
+    assert parents[top] == ("pulumi:pulumi:Stack", "windows-server-backup-seed")
     assert parents[(f"{T}:BackupVault", "backup-vault")] == top
     assert parents[("aws:backup/vault:Vault", "backup-vault")] == (f"{T}:BackupVault", "backup-vault")
     assert parents[("aws:backup/vaultPolicy:VaultPolicy", "backup-vault-policy")] == (
@@ -193,9 +193,9 @@ def test_every_resource_has_the_expected_parent(dev):
         == role_component
     )
     for child in ("BackupNotifications", "WindowsVssInstances"):
-        [component] = [r for r in dev.resources if r.type == f"{T}:{child}"]
+        [component] = [r for r in seed.resources if r.type == f"{T}:{child}"]
         assert parents[(component.type, component.name)] == top
-        for resource in dev.resources:
+        for resource in seed.resources:
             if resource.parent == component.urn:
                 assert resource.custom
     for plan in ("windows-weekly-ec2-vss-us-east-1", "weekly-ebs-us-east-1"):
@@ -207,13 +207,13 @@ def test_every_resource_has_the_expected_parent(dev):
         assert parents[("aws:backup/selection:Selection", f"backup-{plan}-{plan}")] == selection_component
 
 
-def test_every_resource_uses_the_default_provider(dev):
-    assert {r.provider for r in dev.resources} == {""}
+def test_every_resource_uses_the_default_provider(seed):
+    assert {r.provider for r in seed.resources} == {""}
 
 
-def test_vault(dev):
-    vault = dev.named("aws:backup/vault:Vault", "backup-vault")
-    key = next(i for i in dev.invocations if i.token == "aws:kms/getKey:getKey")
+def test_vault(seed):
+    vault = seed.named("aws:backup/vault:Vault", "backup-vault")
+    key = next(i for i in seed.invocations if i.token == "aws:kms/getKey:getKey")
     assert key.args == {"keyId": "alias/aws/backup"}
     assert vault.inputs == {
         "name": "backup-vault-us-east-1",
@@ -223,8 +223,8 @@ def test_vault(dev):
     assert vault.protect is True
 
 
-def test_windows_vss_plan(dev):
-    plan = dev.named("aws:backup/plan:Plan", "backup-windows-weekly-ec2-vss-us-east-1")
+def test_windows_vss_plan(seed):
+    plan = seed.named("aws:backup/plan:Plan", "backup-windows-weekly-ec2-vss-us-east-1")
     assert plan.inputs == {
         "name": "windows-weekly-ec2-vss-us-east-1",
         "rules": [{**SEED_RULE, "ruleName": "windows-weekly-ec2-vss-us-east-1"}],
@@ -232,8 +232,8 @@ def test_windows_vss_plan(dev):
     }
 
 
-def test_ebs_plan_has_no_vss(dev):
-    plan = dev.named("aws:backup/plan:Plan", "backup-weekly-ebs-us-east-1")
+def test_ebs_plan_has_no_vss(seed):
+    plan = seed.named("aws:backup/plan:Plan", "backup-weekly-ebs-us-east-1")
     assert plan.inputs == {"name": "weekly-ebs-us-east-1", "rules": [{**SEED_RULE, "ruleName": "weekly-ebs-us-east-1"}]}
 
 
@@ -241,19 +241,19 @@ def test_ebs_plan_has_no_vss(dev):
     ("plan", "tag_value"),
     [("windows-weekly-ec2-vss-us-east-1", "windows-weekly-ec2-vss"), ("weekly-ebs-us-east-1", "weekly-ebs")],
 )
-def test_selections_link_plan_role_and_tag(dev, plan, tag_value):
-    selection = dev.named("aws:backup/selection:Selection", f"backup-{plan}-{plan}")
-    role = dev.named("aws:iam/role:Role", "backup-restore-role")
+def test_selections_link_plan_role_and_tag(seed, plan, tag_value):
+    selection = seed.named("aws:backup/selection:Selection", f"backup-{plan}-{plan}")
+    role = seed.named("aws:iam/role:Role", "backup-restore-role")
     assert selection.inputs == {
         "name": plan,
-        "planId": dev.named("aws:backup/plan:Plan", f"backup-{plan}").id,
+        "planId": seed.named("aws:backup/plan:Plan", f"backup-{plan}").id,
         "iamRoleArn": role.outputs["arn"],
         "selectionTags": [{"type": "STRINGEQUALS", "key": "alk:backup", "value": tag_value}],
     }
 
 
-def test_service_role_trusts_backup_for_this_account_only(dev):
-    role = dev.named("aws:iam/role:Role", "backup-restore-role")
+def test_service_role_trusts_backup_for_this_account_only(seed):
+    role = seed.named("aws:iam/role:Role", "backup-restore-role")
     assert "name" not in role.inputs  # auto-named: no collision between regional stacks
     assert role.outputs["name"].startswith("backup-restore-role-")
     assert role.inputs["tags"] == {"Name": "backup-restore-role"}
@@ -270,11 +270,11 @@ def test_service_role_trusts_backup_for_this_account_only(dev):
     }
 
 
-def test_role_gets_exactly_the_two_managed_policies(dev):
-    attachments = dev.named(
+def test_role_gets_exactly_the_two_managed_policies(seed):
+    attachments = seed.named(
         "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive", "backup-restore-role-policies"
     )
-    role = dev.named("aws:iam/role:Role", "backup-restore-role")
+    role = seed.named("aws:iam/role:Role", "backup-restore-role")
     assert attachments.inputs == {
         "roleName": role.outputs["name"],
         "policyArns": [
@@ -284,17 +284,17 @@ def test_role_gets_exactly_the_two_managed_policies(dev):
     }
 
 
-def test_lookups_happen_once_per_stack(dev):
-    assert Counter(i.token for i in dev.invocations) == {
+def test_lookups_happen_once_per_stack(seed):
+    assert Counter(i.token for i in seed.invocations) == {
         "aws:kms/getKey:getKey": 1,
         "aws:index/getCallerIdentity:getCallerIdentity": 1,
         "aws:index/getPartition:getPartition": 1,
     }
 
 
-def test_dev_does_not_meet_3_2_1_and_says_why(dev):
+def test_dev_does_not_meet_3_2_1_and_says_why(seed):
     for selection in ("windows-weekly-ec2-vss-us-east-1", "weekly-ebs-us-east-1"):
-        judged = dev.outputs["three_two_one"][f"{selection}/{selection}"]
+        judged = seed.outputs["three_two_one"][f"{selection}/{selection}"]
         assert judged["meets_3_2_1"] is False
         assert judged["copy_count"] == 1
         assert judged["copies"] == [
@@ -311,14 +311,14 @@ def test_dev_does_not_meet_3_2_1_and_says_why(dev):
         assert len(judged["reasons"]) == 3
 
 
-def test_outputs(dev):
-    vault = dev.named("aws:backup/vault:Vault", "backup-vault")
-    role = dev.named("aws:iam/role:Role", "backup-restore-role")
-    plans = {p.inputs["name"]: p for p in dev.of_type("aws:backup/plan:Plan")}
-    selections = {s.inputs["name"]: s for s in dev.of_type("aws:backup/selection:Selection")}
+def test_outputs(seed):
+    vault = seed.named("aws:backup/vault:Vault", "backup-vault")
+    role = seed.named("aws:iam/role:Role", "backup-restore-role")
+    plans = {p.inputs["name"]: p for p in seed.of_type("aws:backup/plan:Plan")}
+    selections = {s.inputs["name"]: s for s in seed.of_type("aws:backup/selection:Selection")}
     outputs = {
         key: value
-        for key, value in dev.outputs.items()
+        for key, value in seed.outputs.items()
         if key not in ("three_two_one", "notification_topic_arn", "vss_instance_profile_name")
     }
     assert outputs == {
@@ -334,5 +334,5 @@ def test_outputs(dev):
     assert vault.outputs["arn"] == f"arn:aws:backup:us-east-1:{OFFLINE_ACCOUNT_ID}:backup-vault:backup-vault-us-east-1"
 
 
-def test_dev_has_no_warnings(dev):
-    assert dev.warnings == []
+def test_dev_has_no_warnings(seed):
+    assert seed.warnings == []

@@ -1,0 +1,118 @@
+"""Every shipped ``Pulumi.<stack>.yaml`` holds what must hold for any valid stack of this program.
+
+The shipped stack files are the user's: they edit them for their accounts and regions, add
+regions and environments, and remove ours. So this test finds the stack files at collection
+time and asserts nothing about their values, only the program's invariants:
+
+- the stack runs offline with no error (a config problem fails here, with the program's message);
+- every vault is protected and never force-destroyed, and so is every KMS key that encrypts one;
+- the stack file holds no credential;
+- every rule that copies both to another region and to another account keeps at least three
+  copies in distinct vaults, at least one of them outside the stack's region and account;
+- the stack's own vault and plans are named for ``aws:region`` when their names name a region,
+  and every resource of the default provider lands in ``aws:region``;
+- every AWS request the stack leads to is one AWS's API model accepts.
+
+Behaviour (exact resources, inputs, names) is pinned on the fixtures in ``tests/stacks`` instead.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import PROJECT_DIR, shipped_run
+from contract import invalid_requests, translate
+from test_no_credentials import find_credentials, plaintext_stack_credentials
+
+from components import rules
+from offline import OfflineRun, stack_names
+
+SHIPPED = stack_names(PROJECT_DIR)
+#: Types whose deletion or replacement loses recovery points.
+VAULT_TYPES = (
+    "aws:backup/vault:Vault",
+    "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault",
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
+)
+#: A region code inside a name, e.g. the ``us-east-1`` of ``backup-vault-us-east-1``.
+REGION_IN_NAME = re.compile(r"(?:af|ap|ca|cn|eu|il|me|mx|sa|us)(?:-gov|-iso[a-z]?)?-[a-z]+-\d")
+
+
+@pytest.fixture(params=SHIPPED)
+def shipped(request: pytest.FixtureRequest) -> OfflineRun:
+    run = shipped_run(request.param)
+    assert run.error is None, f"Pulumi.{request.param}.yaml does not run offline:\n{run.error}"
+    return run
+
+
+def test_the_repository_ships_stack_files():
+    assert SHIPPED, "no Pulumi.<stack>.yaml at the top of the repository"
+
+
+def test_vaults_and_the_keys_that_encrypt_them_are_protected(shipped: OfflineRun):
+    vaults = [r for r in shipped.resources if r.type in VAULT_TYPES]
+    assert vaults, "the stack keeps no vault"
+    for vault in vaults:
+        assert vault.protect, f"{vault.type} {vault.name} is not protected"
+        assert vault.inputs.get("forceDestroy", False) is False, f"{vault.name} may be force-destroyed"
+    vault_keys = {r.inputs.get("kmsKeyArn") for r in shipped.of_type("aws:backup/vault:Vault")}
+    vault_keys |= {r.inputs.get("encryptionKeyArn") for r in shipped.of_type(VAULT_TYPES[1])}
+    for key in shipped.of_type("aws:kms/key:Key"):
+        if key.outputs["arn"] in vault_keys:
+            assert key.protect, f"key {key.name} encrypts a vault but is not protected"
+
+
+@pytest.mark.parametrize("stack", SHIPPED)
+def test_the_stack_file_holds_no_credential(stack: str):
+    path = PROJECT_DIR / f"Pulumi.{stack}.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert find_credentials(text, path.name) == []
+    assert plaintext_stack_credentials(yaml.safe_load(text), path.name) == []
+
+
+def _home(run: OfflineRun) -> tuple[str, str]:
+    return run.settings.config["aws:region"], run.account_id
+
+
+def test_rules_copying_to_another_region_and_account_keep_three_copies_one_off_site(shipped: OfflineRun):
+    region, account = _home(shipped)
+    for plan in shipped.of_type("aws:backup/plan:Plan"):
+        for rule in plan.inputs["rules"]:
+            destinations = [
+                rules.vault_arn_parts(copy["destinationVaultArn"]) for copy in rule.get("copyActions") or []
+            ]
+            other_region = any(dest_region != region for dest_region, _, _ in destinations)
+            other_account = any(dest_account != account for _, dest_account, _ in destinations)
+            if not (other_region and other_account):
+                continue
+            places = {(region, account, rule["targetVaultName"]), *destinations}
+            off_site = [place for place in places if place[:2] != (region, account)]
+            assert len(places) >= 3, f"{plan.name} rule {rule['ruleName']} keeps {len(places)} copies"
+            assert off_site, f"{plan.name} rule {rule['ruleName']} keeps no copy off-site"
+
+
+def test_names_agree_with_the_stacks_region(shipped: OfflineRun):
+    region, _ = _home(shipped)
+    # Offline, resources of the stack's default provider carry no explicit provider reference.
+    on_default = [r for r in shipped.resources if r.custom and not r.provider]
+    for registration in on_default:
+        arn = registration.outputs.get("arn")
+        if isinstance(arn, str) and arn.split(":")[3]:
+            assert arn.split(":")[3] == region, f"{registration.type} {registration.name} lands in {arn.split(':')[3]}"
+        if registration.type in ("aws:backup/vault:Vault", "aws:backup/plan:Plan", VAULT_TYPES[1]):
+            mentioned = REGION_IN_NAME.findall(str(registration.inputs["name"]))
+            assert set(mentioned) <= {region}, (
+                f"{registration.type} {registration.inputs['name']!r} names {mentioned} in a stack of {region}"
+            )
+
+
+def test_every_request_is_one_aws_accepts(shipped: OfflineRun):
+    assert invalid_requests(translate(shipped)) == {}
+
+
+def test_shipped_stacks_are_found_from_the_files(tmp_path: Path):
+    """A new region is one new file: nothing lists the stacks by hand."""
+    assert sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in PROJECT_DIR.glob("Pulumi.*.yaml")) == SHIPPED

@@ -2,13 +2,18 @@
 
 They cannot run here (no GitHub, no AWS), so they are checked statically: actionlint (with
 ShellCheck for the `run:` scripts) on every file, then the promises that matter: no stored AWS
-keys, OIDC roles per stack, every stack previewed and deployed, forks never handed secrets.
+keys, OIDC roles per GitHub environment (deploy roles only in deploy environments, never for pull
+requests), every stack file previewed and deployed through tools/stack_matrix.py's matrix with no
+stack listed here or in the workflows, forks never handed secrets. The `run:` scripts that decide
+something (the matrix, the role) are run here too, with bash.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -19,6 +24,7 @@ import pytest
 import yaml
 
 from offline.stack_files import stack_names
+from tools.stack_matrix import MAX_STACK_NAME, ci_stacks, matrix
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 WORKFLOW_DIR = PROJECT_DIR / ".github" / "workflows"
@@ -31,8 +37,10 @@ README = PROJECT_DIR / "README.md"
 
 #: The README's test command, run as is by CI.
 TEST_COMMAND = "python3 -m venv .venv && .venv/bin/pip install -r requirements-dev.txt && .venv/bin/python -m pytest -q"
-#: Where each stack deploys: production stacks wait for production's reviewers.
-ENVIRONMENTS = {"dev": "dev", "prod-us-east-1": "production", "prod-us-west-2": "production", "archive": "archive"}
+#: The matrix of the preview and deploy jobs: tools/stack_matrix.py's, through the `stacks` job.
+MATRIX_FROM_THE_STACKS_JOB = "${{ fromJSON(needs.stacks.outputs.matrix) }}"
+#: The only variables the workflows read, however many stacks and environments there are.
+VARIABLES = {"PULUMI_ORG", "AWS_ROLE_ARN", "AWS_PREVIEW_ROLE_ARNS"}
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -87,14 +95,13 @@ def test_actionlint_would_report_a_misspelt_variable(tmp_path: Path):
     (tmp_path / ".github" / "workflows").mkdir(parents=True)
     shutil.copy(PROJECT_DIR / ".github" / "actionlint.yaml", tmp_path / ".github" / "actionlint.yaml")
     (tmp_path / ".github" / "workflows" / "typo.yml").write_text(
-        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
-        '      - run: echo "${{ vars.AWS_ROLE_ARN_DEVV }}"\n'
+        'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "${{ vars.AWS_ROLE_ARNN }}"\n'
     )
     done = subprocess.run(
         [tool("actionlint"), "-no-color", "-oneline"], cwd=tmp_path, capture_output=True, text=True, check=False
     )
     assert done.returncode == 1
-    assert 'undefined configuration variable "aws_role_arn_devv"' in done.stdout
+    assert 'undefined configuration variable "aws_role_arnn"' in done.stdout
 
 
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda path: path.name)
@@ -128,9 +135,10 @@ def test_the_pull_request_jobs_run_in_order():
     assert triggers(workflow) == {"pull_request": {"branches": ["main"]}}
     assert workflow["permissions"] == {"contents": "read"}
     jobs = workflow["jobs"]
-    assert list(jobs) == ["test", "offline-report", "preview"]
+    assert list(jobs) == ["test", "stacks", "offline-report", "preview"]
+    assert "needs" not in jobs["stacks"]  # beside the tests
     assert jobs["offline-report"]["needs"] == "test"
-    assert jobs["preview"]["needs"] == ["test", "offline-report"]
+    assert jobs["preview"]["needs"] == ["test", "stacks", "offline-report"]
 
 
 def test_the_offline_report_compares_with_the_base_and_needs_no_cloud_credentials():
@@ -144,6 +152,7 @@ def test_the_offline_report_compares_with_the_base_and_needs_no_cloud_credential
     assert job["permissions"] == {"contents": "read", "pull-requests": "write"}
     assert not steps_using(job, "aws-actions/configure-aws-credentials")
     assert "secrets." not in PR_WORKFLOW.read_text().split("\n  preview:")[0]
+    assert "vars." not in PR_WORKFLOW.read_text().split("\n  preview:")[0]
 
     comment = steps_using(job, "marocchino/sticky-pull-request-comment")
     assert [step["with"] for step in comment] == [{"header": "offline-report", "path": "comment.md"}]
@@ -173,67 +182,161 @@ def test_fork_comments_are_posted_from_main_for_the_right_pull_request():
     }
 
 
-def matrix(path: Path, job: str) -> list[dict[str, str]]:
-    return load(path)["jobs"][job]["strategy"]["matrix"]["include"]
+def job(path: Path, name: str) -> dict[str, Any]:
+    return load(path)["jobs"][name]
 
 
-def role_variable(prefix: str, stack: str) -> str:
-    return prefix + stack.upper().replace("-", "_")
+def step(job: dict[str, Any], step_id: str) -> dict[str, Any]:
+    return next(step for step in job["steps"] if step.get("id") == step_id)
 
 
-def test_the_preview_matrix_covers_every_stack_file_with_its_read_only_role():
-    entries = matrix(PR_WORKFLOW, "preview")
-    stacks = [entry["stack"] for entry in entries]
-    assert sorted(stacks) == stack_names(PROJECT_DIR) == sorted(ENVIRONMENTS)
-    for entry in entries:
-        variable = role_variable("AWS_PREVIEW_ROLE_ARN_", entry["stack"])
-        assert entry == {"stack": entry["stack"], "role": env_var(f"vars.{variable}"), "role-variable": variable}
+def run_script(script: str, cwd: Path, env: dict[str, str], tmp_path: Path) -> tuple[int, str, str]:
+    """A `run:` script as GitHub runs it on Linux (`bash --noprofile --norc -eo pipefail {0}`).
+
+    Returns the exit status, the standard output and what the script wrote to $GITHUB_OUTPUT.
+    """
+    output = tmp_path / "github-output"
+    output.write_text("")
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=cwd,
+        env={"PATH": os.environ.get("PATH", ""), **env, "GITHUB_OUTPUT": str(output)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode, done.stdout, output.read_text()
 
 
-def test_the_deploy_matrix_covers_every_stack_file_behind_its_environment():
-    entries = matrix(DEPLOY_WORKFLOW, "up")
-    assert sorted(entry["stack"] for entry in entries) == stack_names(PROJECT_DIR)
-    # dev first, the archive (where copies land) before production.
-    assert [entry["stack"] for entry in entries] == ["dev", "archive", "prod-us-west-2", "prod-us-east-1"]
-    for entry in entries:
-        variable = role_variable("AWS_ROLE_ARN_", entry["stack"])
-        assert entry == {
-            "stack": entry["stack"],
-            "environment": ENVIRONMENTS[entry["stack"]],
-            "role": env_var(f"vars.{variable}"),
-            "role-variable": variable,
-        }
+DEPLOYING_JOBS = [(PR_WORKFLOW, "preview"), (DEPLOY_WORKFLOW, "up")]
+
+
+@pytest.mark.parametrize("workflow", [PR_WORKFLOW, DEPLOY_WORKFLOW], ids=lambda path: path.name)
+def test_the_stacks_job_hands_on_the_matrix_of_tools_stack_matrix(workflow: Path, tmp_path: Path):
+    stacks = job(workflow, "stacks")
+    assert stacks["outputs"] == {"matrix": env_var("steps.stacks.outputs.matrix")}
+    # It reads files only: the workflow's `contents: read`, no environment, no secret, no AWS role.
+    assert not {"permissions", "environment", "needs"} & set(stacks)
+    assert "secrets." not in yaml.safe_dump(stacks) and not steps_using(stacks, "aws-actions/configure-aws-credentials")
+    assert [step["with"] for step in steps_using(stacks, "actions/setup-python")] == [{"python-version": "3.11"}]
+    # Run its script on this repository: the matrix is the tool's, one job per stack file, in one line.
+    script = step(stacks, "stacks")["run"].replace(".venv/bin/python", shlex.quote(sys.executable))
+    status, stdout, output = run_script(script, PROJECT_DIR, {}, tmp_path)
+    assert status == 0, stdout
+    assert stdout.startswith("Deploy order (one stack at a time; a failure stops the rest):\n")
+    assert output.startswith("matrix=") and output.count("\n") == 1
+    handed_on = json.loads(output.removeprefix("matrix="))
+    assert handed_on == matrix(ci_stacks(PROJECT_DIR))
+    assert sorted(entry["stack"] for entry in handed_on["include"]) == stack_names(PROJECT_DIR)
+
+
+def test_pull_requests_and_deployments_find_the_stacks_the_same_way():
+    assert job(PR_WORKFLOW, "stacks") == job(DEPLOY_WORKFLOW, "stacks")
+
+
+def test_the_stacks_job_fails_and_writes_no_matrix_when_the_tool_fails(tmp_path: Path):
+    # `echo "matrix=$(...)"` would hide the tool's exit status; the script must not.
+    fake = tmp_path / "repo" / "tools"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("")
+    (fake / "stack_matrix.py").write_text("import sys\nsys.exit('error: broken stack file')\n")
+    for workflow in (PR_WORKFLOW, DEPLOY_WORKFLOW):
+        script = step(job(workflow, "stacks"), "stacks")["run"].replace(".venv/bin/python", shlex.quote(sys.executable))
+        status, _, output = run_script(script, fake.parent, {}, tmp_path)
+        assert (status, output) == (1, ""), workflow.name
+
+
+@pytest.mark.parametrize(("workflow", "name"), DEPLOYING_JOBS, ids=["preview", "up"])
+def test_preview_and_deploy_run_one_job_per_entry_of_that_matrix(workflow: Path, name: str):
+    deploying = job(workflow, name)
+    assert "stacks" in deploying["needs"]
+    assert deploying["strategy"]["matrix"] == MATRIX_FROM_THE_STACKS_JOB
+    assert deploying["name"] == f"{name} ({env_var('matrix.stack')})"
+    pulumi = steps_using(deploying, "pulumi/actions")
+    assert len(pulumi) == 1
+    assert pulumi[0]["with"]["stack-name"] == env_var(
+        "vars.PULUMI_ORG && format('{0}/{1}', vars.PULUMI_ORG, matrix.stack) || matrix.stack"
+    )
+    (credentials,) = steps_using(deploying, "aws-actions/configure-aws-credentials")
+    assert credentials["with"]["role-to-assume"] == env_var("steps.role.outputs.arn")
+    # STS takes session names of up to 64 characters; the tool keeps stack names short enough.
+    session = credentials["with"]["role-session-name"]
+    prefix = f"{'preview' if name == 'preview' else 'deploy'}-"
+    assert session == prefix + env_var("matrix.stack") + "-" + env_var("github.run_id")
+    assert len(prefix) + MAX_STACK_NAME + len("-") + 15 <= 64
+
+
+def test_no_workflow_lists_a_stack():
+    for workflow in WORKFLOWS:
+        text = workflow.read_text()
+        assert "stack:" not in text and "include:" not in text, workflow.name
 
 
 def test_preview_uses_oidc_and_pulumi_preview_and_skips_forks():
-    job = load(PR_WORKFLOW)["jobs"]["preview"]
-    assert "github.event.pull_request.head.repo.full_name == github.repository" in job["if"]
-    assert "needs.test.result == 'success'" in job["if"]
-    assert job["permissions"] == {"contents": "read", "id-token": "write", "pull-requests": "write"}
-    assert "environment" not in job  # its OIDC subject is repo:<org>/<repo>:pull_request
-    credentials = steps_using(job, "aws-actions/configure-aws-credentials")
-    assert [step["with"]["role-to-assume"] for step in credentials] == [env_var("matrix.role")]
-    pulumi = steps_using(job, "pulumi/actions")
-    assert len(pulumi) == 1
-    assert pulumi[0]["with"]["command"] == "preview"
-    assert pulumi[0]["with"]["comment-on-pr"] is True
-    assert pulumi[0]["env"] == {"PULUMI_ACCESS_TOKEN": env_var("secrets.PULUMI_ACCESS_TOKEN")}
+    preview = job(PR_WORKFLOW, "preview")
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in preview["if"]
+    assert "needs.test.result == 'success'" in preview["if"]
+    assert "needs.stacks.result == 'success'" in preview["if"]
+    assert preview["permissions"] == {"contents": "read", "id-token": "write", "pull-requests": "write"}
+    assert "environment" not in preview  # its OIDC subject is repo:<org>/<repo>:pull_request
+    assert step(preview, "role")["env"] == {
+        "ROLE": env_var("vars.AWS_PREVIEW_ROLE_ARNS && fromJSON(vars.AWS_PREVIEW_ROLE_ARNS)[matrix.environment] || ''"),
+        "ENVIRONMENT": env_var("matrix.environment"),
+    }
+    (pulumi,) = steps_using(preview, "pulumi/actions")
+    assert pulumi["with"]["command"] == "preview"
+    assert pulumi["with"]["comment-on-pr"] is True
+    assert pulumi["env"] == {"PULUMI_ACCESS_TOKEN": env_var("secrets.PULUMI_ACCESS_TOKEN")}
+
+
+def test_pull_requests_never_run_in_an_environment_nor_read_a_deploy_role():
+    for workflow in (PR_WORKFLOW, COMMENT_WORKFLOW):
+        for name, pr_job in load(workflow)["jobs"].items():
+            assert "environment" not in pr_job, f"{workflow.name}: {name}"
+        assert not re.search(r"vars\.AWS_ROLE_ARN\b", workflow.read_text()), workflow.name
 
 
 def test_deploy_runs_pulumi_up_one_stack_at_a_time_after_the_tests():
     workflow = load(DEPLOY_WORKFLOW)
     assert triggers(workflow) == {"push": {"branches": ["main"]}}
     assert workflow["concurrency"] == {"group": "deploy", "cancel-in-progress": False}
-    job = workflow["jobs"]["up"]
-    assert job["needs"] == "test"
-    assert job["environment"] == env_var("matrix.environment")
-    assert job["permissions"] == {"contents": "read", "id-token": "write"}
-    assert (job["strategy"]["max-parallel"], job["strategy"]["fail-fast"]) == (1, True)
-    credentials = steps_using(job, "aws-actions/configure-aws-credentials")
-    assert [step["with"]["role-to-assume"] for step in credentials] == [env_var("matrix.role")]
-    pulumi = steps_using(job, "pulumi/actions")
-    assert [step["with"]["command"] for step in pulumi] == ["up"]
-    assert pulumi[0]["env"] == {"PULUMI_ACCESS_TOKEN": env_var("secrets.PULUMI_ACCESS_TOKEN")}
+    assert list(workflow["jobs"]) == ["test", "stacks", "up"]
+    up = workflow["jobs"]["up"]
+    assert up["needs"] == ["test", "stacks"]
+    assert up["environment"] == env_var("matrix.environment")
+    assert up["permissions"] == {"contents": "read", "id-token": "write"}
+    # In the matrix's order (the tool's deploy order), and a failure stops the rest.
+    assert (up["strategy"]["max-parallel"], up["strategy"]["fail-fast"]) == (1, True)
+    assert step(up, "role")["env"] == {
+        "ROLE": env_var("vars.AWS_ROLE_ARN"),
+        "ENVIRONMENT": env_var("matrix.environment"),
+    }
+    (pulumi,) = steps_using(up, "pulumi/actions")
+    assert pulumi["with"]["command"] == "up"
+    assert pulumi["env"] == {"PULUMI_ACCESS_TOKEN": env_var("secrets.PULUMI_ACCESS_TOKEN")}
+
+
+@pytest.mark.parametrize(
+    ("workflow", "name", "message"),
+    [
+        (
+            PR_WORKFLOW,
+            "preview",
+            '::error::The repository variable AWS_PREVIEW_ROLE_ARNS has no preview role for the environment prod: add "prod": "<role ARN>" to it (docs/ci.md).\n',
+        ),
+        (
+            DEPLOY_WORKFLOW,
+            "up",
+            "::error::Set the variable AWS_ROLE_ARN of the GitHub environment prod to the ARN of its deploy role (docs/ci.md).\n",
+        ),
+    ],
+    ids=["preview", "up"],
+)
+def test_a_missing_role_stops_the_job_with_the_variable_to_set(workflow: Path, name: str, message: str, tmp_path: Path):
+    script = step(job(workflow, name), "role")["run"]
+    assert run_script(script, tmp_path, {"ROLE": "", "ENVIRONMENT": "prod"}, tmp_path) == (1, message, "")
+    arn = "arn:aws:iam::111111111111:role/backup-ci"
+    assert run_script(script, tmp_path, {"ROLE": arn, "ENVIRONMENT": "prod"}, tmp_path) == (0, "", f"arn={arn}\n")
 
 
 def test_every_variable_is_declared_for_actionlint_and_explained_in_the_docs():
@@ -241,11 +344,17 @@ def test_every_variable_is_declared_for_actionlint_and_explained_in_the_docs():
     for workflow in WORKFLOWS:
         used |= set(re.findall(r"vars\.([A-Z0-9_]+)", workflow.read_text()))
     declared = set(load(PROJECT_DIR / ".github" / "actionlint.yaml")["config-variables"])
-    assert used == declared
-    assert len(declared) == 9  # two roles per stack, and PULUMI_ORG
+    assert used == declared == VARIABLES  # fixed: no variable per stack or per environment
     doc = CI_DOC.read_text()
     for name in sorted(declared) + ["PULUMI_ACCESS_TOKEN", "token.actions.githubusercontent.com", "sts.amazonaws.com"]:
         assert name in doc, name
-    for environment in set(ENVIRONMENTS.values()):
-        assert f"repo:<org>/<repo>:environment:{environment}" in doc or f"`{environment}`" in doc
+    assert "repo:<org>/<repo>:environment:<environment>" in doc
     assert "repo:<org>/<repo>:pull_request" in doc
+    assert ".github/stacks.yaml" in doc and "python -m tools.stack_matrix" in doc
+
+
+def test_adding_a_region_asks_for_no_edit_of_the_workflows():
+    readme = README.read_text()
+    section = readme.split("### Adding a region or an environment")[1].split("\n### ")[0]
+    assert ".github/workflows" not in section and "stacks` list" not in section
+    assert "pulumi stack init" in section and "python -m offline" in section

@@ -52,6 +52,8 @@ PROTECTED_BY_CROSS_REGION = "BACKUP_RESOURCES_PROTECTED_BY_CROSS_REGION"
 PROTECTED_BY_CROSS_ACCOUNT = "BACKUP_RESOURCES_PROTECTED_BY_CROSS_ACCOUNT"
 PROTECTED_BY_VAULT_LOCK = "BACKUP_RESOURCES_PROTECTED_BY_BACKUP_VAULT_LOCK"
 BACKUP_VAULT_TYPE = "AWS::Backup::BackupVault"
+#: Units the frequency control takes its ``requiredFrequencyUnit`` in (as this project uses it).
+FrequencyUnit = Literal["hours", "days"]
 
 
 def audit_name(value: str) -> Optional[rules.Violation]:
@@ -130,7 +132,7 @@ def report_retention_days(days: int) -> Optional[rules.Violation]:
 longest_gap_minutes = rules.longest_gap_minutes
 
 
-def frequency(minutes: int) -> tuple[str, int]:
+def frequency(minutes: int) -> tuple[FrequencyUnit, int]:
     """``(requiredFrequencyUnit, requiredFrequencyValue)`` for a gap between backups.
 
     Whole days are said in days, anything up to a day in (rounded up) hours, longer gaps in
@@ -141,7 +143,7 @@ def frequency(minutes: int) -> tuple[str, int]:
     return "hours", math.ceil(minutes / 60)
 
 
-def plan_promises(plan_rules: Sequence[Mapping[str, Any]]) -> tuple[str, int, Optional[int]]:
+def plan_promises(plan_rules: Sequence[Mapping[str, Any]]) -> tuple[FrequencyUnit, int, Optional[int]]:
     """What every rule of the stack meets: ``(frequency unit, frequency value, retention days)``.
 
     The least frequent schedule and the shortest retention, so that every plan passes the

@@ -305,7 +305,7 @@ class WindowsServerBackup(pulumi.ComponentResource):
         notifications = args.get("notifications")
         if notifications is not None:
             notification_args: BackupNotificationsArgs = {
-                **notifications,  # type: ignore[typeddict-item]
+                **notifications,
                 "vault_name": self.vault.name,
                 "tags": common_tags,
             }
@@ -333,7 +333,7 @@ class WindowsServerBackup(pulumi.ComponentResource):
             self.restore_testing = WindowsRestoreTesting(
                 f"{name}-restore-testing",
                 {
-                    **restore_testing,  # type: ignore[typeddict-item]
+                    **restore_testing,
                     "vault_arn": self.vault.arn,
                     "selection_tags": restore_testing.get("selection_tags") or restore_test_tags(args["plans"]),
                     "tags": common_tags,
@@ -413,8 +413,9 @@ class WindowsServerBackup(pulumi.ComponentResource):
                     opt_in_to_archive=archive_opt_in,
                 )
             )
-        plain = {key: value for key, value in rule.items() if key != "copy_to"}
-        return BackupRuleArgs(**{**plain, "copy_actions": copies})  # type: ignore[typeddict-item]
+        with_copies: StackRuleSpec = {**rule, "copy_actions": copies}
+        with_copies.pop("copy_to", None)
+        return with_copies
 
     def _audit(
         self,
@@ -433,9 +434,9 @@ class WindowsServerBackup(pulumi.ComponentResource):
         return BackupAudit(
             f"{name}-audit",
             {
-                **audit,  # type: ignore[typeddict-item]
+                **audit,
                 "vault_name": self.vault.name,
-                "required_frequency_unit": unit,  # type: ignore[typeddict-item]
+                "required_frequency_unit": unit,
                 "required_frequency_value": value,
                 "required_retention_days": retention,
                 "scope_tag": scope if scope is not None else audit_scope(args.get("tags") or {}),

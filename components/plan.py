@@ -1,7 +1,7 @@
 """BackupPlan: when backups run, where they go, how long they are kept, and Windows VSS."""
 
 from collections.abc import Sequence
-from typing import NotRequired, Optional, TypedDict
+from typing import NotRequired, Optional, TypedDict, TypeVar
 
 import pulumi
 import pulumi_aws as aws
@@ -74,17 +74,21 @@ class BackupPlanArgs(TypedDict):
     """Tags for the plan. Default: none."""
 
 
-def _lifecycle(days: Optional[int], cold: Optional[int], archive: Optional[bool]) -> Optional[dict]:
+_Lifecycle = TypeVar("_Lifecycle", aws.backup.PlanRuleLifecycleArgs, aws.backup.PlanRuleCopyActionLifecycleArgs)
+
+
+def _lifecycle(
+    kind: type[_Lifecycle], days: Optional[int], cold: Optional[int], archive: Optional[bool]
+) -> Optional[_Lifecycle]:
+    """The rule's or a copy's lifecycle (``kind``), or None when nothing is set."""
     if days is None and cold is None and not archive:
         return None
-    lifecycle: dict[str, object] = {}
-    if days is not None:
-        lifecycle["delete_after"] = days
-    if cold is not None:
-        lifecycle["cold_storage_after"] = cold
-    if archive:
-        lifecycle["opt_in_to_archive_for_supported_resources"] = True
-    return lifecycle
+    # Unset values are left out of what is sent, as pulumi-aws leaves out None.
+    return kind(
+        delete_after=days,
+        cold_storage_after=cold,
+        opt_in_to_archive_for_supported_resources=True if archive else None,
+    )
 
 
 def _copy_action(rule: BackupRuleArgs, copy: CopyActionArgs) -> aws.backup.PlanRuleCopyActionArgs:
@@ -95,7 +99,7 @@ def _copy_action(rule: BackupRuleArgs, copy: CopyActionArgs) -> aws.backup.PlanR
     archive = copy.get("opt_in_to_archive", rule.get("opt_in_to_archive", False))
     return aws.backup.PlanRuleCopyActionArgs(
         destination_vault_arn=copy["destination_vault_arn"],
-        lifecycle=_lifecycle(days, cold, archive),
+        lifecycle=_lifecycle(aws.backup.PlanRuleCopyActionLifecycleArgs, days, cold, archive),
     )
 
 
@@ -190,6 +194,7 @@ class BackupPlan(pulumi.ComponentResource):
             completion_window=rule.get("completion_window_minutes", DEFAULT_COMPLETION_WINDOW_MINUTES),
             enable_continuous_backup=rule.get("enable_continuous_backup", False),
             lifecycle=_lifecycle(
+                aws.backup.PlanRuleLifecycleArgs,
                 rule.get("delete_after_days"),
                 rule.get("cold_storage_after_days"),
                 rule.get("opt_in_to_archive", False),

@@ -8,6 +8,8 @@ Each preset returns plain arguments, so it can be adjusted before use::
 
 from typing import Optional
 
+import pulumi
+
 from .plan import BackupRuleArgs
 from .selection import BackupSelectionArgs
 
@@ -51,13 +53,13 @@ def daily_weekly_monthly_rules(
 
 
 def tag_selection(
-    key: str, value: str, *, plan_id: object, role_arn: object, name: Optional[str] = None
+    key: str, value: str, *, plan_id: pulumi.Input[str], role_arn: pulumi.Input[str], name: Optional[str] = None
 ) -> BackupSelectionArgs:
     """Select the resources tagged ``key=value``; the selection is named after the value by default."""
     return BackupSelectionArgs(
         name=name or value,
-        plan_id=plan_id,  # type: ignore[typeddict-item]
-        role_arn=role_arn,  # type: ignore[typeddict-item]
+        plan_id=plan_id,
+        role_arn=role_arn,
         tags={key: value},
     )
 

@@ -239,7 +239,7 @@ class WindowsRestoreTesting(pulumi.ComponentResource):
                         validation_window_hours(validation_hours) if validation_hours is not None else None
                     ),
                     "restore_metadata_overrides": restore_metadata_overrides(overrides),
-                    "vault_arn": rules.vault_arn(args["vault_arn"]) if plain(args["vault_arn"]) else None,  # type: ignore[arg-type]
+                    "vault_arn": rules.vault_arn(args["vault_arn"]) if plain(args["vault_arn"]) else None,
                     "tags": rules.tags(tags),
                 }
             ),

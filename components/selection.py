@@ -1,7 +1,7 @@
 """BackupSelection: which resources a plan backs up (by tag, by ARN, by condition)."""
 
 from collections.abc import Mapping, Sequence
-from typing import NotRequired, Optional, TypedDict
+from typing import NotRequired, Optional, TypedDict, TypeVar, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -48,19 +48,35 @@ class BackupSelectionArgs(TypedDict):
     """Tag conditions every selected resource must meet. Default: none."""
 
 
-def _conditions(conditions: SelectionConditionsArgs) -> Optional[list[aws.backup.SelectionConditionArgs]]:
-    def entries(kind: str) -> Optional[list[dict[str, str]]]:
-        pairs = conditions.get(kind) or {}  # type: ignore[misc]
-        return [{"key": RESOURCE_TAG_PREFIX + k, "value": v} for k, v in pairs.items()] or None
+_Condition = TypeVar(
+    "_Condition",
+    aws.backup.SelectionConditionStringEqualArgs,
+    aws.backup.SelectionConditionStringNotEqualArgs,
+    aws.backup.SelectionConditionStringLikeArgs,
+    aws.backup.SelectionConditionStringNotLikeArgs,
+)
 
+
+def _condition_entries(kind: type[_Condition], pairs: Optional[Mapping[str, str]]) -> Optional[list[_Condition]]:
+    """One ``kind(key=aws:ResourceTag/<tag>, value=...)`` per tag pair, or None for none."""
+    return [kind(key=RESOURCE_TAG_PREFIX + key, value=value) for key, value in (pairs or {}).items()] or None
+
+
+def _conditions(conditions: SelectionConditionsArgs) -> Optional[list[aws.backup.SelectionConditionArgs]]:
     if not any(conditions.values()):
         return None
     return [
         aws.backup.SelectionConditionArgs(
-            string_equals=entries("string_equals"),
-            string_not_equals=entries("string_not_equals"),
-            string_likes=entries("string_like"),
-            string_not_likes=entries("string_not_like"),
+            string_equals=_condition_entries(
+                aws.backup.SelectionConditionStringEqualArgs, conditions.get("string_equals")
+            ),
+            string_not_equals=_condition_entries(
+                aws.backup.SelectionConditionStringNotEqualArgs, conditions.get("string_not_equals")
+            ),
+            string_likes=_condition_entries(aws.backup.SelectionConditionStringLikeArgs, conditions.get("string_like")),
+            string_not_likes=_condition_entries(
+                aws.backup.SelectionConditionStringNotLikeArgs, conditions.get("string_not_like")
+            ),
         )
     ]
 
@@ -84,7 +100,9 @@ class BackupSelection(pulumi.ComponentResource):
         resources = list(args.get("resources") or [])
         not_resources = list(args.get("not_resources") or [])
         conditions: SelectionConditionsArgs = args.get("conditions") or {}
-        checks = {f"conditions.{kind}": rules.tag_filter(pairs or {}) for kind, pairs in conditions.items()}
+        # A TypedDict's items() types its values as object; every key of SelectionConditionsArgs holds tag pairs.
+        condition_pairs = cast(Mapping[str, Optional[Mapping[str, str]]], conditions)
+        checks = {f"conditions.{kind}": rules.tag_filter(pairs or {}) for kind, pairs in condition_pairs.items()}
         lines = rules.problems(
             {
                 **checks,

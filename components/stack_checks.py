@@ -8,13 +8,14 @@ and reports the problems before anything is registered).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any, Final, Optional
 
 from . import rules
 from .restore_testing import selection_tags as restore_test_selection_tags
 
-CROSS_REGION = "cross_region"
-ARCHIVE = "archive"
+# Final, so that type checkers read them as the literal keys of WindowsServerBackupArgs.
+CROSS_REGION: Final = "cross_region"
+ARCHIVE: Final = "archive"
 DESTINATIONS = (CROSS_REGION, ARCHIVE)
 
 #: A check result: the argument path, its value, and the broken rule.
@@ -85,13 +86,13 @@ def stack_problems(args: Mapping[str, Any], source_account_id: Optional[str] = N
     vault = args["vault"]
 
     existing = _plain_arn(cross_region.get("existing_vault_arn")) if cross_region else None
-    if existing and rules.vault_arn_parts(existing)[0] != cross_region["region"]:  # type: ignore[index]
+    if cross_region and existing and rules.vault_arn_parts(existing)[0] != cross_region["region"]:
         found.append(
             (
                 "cross_region.existing_vault_arn",
                 existing,
                 rules.Violation(
-                    f"the existing vault is not in the copy region {cross_region['region']}",  # type: ignore[index]
+                    f"the existing vault is not in the copy region {cross_region['region']}",
                     "use a vault of that region, or change cross_region.region",
                 ),
             )

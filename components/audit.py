@@ -32,9 +32,11 @@ CONTROL_COMPLIANCE_REPORT = "CONTROL_COMPLIANCE_REPORT"
 JOB_REPORTS = {"BACKUP_JOB_REPORT": "backup_jobs", "COPY_JOB_REPORT": "copy_jobs", "RESTORE_JOB_REPORT": "restore_jobs"}
 #: Suffix of every report plan's name, by report template.
 REPORT_SUFFIXES = {CONTROL_COMPLIANCE_REPORT: "controls", **JOB_REPORTS}
-DEFAULT_JOB_REPORTS = ("BACKUP_JOB_REPORT",)
+JobReport = Literal["BACKUP_JOB_REPORT", "COPY_JOB_REPORT", "RESTORE_JOB_REPORT"]
+DEFAULT_JOB_REPORTS: tuple[JobReport, ...] = ("BACKUP_JOB_REPORT",)
 REPORT_FORMATS = ("CSV", "JSON")
-DEFAULT_REPORT_FORMATS = ("CSV", "JSON")
+ReportFormat = Literal["CSV", "JSON"]
+DEFAULT_REPORT_FORMATS: tuple[ReportFormat, ...] = ("CSV", "JSON")
 DEFAULT_REPORT_RETENTION_DAYS = 365
 #: Days a deleted or expired report stays recoverable as a noncurrent version.
 NONCURRENT_VERSION_DAYS = 30

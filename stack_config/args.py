@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, cast
 
 import pulumi
 
-from components import ArchiveVaultArgs, PlanSpec, SelectionSpec, StackRuleSpec, VaultLockArgs, WindowsServerBackupArgs
+from components import (
+    ArchiveVaultArgs,
+    NotificationsSpec,
+    PlanSpec,
+    SelectionSpec,
+    StackRuleSpec,
+    VaultLockArgs,
+    VssInstancesSpec,
+    WindowsServerBackupArgs,
+)
 
 from .models import AWS_MANAGED_KEY, CREATE_KEY, ArchiveVaultConfig, LockConfig, PlanConfig, StackConfig
 
@@ -108,10 +117,11 @@ def component_args(
     )
     if config.role.existing_arn:
         args["existing_role_arn"] = config.role.existing_arn
+    # These models' fields are the specs' keys, so their dumps are the specs.
     if config.notifications:
-        args["notifications"] = config.notifications.model_dump()
+        args["notifications"] = cast(NotificationsSpec, config.notifications.model_dump())
     if config.vss_instances:
-        args["vss_instances"] = config.vss_instances.model_dump()
+        args["vss_instances"] = cast(VssInstancesSpec, config.vss_instances.model_dump())
     if config.restore_testing:
         tests = config.restore_testing
         args["restore_testing"] = {
@@ -139,6 +149,7 @@ def component_args(
         copy_b = config.cross_region
         args["cross_region"] = {
             "region": copy_b.region,
+            # None only when the args are built for checking, never deployed (see the docstring).
             "provider": cross_region_provider,  # type: ignore[typeddict-item]
             "vault_name": copy_b.vault_name,
             "existing_vault_arn": copy_b.existing_vault_arn,

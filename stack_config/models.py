@@ -8,8 +8,8 @@ These models describe the keys under the project's namespace in ``Pulumi.<stack>
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Annotated, Any, Literal, Optional
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, Final, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -19,9 +19,9 @@ from components.notifications import DEFAULT_VAULT_EVENTS, vault_events_problem
 from components.vss_instances import DEFAULT_SCHEDULE as DEFAULT_VSS_SCHEDULE
 
 #: Value of ``vault.kms_key`` that means the AWS-managed key of the region.
-AWS_MANAGED_KEY = "aws/backup"
+AWS_MANAGED_KEY: Final = "aws/backup"
 #: Value of ``vault.kms_key`` that asks the stack to create a customer-managed key.
-CREATE_KEY = "create"
+CREATE_KEY: Final = "create"
 #: AWS allows this many selections (resource assignments) per plan.
 MAX_SELECTIONS_PER_PLAN = 100
 
@@ -92,9 +92,9 @@ InstanceType = Annotated[str, _enforce(restore_testing.instance_type)]
 SubnetId = Annotated[str, _enforce(restore_testing.subnet_id)]
 AuditName = Annotated[str, _enforce(audit.audit_name)]
 ScopeTag = Annotated[dict[str, str], _enforce(audit.scope_tag)]
-JobReport = Literal["BACKUP_JOB_REPORT", "COPY_JOB_REPORT", "RESTORE_JOB_REPORT"]
+JobReport = audit.JobReport
 JobReports = Annotated[list[JobReport], _enforce(audit.job_reports)]
-ReportFormats = Annotated[list[Literal["CSV", "JSON"]], _enforce(audit.report_formats)]
+ReportFormats = Annotated[list[audit.ReportFormat], _enforce(audit.report_formats)]
 ReportRetentionDays = Annotated[int, _enforce(audit.report_retention_days)]
 
 
@@ -361,7 +361,11 @@ class PlanConfig(_Model):
     @model_validator(mode="after")
     def _names(self) -> PlanConfig:
         problems: list[tuple[str, Any, str, str]] = []
-        for kind, items in (("rules", self.rules), ("selections", self.selections)):
+        named: tuple[tuple[str, Sequence[RuleConfig | SelectionConfig]], ...] = (
+            ("rules", self.rules),
+            ("selections", self.selections),
+        )
+        for kind, items in named:
             if len(items) > 1:
                 for index, item in enumerate(items):
                     if item.name is None:

@@ -372,7 +372,7 @@ def compare_stacks(stacks: list[str], base_dir: Path, head_dir: Path, python: st
     """
     jobs = [(label, folder, stack) for stack in stacks for label, folder in (("base", base_dir), ("head", head_dir))]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        sides = list(pool.map(lambda job: run_side(*job, python=python), jobs))
+        sides = list(pool.map(lambda job: run_side(job[0], job[1], job[2], python=python), jobs))
     return [diff_sides(stack, sides[2 * i], sides[2 * i + 1]) for i, stack in enumerate(stacks)]
 
 

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 import pulumi
 from pulumi.runtime import mocks, settings, stack
@@ -175,6 +175,8 @@ class AwsMocks(pulumi.runtime.Mocks):
             raise OfflineMockError(f"the offline engine cannot read stack {name!r}: no stack outputs resolver")
         return name, {"name": name, "outputs": self.stack_outputs(name), "secretOutputNames": []}
 
+    # A bare dict, not the (outputs, failures) pair Mocks.call declares: pulumi's mock monitor reads
+    # a dict as "no failures", while a pair with None failures would fail there (pulumi 3.272).
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:  # type: ignore[override]
         self.invocations.append(Invocation(args.token, dict(args.args), args.provider or ""))
         region, account = self._where(args.provider or "")
@@ -523,7 +525,9 @@ def run_program(
             error = run_error
         root = settings.get_root_resource()
         if root is not None and error is None:
-            outputs = _sync_await(pulumi.Output.from_input(root.outputs).future()) or {}  # type: ignore[attr-defined]
+            exported = cast(stack.Stack, root).outputs  # the root resource is the program's Stack
+            resolved = _sync_await(pulumi.Output.from_input(exported).future())
+            outputs = resolved or {}
     finally:
         loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()

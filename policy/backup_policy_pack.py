@@ -17,8 +17,10 @@ from pulumi_policy import (
     Policy,
     PolicyProviderResource,
     ReportViolation,
+    ResourceValidation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    StackValidation,
     StackValidationArgs,
     StackValidationPolicy,
 )
@@ -58,17 +60,17 @@ def provider_region(provider: Optional[PolicyProviderResource]) -> Optional[str]
     return region if isinstance(region, str) and region else None
 
 
-def resource_validation(check: ResourceCheck):
+def resource_validation(check: ResourceCheck) -> ResourceValidation:
     """A pulumi-policy validation that runs ``check`` and reports each message it returns."""
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         for message in check(args.resource_type, plain(args.props), bool(args.opts.protect), stack_name()):
-            report_violation(message)
+            report_violation(message, None)
 
     return validate
 
 
-def stack_validation(check: StackCheck):
+def stack_validation(check: StackCheck) -> StackValidation:
     """A pulumi-policy stack validation that runs ``check`` over every resource of the stack
     (props are outputs there, so plans and keys have their ARNs) and reports each violation."""
 

@@ -6,7 +6,7 @@ before anything is registered."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -183,9 +183,11 @@ def test_the_bucket_policy_waits_for_the_framework_and_report_plans(run_componen
     waits_for: dict[str, list[str]] = {}
 
     class RecordingPolicy(aws.s3.BucketPolicy):
-        def __init__(self, name: str, *args: Any, opts: pulumi.ResourceOptions, **kwargs: Any) -> None:
-            waits_for[name] = sorted(dependency._name for dependency in opts.depends_on)  # type: ignore[union-attr]
-            super().__init__(name, *args, opts=opts, **kwargs)
+        def __init__(self, name: str, opts: pulumi.ResourceOptions, **kwargs: Any) -> None:
+            # The component passes its dependencies as a plain list of resources.
+            dependencies = cast(list[pulumi.Resource], opts.depends_on)
+            waits_for[name] = sorted(dependency._name for dependency in dependencies)
+            super().__init__(name, opts=opts, **kwargs)
 
     monkeypatch.setattr(aws.s3, "BucketPolicy", RecordingPolicy)
     run = run_components(
@@ -444,7 +446,7 @@ def test_component_lists_every_problem_and_registers_nothing(run_components):
             "a",
             {
                 "vault_name": "vault1",
-                "required_frequency_unit": "weeks",  # type: ignore[typeddict-item]
+                "required_frequency_unit": "weeks",  # type: ignore[typeddict-item]  # the wrong value under test
                 "required_frequency_value": 1,
                 "framework_name": "_x",
                 "job_reports": ["SCAN_JOB_REPORT"],
@@ -487,7 +489,7 @@ def test_the_promised_frequency_is_the_longest_gap(schedule, minutes, promise):
 
 
 def test_plan_promises_are_what_every_rule_meets():
-    rules = [
+    rules: list[dict[str, Any]] = [
         {"schedule": "cron(0 18 * * ? *)", "delete_after_days": 90},
         {"schedule": "cron(0 18 ? * SUN *)", "delete_after_days": 35},
         {"schedule": "cron(0 6 * * ? *)"},  # kept forever: no retention to promise from it

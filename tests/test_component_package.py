@@ -18,7 +18,9 @@ PREFIX = "windows-server-backup:index:"
 @pytest.fixture(scope="module")
 def schema() -> dict:
     """The schema the Python SDK's component provider host serves for ``provider/``."""
-    return json.loads(ComponentProvider(PACKAGE_COMPONENTS, "windows-server-backup", None, "0.1.0").schema)
+    served = ComponentProvider(PACKAGE_COMPONENTS, "windows-server-backup", None, "0.1.0").schema
+    assert served is not None
+    return json.loads(served)
 
 
 def test_every_component_is_in_the_package(schema):

@@ -398,7 +398,7 @@ def _every_type_program() -> None:
                 copy_actions=[
                     aws.backup.PlanRuleCopyActionArgs(
                         destination_vault_arn=f"arn:aws:backup:us-west-2:{OFFLINE_ACCOUNT_ID}:backup-vault:copy",
-                        lifecycle=aws.backup.PlanRuleLifecycleArgs(delete_after=400),
+                        lifecycle=aws.backup.PlanRuleCopyActionLifecycleArgs(delete_after=400),
                     )
                 ],
             )

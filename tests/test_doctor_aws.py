@@ -230,6 +230,7 @@ def test_ready_instance_passes_every_check(stubs: Stubs) -> None:
         "m5.large",
         "running",
     )
+    assert facts.profile is not None and facts.volumes is not None
     assert facts.profile.role_name == ROLE and facts.profile.attached_policy_arns == (SSM_CORE, VSS_POLICY)
     assert facts.inventory.vss_components_version == "2.4.0"
     assert [(v.volume_id, v.key_manager) for v in facts.volumes] == [(VOLUME_ID, "CUSTOMER")]
@@ -471,11 +472,11 @@ def test_every_page_is_read_and_shared_lookups_happen_once(stubs: Stubs) -> None
     found = fetch_instances(stubs.clients, TAG_KEY, TAG_VALUE, archive_copies=True)
 
     assert [item.instance_id for item in found] == ids
-    assert [item.agent.agent_version for item in found] == ["3.3.40.0", "3.0.502.0"]
+    assert [item.agent and item.agent.agent_version for item in found] == ["3.3.40.0", "3.0.502.0"]
     assert [item.inventory.vss_components_version for item in found] == ["2.3.1", "2.5.3"]
     assert found[0].profile is found[1].profile
-    assert found[0].profile.attached_policy_arns == (SSM_CORE, VSS_POLICY)
-    assert [[v.key_manager for v in item.volumes] for item in found] == [["AWS"], ["AWS"]]
+    assert found[0].profile is not None and found[0].profile.attached_policy_arns == (SSM_CORE, VSS_POLICY)
+    assert [[v.key_manager for v in item.volumes or ()] for item in found] == [["AWS"], ["AWS"]]
 
 
 def test_ssm_lookups_are_split_into_requests_of_50_instances(stubs: Stubs) -> None:

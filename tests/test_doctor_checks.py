@@ -20,6 +20,8 @@ PROFILE_ARN = "arn:aws:iam::123456789012:instance-profile/vss/windows-backup"
 SSM_CORE = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 VSS_POLICY = "arn:aws:iam::aws:policy/AWSEC2VssSnapshotPolicy"
 
+READY_PROFILE = ProfileFacts(PROFILE_ARN, role_name="windows-backup", attached_policy_arns=(SSM_CORE, VSS_POLICY))
+READY_VOLUME = VolumeFacts("vol-0aaaaaaaaaaaaaaa1", True, "arn:aws:kms:us-east-1:123456789012:key/k1", "CUSTOMER")
 READY = InstanceFacts(
     instance_id="i-0123456789abcdef0",
     instance_type="m5.large",
@@ -27,10 +29,10 @@ READY = InstanceFacts(
     name="sql01",
     platform="windows",
     platform_details="Windows with SQL Server Standard",
-    profile=ProfileFacts(PROFILE_ARN, role_name="windows-backup", attached_policy_arns=(SSM_CORE, VSS_POLICY)),
+    profile=READY_PROFILE,
     agent=AgentFacts("Online", "3.3.40.0"),
     inventory=InventoryFacts(collected=True, vss_components_version="2.4.0"),
-    volumes=(VolumeFacts("vol-0aaaaaaaaaaaaaaa1", True, "arn:aws:kms:us-east-1:123456789012:key/k1", "CUSTOMER"),),
+    volumes=(READY_VOLUME,),
 )
 
 
@@ -108,7 +110,7 @@ def test_profile_in_another_partition_needs_that_partitions_policies() -> None:
 
 
 def test_missing_policy_without_other_policies_fails_with_the_attach_command() -> None:
-    profile = replace(READY.profile, attached_policy_arns=(SSM_CORE,))
+    profile = replace(READY_PROFILE, attached_policy_arns=(SSM_CORE,))
     assert checks.instance_profile_policies(replace(READY, profile=profile)) == CheckResult(
         "instance-profile",
         "Instance profile policies",
@@ -120,7 +122,7 @@ def test_missing_policy_without_other_policies_fails_with_the_attach_command() -
 
 def test_missing_policy_with_other_policies_warns_equivalent_permissions_not_verified() -> None:
     profile = replace(
-        READY.profile,
+        READY_PROFILE,
         attached_policy_arns=(SSM_CORE, "arn:aws:iam::123456789012:policy/vss-snapshots"),
         inline_policy_names=("ssm-extra",),
     )
@@ -157,7 +159,7 @@ def test_online_agent_passes_and_others_fail() -> None:
     assert checks.ssm_agent_online(READY) == CheckResult("ssm-agent-online", "SSM Agent online", Status.PASS, "Online")
     lost = checks.ssm_agent_online(replace(READY, agent=AgentFacts("ConnectionLost", "3.3.40.0")))
     assert (lost.status, lost.detail) == (Status.FAIL, "ConnectionLost (instance is running)")
-    assert lost.fix.startswith("start the AmazonSSMAgent service")
+    assert lost.fix is not None and lost.fix.startswith("start the AmazonSSMAgent service")
 
 
 def test_unregistered_or_stopped_instance_fails_agent_checks() -> None:
@@ -262,7 +264,7 @@ def test_ebs_keys() -> None:
     assert checks.ebs_key_shareable(READY).detail == "1 with customer-managed keys, 0 unencrypted"
     assert checks.ebs_key_shareable(replace(READY, volumes=(plain,))).status is Status.PASS
     assert checks.ebs_key_shareable(replace(READY, volumes=())).detail == "no EBS volumes attached"
-    failed = checks.ebs_key_shareable(replace(READY, volumes=(*READY.volumes, aws_managed, plain)))
+    failed = checks.ebs_key_shareable(replace(READY, volumes=(READY_VOLUME, aws_managed, plain)))
     assert (failed.status, failed.detail) == (
         Status.FAIL,
         "vol-0bbbbbbbbbbbbbbb2 encrypted with an AWS-managed key (aws/ebs): its snapshots cannot be copied to another account",

@@ -125,10 +125,9 @@ def _is_service_trust(statement: dict[str, Any], document: Document) -> bool:
 def _is_own_root_admin(statement: dict[str, Any], document: Document) -> bool:
     """Allow to the key's own account root (not another account's)."""
     principal = (statement.get("Principal") or {}).get("AWS")
-    match = ROOT_PRINCIPAL.match(principal) if isinstance(principal, str) else None
-    if statement.get("Effect") != "Allow" or match is None or not document.account:
+    if statement.get("Effect") != "Allow" or not isinstance(principal, str) or not document.account:
         return False
-    return principal.split(":")[4] == document.account
+    return ROOT_PRINCIPAL.match(principal) is not None and principal.split(":")[4] == document.account
 
 
 def _grant_only_through_aws_services(statement: dict[str, Any], document: Document) -> bool:

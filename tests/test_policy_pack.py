@@ -30,7 +30,9 @@ from pulumi_policy import (
     PolicyResource,
     PolicyResourceOptions,
     ResourceValidationArgs,
+    ResourceValidationPolicy,
     StackValidationArgs,
+    StackValidationPolicy,
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
@@ -490,10 +492,10 @@ def test_plain_turns_preview_unknowns_into_unknown():
 
 
 def _validate(policy_name: str, type_: str, props: dict[str, Any], protect: bool) -> list[str]:
-    policy = next(p for p in pack.policies() if p.name == policy_name)
+    policy = next(p for p in pack.policies() if isinstance(p, ResourceValidationPolicy) and p.name == policy_name)
     reported: list[str] = []
     args = ResourceValidationArgs(type_, unknown_checking_proxy(props), "urn:x", "x", _options(protect), None)
-    policy.validate(args, lambda message, urn=None: reported.append(message))
+    policy.validate(args, lambda message, urn: reported.append(message))
     return reported
 
 
@@ -515,11 +517,11 @@ def test_adapter_lets_unknown_values_pass_in_preview():
 )
 def test_stack_adapter_reads_the_stack_name_from_the_cli(monkeypatch, stack, expected):
     monkeypatch.setenv("PULUMI_STACK", stack)
-    policy = next(p for p in pack.policies() if p.name == OFF_REGION)
+    policy = next(p for p in pack.policies() if isinstance(p, StackValidationPolicy) and p.name == OFF_REGION)
     props = unknown_checking_proxy({"name": "windows-weekly", "arn": EAST_PLAN_ARN, "rules": [_rule("r")]})
     plan = PolicyResource(bp.PLAN, props, "urn:plan", "plan", _options(False), None, None, [], {})
     reported: list[tuple[str, Any]] = []
-    policy.validate(StackValidationArgs([plan]), lambda message, urn=None: reported.append((message, urn)))
+    policy.validate(StackValidationArgs([plan]), lambda message, urn: reported.append((message, urn)))
     assert reported == expected
 
 
@@ -547,12 +549,14 @@ class Analyzer:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
+        stdout, stderr = self.process.stdout, self.process.stderr
+        assert stdout is not None and stderr is not None  # both are pipes
         # The pack prints its port once it serves; a pack that cannot start exits instead.
-        ready, _, _ = select.select([self.process.stdout], [], [], 120)
-        line = self.process.stdout.readline() if ready else b""  # type: ignore[union-attr]
+        ready, _, _ = select.select([stdout], [], [], 120)
+        line = stdout.readline() if ready else b""
         if not line.strip().isdigit():
             self.close()
-            raise RuntimeError(f"the policy pack did not start: {self.process.stderr.read().decode()}")  # type: ignore[union-attr]
+            raise RuntimeError(f"the policy pack did not start: {stderr.read().decode()}")
         self.channel = grpc.insecure_channel(f"127.0.0.1:{int(line)}")
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
 

@@ -151,7 +151,7 @@ def test_iam_role_arn(value, ok):
         assert problem is None
     else:
         assert "an IAM role ARN looks like arn:aws:iam::<12-digit account>:role/<name>" in str(problem)
-        assert "aws iam get-role" in problem.fix
+        assert problem is not None and "aws iam get-role" in problem.fix
 
 
 @pytest.mark.parametrize(
@@ -169,7 +169,7 @@ def test_kms_key_arn(value, ok):
         assert problem is None
     else:
         assert "a KMS key must be given as a key ARN" in str(problem)
-        assert "'aws/backup' for the AWS-managed key" in problem.fix
+        assert problem is not None and "'aws/backup' for the AWS-managed key" in problem.fix
 
 
 @pytest.mark.parametrize(
@@ -706,7 +706,7 @@ def test_vault_arn(value, ok):
         assert problem is None
     else:
         assert "a backup vault ARN looks like arn:aws:backup:<region>:<account>:backup-vault:<name>" in str(problem)
-        assert "pulumi stack output archive_vault_arn" in problem.fix
+        assert problem is not None and "pulumi stack output archive_vault_arn" in problem.fix
 
 
 def test_vault_arn_parts():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -24,12 +25,14 @@ from tools.stack_matrix import (
     matrix,
 )
 
-ARCHIVE_STACK = {f"{PROJECT}:archive_vault": {"name": "windows-server-archive", "source_account_ids": ["111111111111"]}}
-SOURCE_STACK = {
+ARCHIVE_STACK: dict[str, Any] = {
+    f"{PROJECT}:archive_vault": {"name": "windows-server-archive", "source_account_ids": ["111111111111"]}
+}
+SOURCE_STACK: dict[str, Any] = {
     "aws:region": "us-east-1",
     f"{PROJECT}:archive": {"vault_arn": "arn:aws:backup:us-east-1:222222222222:backup-vault:windows-server-archive"},
 }
-PLAIN_STACK = {"aws:region": "us-east-1", f"{PROJECT}:vault": {"name": "backup-vault-us-east-1"}}
+PLAIN_STACK: dict[str, Any] = {"aws:region": "us-east-1", f"{PROJECT}:vault": {"name": "backup-vault-us-east-1"}}
 
 
 def project(folder: Path, **stacks: dict) -> Path:

@@ -276,7 +276,7 @@ class WindowsServerBackup(pulumi.ComponentResource):
         if existing_role_arn is not None:
             self.role_arn = pulumi.Output.from_input(existing_role_arn)
         else:
-            role_args: BackupServiceRoleArgs = dict(args.get("role") or {})  # type: ignore[assignment]
+            role_args = BackupServiceRoleArgs(**(args.get("role") or {}))
             role_args["tags"] = {**common_tags, **(role_args.get("tags") or {})}
             role_args.setdefault("allow_s3", selects_s3(args["plans"]))
             self.role_arn = BackupServiceRole(f"{name}-restore-role", role_args, child_opts(self), account=account).arn

@@ -80,7 +80,10 @@ def _list_changes(old: list[Any], new: list[Any], path: str) -> list[ValueChange
         after = {str(item[key]): item for item in new}
         changes = []
         for name in [*before, *(n for n in after if n not in before)]:
-            changes += value_changes(before.get(name, MISSING), after.get(name, MISSING), f"{path}[{name}]")
+            old_item, new_item = before.get(name, MISSING), after.get(name, MISSING)
+            if MISSING in (old_item, new_item):  # the path names the item: show the rest of it
+                old_item, new_item = (_without(old_item, key), _without(new_item, key))
+            changes += value_changes(old_item, new_item, f"{path}[{name}]")
         return changes
     # Items on both sides are no change, wherever they stand.
     gone, came = _unmatched(old, new), _unmatched(new, old)
@@ -91,6 +94,10 @@ def _list_changes(old: list[Any], new: list[Any], path: str) -> list[ValueChange
             changes += value_changes(before, after, f"{path}[{new.index(after)}]")
         return changes
     return [ValueChange(f"{path}[]", v, MISSING) for v in gone] + [ValueChange(f"{path}[]", MISSING, v) for v in came]
+
+
+def _without(item: Any, key: str) -> Any:
+    return item if item is MISSING else {k: v for k, v in item.items() if k != key}
 
 
 def _unmatched(mine: list[Any], theirs: list[Any]) -> list[Any]:
@@ -112,7 +119,7 @@ def value_changes(old: Any, new: Any, path: str = "") -> list[ValueChange]:
     new = MISSING if new is None else parsed(new)
     if isinstance(old, dict) and isinstance(new, dict):
         changes = []
-        for key in [*old, *(k for k in new if k not in old)]:
+        for key in sorted(set(old) | set(new), key=str):
             changes += value_changes(old.get(key, MISSING), new.get(key, MISSING), _join(path, str(key)))
         return changes
     if isinstance(old, list) and isinstance(new, list):

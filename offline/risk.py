@@ -827,11 +827,13 @@ JUDGES: tuple[Callable[[Sides], list[Finding]], ...] = (
 
 
 def judge(sides: Sides) -> list[Finding]:
-    """Every DANGER and WARNING of a change, dangers first (each finding once)."""
-    findings: list[Finding] = []
-    for run in JUDGES:
-        findings += [f for f in run(sides) if f not in findings]
-    return sorted(findings, key=lambda f: f.level != DANGER)
+    """Every DANGER and WARNING of a change (each once): dangers first, then by the resource they
+    are about, so that the same change reads the same on every run."""
+    ranked: dict[Finding, tuple[bool, str, int, int]] = {}
+    for rank, run in enumerate(JUDGES):
+        for position, finding in enumerate(run(sides)):
+            ranked.setdefault(finding, (finding.level != DANGER, finding.name, rank, position))
+    return sorted(ranked, key=ranked.__getitem__)
 
 
 def levels(findings: Iterable[Finding], level: str) -> list[Finding]:

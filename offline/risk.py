@@ -457,7 +457,8 @@ class Scope:
     def covers(self, other: Scope, part: tuple[Optional[str], Optional[tuple[str, str]]]) -> bool:
         """True when everything ``other`` selects through ``part`` is selected by this scope too."""
         arn, tag = part
-        if self.resources and (arn is None or not any(_arn_within(pattern, arn) for pattern in self.resources)):
+        arn = "*" if arn is None else arn  # no ARN filter: any ARN, so only ``*``-like patterns cover it
+        if self.resources and not any(_arn_within(pattern, arn) for pattern in self.resources):
             return False
         if self.tags and (tag is None or tag not in self.tags):
             return False

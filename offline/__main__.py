@@ -9,8 +9,9 @@ Options: ``--format text`` (the default), ``markdown`` (for a pull-request comme
 (the registrations, outputs and error, as ``python -m offline compare`` reads them); ``--all``
 for every ``Pulumi.<stack>.yaml``; ``--now`` to count the next runs from a fixed time;
 ``--max-chars`` to keep markdown short enough for a comment (less of the resource trees).
-``python -m offline compare --base <dir> --head <dir> [stack ...]`` compares two checkouts:
-see ``offline/compare.py`` (exit status 3 when a vault or KMS key would be deleted or replaced).
+``python -m offline compare --base <dir> --head <dir> [stack ...]`` reviews a change between two
+checkouts: every changed value, and every change that loses backups (DANGER, exit status 3) or
+weakens their protection (WARNING); see ``offline/compare.py``.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ import argparse
 import datetime as dt
 import json
 import sys
+import textwrap
 import traceback
 from pathlib import Path
 from typing import Optional
 
+from .compare import EXIT_STATUSES  # compare imports no ``components``: each side imports its own
 from .engine import OfflineRun, run_offline
 from .stack_files import StackFileError, stack_names
 
@@ -36,8 +39,29 @@ def _utc_time(text: str) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
+#: ``--help`` lists the ``compare`` command too (it has its own arguments: ``compare --help``).
+COMMANDS = "\n".join(
+    [
+        "commands:",
+        "  compare --base DIR --head DIR [--max-chars N] [stack ...]",
+        textwrap.fill(
+            "review what a change does to the backups, as Markdown for a pull request: every changed "
+            "value, each DANGER (backups lost) and WARNING (protection weakened); " + EXIT_STATUSES,
+            width=90,
+            initial_indent="      ",
+            subsequent_indent="      ",
+        ),
+    ]
+)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m offline", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m offline",
+        description=__doc__.splitlines()[0],
+        epilog=COMMANDS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("stack", nargs="?", default=None, help="stack name, as in Pulumi.<stack>.yaml (default: dev)")
     parser.add_argument("--all", action="store_true", help="every stack that has a Pulumi.<stack>.yaml")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
@@ -58,7 +82,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     """Command-line entry point; returns the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["compare"]:
-        from .compare import main as compare_main  # imports no ``components``: see compare.py
+        from .compare import main as compare_main
 
         return compare_main(args[1:])
 
@@ -96,7 +120,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     failed = bool(crashes) or any(run.error is not None for run in runs)
 
     if options.format == "json":
-        from .compare import run_document
+        from .document import run_document
 
         documents = [run_document(run) for run in runs]
         print(json.dumps(documents if options.all else documents[0], indent=2, sort_keys=True))

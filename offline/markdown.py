@@ -1,9 +1,9 @@
 """The offline report as Markdown, for a pull-request comment or a job summary.
 
 Per stack: each plan's rules in words (schedule, next three runs in UTC and in the rule's time
-zone, windows, retention, copies), the 3-2-1 verdict when the stack exports one, and the
-resource tree folded into a ``<details>`` block. Like the text report, everything is read from
-what the program registered and exported, never from the config.
+zone, windows, retention, copies), the 3-2-1 verdict when the stack exports one with a diagram
+of where its copies go, and the resource tree folded into a ``<details>`` block. Like the text
+report, everything is read from what the program registered and exported, never from the config.
 """
 
 from __future__ import annotations
@@ -16,18 +16,15 @@ from typing import Any, Optional
 
 from components import rules
 
-from .compare import code, plain  # compare.py imports no ``components``, so it holds the shared helpers
+from .document import plain
 from .engine import OfflineRun, Registration
+from .markup import code
+from .mermaid import copies_diagram
 from .report import PLAN, SELECTION, describe_schedule, tree
+from .verdict import Verdict, VerdictFormatError, plan_verdicts
 
 VAULT_TYPES = ("aws:backup/vault:Vault", "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault")
 KMS_KEY = "aws:kms/key:Key"
-#: The stack output holding the 3-2-1 verdict, when the program exports one.
-THREE_TWO_ONE_OUTPUT = "three_two_one"
-#: Keys a verdict may use for pass/fail and for its reasons (the first one present is used).
-_PASS_KEYS = ("meets_3_2_1", "pass", "passed", "passes", "ok", "compliant")
-_REASON_KEYS = ("reasons", "reason", "why", "message")
-_COPY_KEYS = ("copies",)
 
 
 def _number(value: Any) -> Any:
@@ -155,71 +152,75 @@ def _cell(value: Any) -> str:
         return "–"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, list) and not any(isinstance(v, (list, dict)) for v in value):
+    if isinstance(value, (list, tuple)) and not any(isinstance(v, (list, dict)) for v in value):
         value = ", ".join(str(_number(v)) for v in value)
     elif isinstance(value, (list, dict)):
         value = json.dumps(value, sort_keys=True)
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
-def _first(entry: dict[str, Any], keys: tuple[str, ...]) -> tuple[Optional[str], Any]:
-    for key in keys:
-        if key in entry:
-            return key, entry[key]
-    return None, None
+#: The copy table's columns: the verdict's copy fields, in this order.
+_COPY_COLUMNS = ("rule", "role", "region", "account", "vault", "tier", "retention_days")
 
 
-def _verdict_lines(name: str, verdict: Any) -> list[str]:
-    """One selection's (or plan's) verdict: pass/fail with reasons, then a table of its copies."""
-    if not isinstance(verdict, dict):
-        return [f"- {code(name)}: {_cell(verdict)}"]
-    pass_key, passed = _first(verdict, _PASS_KEYS)
-    reason_key, reasons = _first(verdict, _REASON_KEYS)
-    copies_key, copies = _first(verdict, _COPY_KEYS)
-    if passed is None:
+def _verdict_lines(verdict: Verdict) -> list[str]:
+    """One verdict: pass/fail with reasons, its counts, then a table of its copies."""
+    if verdict.meets is None:
         mark = "verdict not given"
     else:
-        mark = ":white_check_mark: meets 3-2-1" if passed else ":x: does not meet 3-2-1"
-    if isinstance(reasons, list):
-        reasons = "; ".join(str(r) for r in reasons)
-    lines = [f"**{code(name)}: {mark}**" + (f": {reasons}" if reasons else ""), ""]
-    shown = {pass_key, reason_key, copies_key}
-    rest = [f"{key}: {_cell(value)}" for key, value in verdict.items() if key not in shown]
-    if rest:
-        lines += [" · ".join(rest), ""]
-    if isinstance(copies, list) and copies and all(isinstance(c, dict) for c in copies):
-        columns: list[str] = []
-        for entry in copies:
-            columns += [key for key in entry if key not in columns]
-        lines += ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-        lines += ["| " + " | ".join(_cell(entry.get(col)) for col in columns) + " |" for entry in copies]
+        mark = ":white_check_mark: meets 3-2-1" if verdict.meets else ":x: does not meet 3-2-1"
+    reasons = "; ".join(verdict.reasons)
+    lines = [f"**{code(verdict.name)}: {mark}**" + (f": {reasons}" if reasons else ""), ""]
+    facts = [
+        (label, value)
+        for label, value in (
+            ("copies", verdict.copy_count),
+            ("media", verdict.media or None),
+            ("off-site", verdict.off_site),
+            *verdict.other.items(),
+        )
+        if value is not None
+    ]
+    if facts:
+        lines += [" · ".join(f"{label}: {_cell(value)}" for label, value in facts), ""]
+    if verdict.copies:
+        columns = [c for c in _COPY_COLUMNS if any(getattr(copy, c) is not None for copy in verdict.copies)]
+        extra: list[str] = []
+        for copy in verdict.copies:
+            extra += [key for key, _ in copy.other if key not in extra]
+        lines += ["| " + " | ".join(columns + extra) + " |", "|" + "---|" * len(columns + extra)]
+        for copy in verdict.copies:
+            cells = [_cell(getattr(copy, c)) for c in columns] + [_cell(dict(copy.other).get(k)) for k in extra]
+            lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
-    elif copies:
-        lines += [f"Copies: {_cell(copies)}", ""]
     return lines
 
 
-def three_two_one_section(value: Any) -> list[str]:
-    """The ``three_two_one`` output, whatever its exact shape.
+def three_two_one_section(outputs: Any) -> list[str]:
+    """The stack's 3-2-1 verdicts (read through :func:`offline.verdict.plan_verdicts`), or nothing.
 
-    Understood: a mapping of selection (or plan) name to a verdict mapping, or a list of
-    verdicts each carrying a ``selection``/``plan``/``name`` key. A verdict's pass/fail is its
-    first key among ``meets_3_2_1``, ``pass``, ``passed``, ``passes``, ``ok``, ``compliant``;
-    its reasons are ``reasons`` (or ``reason``, ``why``, ``message``); ``copies`` (a list of
-    mappings) becomes a table; other keys are listed as they are. Anything else is shown as JSON.
+    A verdict the adapter cannot read is shown as the JSON it is.
     """
+    try:
+        verdicts = plan_verdicts(outputs)
+    except VerdictFormatError as error:
+        return ["### 3-2-1", "", "```json", json.dumps(plain(error.value), indent=2, sort_keys=True), "```", ""]
+    if verdicts is None:
+        return []
     lines = ["### 3-2-1", ""]
-    if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
-        for name, verdict in value.items():
-            lines += _verdict_lines(str(name), verdict)
-        return lines
-    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        for index, verdict in enumerate(value):
-            key, name = _first(verdict, ("selection", "plan", "name"))
-            rest = {k: v for k, v in verdict.items() if k != key}
-            lines += _verdict_lines(str(name if name is not None else index + 1), rest)
-        return lines
-    return lines + ["```json", json.dumps(value, indent=2, sort_keys=True, default=str), "```", ""]
+    for verdict in verdicts.values():
+        lines += _verdict_lines(verdict)
+    return lines
+
+
+def copies_section(outputs: Any) -> list[str]:
+    """The diagram of the stack's copies, drawn from its verdicts (nothing when it has none)."""
+    try:
+        verdicts = plan_verdicts(outputs)
+    except VerdictFormatError:
+        return []
+    diagram = copies_diagram(verdicts or {})
+    return ["### Where the copies go", "", *diagram, ""] if diagram else []
 
 
 def _in_stable_order(run: OfflineRun) -> OfflineRun:
@@ -272,8 +273,8 @@ def render_stack(run: OfflineRun, now: dt.datetime, tree_detail: str = "inputs")
     lines += vaults_section(run)
     lines += ["### Plans", ""]
     lines += plans_section(run, now) or ["No backup plans in this stack.", ""]
-    if THREE_TWO_ONE_OUTPUT in run.outputs:
-        lines += three_two_one_section(plain(run.outputs[THREE_TWO_ONE_OUTPUT]))
+    lines += three_two_one_section(run.outputs)
+    lines += copies_section(run.outputs)
     lines += _tree_section(run, tree_detail)
     return "\n".join(lines)
 
@@ -298,8 +299,8 @@ def render_document(sections: list[str], now: dt.datetime) -> str:
 
 
 __all__ = [
-    "THREE_TWO_ONE_OUTPUT",
     "TREE_DETAILS",
+    "copies_section",
     "next_runs",
     "plans_section",
     "render_document",

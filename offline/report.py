@@ -16,6 +16,7 @@ from cron_descriptor import ExpressionDescriptor, Options
 from components import rules
 
 from .engine import OfflineRun, Registration
+from .verdict import VerdictFormatError, plan_verdicts
 
 PLAN = "aws:backup/plan:Plan"
 SELECTION = "aws:backup/selection:Selection"
@@ -159,21 +160,26 @@ def plain_language(run: OfflineRun, now: Optional[dt.datetime] = None) -> list[s
 
 
 def verdict_lines(outputs: dict[str, Any]) -> list[str]:
-    """The ``three_two_one`` stack output, one block per selection."""
+    """The stack's 3-2-1 verdicts (through :func:`offline.verdict.plan_verdicts`), one block each."""
+    try:
+        verdicts = plan_verdicts(outputs) or {}
+    except VerdictFormatError as error:
+        return [f"(not readable: {json.dumps(_plain(error.value), sort_keys=True)})"]
     lines: list[str] = []
-    for selection, judged in (outputs.get("three_two_one") or {}).items():
-        mark = "meets 3-2-1" if judged["meets_3_2_1"] else "does NOT meet 3-2-1"
+    for verdict in verdicts.values():
+        mark = {True: "meets 3-2-1", False: "does NOT meet 3-2-1", None: "verdict not given"}[verdict.meets]
+        off_site = {True: "yes", False: "no", None: "?"}[verdict.off_site]
         lines.append(
-            f"{selection}: {mark} ({judged['copy_count']} copies, media {'+'.join(judged['media'])}, "
-            f"off-site: {'yes' if judged['off_site'] else 'no'})"
+            f"{verdict.name}: {mark} ({verdict.copy_count} copies, media {'+'.join(verdict.media)}, "
+            f"off-site: {off_site})"
         )
-        for copy in judged["copies"]:
-            kept = f"{_number(copy['retention_days'])} days" if copy["retention_days"] else "until deleted"
+        for copy in verdict.copies:
+            kept = f"{copy.retention_days} days" if copy.retention_days else "until deleted"
             lines.append(
-                f"  - {copy['role']:7} {copy['vault']} in {copy['region']}, account {copy['account']}, "
-                f"{copy['tier']}, kept {kept} (rule {copy['rule']})"
+                f"  - {copy.role or '?':7} {copy.vault} in {copy.region}, account {copy.account}, "
+                f"{copy.tier}, kept {kept} (rule {copy.rule})"
             )
-        lines += [f"  ! {reason}" for reason in judged["reasons"]]
+        lines += [f"  ! {reason}" for reason in verdict.reasons]
     return lines
 
 

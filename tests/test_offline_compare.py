@@ -1,23 +1,39 @@
-"""`python -m offline compare`: what a pull request changes, and the changes that lose backups.
+"""`python -m offline compare`: what a pull request changes, value by value, and what it risks.
 
 The end-to-end tests compare copies of this repository whose stack files are the fixture stacks
-(one copy edited as a pull request would edit it); each side runs in its own process, as in CI. The rules themselves are also tested on
-hand-written run documents, one rule at a time.
+(one copy edited as a pull request would edit it); each side runs in its own process, as in CI.
+The rules that judge a change are tested one at a time on hand-written run documents, here for
+vaults and keys and in test_offline_risk.py for the rest.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from conftest import FIXTURES_DIR, seed_config
+from run_documents import (
+    KEY_ARN,
+    OTHER_KEY_ARN,
+    PROTECTED,
+    STACK,
+    compared,
+    key,
+    messages,
+    resource,
+    side,
+    vault,
+)
 
 from offline.__main__ import main
 from offline.compare import DANGER_EXIT, Side, diff_sides, render_comparison
+from offline.review import TITLE
 from offline.stack_files import stack_names
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -35,15 +51,6 @@ EBS_PLAN_URNS = [
     DEV + "windows-server-backup:index:WindowsServerBackup$windows-server-backup:index:BackupPlan::"
     "backup-weekly-ebs-us-east-1",
 ]
-PROTECTED = " It is protected, so `pulumi up` stops at it until the protection is lifted."
-HEADER = [
-    "# Offline comparison with the base branch",
-    "",
-]
-FOOTNOTE = (
-    "_Both sides ran offline (the real program against Pulumi's mock engine, no AWS); "
-    "`pulumi preview` below has the last word._"
-)
 
 
 def copy_project(destination: Path) -> Path:
@@ -83,16 +90,135 @@ def compare(capsys: pytest.CaptureFixture[str], base: Path, head: Path, *stacks:
 # --- end to end, on copies of the repository ------------------------------------------------
 
 
-def test_unchanged_checkouts_report_no_changes_for_every_stack(capsys, base, head):
+def test_unchanged_checkouts_say_no_changes_and_nothing_else(capsys, base, head):
     status, out = compare(capsys, base, head)
 
-    sections = []
-    for stack in stack_names(FIXTURES_DIR):
-        sections += [f"## Stack `{stack}`", "", "No changes.", ""]
-    expected = HEADER + ["No change deletes or replaces a backup vault or a KMS key.", "", FOOTNOTE, "", *sections]
+    stacks = ", ".join(f"`{stack}`" for stack in stack_names(FIXTURES_DIR))
     assert status == 0
-    assert out == "\n".join(expected).rstrip() + "\n"
-    assert len(sections) == 4 * 4  # archive, prod-east, prod-west, seed
+    assert out == f"{TITLE}\n\nNo changes ({stacks}).\n"
+    assert stack_names(FIXTURES_DIR) == ["archive", "prod-east", "prod-west", "seed"]
+
+
+def edit_config(path: Path, edit: Any) -> None:
+    """Edit a stack file's ``config`` the way a pull request would (``edit`` changes it in place)."""
+    document = yaml.safe_load(path.read_text())
+    edit(document["config"])
+    path.write_text(yaml.safe_dump(document))
+
+
+def cut_retention_and_drop_the_archive_copy(config: dict[str, Any]) -> None:
+    for entry in config[f"{PROJECT}:plans"]:
+        entry["rules"][0]["delete_after_days"] = 14
+    del config[f"{PROJECT}:archive"]
+
+
+def test_a_pull_request_that_cuts_retention_and_drops_the_archive_copy_is_warned_in_plain_words(base, head):
+    # One run of the command line itself, as CI runs it.
+    edit_config(head / "Pulumi.prod-east.yaml", cut_retention_and_drop_the_archive_copy)
+
+    done = subprocess.run(
+        [sys.executable, "-m", "offline", "compare", "--base", str(base), "--head", str(head), "prod-east"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert (done.returncode, done.stderr) == (0, "")  # warnings are not a DANGER
+    lines = done.stdout.splitlines()
+    archive = "vault `windows-server-archive` (account 222222222222, us-east-1)"
+    west = "vault `backup-copies-from-us-east-1` (account 111111111111, us-west-2)"
+    not_met = (
+        "3-2-1 is no longer met: 2 copies (3 needed): add copies to another region and account; one kind of "
+        "storage (warm): move one copy to cold storage (e.g. the archive copy)."
+    )
+    start = lines.index("### :warning: WARNING (9)")
+    warnings = []
+    for plan in ("weekly-ebs-us-east-1", "windows-weekly-ec2-vss-us-east-1"):  # by plan, rule, then verdict
+        warnings += [
+            f"- **`prod-east`** · retention shortened: plan `{plan}` keeps new recovery points 14 days instead of "
+            "35 days (`lifecycle.deleteAfter: 35 → 14`): a restore can reach back only 14 days (recovery points "
+            "made before the change keep their retention).",
+            f"- **`prod-east`** · retention shortened: plan `{plan}` keeps its copies in {west} 14 days instead "
+            "of 35 days.",
+            f"- **`prod-east`** · copy removed: plan `{plan}` no longer copies to {archive} (kept 365 days): new "
+            "recovery points have one copy fewer, and none there.",
+            f"- **`prod-east`** · 3-2-1 weakened for plan `{plan}` (`{plan}/{plan}`): {not_met}",
+        ]
+    warnings.insert(
+        0,
+        "- **`prod-east`** · audit framework `backup-audit-framework` no longer checks "
+        "`BACKUP_RESOURCES_PROTECTED_BY_CROSS_ACCOUNT`: no audit evidence of that any more.",
+    )
+    assert lines[:5] == [
+        TITLE,
+        "",
+        "> [!WARNING]",
+        "> **9 changes would weaken the protection of the backups.** Each says what is lost.",
+        "",
+    ]
+    assert lines[start : start + 12] == ["### :warning: WARNING (9)", "", *warnings, ""]
+    # The values, in the folded details: old and new, by path.
+    plan = "windows-weekly-ec2-vss-us-east-1"
+    assert f"  - `rules[{plan}].lifecycle.deleteAfter`: `35` → `14`" in lines
+    assert (
+        f"  - `rules[{plan}].copyActions[arn:aws:backup:us-east-1:222222222222:backup-vault:windows-server-archive]`: "
+        'removed `{"lifecycle": {"coldStorageAfter": 30, "deleteAfter": 365, "optInToArchiveForSupportedResources": '
+        "true}}`"
+    ) in lines
+    # The diagram marks the shortened copy and the dropped archive copy.
+    assert '  v0 -->|"changed: 35 → 14 days"| v1' in lines
+    assert '  v0 -.->|"removed (was 365 days, cold)"| v2' in lines
+    assert '      v2[("windows-server-archive<br/>removed")]' in lines
+    out = done.stdout
+    assert "DANGER" not in out
+    assert out.index("### :warning: WARNING") < out.index("**Plain changes**") < out.index("## Stack `prod-east`")
+    assert out.index("## Stack `prod-east`") < out.index("<details>")
+
+
+def test_narrowing_a_selection_is_a_warning_that_names_what_is_no_longer_backed_up(capsys, base, head):
+    def narrow(config: dict[str, Any]) -> None:
+        plans = config[f"{PROJECT}:plans"]
+        ebs = next(p for p in plans if p["name"] == "weekly-ebs-us-east-1")
+        ebs["selections"][0]["tags"] = {"alk:backup": "weekly-ebs-critical"}
+
+    edit_config(head / "Pulumi.seed.yaml", narrow)
+
+    status, out = compare(capsys, base, head, "seed")
+
+    assert status == 0
+    assert (
+        "- **`seed`** · backup selection `backup-weekly-ebs-us-east-1-weekly-ebs-us-east-1` of plan "
+        "`weekly-ebs-us-east-1` is narrowed: it no longer selects resources tagged `alk:backup=weekly-ebs`, and no "
+        "other selection of this stack does, so they are no longer backed up."
+    ) in out.splitlines()
+    assert "### :warning: WARNING (1)" in out and "DANGER" not in out
+    assert "  - `selectionTags[alk:backup].value`: `weekly-ebs` → `weekly-ebs-critical`" in out.splitlines()
+
+
+def test_a_pull_request_that_only_adds_a_plan_gets_no_warning(capsys, base, head):
+    def add_plan(config: dict[str, Any]) -> None:
+        config[f"{PROJECT}:plans"].append(
+            {
+                "name": "daily-ebs-us-east-1",
+                "rules": [{"schedule": "cron(0 3 * * ? *)", "delete_after_days": 7}],
+                "selections": [{"tags": {"alk:backup": "daily-ebs"}}],
+            }
+        )
+
+    edit_config(head / "Pulumi.seed.yaml", add_plan)
+
+    status, out = compare(capsys, base, head, "seed")
+
+    assert status == 0
+    assert "WARNING" not in out and "DANGER" not in out
+    lines = out.splitlines()
+    assert lines[2] == "No change loses backups or weakens their protection."
+    assert "**Plain changes** (resources with no finding): `seed`: 0 changed, 4 added, 0 removed." in lines
+    assert (
+        "- backup plan `backup-daily-ebs-us-east-1` (`aws:backup/plan:Plan`): `name: daily-ebs-us-east-1`; "
+        "`rules: daily-ebs-us-east-1 (cron(0 3 * * ? *), kept 7 days)`"
+    ) in lines
 
 
 def test_renaming_the_seed_vault_in_the_stack_file_is_a_danger(capsys, base, head):
@@ -101,31 +227,78 @@ def test_renaming_the_seed_vault_in_the_stack_file_is_a_danger(capsys, base, hea
     status, out = compare(capsys, base, head, "seed")
 
     assert status == DANGER_EXIT == 3
-    assert "**DANGER: 1 change would delete or replace a backup vault or a KMS key.**" in out
+    assert "> **DANGER: 1 change would lose backups** (a vault or its key deleted or replaced" in out
     assert (
-        "- :rotating_light: **DANGER**: `backup-vault` would be REPLACED (deleted and created anew): "
+        "- **`seed`** · `backup-vault` would be REPLACED (deleted and created anew): "
         "`name` changes from `backup-vault-us-east-1` to `backup-vault-renamed`. "
         "It is a backup vault: its recovery points go with it." + PROTECTED
     ) in out.splitlines()
-    assert f"- `{VAULT_URN}`: inputs `name`" in out.splitlines()
+    assert "  - `name`: `backup-vault-us-east-1` → `backup-vault-renamed`" in out.splitlines()
     assert "**Added" not in out and "**Removed" not in out
 
 
-def test_removing_a_plan_lists_its_resources_as_removed(capsys, base, head):
-    stack_file = head / "Pulumi.seed.yaml"
-    document = yaml.safe_load(stack_file.read_text())
-    plans = document["config"][f"{PROJECT}:plans"]
-    document["config"][f"{PROJECT}:plans"] = [plan for plan in plans if plan["name"] != "weekly-ebs-us-east-1"]
-    assert len(document["config"][f"{PROJECT}:plans"]) == len(plans) - 1
-    stack_file.write_text(yaml.safe_dump(document))
+def test_removing_a_plan_whose_resources_no_other_plan_selects_is_a_danger(capsys, base, head):
+    def drop_plan(config: dict[str, Any]) -> None:
+        plans = config[f"{PROJECT}:plans"]
+        config[f"{PROJECT}:plans"] = [p for p in plans if p["name"] != "weekly-ebs-us-east-1"]
+
+    edit_config(head / "Pulumi.seed.yaml", drop_plan)
+
+    status, out = compare(capsys, base, head, "seed")
+
+    assert status == DANGER_EXIT
+    lines = out.splitlines()
+    assert (
+        "- **`seed`** · backup plan `weekly-ebs-us-east-1` is deleted with its selection `weekly-ebs-us-east-1`: no "
+        "selection of this stack selects resources tagged `alk:backup=weekly-ebs` any more, so they are no longer "
+        "backed up (their existing recovery points stay until their retention ends)."
+    ) in lines
+    start = lines.index("**Removed**")
+    removed = [line for line in lines[start + 2 : start + 6]]
+    assert removed == [
+        "- backup plan `backup-weekly-ebs-us-east-1` (`aws:backup/plan:Plan`): `name: weekly-ebs-us-east-1`; "
+        "`rules: weekly-ebs-us-east-1 (cron(0 18 ? * SUN *), kept 30 days)`",
+        f"  - URN `{EBS_PLAN_URNS[0]}`",
+        "- backup selection `backup-weekly-ebs-us-east-1-weekly-ebs-us-east-1` (`aws:backup/selection:Selection`): "
+        '`name: weekly-ebs-us-east-1`; `selectionTags: [{"key": "alk:backup", "type": "STRINGEQUALS", '
+        '"value": "weekly-ebs"}]`',
+        f"  - URN `{EBS_PLAN_URNS[2]}`",
+    ]
+
+
+def test_moving_a_plans_selection_to_another_plan_that_selects_the_same_tag_is_no_danger(capsys, base, head):
+    def merge(config: dict[str, Any]) -> None:
+        plans = config[f"{PROJECT}:plans"]
+        vss = next(p for p in plans if p["name"] == "windows-weekly-ec2-vss-us-east-1")
+        vss["selections"][0]["name"] = "windows"
+        vss["selections"].append({"name": "weekly-ebs", "tags": {"alk:backup": "weekly-ebs"}})
+        config[f"{PROJECT}:plans"] = [p for p in plans if p["name"] != "weekly-ebs-us-east-1"]
+
+    edit_config(head / "Pulumi.seed.yaml", merge)
 
     status, out = compare(capsys, base, head, "seed")
 
     assert status == 0
-    lines = out.splitlines()
-    start = lines.index("**Removed (4)**")
-    assert lines[start : start + 6] == ["**Removed (4)**", "", *[f"- `{urn}`" for urn in EBS_PLAN_URNS]]
-    assert "DANGER" not in out and "**Added" not in out
+    assert "DANGER" not in out and "WARNING" not in out
+    assert "Removed" in out and "backup plan `backup-weekly-ebs-us-east-1`" in out
+
+
+def test_a_component_renamed_with_an_alias_carries_its_vault_along(capsys, base, head):
+    # The real engine gives each child an alias under its parent's old URN (with the parent's old
+    # name in place of the new one), so the whole subtree follows the renamed component.
+    replace_once(
+        head / "__main__.py",
+        'backup = WindowsServerBackup("backup", component_args(config, region, copy_region_provider, archive_vault_arn))',
+        'backup = WindowsServerBackup("windows", component_args(config, region, copy_region_provider, '
+        'archive_vault_arn), pulumi.ResourceOptions(aliases=[pulumi.Alias(name="backup")]))',
+    )
+
+    status, out = compare(capsys, base, head, "seed")
+
+    assert status == 0
+    assert "DANGER" not in out and "**Added" not in out and "**Removed" not in out
+    new_urn = VAULT_URN.replace("::backup-vault", "::windows-vault")
+    assert f"  - URN `{new_urn}`, was `{VAULT_URN}` (matched by an alias)" in out.splitlines()
 
 
 def test_a_code_change_that_renames_the_vault_is_caught_from_the_heads_own_components(capsys, base, head):
@@ -138,12 +311,12 @@ def test_a_code_change_that_renames_the_vault_is_caught_from_the_heads_own_compo
     new_urn = VAULT_URN.replace("::backup-vault", "::backup-safe")
     assert status == 3
     assert (
-        f"- :rotating_light: **DANGER**: `backup-vault` would be REPLACED: its URN changes from `{VAULT_URN}` to "
+        f"- **`seed`** · `backup-vault` would be REPLACED: its URN changes from `{VAULT_URN}` to "
         f"`{new_urn}` (renamed or re-parented without an alias), so Pulumi deletes the old one and creates a new "
         "one. It is a backup vault: its recovery points go with it. Add `aliases=[...]` with the old URN to keep it."
         + PROTECTED
     ) in out.splitlines()
-    assert "**DANGER: 1 change would" in out
+    assert "> **DANGER: 1 change would lose backups**" in out
 
 
 def test_a_new_stack_is_all_added(capsys, base, head, fixture_run):
@@ -152,9 +325,10 @@ def test_a_new_stack_is_all_added(capsys, base, head, fixture_run):
     status, out = compare(capsys, base, head, "qa")
 
     assert status == 0
-    assert "New stack: the base has no stack file, so everything below is added." in out
-    assert f"<summary>Added ({len(fixture_run('seed').resources)})</summary>" in out
-    assert f"- `{VAULT_URN.replace('urn:pulumi:seed::', 'urn:pulumi:qa::')}`" in out
+    assert "New stack: the base has no stack file, so everything in it is added." in out
+    assert f"{len(fixture_run('seed').resources)} added, 0 removed" in out
+    assert f"  - URN `{VAULT_URN.replace('urn:pulumi:seed::', 'urn:pulumi:qa::')}`" in out
+    assert "WARNING" not in out
 
 
 def test_a_head_that_does_not_run_is_reported_and_exits_1(capsys, base, head):
@@ -166,7 +340,7 @@ def test_a_head_that_does_not_run_is_reported_and_exits_1(capsys, base, head):
     assert "Not compared (a side could not be run): `seed`." in out
     assert "**The head side could not be run**, so this stack was not compared:" in out
     assert "Pulumi.seed.yaml:" in out and "vault.name" in out
-    assert "No changes." not in out
+    assert "No changes" not in out
 
 
 def test_folders_without_a_project_and_unknown_stacks_exit_2(capsys, base, tmp_path):
@@ -175,6 +349,26 @@ def test_folders_without_a_project_and_unknown_stacks_exit_2(capsys, base, tmp_p
     err = capsys.readouterr().err
     assert f"the head folder {tmp_path} has no Pulumi.yaml" in err
     assert "no stack file for nope on either side (stacks: archive, prod-east, prod-west, seed)" in err
+
+
+def test_the_help_lists_compare_with_its_exit_statuses(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["--help"])
+    assert stopped.value.code == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "compare --base DIR --head DIR [--max-chars N] [stack ...]" in out
+    assert (
+        "exit status: 0 no DANGER (warnings do not count), 1 a side of a stack could not be run, "
+        "2 bad arguments or folders, 3 a DANGER"
+    ) in out
+
+
+def test_the_json_path_imports_no_components_before_the_program_runs():
+    # Each side must import its own components package: the modules loaded before the program runs
+    # (the command line, the JSON document, the comparison) may not import one themselves.
+    code = "import sys, offline.__main__, offline.document, offline.compare; print('components' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_DIR, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
 
 
 def test_json_format_is_the_protocol_compare_reads(capsys):
@@ -219,54 +413,15 @@ def test_json_format_of_a_wrong_config_carries_the_error(capsys, tmp_path):
     assert [r["type"] for r in document["registrations"]] == ["pulumi:pulumi:Stack"]
 
 
-# --- the rules, on hand-written documents ------------------------------------------------
+# --- vaults and keys, on hand-written documents ------------------------------------------
 
 
-KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1111"
-OTHER_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/2222"
-STACK = "urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev"
-
-
-def resource(type_: str, name: str, inputs: dict[str, Any], **options: Any) -> dict[str, Any]:
-    parent_type = options.pop("parent_type", "p:index:Backup")
-    return {
-        "type": type_,
-        "name": name,
-        "urn": options.pop("urn", f"urn:pulumi:dev::p::{parent_type}${type_}::{name}"),
-        "parent": options.pop("parent", f"urn:pulumi:dev::p::{parent_type}::backup"),
-        "custom": True,
-        "protect": options.pop("protect", True),
-        "retain_on_delete": False,
-        "provider": options.pop("provider", ""),
-        "inputs": inputs,
-        "id": name,
-        "outputs": options.pop("outputs", {}),
-        **options,
-    }
-
-
-def side(label: str, *resources: dict[str, Any], region: str = "us-east-1") -> Side:
-    stack = {"type": "pulumi:pulumi:Stack", "name": "p-dev", "urn": STACK, "parent": "", "provider": "", "inputs": {}}
-    return Side(label, True, {"stack": "dev", "region": region, "registrations": [stack, *resources], "error": None})
-
-
-def vault(**inputs: Any) -> dict[str, Any]:
-    return resource(
-        "aws:backup/vault:Vault", "vault", {"name": "v", "kmsKeyArn": KEY_ARN, "forceDestroy": False, **inputs}
-    )
-
-
-def key(**inputs: Any) -> dict[str, Any]:
-    return resource("aws:kms/key:Key", "vault-key", {"enableKeyRotation": True, **inputs}, outputs={"arn": KEY_ARN})
-
-
-def messages(before: Side, after: Side) -> list[str]:
-    return [d.message for d in diff_sides("dev", before, after).dangers]
+def dangers(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[str]:
+    return messages(before, after, "DANGER")
 
 
 def test_a_new_kms_key_for_a_vault_replaces_it():
-    found = messages(side("base", vault()), side("head", vault(kmsKeyArn=OTHER_KEY_ARN)))
-    assert found == [
+    assert dangers([vault()], [vault(kmsKeyArn=OTHER_KEY_ARN)]) == [
         "`vault` would be REPLACED (deleted and created anew): `kmsKeyArn` changes from "
         f"`{KEY_ARN}` to `{OTHER_KEY_ARN}`. It is a backup vault: its recovery points go with it." + PROTECTED
     ]
@@ -284,32 +439,36 @@ def test_a_replace_forcing_key_input_is_a_danger_naming_the_vault_it_encrypts(fi
     def shown(value: Any) -> str:
         return value if isinstance(value, str) else json.dumps(value)
 
-    found = messages(side("base", key(**{field: old}), vault()), side("head", key(**{field: new}), vault()))
-    assert found == [
+    assert dangers([key(**{field: old}), vault()], [key(**{field: new}), vault()]) == [
         f"`vault-key` would be REPLACED (deleted and created anew): `{field}` changes from "
         f"`{shown(old)}` to `{shown(new)}`. "
         "It is a KMS key that encrypts vault `v`: its recovery points could no longer be restored." + PROTECTED
     ]
 
 
-def test_changes_an_update_can_make_are_not_dangers():
-    diff = diff_sides(
-        "dev",
-        side("base", key(description="a", enableKeyRotation=False), vault(tags={"a": "1"})),
-        side("head", key(description="b", enableKeyRotation=True), vault(tags={"a": "2"})),
+def test_changes_an_update_can_make_are_not_dangers_and_are_listed_value_by_value():
+    diff = compared(
+        [key(description="a", enableKeyRotation=False), vault(tags={"a": "1"})],
+        [key(description="b", enableKeyRotation=True), vault(tags={"a": "2"})],
     )
-    assert diff.dangers == []
-    assert [(c.name, c.inputs, c.options) for c in sorted(diff.changed, key=lambda c: c.name)] == [
-        ("vault", ["tags"], []),
-        ("vault-key", ["description", "enableKeyRotation"], []),
+    assert diff.findings == []
+    assert [
+        (c.name, [(v.path, v.old, v.new) for v in c.values]) for c in sorted(diff.changed, key=lambda c: c.name)
+    ] == [
+        ("vault", [("tags.a", "1", "2")]),
+        ("vault-key", [("description", "a", "b"), ("enableKeyRotation", False, True)]),
+    ]
+    assert [c.inputs for c in sorted(diff.changed, key=lambda c: c.name)] == [
+        ["tags"],
+        ["description", "enableKeyRotation"],
     ]
 
 
 def test_air_gapped_vault_retention_bounds_force_a_replacement():
     lag = "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault"
-    found = messages(
-        side("base", resource(lag, "archive", {"name": "a", "minRetentionDays": 7, "maxRetentionDays": 365})),
-        side("head", resource(lag, "archive", {"name": "a", "minRetentionDays": 30, "maxRetentionDays": 365})),
+    found = dangers(
+        [resource(lag, "archive", {"name": "a", "minRetentionDays": 7, "maxRetentionDays": 365})],
+        [resource(lag, "archive", {"name": "a", "minRetentionDays": 30, "maxRetentionDays": 365})],
     )
     assert found == [
         "`archive` would be REPLACED (deleted and created anew): `minRetentionDays` changes from `7` to `30`. "
@@ -322,7 +481,7 @@ def test_moving_a_vault_to_a_provider_in_another_region_replaces_it():
     west = resource("pulumi:providers:aws", "west", {"region": "us-west-2"}, urn=provider_urn, parent=STACK)
     unprotected = vault() | {"protect": False}
     moved = unprotected | {"provider": f"{provider_urn}::0000"}
-    diff = diff_sides("dev", side("base", west, unprotected), side("head", west, moved))
+    diff = compared([west, unprotected], [west, moved])
     assert [d.message for d in diff.dangers] == [
         "`vault` would be REPLACED: it moves from region `us-east-1` to `us-west-2`. "
         "It is a backup vault: its recovery points go with it."
@@ -331,8 +490,7 @@ def test_moving_a_vault_to_a_provider_in_another_region_replaces_it():
 
 
 def test_a_removed_key_that_encrypts_no_vault_is_still_a_danger():
-    found = messages(side("base", key(), vault(kmsKeyArn=OTHER_KEY_ARN)), side("head", vault(kmsKeyArn=OTHER_KEY_ARN)))
-    assert found == [
+    assert dangers([key(), vault(kmsKeyArn=OTHER_KEY_ARN)], [vault(kmsKeyArn=OTHER_KEY_ARN)]) == [
         "`vault-key` would be DELETED: it is no longer declared. "
         "It is a KMS key: whatever it encrypted could no longer be decrypted." + PROTECTED
     ]
@@ -345,35 +503,90 @@ def test_a_vault_moved_with_an_alias_is_a_change_not_a_danger():
         "name": "archive-vault",
         "aliases": [old["urn"]],
     }
-    diff = diff_sides("dev", side("base", old), side("head", new))
-    assert diff.dangers == [] and diff.added == [] and diff.removed == []
-    assert [(c.urn, c.inputs, c.options) for c in diff.changed] == [
-        (new["urn"], [], [f"moved from `{old['urn']}` (alias)"])
+    diff = compared([old], [new])
+    assert diff.findings == [] and diff.added == [] and diff.removed == []
+    assert [(c.urn, c.inputs, c.options, c.old_urn) for c in diff.changed] == [
+        (new["urn"], [], [f"moved from `{old['urn']}` (alias)"], old["urn"])
     ]
 
 
-def test_lifting_protection_is_listed_but_is_not_itself_a_danger():
-    diff = diff_sides("dev", side("base", vault()), side("head", vault() | {"protect": False}))
+def test_children_inherit_an_alias_from_a_renamed_parent_down_to_the_vault():
+    # The component "backup" is renamed "safe" with an alias; its child component and the vault
+    # under it declare no alias of their own, and their names follow the parent's.
+    old_parent = "urn:pulumi:dev::p::pulumi:pulumi:Stack$p:index:Backup::backup"
+    new_parent = "urn:pulumi:dev::p::pulumi:pulumi:Stack$p:index:Backup::safe"
+
+    def tree(name: str, aliases: list[str]) -> list[dict[str, Any]]:
+        parent = new_parent if name == "safe" else old_parent
+        component = resource("p:index:Backup", name, {}, urn=parent, parent=STACK, aliases=aliases)
+        vaults = resource(
+            "p:index:Vault",
+            f"{name}-vault",
+            {},
+            urn=f"urn:pulumi:dev::p::p:index:Backup$p:index:Vault::{name}-vault",
+            parent=parent,
+        )
+        inner = vault() | {
+            "name": f"{name}-vault",
+            "urn": f"urn:pulumi:dev::p::p:index:Vault$aws:backup/vault:Vault::{name}-vault",
+            "parent": vaults["urn"],
+        }
+        return [component, vaults, inner]
+
+    diff = compared(tree("backup", []), tree("safe", [old_parent]))
+
+    assert diff.findings == [] and diff.added == [] and diff.removed == []
+    assert sorted(c.name for c in diff.changed) == ["safe", "safe-vault", "safe-vault"]
+
+
+def test_without_the_alias_the_renamed_parents_vault_is_replaced():
+    old = vault()
+    new = vault() | {"urn": old["urn"].replace("::vault", "::safe-vault"), "name": "safe-vault"}
+    assert [f.brief for f in compared([old], [new]).dangers] == [
+        "`vault` would be REPLACED: renamed or re-parented without an alias."
+    ]
+
+
+def test_lifting_protection_is_a_warning_not_a_danger():
+    diff = compared([vault()], [vault() | {"protect": False}])
     assert diff.dangers == []
+    assert [f.message for f in diff.warnings] == [
+        "backup vault `vault` is no longer protected (`protect: true → false`): a `pulumi destroy`, or a change that "
+        "replaces it, no longer stops at it."
+    ]
     assert [c.options for c in diff.changed] == [["protect: true → false"]]
 
 
+def test_force_destroy_turned_on_is_a_warning():
+    assert messages([vault()], [vault(forceDestroy=True)], "WARNING") == [
+        "backup vault `vault` may now be force-destroyed (`forceDestroy: false → true`): deleting it would first "
+        "delete every recovery point in it, where AWS otherwise refuses to delete a vault that is not empty."
+    ]
+
+
 def test_other_resources_may_come_and_go_without_danger():
-    plan = resource("aws:backup/plan:Plan", "plan", {"name": "weekly"}, protect=False)
-    renamed = resource("aws:backup/plan:Plan", "plan", {"name": "daily"}, protect=False)
-    diff = diff_sides("dev", side("base", plan, vault()), side("head", renamed, vault()))
-    assert diff.dangers == []
+    role = resource("aws:iam/role:Role", "role", {"name": "r1"}, protect=False)
+    renamed = resource("aws:iam/role:Role", "role", {"name": "r2"}, protect=False)
+    diff = compared([role, vault()], [renamed, vault()])
+    assert diff.findings == []
     lines = render_comparison([diff]).splitlines()
-    assert lines[lines.index("**Changed (1)**") :] == ["**Changed (1)**", "", f"- `{plan['urn']}`: inputs `name`"]
-    assert not any("DANGER" in line for line in lines)
+    start = lines.index("**Changed**")
+    assert lines[start : start + 5] == [
+        "**Changed**",
+        "",
+        "- IAM role `role` (`aws:iam/role:Role`)",
+        "  - `name`: `r1` → `r2`",
+        f"  - URN `{role['urn']}`",
+    ]
+    assert not any("DANGER" in line or "WARNING" in line for line in lines)
 
 
-def test_the_comparison_says_when_nothing_is_dangerous_or_when_a_side_failed():
-    quiet = diff_sides("dev", side("base", vault()), side("head", vault()))
+def test_the_comparison_says_when_nothing_is_lost_or_when_a_side_failed():
+    quiet = compared([vault()], [vault(tags={"a": "b"})])
     broken = diff_sides("prod", side("base", vault()), Side("head", True, None, "exit status 1\nTraceback ..."))
-    assert render_comparison([quiet]).splitlines()[2] == "No change deletes or replaces a backup vault or a KMS key."
+    assert render_comparison([quiet]).splitlines()[2] == "No change loses backups or weakens their protection."
     text = render_comparison([quiet, broken]).splitlines()
-    assert text[2] == "Not compared (a side could not be run): `prod`."
+    assert "Not compared (a side could not be run): `prod`." in text
     assert text[text.index("**The head side could not be run**, so this stack was not compared:") + 2 :][:4] == [
         "```text",
         "exit status 1",

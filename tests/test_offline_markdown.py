@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,10 @@ from conftest import FIXTURES_DIR, seed_config
 from components import BackupPlan
 from offline.__main__ import main
 from offline.markdown import render_document, render_stack, three_two_one_section
+from offline.mermaid import copies_diagram
 from offline.report import tree
 from offline.stack_files import stack_names
+from offline.verdict import plan_verdicts
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 #: The CLI runs on the fixture stacks, not on the user's.
@@ -183,7 +186,7 @@ VERDICTS = {
 
 
 def test_the_three_two_one_verdict_per_selection_with_its_copies():
-    assert three_two_one_section(VERDICTS) == [
+    assert three_two_one_section({"three_two_one": VERDICTS}) == [
         "### 3-2-1",
         "",
         "**`daily/all`: :x: does not meet 3-2-1**: 2 copies (3 needed): add copies to another region and account",
@@ -200,23 +203,59 @@ def test_the_three_two_one_verdict_per_selection_with_its_copies():
     ]
 
 
+def test_the_verdict_is_read_through_the_adapter_as_a_mapping_or_as_json_text():
+    as_mapping = three_two_one_section({"three_two_one": VERDICTS})
+    assert three_two_one_section({"three_two_one": json.dumps(VERDICTS)}) == as_mapping
+    assert three_two_one_section(json.dumps({"three_two_one": VERDICTS})) == as_mapping
+    assert three_two_one_section({"region": "us-east-1"}) == []
+
+
 def test_other_shapes_of_the_verdict_are_still_shown():
-    as_list = three_two_one_section([{"selection": "s1", "pass": True, "reason": "three copies"}])
+    as_list = three_two_one_section({"three_two_one": [{"selection": "s1", "pass": True, "reason": "three copies"}]})
     assert as_list == ["### 3-2-1", "", "**`s1`: :white_check_mark: meets 3-2-1**: three copies", ""]
-    unknown = three_two_one_section("all good")
+    unknown = three_two_one_section({"three_two_one": "all good"})
     assert unknown == ["### 3-2-1", "", "```json", '"all good"', "```", ""]
 
 
-def test_a_stack_that_exports_the_verdict_gets_the_section(fixture_run):
+def test_a_stack_that_exports_the_verdict_gets_the_section_and_the_diagram(fixture_run):
     run = fixture_run("seed")
     with_verdict = dataclasses.replace(run, outputs={**run.outputs, "three_two_one": VERDICTS})
     without = dataclasses.replace(run, outputs={k: v for k, v in run.outputs.items() if k != "three_two_one"})
 
     lines = render_stack(with_verdict, NOW).splitlines()
     start = lines.index("### 3-2-1")
-    assert lines[start : start + 13] == three_two_one_section(VERDICTS)
-    assert lines[start + 13] == "<details>"  # then the tree
+    assert lines[start : start + 13] == three_two_one_section({"three_two_one": VERDICTS})
+    assert lines[start + 13 : start + 15] == ["### Where the copies go", ""]
+    diagram_end = lines.index("```", start + 16)
+    assert lines[start + 15 : diagram_end + 1] == copies_diagram(plan_verdicts({"three_two_one": VERDICTS}))
+    assert lines[diagram_end + 2] == "<details>"  # then the tree
     assert "### 3-2-1" not in render_stack(without, NOW)
+    assert "```mermaid" not in render_stack(without, NOW)
+
+
+def test_a_prod_stack_draws_its_three_copies(fixture_run):
+    lines = render_stack(fixture_run("prod-east"), NOW).splitlines()
+    start = lines.index("```mermaid")
+    assert lines[start : lines.index("```", start) + 1] == [
+        "```mermaid",
+        "flowchart LR",
+        '  subgraph a0["account 111111111111"]',
+        '    subgraph a0r0["us-east-1"]',
+        '      v0[("backup-vault-us-east-1<br/>kept 35 days, warm")]',
+        "    end",
+        '    subgraph a0r1["us-west-2"]',
+        '      v1[("backup-copies-from-us-east-1")]',
+        "    end",
+        "  end",
+        '  subgraph a1["account 222222222222"]',
+        '    subgraph a1r0["us-east-1"]',
+        '      v2[("windows-server-archive")]',
+        "    end",
+        "  end",
+        '  v0 -->|"35 days, warm"| v1',
+        '  v0 -->|"365 days, cold"| v2',
+        "```",
+    ]
 
 
 def test_a_wrong_config_shows_the_errors_instead_of_the_plans(run_config):

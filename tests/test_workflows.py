@@ -154,9 +154,9 @@ def test_the_offline_report_compares_with_the_base_and_needs_no_cloud_credential
     assert "secrets." not in PR_WORKFLOW.read_text().split("\n  preview:")[0]
     assert "vars." not in PR_WORKFLOW.read_text().split("\n  preview:")[0]
 
-    comment = steps_using(job, "marocchino/sticky-pull-request-comment")
-    assert [step["with"] for step in comment] == [{"header": "offline-report", "path": "comment.md"}]
-    assert comment[0]["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
+    comment = comment_step(job)
+    assert comment["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
+    assert comment["env"]["NUMBER"] == env_var("github.event.pull_request.number")
     upload = steps_using(job, "actions/upload-artifact")[0]
     assert upload["if"] == "github.event.pull_request.head.repo.full_name != github.repository"
     assert upload["with"]["name"] == "offline-report"
@@ -175,11 +175,99 @@ def test_fork_comments_are_posted_from_main_for_the_right_pull_request():
     assert steps_using(job, "actions/download-artifact")[0]["with"]["run-id"] == env_var("github.event.workflow_run.id")
     check = next(step for step in job["steps"] if step.get("id") == "pr")
     assert check["env"]["HEAD_SHA"] == env_var("github.event.workflow_run.head_sha")
-    assert steps_using(job, "marocchino/sticky-pull-request-comment")[0]["with"] == {
-        "header": "offline-report",
-        "number": env_var("steps.pr.outputs.number"),
-        "path": "comment.md",
+    comment = comment_step(job)
+    assert comment["if"] == "steps.pr.outputs.number != ''"
+    assert comment["env"]["NUMBER"] == env_var("steps.pr.outputs.number")
+
+
+def comment_step(job: dict[str, Any]) -> dict[str, Any]:
+    [step] = [step for step in job["steps"] if step.get("name") == "Post or update the pull-request comment"]
+    return step
+
+
+MARKER = "<!-- windows-server-backup:offline-report -->"
+
+
+def test_both_workflows_post_the_comment_with_the_same_script():
+    own = comment_step(load(PR_WORKFLOW)["jobs"]["offline-report"])
+    forks = comment_step(load(COMMENT_WORKFLOW)["jobs"]["comment"])
+    assert own["run"] == forks["run"]
+    assert MARKER in own["run"]
+    for step in (own, forks):
+        assert step["env"]["GH_TOKEN"] == env_var("github.token")
+        assert step["env"]["REPOSITORY"] == env_var("github.repository")
+
+
+FAKE_GH = """#!/usr/bin/env bash
+# Stands in for the GitHub CLI: answers the comment listing, records every call and body.
+echo "$*" >> "$GH_LOG"
+if [ "$2" = "--paginate" ]; then
+  cat "$GH_COMMENTS"
+fi
+for arg in "$@"; do
+  if [ "$previous" = "--input" ]; then cp "$arg" "$GH_BODY"; fi
+  previous="$arg"
+done
+"""
+
+
+def post_comment(tmp_path: Path, existing: list[dict[str, Any]]) -> tuple[list[str], str]:
+    """Run the comment step's script against a fake `gh`: the calls it makes and the body it sends."""
+    if shutil.which("jq") is None:
+        pytest.skip("jq (on GitHub's runners) is not installed here")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "gh").write_text(FAKE_GH)
+    (bin_dir / "gh").chmod(0o755)
+    # Two pages, as `gh api --paginate` prints them.
+    (tmp_path / "comments.json").write_text(json.dumps(existing[:1]) + json.dumps(existing[1:]))
+    (tmp_path / "comment.md").write_text("# Backup review\n\nNo changes (`dev`).\n")
+    script = comment_step(load(PR_WORKFLOW)["jobs"]["offline-report"])["run"]
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")]),
+        "GH_LOG": str(tmp_path / "calls.log"),
+        "GH_COMMENTS": str(tmp_path / "comments.json"),
+        "GH_BODY": str(tmp_path / "body.json"),
+        "REPOSITORY": "org/repo",
+        "NUMBER": "17",
     }
+    subprocess.run(["bash", "-eo", "pipefail", "-c", script], cwd=tmp_path, env=env, check=True)
+    calls = (tmp_path / "calls.log").read_text().splitlines()
+    return calls, json.loads((tmp_path / "body.json").read_text())["body"]
+
+
+def test_the_comment_is_updated_in_place_when_the_bot_posted_it_before(tmp_path: Path):
+    calls, body = post_comment(
+        tmp_path,
+        [
+            {"id": 7, "user": {"login": "someone"}, "body": f"{MARKER} quoting the bot"},
+            {"id": 42, "user": {"login": "github-actions[bot]"}, "body": f"{MARKER}\nthe last review"},
+        ],
+    )
+    assert calls == [
+        "api --paginate repos/org/repo/issues/17/comments",
+        "api --method PATCH repos/org/repo/issues/comments/42 --input comment.json",
+    ]
+    assert body == f"{MARKER}\n# Backup review\n\nNo changes (`dev`).\n"
+
+
+def test_the_sticky_comment_actions_old_comment_is_taken_over(tmp_path: Path):
+    old = {
+        "id": 9,
+        "user": {"login": "github-actions[bot]"},
+        "body": "old\n<!-- Sticky Pull Request Commentoffline-report -->",
+    }
+    calls, _ = post_comment(tmp_path, [old])
+    assert calls[-1] == "api --method PATCH repos/org/repo/issues/comments/9 --input comment.json"
+
+
+def test_a_first_comment_is_posted_when_there_is_none(tmp_path: Path):
+    calls, body = post_comment(
+        tmp_path, [{"id": 3, "user": {"login": "github-actions[bot]"}, "body": "another bot note"}]
+    )
+    assert calls[-1] == "api --method POST repos/org/repo/issues/17/comments --input comment.json"
+    assert body.startswith(MARKER + "\n")
 
 
 def job(path: Path, name: str) -> dict[str, Any]:

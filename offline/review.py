@@ -1,0 +1,228 @@
+"""The comparison as a pull-request comment: the verdict first, the details folded below.
+
+First the DANGERs (changes that lose backups), then the WARNINGs (changes that weaken their
+protection), each in plain words with the old and new values; then a count of the plain
+changes. Below, per stack that changes: the diagram of its copies with what changes marked,
+and, folded, every changed value, every added and removed resource with its key inputs, and
+the URNs.
+
+A comment holds at most 65,536 characters. When the whole text is longer than ``max_chars``,
+the details are shortened first (shorter values, no URNs, then resource names only, then no
+details at all), and only then the findings (each in one short line); no DANGER or WARNING is
+left out unless even their short lines do not fit, and then the comment says how many are not
+shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Optional
+
+from .diff import MISSING, ValueChange, shown
+from .markup import code, details, fenced, plural
+from .mermaid import copies_diagram
+from .resources import key_inputs, kind, label
+from .verdict import VerdictFormatError, plan_verdicts
+
+if TYPE_CHECKING:
+    from .compare import Change, StackDiff
+
+TITLE = "# Backup review: this pull request compared with its base, offline"
+FOOTNOTE = (
+    "_Both sides ran offline (the real program against Pulumi's mock engine, no AWS); "
+    "`pulumi preview` has the last word._"
+)
+
+_ALL_OF_THEM = "the job summary and `python -m offline compare` list them all"
+#: How much detail the stacks' sections hold, from most to least.
+DETAILS = ("full", "short", "names", "none")
+_VALUE_WIDTH = {"full": 120, "short": 48}
+
+
+def _value(change: ValueChange, width: int) -> str:
+    if change.old is MISSING:
+        return f"{code(change.path)}: added {code(shown(change.new, width))}"
+    if change.new is MISSING:
+        return f"{code(change.path)}: removed {code(shown(change.old, width))}"
+    return f"{code(change.path)}: {code(shown(change.old, width))} → {code(shown(change.new, width))}"
+
+
+def _resource(resource: dict[str, Any]) -> str:
+    if kind(resource["type"]) == resource["type"]:
+        return label(resource)
+    return f"{label(resource)} ({code(resource['type'])})"
+
+
+def _changed_lines(change: Change, detail: str) -> list[str]:
+    resource = {"type": change.type, "name": change.name}
+    lines = [f"- {_resource(resource)}" + (f": {plural(len(change.values), 'value')}" if detail == "names" else "")]
+    if detail == "names":
+        return lines
+    lines += [f"  - {_value(value, _VALUE_WIDTH[detail])}" for value in change.values]
+    lines += [f"  - {option}" for option in change.options if not option.startswith("moved from")]
+    if detail == "full":
+        if change.old_urn:
+            lines.append(f"  - URN {code(change.urn)}, was {code(change.old_urn)} (matched by an alias)")
+        else:
+            lines.append(f"  - URN {code(change.urn)}")
+    elif change.old_urn:
+        lines.append("  - moved (matched by an alias)")
+    return lines
+
+
+def _listed_lines(resource: dict[str, Any], detail: str) -> list[str]:
+    if detail == "names":
+        return [f"- {_resource(resource)}"]
+    width = _VALUE_WIDTH[detail]
+    inputs = key_inputs(resource, width)
+    lines = [f"- {_resource(resource)}" + (": " + "; ".join(code(entry) for entry in inputs) if inputs else "")]
+    if detail == "full":
+        lines.append(f"  - URN {code(resource['urn'])}")
+    return lines
+
+
+def _verdicts(side: Any) -> Optional[dict[str, Any]]:
+    try:
+        return plan_verdicts((side.document or {}).get("outputs"))
+    except VerdictFormatError:
+        return None
+
+
+def _diagram(diff: StackDiff, detail: str) -> list[str]:
+    head, base = _verdicts(diff.head), _verdicts(diff.base)
+    if not head and not base:
+        return []
+    marked = copies_diagram(head or {}, base=base or {})
+    if not marked:
+        return []
+    if copies_diagram(head or {}) != copies_diagram(base or {}):
+        return ["Where the copies go after this change (what changes is marked):", "", *marked, ""]
+    if detail == "full":
+        return details("Where the copies go (unchanged)", marked)
+    return []
+
+
+def _type_and_name(resource: dict[str, Any]) -> tuple[str, str]:
+    return (resource["type"], resource["name"])
+
+
+def _stack_lines(diff: StackDiff, detail: str) -> list[str]:
+    lines = [f"## Stack {code(diff.stack)}", ""]
+    base, head = diff.base, diff.head
+    if not base.present:
+        lines += ["New stack: the base has no stack file, so everything in it is added.", ""]
+    if not head.present:
+        lines += ["Stack file removed: the head no longer declares anything for this stack.", ""]
+    for side in (base, head):
+        if side.present and side.failure:
+            lines += [f"**The {side.label} side could not be run**, so this stack was not compared:", ""]
+            lines += [*fenced(side.failure), ""]
+    if diff.failed:
+        return lines
+    if detail != "none":
+        lines += _diagram(diff, detail)
+    counts = f"{plural(len(diff.changed), 'resource')} changed, {len(diff.added)} added, {len(diff.removed)} removed"
+    if detail == "none":
+        return lines + [f"{counts} (details left out to fit: `python -m offline compare` prints them).", ""]
+    body: list[str] = []
+    changed = [line for c in sorted(diff.changed, key=lambda c: (c.type, c.name)) for line in _changed_lines(c, detail)]
+    added = [line for r in sorted(diff.added, key=_type_and_name) for line in _listed_lines(r, detail)]
+    removed = [line for r in sorted(diff.removed, key=_type_and_name) for line in _listed_lines(r, detail)]
+    for title, entries in (("Changed", changed), ("Added", added), ("Removed", removed)):
+        if entries:
+            body += [f"**{title}**", "", *entries, ""]
+    return lines + details(f"Changes in {code(diff.stack)}: {counts}", body[:-1] if body else body)
+
+
+def _finding_lines(diffs: list[StackDiff], level: str, brief: bool) -> Iterator[str]:
+    for diff in diffs:
+        for finding in diff.findings:
+            if finding.level == level:
+                yield f"- **{code(diff.stack)}** · {finding.brief if brief else finding.message}"
+
+
+def _plain_counts(diffs: list[StackDiff]) -> str:
+    parts = []
+    for diff in diffs:
+        judged = {f.urn for f in diff.findings}
+        changed = len([c for c in diff.changed if c.urn not in judged and c.old_urn not in judged])
+        added = len(diff.added)
+        removed = len([r for r in diff.removed if r["urn"] not in judged])
+        if changed or added or removed:
+            parts.append(f"{code(diff.stack)}: {changed} changed, {added} added, {removed} removed")
+    return "; ".join(parts)
+
+
+def _render(diffs: list[StackDiff], detail: str, brief: bool, room: Optional[int] = None) -> str:
+    dangers = sum(len(d.dangers) for d in diffs)
+    warnings = sum(len(d.warnings) for d in diffs)
+    failed = [d.stack for d in diffs if d.failed]
+    if not failed and all(d.unchanged for d in diffs):
+        return "\n".join([TITLE, "", f"No changes ({', '.join(code(d.stack) for d in diffs)})."]) + "\n"
+    lines = [TITLE, ""]
+    if dangers:
+        lines += [
+            "> [!CAUTION]",
+            f"> **DANGER: {plural(dangers, 'change')} would lose backups** (a vault or its key deleted or "
+            "replaced, a lock or deny policy removed, resources no longer backed up).",
+            "",
+        ]
+    if warnings:
+        lines += [
+            "> [!WARNING]",
+            f"> **{plural(warnings, 'change')} would weaken the protection of the backups.** Each says what is lost.",
+            "",
+        ]
+    if not dangers and not warnings and not failed:
+        lines += ["No change loses backups or weakens their protection.", ""]
+    findings: list[str] = []
+    for level, icon, count in (("DANGER", ":rotating_light:", dangers), ("WARNING", ":warning:", warnings)):
+        if count:
+            findings += [f"### {icon} {level} ({count})", "", *_finding_lines(diffs, level, brief), ""]
+    if room is not None:
+        findings = _fit(findings, room)
+    lines += findings
+    plain_changes = _plain_counts(diffs)
+    if plain_changes:
+        lines += [f"**Plain changes** (resources with no finding): {plain_changes}.", ""]
+    if failed:
+        lines += [f"Not compared (a side could not be run): {', '.join(code(s) for s in failed)}.", ""]
+    lines += [FOOTNOTE, ""]
+    unchanged = [d.stack for d in diffs if d.unchanged]
+    for diff in diffs:
+        if not diff.unchanged:
+            lines += _stack_lines(diff, detail)
+    if unchanged:
+        lines += [f"No changes in {', '.join(code(s) for s in unchanged)}.", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _fit(findings: list[str], room: int) -> list[str]:
+    """As many finding lines as fit in ``room`` characters, then how many are left out."""
+    kept: list[str] = []
+    used = 0
+    for index, line in enumerate(findings):
+        if used + len(line) + 1 > room and line.startswith("- "):
+            left = sum(1 for rest in findings[index:] if rest.startswith("- "))
+            return [*kept, f"- … and {left} more not shown here: {_ALL_OF_THEM}", ""]
+        kept.append(line)
+        used += len(line) + 1
+    return kept
+
+
+def render_review(diffs: list[StackDiff], max_chars: Optional[int] = None) -> str:
+    """The comparison as Markdown, at most ``max_chars`` long when given (see the module docstring)."""
+    text = ""
+    for brief in (False, True):
+        for detail in DETAILS:
+            text = _render(diffs, detail, brief)
+            if max_chars is None or len(text) <= max_chars:
+                return text
+    overflow = len(text) - max_chars + 200  # the findings must give up this much, and some spare
+    findings_size = sum(len(line) + 1 for d in diffs for line in _finding_lines([d], "DANGER", True)) + sum(
+        len(line) + 1 for d in diffs for line in _finding_lines([d], "WARNING", True)
+    )
+    return _render(diffs, "none", True, room=max(findings_size - overflow, 0))
+
+
+__all__ = ["DETAILS", "FOOTNOTE", "TITLE", "render_review"]

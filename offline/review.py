@@ -218,6 +218,7 @@ def render_review(diffs: list[StackDiff], max_chars: Optional[int] = None) -> st
             text = _render(diffs, detail, brief)
             if max_chars is None or len(text) <= max_chars:
                 return text
+    assert max_chars is not None  # the loop returned otherwise
     overflow = len(text) - max_chars + 200  # the findings must give up this much, and some spare
     findings_size = sum(len(line) + 1 for d in diffs for line in _finding_lines([d], "DANGER", True)) + sum(
         len(line) + 1 for d in diffs for line in _finding_lines([d], "WARNING", True)

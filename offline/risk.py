@@ -450,8 +450,8 @@ class Scope:
 
     def parts(self) -> list[tuple[Optional[str], Optional[tuple[str, str]]]]:
         """What it selects, as (ARN, tag) pairs it selects any of (``None``: no such filter)."""
-        resources: list[Optional[str]] = sorted(self.resources) or [None]
-        tags: list[Optional[tuple[str, str]]] = sorted(self.tags) or [None]
+        resources: list[Optional[str]] = [*sorted(self.resources)] or [None]
+        tags: list[Optional[tuple[str, str]]] = [*sorted(self.tags)] or [None]
         return list(itertools.product(resources, tags))
 
     def covers(self, other: Scope, part: tuple[Optional[str], Optional[tuple[str, str]]]) -> bool:

@@ -227,7 +227,9 @@ def test_a_stack_that_exports_the_verdict_gets_the_section_and_the_diagram(fixtu
     assert lines[start : start + 13] == three_two_one_section({"three_two_one": VERDICTS})
     assert lines[start + 13 : start + 15] == ["### Where the copies go", ""]
     diagram_end = lines.index("```", start + 16)
-    assert lines[start + 15 : diagram_end + 1] == copies_diagram(plan_verdicts({"three_two_one": VERDICTS}))
+    verdicts = plan_verdicts({"three_two_one": VERDICTS})
+    assert verdicts is not None
+    assert lines[start + 15 : diagram_end + 1] == copies_diagram(verdicts)
     assert lines[diagram_end + 2] == "<details>"  # then the tree
     assert "### 3-2-1" not in render_stack(without, NOW)
     assert "```mermaid" not in render_stack(without, NOW)

@@ -197,7 +197,7 @@ def test_narrowing_a_selection_is_a_warning_and_widening_it_is_not():
     ids=["condition added", "condition removed", "exclusion added", "ARNs fewer", "ARNs more"],
 )
 def test_what_narrows_a_selection(before, after, narrowed):
-    tag = {"selectionTags": [{"type": "STRINGEQUALS", "key": "backup", "value": "weekly"}]}
+    tag: dict[str, Any] = {"selectionTags": [{"type": "STRINGEQUALS", "key": "backup", "value": "weekly"}]}
     found = warnings([plan(), selection(**tag, **before)], [plan(), selection(**tag, **after)])
     assert len(found) == (1 if narrowed else 0)
 

@@ -1,6 +1,8 @@
 """Pulumi components that put Windows Server EC2 instances and EBS volumes under AWS Backup.
 
-The public API: import what you need from ``components``; the modules behind it may move.
+The public API: import what you need from ``windows_server_backup`` (the name this folder
+installs under; this repository's own program imports it as ``components``); the modules behind
+it may move. Every import inside the package is relative, so it works under either name.
 """
 
 from .account import AccountFacts

@@ -1,17 +1,23 @@
 """``python -m offline <stack>``: what ``pulumi up`` would create, without AWS or the Pulumi CLI.
 
-Runs this project's real ``__main__.py`` for the stack against Pulumi's mock engine, with the
+Runs the project's real ``__main__.py`` for the stack against Pulumi's mock engine, with the
 config read from ``Pulumi.yaml`` and ``Pulumi.<stack>.yaml`` as the engine would, then prints
-the resource tree and each plan in plain words. Exit status: 0 when the program ran, 1 when
-the config is wrong (the same errors `pulumi up` would stop with), 2 for a missing stack file.
+the resource tree and each plan in plain words. Installed with the components, the same
+command is ``python -m windows_server_backup.offline`` and runs any Python Pulumi program.
 
-Options: ``--format text`` (the default), ``markdown`` (for a pull-request comment) or ``json``
-(the registrations, outputs and error, as ``python -m offline compare`` reads them); ``--all``
-for every ``Pulumi.<stack>.yaml``; ``--now`` to count the next runs from a fixed time;
-``--max-chars`` to keep markdown short enough for a comment (less of the resource trees).
-``python -m offline compare --base <dir> --head <dir> [stack ...]`` reviews a change between two
-checkouts: every changed value, and every change that loses backups (DANGER, exit status 3) or
-weakens their protection (WARNING); see ``offline/compare.py``.
+Exit status: 0 when every stack ran; 1 when a stack's config is wrong (the errors ``pulumi up``
+would stop with, a stack file that is not valid YAML included) or its offline run failed; 2 for
+a stack without ``Pulumi.<stack>.yaml``, a folder without ``Pulumi.yaml``, or a wrong option.
+With ``--all`` every stack is reported, whichever of them fail.
+
+Options: ``--project-dir`` (default: the current folder); ``--format text`` (the default),
+``markdown`` (for a pull-request comment) or ``json`` (the registrations, outputs, warnings and
+error, as ``compare`` reads them); ``--all`` for every ``Pulumi.<stack>.yaml``; ``--now`` to count
+the next runs from a fixed time; ``--max-chars`` to keep markdown short enough for a comment
+(less of the resource trees); ``--allow-unknown-types`` for a program that declares resources or
+makes lookups the mocks do not know (see ``engine.py``). ``compare --base <dir> --head <dir>
+[stack ...]`` reviews a change between two checkouts: every changed value, and every change that
+loses backups (DANGER, exit status 3) or weakens their protection (WARNING); see ``compare.py``.
 """
 
 from __future__ import annotations
@@ -25,11 +31,11 @@ import traceback
 from pathlib import Path
 from typing import Optional
 
-from .compare import EXIT_STATUSES  # compare imports no ``components``: each side imports its own
-from .engine import OfflineRun, run_offline
-from .stack_files import StackFileError, stack_names
+from .compare import EXIT_STATUSES  # compare imports no components: each side imports its own
+from .engine import ALLOW_UNKNOWN_TYPES, OfflineMockError, OfflineRun, run_offline
+from .location import ENGINE_MODULE
+from .stack_files import MissingStackFileError, stack_names
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 FORMATS = ("text", "markdown", "json")
 
 
@@ -57,7 +63,7 @@ COMMANDS = "\n".join(
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m offline",
+        prog=f"python -m {ENGINE_MODULE}",
         description=__doc__.splitlines()[0],
         epilog=COMMANDS,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -68,12 +74,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--now", type=_utc_time, default=None, help="count next runs from this ISO 8601 time (default: now)"
     )
-    parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="folder holding Pulumi.yaml")
+    parser.add_argument(
+        "--project-dir", type=Path, default=Path(), help="folder holding Pulumi.yaml (default: the current folder)"
+    )
     parser.add_argument(
         "--max-chars",
         type=int,
         default=None,
         help="markdown: when longer, leave the trees' inputs out, then the trees (default: no limit)",
+    )
+    parser.add_argument(
+        ALLOW_UNKNOWN_TYPES,
+        action="store_true",
+        help="give resources the mocks do not know their inputs as outputs, and lookups their arguments, "
+        "with a warning (default: stop with an error)",
     )
     return parser
 
@@ -100,32 +114,40 @@ def main(argv: Optional[list[str]] = None) -> int:
     crashes: dict[str, str] = {}
     for stack in stacks:
         try:
-            runs.append(run_offline(project_dir, stack))
-        except StackFileError as error:
+            runs.append(run_offline(project_dir, stack, allow_unknown_types=options.allow_unknown_types))
+        except MissingStackFileError as error:
             known = ", ".join(stack_names(project_dir)) or "none"
             print(f"error: {error} (stacks here: {known})", file=sys.stderr)
             return 2
+        except OfflineMockError as error:  # the program needs a mock the engine lacks: no traceback
+            crashes[stack] = str(error)
+            print(f"error: {stack}: {error}", file=sys.stderr)
         except Exception:
             if options.format != "markdown":
                 raise
             crashes[stack] = traceback.format_exc()
             print(crashes[stack], file=sys.stderr)
 
-    for run in runs:
-        prefix = f"{run.settings.stack}: " if options.all else ""
-        for message in run.warnings:
-            print(f"warning: {prefix}{message}", file=sys.stderr)
-        if run.error is not None:
-            print(f"error: {prefix}{run.error}", file=sys.stderr)
-    failed = bool(crashes) or any(run.error is not None for run in runs)
+    # Each warning and error once: in the report when its format holds it, else on stderr.
+    failed = [run.settings.stack for run in runs if run.error is not None]
+    if options.format == "text":  # the text report holds only the stacks that ran
+        for run in runs:
+            if run.error is not None:
+                prefix = f"{run.settings.stack}: " if options.all else ""
+                for message in run.warnings:
+                    print(f"warning: {prefix}{message}", file=sys.stderr)
+                print(f"error: {prefix}{run.error}", file=sys.stderr)
+    elif failed:  # the document holds the errors; stderr says why the exit status is 1
+        print(f"error: the config of {', '.join(failed)} is wrong: see the report", file=sys.stderr)
 
     if options.format == "json":
         from .document import run_document
 
         documents = [run_document(run) for run in runs]
-        print(json.dumps(documents if options.all else documents[0], indent=2, sort_keys=True))
+        if documents:
+            print(json.dumps(documents if options.all else documents[0], indent=2, sort_keys=True))
     elif options.format == "markdown":
-        # Imported here, not at the top: they import ``components``, which the JSON path must not.
+        # Imported here, not at the top: they import the components, which the JSON path must not.
         from .markdown import TREE_DETAILS, render_document, render_failure, render_stack
 
         now = options.now or dt.datetime.now(dt.UTC)
@@ -142,7 +164,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         texts = [render(run, options.now) for run in runs if run.error is None]
         if texts:
             print("\n\n".join(texts))
-    return 1 if failed else 0
+    return 1 if failed or crashes else 0
 
 
 if __name__ == "__main__":

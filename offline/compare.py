@@ -32,6 +32,7 @@ from typing import Any, Optional
 from .aliases import match_resources
 from .diff import ValueChange, value_changes
 from .document import STACK_TYPE, plain, run_document
+from .location import ENGINE_MODULE, IMPORT_ROOT
 from .markup import code
 from .risk import DANGER, REPLACE_INPUTS, WARNING, Finding, Sides, judge
 from .stack_files import stack_names
@@ -48,9 +49,6 @@ EXIT_STATUSES = (
 
 
 # --- running one side ------------------------------------------------------------------------
-
-#: The folder holding this ``offline`` package: the subprocesses import the engine from here.
-TOOL_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -78,18 +76,18 @@ def run_side(label: str, project_dir: Path, stack: str, python: str = sys.execut
     """Run ``stack`` of the project in ``project_dir`` in a fresh interpreter, as JSON."""
     if not (project_dir / f"Pulumi.{stack}.yaml").is_file():
         return Side(label, present=False)
-    command = [python, "-m", "offline", stack, "--format", "json", "--project-dir", str(project_dir.resolve())]
+    command = [python, "-m", ENGINE_MODULE, stack, "--format", "json", "--project-dir", str(project_dir.resolve())]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}  # leave no __pycache__ in the checkouts
-    # cwd puts this checkout's ``offline`` first on sys.path; the engine then puts the project
-    # folder in front of it, so the program imports that side's own ``components``.
-    result = subprocess.run(command, cwd=TOOL_ROOT, env=env, capture_output=True, text=True, check=False)
+    # cwd puts this engine first on sys.path; the engine then puts the project folder in front
+    # of it, so the program imports that side's own ``components``.
+    result = subprocess.run(command, cwd=IMPORT_ROOT, env=env, capture_output=True, text=True, check=False)
     document: Optional[dict[str, Any]] = None
     try:
         document = json.loads(result.stdout) if result.stdout.strip() else None
     except ValueError:
         document = None
     if document is None:
-        # No document: an unreadable stack file (exit 2) or a crash; its last lines say which.
+        # No document: a crash, or a mock the engine lacks; the last lines of stderr say which.
         tail = "\n".join(result.stderr.strip().splitlines()[-12:])
         return Side(label, present=True, failure=f"exit status {result.returncode}\n{tail}".strip())
     if document.get("error"):
@@ -237,7 +235,7 @@ def render_comparison(diffs: list[StackDiff], max_chars: Optional[int] = None) -
 def parser() -> argparse.ArgumentParser:
     """The ``compare`` command's arguments."""
     command = argparse.ArgumentParser(
-        prog="python -m offline compare", description=__doc__.splitlines()[0], epilog=EXIT_STATUSES
+        prog=f"python -m {ENGINE_MODULE} compare", description=__doc__.splitlines()[0], epilog=EXIT_STATUSES
     )
     command.add_argument("--base", type=Path, required=True, help="the base checkout (a folder with Pulumi.yaml)")
     command.add_argument("--head", type=Path, required=True, help="the head checkout (a folder with Pulumi.yaml)")

@@ -3,6 +3,10 @@
 The mocks play the AWS provider's part just far enough for the program to finish: they hand
 back IDs and ARNs shaped like AWS's, answer the few lookups the program is known to make, and
 raise on any other lookup or resource type so that a new one cannot slip through unchecked.
+Another team's program may declare resources of its own (an EC2 instance, a bucket of theirs):
+with ``allow_unknown_types`` (``--allow-unknown-types``) such a resource gets its inputs back as
+outputs and an ID made from its name, a lookup gets its arguments back, and the run warns once
+per type or lookup that those values are stand-ins.
 """
 
 from __future__ import annotations
@@ -25,10 +29,14 @@ import pulumi
 from pulumi.runtime import mocks, settings, stack
 from pulumi.runtime.sync_await import _sync_await
 
-from .stack_files import StackSettings, read_stack
+from .location import ENGINE_MODULE, IMPORT_ROOT
+from .stack_files import MissingStackFileError, StackFileError, StackSettings, read_stack
 
 #: The account every default-provider resource lands in, offline.
 OFFLINE_ACCOUNT_ID = "123456789012"
+
+#: The command-line flag that lets a consumer's program declare resources the mocks do not know.
+ALLOW_UNKNOWN_TYPES = "--allow-unknown-types"
 
 
 class OfflineMockError(Exception):
@@ -73,7 +81,9 @@ class OfflineRun:
     invocations: list[Invocation]
     outputs: dict[str, Any]
     warnings: list[str]
-    error: Optional[pulumi.RunError]
+    error: Optional[Exception]
+    """What stopped the run as a config mistake, shown without a traceback: the program's
+    ``pulumi.RunError``, or a :class:`StackFileError` for a stack file that cannot be read."""
 
     @property
     def resources(self) -> list[Registration]:
@@ -130,19 +140,28 @@ def partition_of(region: str) -> str:
 
 
 class AwsMocks(pulumi.runtime.Mocks):
-    """Mock AWS provider: deterministic IDs and ARNs per resource type; raises on anything unknown."""
+    """Mock AWS provider: deterministic IDs and ARNs per resource type; raises on anything unknown
+    unless ``allow_unknown_types`` (default: off), which answers it with stand-ins instead."""
 
     def __init__(
         self,
         region: str,
         account_id: str = OFFLINE_ACCOUNT_ID,
         stack_outputs: Optional[Callable[[str], dict[str, Any]]] = None,
+        allow_unknown_types: bool = False,
     ) -> None:
         self.region = region
         self.account_id = account_id
         self.stack_outputs = stack_outputs
+        self.allow_unknown_types = allow_unknown_types
         self.providers: dict[str, dict[str, Any]] = {}
         self.invocations: list[Invocation] = []
+        self.stand_in_types: dict[str, set[str]] = {}
+        """Resource types given stand-in outputs, with the logical names of their resources."""
+        self.stand_in_lookups: set[str] = set()
+        """Lookups answered with their own arguments."""
+        self.reference_errors: list[pulumi.RunError] = []
+        """Config errors of referenced stacks: the run fails with the first once the program ends."""
 
     # Where a resource or lookup lands: its explicit provider's region and account, else the stack's.
     def _where(self, provider_ref: str) -> tuple[str, str]:
@@ -162,10 +181,13 @@ class AwsMocks(pulumi.runtime.Mocks):
             return "", inputs
         region, account = self._where(args.provider or "")
         builder = _RESOURCE_OUTPUTS.get(args.typ)
+        if builder is None and self.allow_unknown_types:
+            self.stand_in_types.setdefault(args.typ, set()).add(args.name)
+            return _by_logical_name(args.name, inputs, region, account)[0], inputs
         if builder is None:
             raise OfflineMockError(
                 f"the offline engine has no mock for resource type {args.typ!r} ({args.name}); "
-                "add one to offline/engine.py"
+                f"add one to offline/engine.py, or run with {ALLOW_UNKNOWN_TYPES} to give it its inputs as outputs"
             )
         resource_id, extra = builder(args.name, inputs, region, account)
         return resource_id, {**inputs, **extra}
@@ -173,7 +195,14 @@ class AwsMocks(pulumi.runtime.Mocks):
     def _stack_reference(self, name: str) -> tuple[str, dict]:
         if self.stack_outputs is None:
             raise OfflineMockError(f"the offline engine cannot read stack {name!r}: no stack outputs resolver")
-        return name, {"name": name, "outputs": self.stack_outputs(name), "secretOutputNames": []}
+        try:
+            outputs = self.stack_outputs(name)
+        except pulumi.RunError as error:
+            # Failing here would fail every output that depends on the reference; leaving them
+            # unknown (as a preview does) lets the program end, then the run fails with this.
+            self.reference_errors.append(error)
+            return name, {"name": name, "secretOutputNames": []}
+        return name, {"name": name, "outputs": outputs, "secretOutputNames": []}
 
     # A bare dict, not the (outputs, failures) pair Mocks.call declares: pulumi's mock monitor reads
     # a dict as "no failures", while a pair with None failures would fail there (pulumi 3.272).
@@ -181,12 +210,28 @@ class AwsMocks(pulumi.runtime.Mocks):
         self.invocations.append(Invocation(args.token, dict(args.args), args.provider or ""))
         region, account = self._where(args.provider or "")
         answer = _INVOKE_ANSWERS.get(args.token)
+        if answer is None and self.allow_unknown_types:
+            self.stand_in_lookups.add(args.token)
+            return dict(args.args)
         if answer is None:
             raise OfflineMockError(
                 f"the offline engine has no mock for lookup {args.token!r} with {args.args}; "
-                "add one to offline/engine.py"
+                f"add one to offline/engine.py, or run with {ALLOW_UNKNOWN_TYPES} to answer it with its arguments"
             )
         return answer(dict(args.args), region, account)
+
+    def stand_in_warnings(self) -> list[str]:
+        """One warning per resource type or lookup answered with stand-ins, in a stable order."""
+        warnings = [
+            f"{type_} ({', '.join(sorted(names))}): no offline mock, so its outputs are its inputs and its ID "
+            "is made up; anything AWS would compute (an ARN, an attribute) is missing or a stand-in"
+            for type_, names in sorted(self.stand_in_types.items())
+        ]
+        warnings += [
+            f"lookup {token}: no offline mock, so its result is its own arguments"
+            for token in sorted(self.stand_in_lookups)
+        ]
+        return warnings
 
 
 def _arn(service: str, region: str, account: str, resource: str) -> str:
@@ -449,10 +494,13 @@ class _WarningCollector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def sibling_stack_outputs(project_dir: Path, project: str) -> Callable[[str], dict[str, Any]]:
+def sibling_stack_outputs(
+    project_dir: Path, project: str, allow_unknown_types: bool = False
+) -> Callable[[str], dict[str, Any]]:
     """Resolve ``<org>/<project>/<stack>`` references to stacks of this project by running them.
 
-    Each referenced stack runs offline in a child process (once, then cached).
+    Each referenced stack runs offline in a child process (once, then cached). When its config
+    is wrong, the referencing stack fails with that error, as a config error of its own.
     """
 
     @functools.cache
@@ -464,18 +512,33 @@ def sibling_stack_outputs(project_dir: Path, project: str) -> Callable[[str], di
                 f"stack reference {reference!r} is not a stack of this project ({project}) with a "
                 f"Pulumi.<stack>.yaml here, so it cannot be read offline"
             )
-        done = subprocess.run(
-            [sys.executable, "-m", "offline.stack_outputs", str(project_dir), stack],
-            capture_output=True,
-            text=True,
-            cwd=Path(__file__).resolve().parent.parent,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise OfflineMockError(f"stack reference {reference!r}: {done.stderr.strip()}")
-        return dict(json.loads(done.stdout))
+        command = [sys.executable, "-m", f"{ENGINE_MODULE}.stack_outputs", str(project_dir), stack]
+        if allow_unknown_types:
+            command.append(ALLOW_UNKNOWN_TYPES)
+        done = subprocess.run(command, capture_output=True, text=True, cwd=IMPORT_ROOT, check=False)
+        try:
+            result = json.loads(done.stdout)
+        except ValueError:
+            raise OfflineMockError(f"stack reference {reference!r}: {done.stderr.strip()}") from None
+        if result["error"] is not None:
+            raise pulumi.RunError(f"stack reference {reference!r}: stack {stack} does not run: {result['error']}")
+        return dict(result["outputs"])
 
     return outputs
+
+
+def _settle_after_failure(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what a failed program left pending, and keep asyncio from reporting it at exit.
+
+    The failure itself is returned or raised; the registrations still in flight and the outputs
+    that failed with it would otherwise print "Task was destroyed but it is pending!" and
+    "Future exception was never retrieved" for each, long after the error that caused them.
+    """
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.set_exception_handler(lambda _loop, _context: None)
 
 
 def run_program(
@@ -483,18 +546,19 @@ def run_program(
     settings_: StackSettings,
     account_id: Optional[str] = None,
     stack_outputs: Optional[Callable[[str], dict[str, Any]]] = None,
+    allow_unknown_types: bool = False,
 ) -> OfflineRun:
     """Run ``program`` (anything that declares resources) under the mock engine with ``settings_``.
 
     The account is ``account_id``, else the stack's ``aws:allowedAccountIds`` pin, else
-    :data:`OFFLINE_ACCOUNT_ID`.
+    :data:`OFFLINE_ACCOUNT_ID`. ``allow_unknown_types`` (default: off): see the module's docstring.
 
     A ``pulumi.RunError`` from the program (bad config) is returned in ``error``, not raised;
     any other exception is a bug and propagates.
     """
     region = settings_.config.get("aws:region", "us-east-1")
     account_id = account_id or pinned_account(settings_.config.get("aws:allowedAccountIds")) or OFFLINE_ACCOUNT_ID
-    aws_mocks = AwsMocks(region, account_id, stack_outputs)
+    aws_mocks = AwsMocks(region, account_id, stack_outputs, allow_unknown_types)
     monitor = _RecordingMonitor(aws_mocks)
     collector = _WarningCollector()
     logger = logging.getLogger(f"offline.{settings_.stack}")
@@ -518,17 +582,23 @@ def run_program(
 
     error: Optional[pulumi.RunError] = None
     outputs: dict[str, Any] = {}
+    finished = False
     try:
         try:
             _sync_await(stack.run_pulumi_func(program))
         except pulumi.RunError as run_error:
             error = run_error
+        if error is None and aws_mocks.reference_errors:
+            error = aws_mocks.reference_errors[0]
         root = settings.get_root_resource()
         if root is not None and error is None:
             exported = cast(stack.Stack, root).outputs  # the root resource is the program's Stack
             resolved = _sync_await(pulumi.Output.from_input(exported).future())
             outputs = resolved or {}
+        finished = error is None
     finally:
+        if not finished:
+            _settle_after_failure(loop)
         loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
         asyncio.set_event_loop(None)
@@ -538,14 +608,28 @@ def run_program(
         registrations=monitor.registrations,
         invocations=aws_mocks.invocations,
         outputs=outputs,
-        warnings=collector.messages,
+        warnings=collector.messages + aws_mocks.stand_in_warnings(),
         error=error,
     )
 
 
-def run_offline(project_dir: Path, stack_name: str, account_id: Optional[str] = None) -> OfflineRun:
-    """Run the project's ``__main__.py`` for ``stack_name`` as ``pulumi up`` would, but offline."""
-    stack_settings = read_stack(project_dir, stack_name)
+def run_offline(
+    project_dir: Path, stack_name: str, account_id: Optional[str] = None, allow_unknown_types: bool = False
+) -> OfflineRun:
+    """Run the project's ``__main__.py`` for ``stack_name`` as ``pulumi up`` would, but offline.
+
+    A stack or project file that is not valid comes back as the run's ``error``, like any config
+    mistake; a missing one raises :class:`MissingStackFileError` (an unknown stack).
+    """
+    try:
+        stack_settings = read_stack(project_dir, stack_name)
+    except MissingStackFileError:
+        raise
+    except StackFileError as error:
+        unread = StackSettings(
+            project="", stack=stack_name, config={}, secret_keys=[], main=project_dir / "__main__.py"
+        )
+        return OfflineRun(unread, OFFLINE_ACCOUNT_ID, [], [], {}, [], error)
     program_dir = str(stack_settings.main.parent.resolve())
     sys.path.insert(0, program_dir)  # as the language host does: the program's folder first
     try:
@@ -553,13 +637,15 @@ def run_offline(project_dir: Path, stack_name: str, account_id: Optional[str] = 
             lambda: runpy.run_path(str(stack_settings.main), run_name="__main__"),
             stack_settings,
             account_id,
-            sibling_stack_outputs(project_dir, stack_settings.project),
+            sibling_stack_outputs(project_dir, stack_settings.project, allow_unknown_types),
+            allow_unknown_types,
         )
     finally:
         sys.path.remove(program_dir)
 
 
 __all__ = [
+    "ALLOW_UNKNOWN_TYPES",
     "OFFLINE_ACCOUNT_ID",
     "AwsMocks",
     "Invocation",

@@ -14,10 +14,10 @@ import json
 import re
 from typing import Any, Optional
 
-from components import rules
-
+from .component_rules import rules
 from .document import plain
 from .engine import OfflineRun, Registration
+from .location import engine_command
 from .markup import code
 from .mermaid import copies_diagram
 from .report import PLAN, SELECTION, describe_schedule, tree
@@ -238,7 +238,7 @@ _RESOURCE_LINE = re.compile(r"^[│├└─ ]*[\w.-]+:[\w./-]*:\w+  \S")
 def _tree_section(run: OfflineRun, detail: str) -> list[str]:
     custom = [r for r in run.resources if r.custom]
     if detail == "none":
-        command = f"python -m offline {run.settings.stack}"
+        command = engine_command(run.settings.stack)
         return [f"_Resource tree ({len(custom)} AWS resources) left out to fit: `{command}` prints it._", ""]
     lines = tree(_in_stable_order(run))
     summary = f"Resource tree ({len(custom)} AWS resources)"
@@ -259,17 +259,16 @@ def render_stack(run: OfflineRun, now: dt.datetime, tree_detail: str = "inputs")
     resources = run.resources
     custom = [r for r in resources if r.custom]
     lines = [f"## Stack {code(settings.stack)} ({region})", ""]
+    warnings = [f"> :warning: {message}" for message in run.warnings] + ([""] if run.warnings else [])
     if run.error is not None:
-        lines += ["**The stack's config is wrong; `pulumi up` would stop here:**", ""]
+        lines += ["**The stack's config is wrong; `pulumi up` would stop here:**", "", *warnings]
         return "\n".join(lines + ["```text", *str(run.error).splitlines(), "```", ""])
     lines += [
         f"{len(custom)} AWS resources in {len(resources) - len(custom)} components "
         f"(offline: mock engine, account {run.account_id}).",
         "",
+        *warnings,
     ]
-    lines += [f"> :warning: {message}" for message in run.warnings]
-    if run.warnings:
-        lines.append("")
     lines += vaults_section(run)
     lines += ["### Plans", ""]
     lines += plans_section(run, now) or ["No backup plans in this stack.", ""]

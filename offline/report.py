@@ -13,8 +13,7 @@ from typing import Any, Optional
 
 from cron_descriptor import ExpressionDescriptor, Options
 
-from components import rules
-
+from .component_rules import rules
 from .engine import OfflineRun, Registration
 from .verdict import VerdictFormatError, plan_verdicts
 

@@ -528,11 +528,11 @@ def _selections(sides: Sides) -> list[Finding]:
 def longest_gap_minutes(schedule: str) -> Optional[int]:
     """The longest time between two runs of a ``cron(...)`` schedule, or ``None`` when unknown.
 
-    Uses ``components.rules`` of this checkout for both sides, so that both are measured alike.
-    Imported here, in the comparing process: the processes that run each side's program (which
-    must import their own ``components``) never import this module.
+    Uses the components' rules of this checkout (or installed package) for both sides, so that
+    both are measured alike. Imported here, in the comparing process: the processes that run each
+    side's program (which must import their own ``components``) never import them.
     """
-    from components import rules
+    from .component_rules import rules
 
     try:
         return rules.longest_gap_minutes(schedule) if rules.schedule(schedule) is None else None

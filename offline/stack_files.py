@@ -4,6 +4,10 @@ The engine hands a program a flat map of ``namespace:key`` to text: project defa
 ``Pulumi.yaml`` first, then the stack file's values over them; keys without a namespace belong
 to the project; structured values arrive as JSON text, numbers and booleans as their text.
 Secure (encrypted) values cannot be decrypted offline and arrive as ``[secret]``.
+
+A file that is not valid YAML, or not shaped as Pulumi expects, is a config mistake like any
+other (:class:`StackFileError`, with file, line and column); a file that does not exist means an
+unknown stack or a folder that is no Pulumi project (:class:`MissingStackFileError`).
 """
 
 from __future__ import annotations
@@ -19,7 +23,11 @@ SECRET_PLACEHOLDER = "[secret]"
 
 
 class StackFileError(Exception):
-    """A project or stack file is missing or is not what Pulumi accepts."""
+    """A project or stack file is not what Pulumi accepts (the message names file, line, column)."""
+
+
+class MissingStackFileError(StackFileError):
+    """A project or stack file does not exist: an unknown stack, or no Pulumi project here."""
 
 
 @dataclass(frozen=True)
@@ -33,15 +41,32 @@ class StackSettings:
     main: Path
 
 
+def _syntax_error(path: Path, error: yaml.YAMLError) -> str:
+    """A YAML syntax error in plain words: where (PyYAML counts lines and columns from 0), what,
+    and what it was reading then."""
+    if not isinstance(error, yaml.MarkedYAMLError) or error.problem_mark is None:
+        return f"{path.name} is not valid YAML: {error}"
+    where = error.problem_mark
+    message = f"{path.name}, line {where.line + 1}, column {where.column + 1}: {error.problem} (not valid YAML"
+    if error.context and error.context_mark is not None:
+        started = error.context_mark
+        message += f"; {error.context} that starts at line {started.line + 1}, column {started.column + 1}"
+    # The usual causes: indentation that does not line up or uses a tab, a bracket or quote
+    # left open, an unquoted value holding ': '.
+    return f"{message}). Fix the YAML there: indent with spaces, close brackets and quotes, quote values holding ': '"
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
-        raise StackFileError(f"{path} does not exist")
+        raise MissingStackFileError(f"{path} does not exist")
     try:
         content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
-        raise StackFileError(f"{path} is not valid YAML: {error}") from error
+        raise StackFileError(_syntax_error(path, error)) from error
+    except UnicodeDecodeError as error:
+        raise StackFileError(f"{path.name} is not UTF-8 text (byte {error.start} cannot be read)") from error
     if not isinstance(content, dict):
-        raise StackFileError(f"{path} must be a mapping at the top level")
+        raise StackFileError(f"{path.name} must be a mapping at the top level (keys such as config:)")
     return content
 
 
@@ -94,7 +119,7 @@ def read_stack(project_dir: Path, stack: str) -> StackSettings:
     project_file = _read_yaml(project_dir / "Pulumi.yaml")
     project = project_file.get("name")
     if not isinstance(project, str):
-        raise StackFileError(f"{project_dir / 'Pulumi.yaml'} has no project name")
+        raise StackFileError(f"{project_dir / 'Pulumi.yaml'} has no project name (name:)")
     stack_file = _read_yaml(project_dir / f"Pulumi.{stack}.yaml")
     stack_config = stack_file.get("config") or {}
     if not isinstance(stack_config, dict):

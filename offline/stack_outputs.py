@@ -1,4 +1,6 @@
-"""``python -m offline.stack_outputs <project_dir> <stack>``: a stack's outputs, offline, as JSON.
+"""``python -m offline.stack_outputs <project_dir> <stack> [--allow-unknown-types]``: a stack's
+outputs, offline, as JSON: ``{"outputs": {...}, "error": null}``, or the config error as text
+with ``"outputs": null`` (exit status 1).
 
 What a ``pulumi.StackReference`` to another stack of this project reads during an offline run.
 It runs in its own process because a program run replaces the Pulumi runtime's global state.
@@ -10,17 +12,17 @@ import json
 import sys
 from pathlib import Path
 
-from .engine import run_offline
+from .engine import ALLOW_UNKNOWN_TYPES, run_offline
 
 
 def main(argv: list[str]) -> int:
-    """Print the stack's outputs as JSON; exit 1 with the program's error when it fails."""
+    """Print the stack's outputs, or its error, as JSON; exit 1 when the stack does not run."""
     project_dir, stack = Path(argv[0]), argv[1]
-    run = run_offline(project_dir, stack)
+    run = run_offline(project_dir, stack, allow_unknown_types=ALLOW_UNKNOWN_TYPES in argv[2:])
     if run.error is not None:
-        print(f"stack {stack} failed offline: {run.error}", file=sys.stderr)
+        print(json.dumps({"outputs": None, "error": str(run.error)}))
         return 1
-    print(json.dumps(run.outputs))
+    print(json.dumps({"outputs": run.outputs, "error": None}))
     return 0
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import yaml
-from conftest import FIXTURES_DIR, seed_config
+from conftest import FIXTURES_DIR, PROJECT, fixture_config, fixture_project, seed_config
+
+from offline import run_offline
+from offline.__main__ import main
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -60,3 +64,133 @@ def test_unknown_stack_exits_2_and_lists_the_stacks():
     assert done.returncode == 2
     assert "Pulumi.nope.yaml does not exist" in done.stderr
     assert "(stacks here: archive, prod-east, prod-west, seed)" in done.stderr
+
+
+# --- broken stack files: a config mistake like any other --------------------------------------
+
+BROKEN_SEED = "Pulumi.seed.yaml, line 7, column 17: mapping values are not allowed here (not valid YAML). Fix the YAML there: indent with spaces, close brackets and quotes, quote values holding ': '"
+
+
+def broken_seed_project(folder: Path) -> Path:
+    """The fixture stacks, with ``seed``'s vault name turned into a YAML syntax error on line 7."""
+    fixture_project(folder)
+    seed = folder / "Pulumi.seed.yaml"
+    lines = seed.read_text().splitlines()
+    assert lines[6] == "    name: backup-vault-us-east-1"
+    lines[6] = "    name: backup: vault"
+    seed.write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def test_a_stack_file_that_is_not_valid_yaml_exits_1_naming_file_line_and_column(tmp_path):
+    done = offline("seed", "--project-dir", str(broken_seed_project(tmp_path)))
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == f"error: {BROKEN_SEED}\n"
+
+
+def test_all_reports_every_other_stack_when_one_file_is_broken(capsys, tmp_path):
+    project = broken_seed_project(tmp_path)
+    (project / "Pulumi.prod-west.yaml").unlink()  # fewer runs; prod-east stands for both
+    assert main(["--all", "--project-dir", str(project)]) == 1
+    out, err = capsys.readouterr()
+    assert out.startswith("Stack archive of project windows-server-backup: region us-east-1")
+    assert "\n\nStack prod-east of project windows-server-backup: region us-east-1" in out
+    assert "Stack seed" not in out
+    assert err == f"error: seed: {BROKEN_SEED}\n"
+
+    assert main(["--all", "--project-dir", str(project), "--format", "json"]) == 1
+    out, err = capsys.readouterr()
+    documents = {document["stack"]: document for document in json.loads(out)}
+    assert {stack: document["error"] for stack, document in documents.items()} == {
+        "archive": None,
+        "prod-east": None,
+        "seed": BROKEN_SEED,
+    }
+    assert documents["seed"]["registrations"] == []
+    assert len(documents["prod-east"]["registrations"]) > 1
+    assert err == "error: the config of seed is wrong: see the report\n"
+
+    assert main(["--all", "--project-dir", str(project), "--format", "markdown", "--now", "2026-01-01T00:00:00Z"]) == 1
+    out, err = capsys.readouterr()
+    headings = [line for line in out.splitlines() if line.startswith("## Stack")]
+    assert headings == ["## Stack `archive` (us-east-1)", "## Stack `prod-east` (us-east-1)", "## Stack `seed` (?)"]
+    assert out.endswith(
+        f"**The stack's config is wrong; `pulumi up` would stop here:**\n\n```text\n{BROKEN_SEED}\n```\n"
+    )
+    assert err == "error: the config of seed is wrong: see the report\n"
+
+
+def test_a_missing_stack_file_stays_exit_2(tmp_path):
+    done = offline("nope", "--project-dir", str(broken_seed_project(tmp_path)))
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"error: {tmp_path / 'Pulumi.nope.yaml'} does not exist (stacks here: archive, prod-east, prod-west, seed)\n"
+    )
+
+
+def test_a_referenced_stack_that_does_not_run_fails_the_stack_that_reads_it(tmp_path):
+    project = fixture_project(tmp_path)
+    config = fixture_config("prod-east")
+    archive = config[f"{PROJECT}:archive"]
+    del archive["vault_arn"]
+    archive["stack_reference"] = f"acme/{PROJECT}/archive"
+    (project / "Pulumi.ref.yaml").write_text(yaml.safe_dump({"config": config}))
+    (project / "Pulumi.archive.yaml").write_text("config:\n  aws:region: [us-east-1\n")
+    run = run_offline(project, "ref")
+    assert str(run.error) == (
+        f"stack reference 'acme/{PROJECT}/archive': stack archive does not run: Pulumi.archive.yaml, line 3, "
+        "column 1: expected ',' or ']', but got '<stream end>' (not valid YAML; while parsing a flow sequence "
+        "that starts at line 2, column 15). Fix the YAML there: indent with spaces, close brackets and quotes, "
+        "quote values holding ': '"
+    )
+
+
+# --- each warning once -------------------------------------------------------------------------
+
+ARCHIVE_WARNING = (
+    "archive_vault.name: 'archive-eu-west-1' names region eu-west-1 but this stack deploys to us-east-1; "
+    "was the stack file copied from another region?"
+)
+SEED_WARNINGS = [
+    f"plans[{plan}].rules[0].completion_window_minutes: 100 is less than the start window plus 60 minutes; "
+    "a job that starts late may be cancelled before it finishes"
+    for plan in (0, 1)
+]
+
+
+def warning_project(folder: Path) -> Path:
+    """``archive`` (one warning), ``ref`` (reads archive through a stack reference) and ``seed`` (two)."""
+    project = fixture_project(folder)
+    for name in ("prod-east", "prod-west"):
+        (project / f"Pulumi.{name}.yaml").unlink()
+    archive = fixture_config("archive")
+    archive[f"{PROJECT}:archive_vault"]["name"] = "archive-eu-west-1"
+    (project / "Pulumi.archive.yaml").write_text(yaml.safe_dump({"config": archive}))
+    ref = fixture_config("prod-east")
+    del ref[f"{PROJECT}:archive"]["vault_arn"]
+    ref[f"{PROJECT}:archive"]["stack_reference"] = f"acme/{PROJECT}/archive"
+    (project / "Pulumi.ref.yaml").write_text(yaml.safe_dump({"config": ref}))
+    seed = fixture_config("seed")
+    for plan in seed[f"{PROJECT}:plans"]:
+        plan["rules"][0]["completion_window_minutes"] = 100
+    (project / "Pulumi.seed.yaml").write_text(yaml.safe_dump({"config": seed}))
+    return project
+
+
+def test_each_warning_is_printed_once(capsys, tmp_path):
+    """Text: in the report of its stack, not again on stderr; nor again from the child process
+    that runs ``archive`` for ``ref``'s stack reference."""
+    project = warning_project(tmp_path)
+    assert main(["--all", "--project-dir", str(project)]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    for warning in (ARCHIVE_WARNING, *SEED_WARNINGS):
+        assert (out + err).count(warning) == 1, warning
+    assert out.count("\nWarnings:\n") == 2
+    assert f"Warnings:\n  - {SEED_WARNINGS[0]}\n  - {SEED_WARNINGS[1]}\n" in out
+
+    for output_format in ("markdown", "json"):
+        assert main(["seed", "--project-dir", str(project), "--format", output_format]) == 0
+        out, err = capsys.readouterr()
+        assert err == ""
+        assert [out.count(warning) for warning in SEED_WARNINGS] == [1, 1], output_format

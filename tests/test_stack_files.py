@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from offline import StackFileError, read_stack, stack_names
+from offline import MissingStackFileError, StackFileError, read_stack, stack_names
 
 
 def write(folder: Path, name: str, content: dict) -> None:
@@ -87,9 +87,51 @@ def test_broken_files(tmp_path, files, message):
         read_stack(tmp_path, "s")
 
 
-def test_invalid_yaml(tmp_path):
-    (tmp_path / "Pulumi.yaml").write_text("name: [unclosed\n")
-    with pytest.raises(StackFileError, match="is not valid YAML"):
+FIX = "Fix the YAML there: indent with spaces, close brackets and quotes, quote values holding ': '"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        (
+            "Pulumi.yaml",
+            "name: [unclosed\n",
+            "Pulumi.yaml, line 2, column 1: expected ',' or ']', but got '<stream end>' (not valid YAML; "
+            f"while parsing a flow sequence that starts at line 1, column 7). {FIX}",
+        ),
+        (
+            "Pulumi.s.yaml",
+            "config:\n  aws:region: us-east-1\n  proj:vault:\n    name: a: b\n",
+            f"Pulumi.s.yaml, line 4, column 12: mapping values are not allowed here (not valid YAML). {FIX}",
+        ),
+        (
+            "Pulumi.s.yaml",
+            "config:\n  aws:region: us-east-1\n\tproj:x: 1\n",
+            f"Pulumi.s.yaml, line 3, column 1: found character '\\t' that cannot start any token (not valid YAML). {FIX}",
+        ),
+        ("Pulumi.s.yaml", "- config\n", "Pulumi.s.yaml must be a mapping at the top level (keys such as config:)"),
+        ("Pulumi.s.yaml", b"config:\n  a: \xff\n", "Pulumi.s.yaml is not UTF-8 text (byte 13 cannot be read)"),
+    ],
+    ids=["unclosed-bracket", "colon-in-value", "tab", "not-a-mapping", "not-utf8"],
+)
+def test_a_file_that_is_not_valid_yaml_names_file_line_and_column(tmp_path, name, text, message):
+    write(tmp_path, "Pulumi.yaml", {"name": "proj", "runtime": "python"})
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+    with pytest.raises(StackFileError) as raised:
+        read_stack(tmp_path, "s")
+    assert str(raised.value) == message
+    assert not isinstance(raised.value, MissingStackFileError)
+
+
+@pytest.mark.parametrize("files", [{}, {"Pulumi.yaml": {"name": "p"}}], ids=["no-project", "no-stack"])
+def test_a_missing_file_is_its_own_kind_of_error(tmp_path, files):
+    for name, content in files.items():
+        write(tmp_path, name, content)
+    with pytest.raises(MissingStackFileError, match="does not exist"):
         read_stack(tmp_path, "s")
 
 

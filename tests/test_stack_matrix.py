@@ -132,8 +132,8 @@ def test_every_broken_stack_file_is_named_at_once(tmp_path: Path):
     (tmp_path / "Pulumi.prod-b.yaml").write_text("- a list, not a mapping\n")
     found = problems(tmp_path)
     assert len(found) == 2
-    assert found[0].startswith(f"{tmp_path / 'Pulumi.prod-a.yaml'} is not valid YAML: ")
-    assert found[1] == f"{tmp_path / 'Pulumi.prod-b.yaml'} must be a mapping at the top level"
+    assert found[0].startswith("Pulumi.prod-a.yaml, line 3, column 1: expected ',' or ']'")
+    assert found[1] == "Pulumi.prod-b.yaml must be a mapping at the top level (keys such as config:)"
 
 
 def test_a_missing_pulumi_yaml_is_named_once(tmp_path: Path):

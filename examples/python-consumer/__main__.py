@@ -4,9 +4,8 @@ No stack config layer: the components are used directly, as any Pulumi program w
 """
 
 import pulumi
-
-from components import BackupPlan, BackupSelection, BackupServiceRole, BackupVault
-from components.presets import daily_weekly_monthly_rules, tag_selection, weekly_windows_rule
+from windows_server_backup import BackupPlan, BackupSelection, BackupServiceRole, BackupVault
+from windows_server_backup.presets import daily_weekly_monthly_rules, tag_selection, weekly_windows_rule
 
 vault = BackupVault("file-servers", {"name": "file-servers"})
 role = BackupServiceRole("file-servers-backup", {})

@@ -36,6 +36,8 @@ if config.archive_vault is not None:
                 "failed_jobs_rule": notices.failed_jobs_rule
                 if "failed_jobs_rule" in notices.model_fields_set
                 else False,
+                # ... and no Windows VSS backup that could fall back to crash-consistent.
+                "completed_with_issues_rule": False,
                 "email_subscribers": notices.email_subscribers,
                 "tags": dict(config.tags),
             },

@@ -1,4 +1,4 @@
-"""BackupNotifications: tell people when backups fail, copies fail, or restores happen."""
+"""BackupNotifications: tell people when backups fail or fall back, copies fail, or restores happen."""
 
 import json
 import re
@@ -31,6 +31,9 @@ VAULT_EVENTS = (
 DEFAULT_VAULT_EVENTS = ("COPY_JOB_FAILED", "RESTORE_JOB_STARTED", "RESTORE_JOB_COMPLETED", "RECOVERY_POINT_MODIFIED")
 #: Backup job states that mean "no recovery point was made".
 FAILED_JOB_STATES = ("FAILED", "ABORTED", "EXPIRED")
+#: Resource types whose completed-with-issues jobs are reported: EC2, where a failed Windows VSS
+#: run falls back to a crash-consistent backup (AWS Backup guide, "Create Windows VSS backups").
+COMPLETED_WITH_ISSUES_RESOURCE_TYPES = ("EC2",)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -59,6 +62,51 @@ def failed_jobs_pattern() -> str:
     )
 
 
+def completed_with_issues_pattern(account_id: str) -> str:
+    """EventBridge pattern for this account's EC2 backup jobs that completed with a status message.
+
+    The console's "Completed with issues" is a COMPLETED job with a status message; AWS's
+    EventBridge guide says to monitor exactly that ("Monitoring AWS Backup events using Amazon
+    EventBridge"). A clean completion carries no ``statusMessage`` (the documented COMPLETED
+    event) and other states may carry an empty one (the documented PENDING event), so the
+    message must be present and not empty: ``anything-but [""]`` matches neither a missing key
+    nor ``""``. ``account`` keeps out other accounts' jobs on a bus that receives them.
+    """
+    return json.dumps(
+        {
+            "source": ["aws.backup"],
+            "detail-type": ["Backup Job State Change"],
+            "account": [account_id],
+            "detail": {
+                "state": ["COMPLETED"],
+                "resourceType": list(COMPLETED_WITH_ISSUES_RESOURCE_TYPES),
+                "statusMessage": [{"anything-but": [""]}],
+            },
+        }
+    )
+
+
+#: What the completed-with-issues alert says, from the event's fields (EventBridge input transformer).
+COMPLETED_WITH_ISSUES_PATHS = {
+    "job": "$.detail.backupJobId",
+    "resource": "$.detail.resourceArn",
+    "plan": "$.detail.createdBy.backupPlanArn",
+    "vault": "$.detail.backupVaultName",
+    "message": "$.detail.statusMessage",
+    "region": "$.region",
+}
+
+
+def completed_with_issues_message() -> str:
+    """The alert's text, as an input template (a JSON string: EventBridge requires valid JSON)."""
+    return json.dumps(
+        "AWS Backup job <job> of <resource> completed WITH ISSUES (backup plan <plan>, vault <vault>, region "
+        "<region>). AWS Backup says: <message>. For a Windows instance this means the VSS part failed and "
+        "only a crash-consistent backup was taken: applications were not quiesced. See the README section "
+        "'When an alert arrives' and run python -m doctor against the instance."
+    )
+
+
 class BackupNotificationsArgs(TypedDict):
     """Arguments of :class:`BackupNotifications`."""
 
@@ -68,6 +116,9 @@ class BackupNotificationsArgs(TypedDict):
     """Vault events to publish. Default: :data:`DEFAULT_VAULT_EVENTS`."""
     failed_jobs_rule: NotRequired[bool]
     """Add the EventBridge rule for failed, aborted and expired backup jobs. Default: ``True``."""
+    completed_with_issues_rule: NotRequired[bool]
+    """Add the EventBridge rule for EC2 backup jobs that completed with issues (for Windows VSS:
+    fell back to a crash-consistent backup). Default: ``True``."""
     email_subscribers: NotRequired[Sequence[str]]
     """Email addresses subscribed to the topic (each must confirm by email). Default: none."""
     tags: NotRequired[dict[str, str]]
@@ -80,7 +131,8 @@ class BackupNotifications(pulumi.ComponentResource):
     Children: ``aws.kms.Key`` ``<name>-key`` (customer-managed, since AWS services cannot publish
     to a topic on the AWS-managed SNS key), ``aws.sns.Topic`` ``<name>``, ``aws.sns.TopicPolicy``
     ``<name>-policy``, ``aws.backup.VaultNotifications`` ``<name>-vault-events``,
-    ``aws.cloudwatch.EventRule``/``EventTarget`` ``<name>-failed-jobs`` and one
+    ``aws.cloudwatch.EventRule``/``EventTarget`` ``<name>-failed-jobs`` and
+    ``<name>-completed-with-issues`` (the target sends a readable message), and one
     ``aws.sns.TopicSubscription`` ``<name>-email-<n>`` per subscriber.
     """
 
@@ -151,6 +203,23 @@ class BackupNotifications(pulumi.ComponentResource):
                 arn=topic.arn,
                 opts=child_opts(self),
             )
+        if args.get("completed_with_issues_rule", True):
+            issues = aws.cloudwatch.EventRule(
+                f"{name}-completed-with-issues",
+                description="EC2 backup jobs completed with issues (Windows VSS fell back to crash-consistent)",
+                event_pattern=account.account_id.apply(completed_with_issues_pattern),
+                tags=tags,
+                opts=child_opts(self),
+            )
+            aws.cloudwatch.EventTarget(
+                f"{name}-completed-with-issues",
+                rule=issues.name,
+                arn=topic.arn,
+                input_transformer=aws.cloudwatch.EventTargetInputTransformerArgs(
+                    input_paths=COMPLETED_WITH_ISSUES_PATHS, input_template=completed_with_issues_message()
+                ),
+                opts=child_opts(self),
+            )
         for index, email in enumerate(emails):
             aws.sns.TopicSubscription(
                 f"{name}-email-{index}", topic=topic.arn, protocol="email", endpoint=email, opts=child_opts(self)
@@ -160,11 +229,15 @@ class BackupNotifications(pulumi.ComponentResource):
 
 
 __all__ = [
+    "COMPLETED_WITH_ISSUES_PATHS",
+    "COMPLETED_WITH_ISSUES_RESOURCE_TYPES",
     "DEFAULT_VAULT_EVENTS",
     "FAILED_JOB_STATES",
     "VAULT_EVENTS",
     "BackupNotifications",
     "BackupNotificationsArgs",
+    "completed_with_issues_message",
+    "completed_with_issues_pattern",
     "failed_jobs_pattern",
     "vault_events_problem",
 ]

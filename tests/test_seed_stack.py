@@ -44,8 +44,9 @@ BEYOND_THE_SEED = {
     "aws:sns/topic:Topic": 1,
     "aws:sns/topicPolicy:TopicPolicy": 1,
     "aws:backup/vaultNotifications:VaultNotifications": 1,
-    "aws:cloudwatch/eventRule:EventRule": 1,
-    "aws:cloudwatch/eventTarget:EventTarget": 1,
+    # failed jobs, and EC2 jobs completed with issues (the seed has a Windows VSS plan)
+    "aws:cloudwatch/eventRule:EventRule": 2,
+    "aws:cloudwatch/eventTarget:EventTarget": 2,
     # the EC2 side of VSS (a second role and exclusive attachment)
     "aws:iam/instanceProfile:InstanceProfile": 1,
     "aws:ssm/association:Association": 1,

@@ -6,8 +6,9 @@ unless told otherwise), keeps it for the validation window, then deletes it, and
 restore job (with its duration) for the restore job reports.
 """
 
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Literal, NotRequired, Optional, TypedDict
 
 import pulumi
@@ -16,6 +17,7 @@ import pulumi_aws as aws
 from . import rules
 from ._types import TYPE_PREFIX, child_opts, plain
 from .account import AccountFacts
+from .restore_validation import RestoreValidationArgs, WindowsRestoreValidation
 from .service_role import RESTORE_POLICY, managed_policy_arn, trust_policy
 
 #: Restore testing plan and selection names (botocore: alphanumeric and underscores; 50 at most).
@@ -31,7 +33,27 @@ WINDOW_HOURS_MAX = 168
 SELECTION_WINDOW_DAYS_MAX = 365
 #: Restore metadata an EC2 restore test may override (AWS Backup guide, "Restore testing
 #: inferred metadata"); AWS reads the keys case-insensitively.
-EC2_OVERRIDABLE_METADATA = ("instanceType", "requireImdsV2", "securityGroupIds", "subnetId", "vpcId")
+EC2_OVERRIDABLE_METADATA = (
+    "iamInstanceProfileName",
+    "instanceType",
+    "requireImdsV2",
+    "securityGroupIds",
+    "subnetId",
+    "vpcId",
+)
+#: The values the instance profile override accepts (same page): none, or the backed-up instance's.
+INSTANCE_PROFILE_VALUES = ("null", "UseBackedUpValue")
+KEEP_INSTANCE_PROFILE = "UseBackedUpValue"
+#: Instance type restored Windows instances get unless told otherwise: 2 vCPUs and 8 GiB boot
+#: Windows Server and its services comfortably, and it is no size VSS cannot back up (AWS Backup
+#: guide, "Create Windows VSS backups", "Unsupported Amazon EC2 instances"). Without an override
+#: AWS restores the backed-up instance's own type, whatever it is.
+DEFAULT_INSTANCE_TYPE = "t3.large"
+#: Restore metadata overrides used when none are given.
+DEFAULT_RESTORE_METADATA_OVERRIDES = {"instanceType": DEFAULT_INSTANCE_TYPE}
+#: Validation window used when validation is on and no window is given: time for a restored
+#: instance's first boot (its volumes load from snapshots) and the checks.
+DEFAULT_VALIDATION_WINDOW_HOURS = 4
 INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$")
 SUBNET_ID = re.compile(r"^subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 
@@ -87,10 +109,29 @@ def algorithm(value: str) -> Optional[rules.Violation]:
 
 
 def instance_type(value: str) -> Optional[rules.Violation]:
-    """An EC2 instance type such as ``m5.large``."""
-    if INSTANCE_TYPE.fullmatch(value):
+    """An EC2 instance type such as ``m5.large``, and none of the sizes VSS cannot back up."""
+    if not INSTANCE_TYPE.fullmatch(value):
+        return rules.Violation(
+            "an EC2 instance type looks like 'm5.large'", "write the family and size, e.g. 't3.large'"
+        )
+    if value in rules.VSS_UNSUPPORTED_INSTANCE_TYPES:
+        # AWS Backup guide, "Create Windows VSS backups": these are too small for VSS.
+        return rules.Violation(
+            f"{value} is one of the instance types AWS documents as too small for Windows VSS "
+            f"({', '.join(rules.VSS_UNSUPPORTED_INSTANCE_TYPES)})",
+            f"restore tests of Windows servers into e.g. {DEFAULT_INSTANCE_TYPE!r}",
+        )
+    return None
+
+
+def instance_profile(value: str) -> Optional[rules.Violation]:
+    """The instance profile override: ``null`` (none) or ``UseBackedUpValue`` (the backed-up one)."""
+    if value in INSTANCE_PROFILE_VALUES:
         return None
-    return rules.Violation("an EC2 instance type looks like 'm5.large'", "write the family and size, e.g. 't3.large'")
+    return rules.Violation(
+        f"restore testing accepts only {list(INSTANCE_PROFILE_VALUES)} for the instance profile",
+        f"use {KEEP_INSTANCE_PROFILE!r} to keep the instance's own profile",
+    )
 
 
 def subnet_id(value: str) -> Optional[rules.Violation]:
@@ -112,7 +153,9 @@ def restore_metadata_overrides(overrides: Mapping[str, str]) -> Optional[rules.V
                 f"{key!r} is not restore metadata an EC2 restore test can override",
                 f"use some of {list(EC2_OVERRIDABLE_METADATA)}",
             )
-        check = {"instancetype": instance_type, "subnetid": subnet_id}.get(key.lower())
+        check = {"instancetype": instance_type, "subnetid": subnet_id, "iaminstanceprofilename": instance_profile}.get(
+            key.lower()
+        )
         problem = check(value) if check else None
         if problem:
             return rules.Violation(f"{key}: {problem.rule}", problem.fix)
@@ -151,6 +194,23 @@ def tag_conditions(tags: Mapping[str, str]) -> list[dict[str, str]]:
     return [{"key": f"aws:ResourceTag/{key}", "value": value} for key, value in sorted(tags.items())]
 
 
+class RestoreValidationSpec(TypedDict):
+    """In-guest validation of the restored instances (see :class:`WindowsRestoreValidation`)."""
+
+    region: str
+    """The stack's region (where the restore testing plan is)."""
+    instance_role_arns: Sequence[pulumi.Input[str]]
+    """Roles of the instance profiles the backed-up instances carry. Validation restores each
+    instance with its own profile (so it answers SSM), and AWS Backup needs ``iam:PassRole`` on
+    its role to do that: the restore role gets exactly these."""
+    required_services: NotRequired[Sequence[str]]
+    """Windows services that must be running on the restored instance. Default: none."""
+    check_malware_scan: NotRequired[bool]
+    """Fail a restore whose recovery point's latest malware scan found malware. Default: ``False``."""
+    log_retention_days: NotRequired[int]
+    """Days the validation function's log is kept. Default: 30."""
+
+
 class WindowsRestoreTestingArgs(TypedDict):
     """Arguments of :class:`WindowsRestoreTesting`."""
 
@@ -176,12 +236,16 @@ class WindowsRestoreTestingArgs(TypedDict):
     selection_name: NotRequired[str]
     """Name of the EC2 selection, 1-50 letters, digits or '_'. Default: ``windows_ec2``."""
     validation_window_hours: NotRequired[Optional[int]]
-    """Hours the restored instance is kept for validation, 1-168. Default: none (deleted as soon
-    as the restore job completes)."""
-    restore_metadata_overrides: NotRequired[Mapping[str, str]]
-    """EC2 restore metadata to override, e.g. ``{"instanceType": "t3.large", "subnetId":
-    "subnet-..."}`` (keys among :data:`EC2_OVERRIDABLE_METADATA`). Default: none (AWS infers
-    them: the original instance type, the default VPC)."""
+    """Hours the restored instance is kept for validation, 1-168. Default: 4 with ``validation``,
+    else none (deleted as soon as the restore job completes)."""
+    restore_metadata_overrides: NotRequired[Optional[Mapping[str, str]]]
+    """EC2 restore metadata to override, e.g. ``{"instanceType": "m5.large", "subnetId":
+    "subnet-..."}`` (keys among :data:`EC2_OVERRIDABLE_METADATA`); ``{}`` for none (AWS then
+    infers them: the original instance type, the default VPC). Default:
+    :data:`DEFAULT_RESTORE_METADATA_OVERRIDES` (instance type ``t3.large``). With ``validation``,
+    ``iamInstanceProfileName: UseBackedUpValue`` is added."""
+    validation: NotRequired[Optional[RestoreValidationSpec]]
+    """Check inside each restored instance and report the verdict to AWS Backup. Default: none."""
     tags: NotRequired[dict[str, str]]
     """Tags for the plan and the role. Default: none."""
 
@@ -195,7 +259,9 @@ class WindowsRestoreTesting(pulumi.ComponentResource):
     ``aws.backup.RestoreTestingPlan`` ``<name>-plan`` (snapshot recovery points of the one vault)
     and ``aws.backup.RestoreTestingSelection`` ``<name>-selection`` (EC2 instances carrying the
     selection tags). The role is separate from the backup role so that restores, which create
-    and delete instances, never need the backup policy and vice versa.
+    and delete instances, never need the backup policy and vice versa. With ``validation``: the
+    role's inline policy ``<name>-role-pass-instance-roles`` (``iam:PassRole`` on the instance
+    roles, to EC2 only) and :class:`WindowsRestoreValidation` ``<name>-validation``.
     """
 
     plan_name: pulumi.Output[str]
@@ -204,6 +270,8 @@ class WindowsRestoreTesting(pulumi.ComponentResource):
     """ARN of the restore testing plan."""
     role_arn: pulumi.Output[str]
     """ARN of the role AWS Backup restores with."""
+    validation: Optional[WindowsRestoreValidation]
+    """The restore validation, when asked for."""
 
     def __init__(
         self,
@@ -219,9 +287,14 @@ class WindowsRestoreTesting(pulumi.ComponentResource):
         choice = args.get("algorithm", DEFAULT_ALGORITHM)
         window_days = args.get("selection_window_days", DEFAULT_SELECTION_WINDOW_DAYS)
         selection_name = args.get("selection_name", DEFAULT_SELECTION_NAME)
+        validation = args.get("validation")
         validation_hours = args.get("validation_window_hours")
-        overrides = dict(args.get("restore_metadata_overrides") or {})
+        if validation is not None and validation_hours is None:
+            validation_hours = DEFAULT_VALIDATION_WINDOW_HOURS
+        given = args.get("restore_metadata_overrides")
+        overrides = dict(DEFAULT_RESTORE_METADATA_OVERRIDES if given is None else given)
         tags = args.get("tags") or {}
+        validation_problems = _validation_problems(validation, overrides) if validation is not None else {}
         rules.raise_if_any(
             "WindowsRestoreTesting",
             name,
@@ -241,9 +314,14 @@ class WindowsRestoreTesting(pulumi.ComponentResource):
                     "restore_metadata_overrides": restore_metadata_overrides(overrides),
                     "vault_arn": rules.vault_arn(args["vault_arn"]) if plain(args["vault_arn"]) else None,
                     "tags": rules.tags(tags),
+                    **validation_problems,
                 }
             ),
         )
+        if validation is not None:
+            # Validation talks to the instance through SSM, which needs its instance profile.
+            overrides = {k: v for k, v in overrides.items() if k.lower() != "iaminstanceprofilename"}
+            overrides["iamInstanceProfileName"] = KEEP_INSTANCE_PROFILE
 
         account = account or AccountFacts.lookup(self)
         role = aws.iam.Role(
@@ -258,6 +336,13 @@ class WindowsRestoreTesting(pulumi.ComponentResource):
             policy_arns=account.partition.apply(lambda partition: [managed_policy_arn(partition, RESTORE_POLICY)]),
             opts=child_opts(self),
         )
+        if validation is not None:
+            aws.iam.RolePolicy(
+                f"{name}-role-pass-instance-roles",
+                role=role.id,
+                policy=pulumi.Output.all(*validation["instance_role_arns"]).apply(pass_instance_roles_policy),
+                opts=child_opts(self),
+            )
         plan = aws.backup.RestoreTestingPlan(
             f"{name}-plan",
             name=args["name"],
@@ -292,23 +377,86 @@ class WindowsRestoreTesting(pulumi.ComponentResource):
             restore_metadata_overrides=overrides or None,
             opts=child_opts(self),
         )
+        self.validation = None
+        if validation is not None:
+            validation_args: RestoreValidationArgs = {
+                "region": validation["region"],
+                "restore_testing_plan_arn": plan.arn,
+                "validation_window_hours": validation_hours,  # type: ignore[typeddict-item]
+                "required_services": list(validation.get("required_services") or []),
+                "check_malware_scan": validation.get("check_malware_scan", False),
+                "tags": tags,
+            }
+            if "log_retention_days" in validation:
+                validation_args["log_retention_days"] = validation["log_retention_days"]
+            self.validation = WindowsRestoreValidation(
+                f"{name}-validation", validation_args, child_opts(self), account=account
+            )
         self.plan_name = plan.name
         self.plan_arn = plan.arn
         self.role_arn = role.arn
         self.register_outputs({"plan_name": self.plan_name, "plan_arn": self.plan_arn, "role_arn": self.role_arn})
 
 
+def pass_instance_roles_policy(role_arns: Sequence[str]) -> str:
+    """The restore role may pass the instances' own roles, to EC2 only: restoring an instance with
+    its backed-up instance profile needs ``iam:PassRole`` on the profile's role (AWS re:Post
+    Knowledge Center, "aws-backup-encoded-authorization-failure")."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "PassInstanceRolesToRestoredInstances",
+                    "Effect": "Allow",
+                    "Action": "iam:PassRole",
+                    "Resource": sorted(set(role_arns)),
+                    "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+                }
+            ],
+        },
+        indent=2,
+    )
+
+
+def _validation_problems(
+    validation: RestoreValidationSpec, overrides: Mapping[str, str]
+) -> dict[str, Optional[rules.Violation]]:
+    """What validation needs from the rest of the restore test: the instance profile, and its role."""
+    problems: dict[str, Optional[rules.Violation]] = {}
+    profile = next((v for k, v in overrides.items() if k.lower() == "iaminstanceprofilename"), None)
+    if profile is not None and profile != KEEP_INSTANCE_PROFILE:
+        problems["restore_metadata_overrides.iamInstanceProfileName"] = rules.Violation(
+            "validation reaches the restored instance through SSM, which needs the instance's own profile",
+            f"leave the key out (validation sets {KEEP_INSTANCE_PROFILE!r}) or turn validation off",
+        )
+    if not validation["instance_role_arns"]:
+        problems["validation.instance_role_arns"] = rules.Violation(
+            "validation restores each instance with its own instance profile, and AWS Backup may pass its "
+            "role only when the restore role allows iam:PassRole on it",
+            "name the role of the instances' profile (the VSS instance role when the stack creates it)",
+        )
+    return problems
+
+
 __all__ = [
     "ALGORITHMS",
     "DEFAULT_ALGORITHM",
+    "DEFAULT_INSTANCE_TYPE",
+    "DEFAULT_RESTORE_METADATA_OVERRIDES",
     "DEFAULT_SELECTION_NAME",
     "DEFAULT_SELECTION_WINDOW_DAYS",
     "DEFAULT_START_WINDOW_HOURS",
+    "DEFAULT_VALIDATION_WINDOW_HOURS",
     "EC2_OVERRIDABLE_METADATA",
+    "KEEP_INSTANCE_PROFILE",
+    "RestoreValidationSpec",
     "WindowsRestoreTesting",
     "WindowsRestoreTestingArgs",
     "algorithm",
+    "instance_profile",
     "instance_type",
+    "pass_instance_roles_policy",
     "restore_metadata_overrides",
     "restore_testing_name",
     "selection_tags",

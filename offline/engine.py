@@ -340,6 +340,30 @@ def _restore_testing_selection(name: str, inputs: dict, region: str, account: st
     return f"{inputs['restoreTestingPlanName']}:{inputs['name']}", {}
 
 
+def _log_group(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    # Auto-named like the provider; the ARN without the ":*" suffix, as pulumi-aws reports it.
+    group = inputs.get("name") or f"{name}-{_digest('log-group', region, account, name)[:7]}"
+    return group, {"name": group, "arn": _arn("logs", region, account, f"log-group:{group}")}
+
+
+def _function(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    function = inputs.get("name") or f"{name}-{_digest('function', region, account, name)[:7]}"
+    arn = _arn("lambda", region, account, f"function:{function}")
+    return function, {"name": function, "arn": arn, "invokeArn": arn, "qualifiedArn": f"{arn}:$LATEST"}
+
+
+def _state_machine(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    machine = inputs.get("name") or f"{name}-{_digest('state-machine', region, account, name)[:7]}"
+    arn = _arn("states", region, account, f"stateMachine:{machine}")
+    return arn, {"name": machine, "arn": arn}
+
+
+def _role_policy(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    # Named like the provider names an inline policy without a name: the logical name and a suffix.
+    policy = inputs.get("name") or f"{name}-{_digest('role-policy', name)[:7]}"
+    return f"{inputs['role']}:{policy}", {"name": policy}
+
+
 def _bucket(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
     # Like the provider's auto-naming: the logical name plus a random-looking suffix.
     bucket = inputs.get("bucket") or f"{name}-{_digest('bucket', region, account, name)[:7]}"
@@ -373,6 +397,10 @@ _RESOURCE_OUTPUTS: dict[str, Callable[[str, dict, str, str], tuple[str, dict]]] 
     "aws:sns/topicSubscription:TopicSubscription": _by_logical_name,
     "aws:cloudwatch/eventRule:EventRule": _event_rule,
     "aws:cloudwatch/eventTarget:EventTarget": _by_logical_name,
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:lambda/function:Function": _function,
+    "aws:sfn/stateMachine:StateMachine": _state_machine,
+    "aws:iam/rolePolicy:RolePolicy": _role_policy,
     "aws:iam/instanceProfile:InstanceProfile": _instance_profile,
     "aws:ssm/association:Association": _association,
     "aws:backup/restoreTestingPlan:RestoreTestingPlan": _restore_testing_plan,
@@ -425,6 +453,30 @@ _INVOKE_ANSWERS: dict[str, Callable[[dict, str, str], dict]] = {
 }
 
 
+def described_assets(value: Any) -> Any:
+    """``value`` with Pulumi assets and archives replaced by what identifies their content.
+
+    A Lambda function's code arrives as ``pulumi.AssetArchive``/``FileAsset`` objects; reports,
+    comparisons and tests need plain data: each file's name and SHA-256 (never its path, which
+    differs between checkouts).
+    """
+    if isinstance(value, pulumi.FileAsset):
+        content = Path(value.path).read_bytes()
+        return {"file": Path(value.path).name, "sha256": hashlib.sha256(content).hexdigest()}
+    if isinstance(value, pulumi.StringAsset):
+        return {"text": True, "sha256": hashlib.sha256(value.text.encode()).hexdigest()}
+    if isinstance(value, pulumi.AssetArchive):
+        return {"archive": {name: described_assets(item) for name, item in sorted(value.assets.items())}}
+    if isinstance(value, (pulumi.Asset, pulumi.Archive)):
+        kind = type(value).__name__
+        raise OfflineMockError(f"the offline engine cannot describe a {kind}; add it to offline/engine.py")
+    if isinstance(value, dict):
+        return {key: described_assets(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [described_assets(item) for item in value]
+    return value
+
+
 class _RecordingMonitor(mocks.MockMonitor):
     """The SDK's mock monitor, keeping the registration options it would otherwise drop."""
 
@@ -458,8 +510,8 @@ class _RecordingMonitor(mocks.MockMonitor):
                 urn=urn,
                 parent=request.parent,
                 provider=request.provider,
-                inputs=dict(inputs),
-                outputs=dict(registered.state) if registered else {},
+                inputs=described_assets(dict(inputs)),
+                outputs=described_assets(dict(registered.state)) if registered else {},
                 id=registered.id if registered else getattr(request, "id", ""),
                 **options,
             )
@@ -652,6 +704,7 @@ __all__ = [
     "OfflineMockError",
     "OfflineRun",
     "Registration",
+    "described_assets",
     "partition_of",
     "run_offline",
     "run_program",

@@ -148,6 +148,19 @@ def _grant_only_through_aws_services(statement: dict[str, Any], document: Docume
     )
 
 
+def _passes_named_roles_to_one_service(statement: dict[str, Any], document: Document) -> bool:
+    """Only iam:PassRole, on named roles (no wildcard), to one service pinned by iam:PassedToService."""
+    resources = _as_list(statement.get("Resource"))
+    passed_to = (statement.get("Condition") or {}).get("StringEquals", {}).get("iam:PassedToService")
+    return (
+        statement.get("Effect") == "Allow"
+        and _as_list(statement.get("Action")) == ["iam:PassRole"]
+        and bool(resources)
+        and all(":role/" in str(arn) and "*" not in str(arn) for arn in resources)
+        and isinstance(passed_to, str)
+    )
+
+
 #: (document kind, community issue) -> (the statements it may be ignored for, and why).
 COMMUNITY_IGNORES: dict[tuple[str, str], list[tuple[Callable[[dict[str, Any], Document], bool], str]]] = {
     ("trust", "CREDENTIALS_EXPOSURE"): [
@@ -155,6 +168,14 @@ COMMUNITY_IGNORES: dict[tuple[str, str], list[tuple[Callable[[dict[str, Any], Do
             _is_service_trust,
             "sts:AssumeRole returns credentials: in a trust policy that lets an AWS service assume "
             "the role, that is the policy's whole purpose (the auditor is written for identity policies).",
+        )
+    ],
+    ("identity", "PERMISSIONS_MANAGEMENT_ACTIONS"): [
+        (
+            _passes_named_roles_to_one_service,
+            "restoring an instance with its own instance profile needs iam:PassRole on the profile's role; "
+            "limited to those named roles and to EC2 (iam:PassedToService), the restore role cannot hand any "
+            "other role to anything.",
         )
     ],
     ("kms-key", "PERMISSIONS_MANAGEMENT_ACTIONS"): [

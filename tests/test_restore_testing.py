@@ -99,6 +99,10 @@ def test_prod_selection_restores_the_vss_plans_instances_with_the_restore_testin
             "stringEquals": [{"key": "aws:ResourceTag/alk:backup", "value": "windows-weekly-ec2-vss"}]
         },
         "iamRoleArn": role.outputs["arn"],
+        # Validation is on in both prod fixtures: a 4-hour window, and the instance keeps its
+        # profile (for SSM); t3.large is the Windows default instance type.
+        "validationWindowHours": 4,
+        "restoreMetadataOverrides": {"instanceType": "t3.large", "iamInstanceProfileName": "UseBackedUpValue"},
     }
 
 
@@ -130,12 +134,16 @@ def test_prod_restore_testing_is_one_component_under_the_stack_component(prod):
     assert component.name == "backup-restore-testing"
     assert run.by_urn(component.parent).name == "backup"
     children = sorted((r.type, r.name) for r in run.resources if r.parent == component.urn)
-    assert children == [
-        (PLAN, "backup-restore-testing-plan"),
-        (SELECTION, "backup-restore-testing-selection"),
-        (ROLE, "backup-restore-testing-role"),
-        (ATTACHMENTS, "backup-restore-testing-role-policies"),
-    ]
+    assert children == sorted(
+        [
+            (PLAN, "backup-restore-testing-plan"),
+            (SELECTION, "backup-restore-testing-selection"),
+            (ROLE, "backup-restore-testing-role"),
+            (ATTACHMENTS, "backup-restore-testing-role-policies"),
+            ("aws:iam/rolePolicy:RolePolicy", "backup-restore-testing-role-pass-instance-roles"),
+            ("windows-server-backup:index:WindowsRestoreValidation", "backup-restore-testing-validation"),
+        ]
+    )
     assert not any(r.protect for r in run.resources if r.parent == component.urn)
 
 
@@ -154,6 +162,16 @@ def test_dev_and_archive_have_no_restore_testing(fixture_run, stack):
 
 
 # --- every setting, through the stack file --------------------------------------------------------
+
+
+def _with(key: str, value: Any) -> dict[str, Any]:
+    settings: dict[str, Any] = dict(MINIMAL)
+    *parents, last = key.split(".")
+    target = settings
+    for parent in parents:
+        target = target.setdefault(parent, {})
+    target[last] = value
+    return settings
 
 
 def test_every_setting_reaches_the_plan_and_selection(run_config):
@@ -201,8 +219,17 @@ def test_the_least_setting_takes_the_aws_defaults(run_config):
     [selection] = run.of_type(SELECTION)
     assert selection.inputs["name"] == "windows_ec2"
     assert "validationWindowHours" not in selection.inputs
-    assert "restoreMetadataOverrides" not in selection.inputs
+    # Windows restores default to t3.large (never a size VSS cannot back up), not the AWS default.
+    assert selection.inputs["restoreMetadataOverrides"] == {"instanceType": "t3.large"}
     assert run.warnings == []
+
+
+def test_a_null_instance_type_restores_the_backed_up_type(run_config):
+    run = built(
+        run_config(seed_config(restore_testing={**MINIMAL, "restore_metadata_overrides": {"instance_type": None}}))
+    )
+    [selection] = run.of_type(SELECTION)
+    assert "restoreMetadataOverrides" not in selection.inputs
 
 
 def test_restore_testing_without_vss_instances_setup_still_tests_the_vss_plan(run_config):
@@ -231,10 +258,15 @@ def test_a_selection_window_shorter_than_the_backup_gap_is_a_warning(run_config)
         ("start_window_hours", 1),
         ("selection_window_days", 1),
         ("validation_window_hours", 1),
+        # The smallest t3 VSS supports; nano and micro are refused below.
+        ("restore_metadata_overrides.instance_type", "t3.small"),
+        ("validation.log_retention_days", 1),
+        ("validation.log_retention_days", 3653),
+        ("validation.required_services", ["MSSQL$SQLEXPRESS", "W3SVC", "Windows Update 2"]),
     ],
 )
 def test_boundaries_accepted(run_config, key, value):
-    run = built(run_config(seed_config(restore_testing={**MINIMAL, key: value})))
+    run = built(run_config(seed_config(restore_testing=_with(key, value))))
     assert len(run.of_type(PLAN)) == 1
 
 
@@ -303,6 +335,32 @@ RULES = [
         "an EC2 instance type looks like 'm5.large'",
         "write the family and size",
     ),
+    *[
+        (
+            "restore_metadata_overrides.instance_type",
+            size,
+            f'"{size}"',
+            f"{size} is one of the instance types AWS documents as too small for Windows VSS",
+            "restore tests of Windows servers into e.g. 't3.large'",
+        )
+        for size in ("t2.nano", "t2.micro", "t3.nano", "t3.micro", "t3a.nano", "t3a.micro")
+    ],
+    ("validation.log_retention_days", 31, "31", "CloudWatch Logs keeps logs for one of [1, 3, 5", "use e.g. 30"),
+    ("validation.log_retention_days", 0, "0", "CloudWatch Logs keeps logs for one of", "use e.g. 30"),
+    (
+        "validation.required_services",
+        ["W3SVC", "w3svc"],
+        '["W3SVC", "w3svc"]',
+        "a service is named twice (Windows service names ignore case)",
+        "list each once",
+    ),
+    (
+        "validation.required_services",
+        ["SQL'; Stop-Computer"],
+        '["SQL\'; Stop-Computer"]',
+        "is not a Windows service name: letters, digits and '_.$ -', 1-256 characters",
+        "use the service's short name",
+    ),
     (
         "restore_metadata_overrides.subnet_id",
         "subnet-xyz",
@@ -321,20 +379,52 @@ RULES = [
 ]
 
 
-def _with(key: str, value: Any) -> dict[str, Any]:
-    settings: dict[str, Any] = dict(MINIMAL)
-    *parents, last = key.split(".")
-    target = settings
-    for parent in parents:
-        target = target.setdefault(parent, {})
-    target[last] = value
-    return settings
-
-
 @pytest.mark.parametrize(("key", "value", "shown", "rule", "fix"), RULES, ids=[f"{r[0]}={r[1]!r}"[:60] for r in RULES])
 def test_rule(run_config, key, value, shown, rule, fix):
     run = run_config(seed_config(restore_testing=_with(key, value)))
     rejected_with(run, f"restore_testing.{key}", shown, rule, fix)
+
+
+def test_validation_names_roles_not_users(run_config):
+    run = run_config(seed_config(restore_testing=_with("validation.instance_role_arns", ["arn:aws:iam::1:user/x"])))
+    rejected_with(
+        run,
+        "restore_testing.validation.instance_role_arns[0]",
+        '"arn:aws:iam::1:user/x"',
+        "an IAM role ARN looks like",
+        "copy the role's ARN",
+    )
+
+
+def test_validation_needs_a_role_to_pass_when_the_stack_creates_no_instance_role(run_config):
+    config = seed_config(restore_testing={**MINIMAL, "validation": {}})
+    del config[f"{PROJECT}:vss_instances"]
+    rejected_with(
+        run_config(config),
+        "restore_testing.validation.instance_role_arns",
+        "[]",
+        "AWS Backup may pass the profile's role only when the restore role allows iam:PassRole on it",
+        "list the role of the Windows instances' instance profile, or set vss_instances",
+    )
+    role = "arn:aws:iam::123456789012:role/windows-servers"
+    config[f"{PROJECT}:restore_testing"]["validation"] = {"instance_role_arns": [role]}
+    run = built(run_config(config))
+    passing = run.named("aws:iam/rolePolicy:RolePolicy", "backup-restore-testing-role-pass-instance-roles")
+    assert json.loads(passing.inputs["policy"])["Statement"][0]["Resource"] == [role]
+
+
+def test_validation_keeps_the_instance_profile_and_refuses_to_drop_it(run_config):
+    run = run_config(
+        seed_config(
+            restore_testing={**MINIMAL, "validation": {}, "restore_metadata_overrides": {"instance_type": "m5.large"}}
+        )
+    )
+    [selection] = built(run).of_type(SELECTION)
+    assert selection.inputs["restoreMetadataOverrides"] == {
+        "instanceType": "m5.large",
+        "iamInstanceProfileName": "UseBackedUpValue",
+    }
+    assert selection.inputs["validationWindowHours"] == 4
 
 
 def test_name_is_required(run_config):
@@ -523,5 +613,5 @@ def test_tag_conditions_and_override_rules_as_plain_functions():
     assert str(restore_metadata_overrides({"subnetId": "subnet-1"})).startswith("subnetId: a subnet ID looks like")
     assert str(restore_metadata_overrides({"userData": "x"})) == (
         "'userData' is not restore metadata an EC2 restore test can override. Fix: use some of "
-        "['instanceType', 'requireImdsV2', 'securityGroupIds', 'subnetId', 'vpcId']."
+        "['iamInstanceProfileName', 'instanceType', 'requireImdsV2', 'securityGroupIds', 'subnetId', 'vpcId']."
     )

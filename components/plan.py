@@ -8,6 +8,7 @@ import pulumi_aws as aws
 
 from . import rules
 from ._types import TYPE_PREFIX, child_opts
+from .malware_scanning import DEFAULT_SCAN_MODE, MALWARE_SCANNER, SCAN_RESOURCE_TYPES, MalwareScanArgs, scan_problems
 
 #: Defaults sent for every rule. pulumi-aws would otherwise send 60 and 180 without saying so.
 DEFAULT_START_WINDOW_MINUTES = 60
@@ -70,6 +71,9 @@ class BackupPlanArgs(TypedDict):
     windows_vss: NotRequired[bool]
     """Take application-consistent Windows VSS backups of EC2 instances (the EC2 advanced
     backup setting ``WindowsVSS: enabled``). Default: ``False`` (no advanced setting)."""
+    malware_scan: NotRequired[Optional[MalwareScanArgs]]
+    """Scan each new recovery point for malware with GuardDuty (the plan's scan settings and a
+    scan action on every rule). Default: none."""
     tags: NotRequired[dict[str, str]]
     """Tags for the plan. Default: none."""
 
@@ -156,6 +160,9 @@ class BackupPlan(pulumi.ComponentResource):
             lines.append("rules: a plan needs at least one rule. Fix: add a rule.")
         for index, rule in enumerate(plan_rules):
             lines += _rule_problems(index, rule)
+        scan = args.get("malware_scan")
+        if scan is not None:
+            lines += scan_problems(scan)
         rule_names = [rule["name"] for rule in plan_rules]
         duplicates = sorted({n for n in rule_names if rule_names.count(n) > 1})
         if duplicates:
@@ -165,7 +172,7 @@ class BackupPlan(pulumi.ComponentResource):
         self.plan = aws.backup.Plan(
             name,
             name=args["name"],
-            rules=[self._rule(rule, args["vault_name"]) for rule in plan_rules],
+            rules=[self._rule(rule, args["vault_name"], scan) for rule in plan_rules],
             advanced_backup_settings=(
                 [
                     aws.backup.PlanAdvancedBackupSettingArgs(
@@ -173,6 +180,17 @@ class BackupPlan(pulumi.ComponentResource):
                     )
                 ]
                 if args.get("windows_vss", False)
+                else None
+            ),
+            scan_settings=(
+                [
+                    aws.backup.PlanScanSettingArgs(
+                        malware_scanner=MALWARE_SCANNER,
+                        resource_types=list(scan.get("resource_types", SCAN_RESOURCE_TYPES)),
+                        scanner_role_arn=scan["scanner_role_arn"],
+                    )
+                ]
+                if scan is not None
                 else None
             ),
             tags=args.get("tags") or None,
@@ -184,7 +202,9 @@ class BackupPlan(pulumi.ComponentResource):
         self.register_outputs({"id": self.id, "arn": self.arn, "name": self.name})
 
     @staticmethod
-    def _rule(rule: BackupRuleArgs, vault_name: pulumi.Input[str]) -> aws.backup.PlanRuleArgs:
+    def _rule(
+        rule: BackupRuleArgs, vault_name: pulumi.Input[str], scan: Optional[MalwareScanArgs] = None
+    ) -> aws.backup.PlanRuleArgs:
         return aws.backup.PlanRuleArgs(
             rule_name=rule["name"],
             target_vault_name=rule.get("target_vault_name", vault_name),
@@ -201,6 +221,15 @@ class BackupPlan(pulumi.ComponentResource):
             ),
             recovery_point_tags=rule.get("recovery_point_tags") or {},
             copy_actions=[_copy_action(rule, copy) for copy in rule.get("copy_actions") or []] or None,
+            scan_actions=(
+                [
+                    aws.backup.PlanRuleScanActionArgs(
+                        malware_scanner=MALWARE_SCANNER, scan_mode=scan.get("scan_mode", DEFAULT_SCAN_MODE)
+                    )
+                ]
+                if scan is not None
+                else None
+            ),
         )
 
 

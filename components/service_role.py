@@ -18,6 +18,9 @@ RESTORE_POLICY = "service-role/AWSBackupServiceRolePolicyForRestores"
 #: The S3 policies are not under service-role/.
 S3_BACKUP_POLICY = "AWSBackupServiceRolePolicyForS3Backup"
 S3_RESTORE_POLICY = "AWSBackupServiceRolePolicyForS3Restore"
+#: Start GuardDuty malware scans and pass the scanner role (AWS Managed Policy reference,
+#: "AWSBackupServiceRolePolicyForScans"); not under service-role/ either.
+SCANS_POLICY = "AWSBackupServiceRolePolicyForScans"
 
 
 class BackupServiceRoleArgs(TypedDict, total=False):
@@ -31,6 +34,9 @@ class BackupServiceRoleArgs(TypedDict, total=False):
     allow_s3: bool
     """Also attach the S3 backup (and, with ``allow_restores``, restore) policies, needed only
     when S3 buckets are selected. Default: ``False``."""
+    allow_scans: bool
+    """Also attach AWSBackupServiceRolePolicyForScans, needed when the plans scan recovery points
+    for malware. Default: ``False``."""
     tags: dict[str, str]
     """Tags for the role. A ``Name`` tag (the role name, or the component name when the role is
     auto-named) is added unless given, as in the article. Default: just that ``Name`` tag."""
@@ -111,6 +117,7 @@ class BackupServiceRole(pulumi.ComponentResource):
         restores, s3 = args.get("allow_restores", True), args.get("allow_s3", False)
         policies = [BACKUP_POLICY] + ([RESTORE_POLICY] if restores else [])
         policies += ([S3_BACKUP_POLICY] + ([S3_RESTORE_POLICY] if restores else [])) if s3 else []
+        policies += [SCANS_POLICY] if args.get("allow_scans", False) else []
         aws.iam.RolePolicyAttachmentsExclusive(
             f"{name}-policies",
             role_name=self.role.name,
@@ -128,6 +135,7 @@ __all__ = [
     "RESTORE_POLICY",
     "S3_BACKUP_POLICY",
     "S3_RESTORE_POLICY",
+    "SCANS_POLICY",
     "BackupServiceRole",
     "BackupServiceRoleArgs",
     "managed_policy_arn",

@@ -12,9 +12,11 @@ from .backup_stack import (
     ArchiveSpec,
     AuditSpec,
     CrossRegionSpec,
+    MalwareScanningSpec,
     NotificationsSpec,
     PlanSpec,
     RestoreTestingSpec,
+    RestoreValidationStackSpec,
     SelectionSpec,
     StackRuleSpec,
     VssInstancesSpec,
@@ -23,6 +25,7 @@ from .backup_stack import (
 )
 from .cross_region import CrossRegionCopy, CrossRegionCopyArgs
 from .kms_key import BackupKey, BackupKeyArgs
+from .malware_scanning import MalwareScanArgs, MalwareScannerRole, MalwareScannerRoleArgs
 from .notifications import BackupNotifications, BackupNotificationsArgs
 from .plan import (
     DEFAULT_COMPLETION_WINDOW_MINUTES,
@@ -32,7 +35,8 @@ from .plan import (
     BackupRuleArgs,
     CopyActionArgs,
 )
-from .restore_testing import WindowsRestoreTesting, WindowsRestoreTestingArgs
+from .restore_testing import RestoreValidationSpec, WindowsRestoreTesting, WindowsRestoreTestingArgs
+from .restore_validation import RestoreValidationArgs, WindowsRestoreValidation
 from .selection import BackupSelection, BackupSelectionArgs, SelectionConditionsArgs
 from .service_role import BackupServiceRole, BackupServiceRoleArgs
 from .vault import AWS_MANAGED_BACKUP_KEY_ALIAS, BackupVault, BackupVaultArgs, VaultLockArgs
@@ -81,9 +85,16 @@ __all__ = [
     "CrossRegionCopy",
     "CrossRegionCopyArgs",
     "CrossRegionSpec",
+    "MalwareScanArgs",
+    "MalwareScannerRole",
+    "MalwareScannerRoleArgs",
+    "MalwareScanningSpec",
     "NotificationsSpec",
     "PlanSpec",
     "RestoreTestingSpec",
+    "RestoreValidationArgs",
+    "RestoreValidationSpec",
+    "RestoreValidationStackSpec",
     "SelectionConditionsArgs",
     "SelectionSpec",
     "StackRuleSpec",
@@ -91,6 +102,7 @@ __all__ = [
     "VssInstancesSpec",
     "WindowsRestoreTesting",
     "WindowsRestoreTestingArgs",
+    "WindowsRestoreValidation",
     "WindowsServerBackup",
     "WindowsServerBackupArgs",
     "WindowsVssInstances",

@@ -14,9 +14,10 @@ from .account import AccountFacts
 from .audit import BackupAudit, plan_promises
 from .cross_region import CrossRegionCopy
 from .kms_key import BackupKey
+from .malware_scanning import MalwareScanArgs, MalwareScannerRole
 from .notifications import BackupNotifications, BackupNotificationsArgs
 from .plan import BackupPlan, BackupRuleArgs, CopyActionArgs
-from .restore_testing import WindowsRestoreTesting
+from .restore_testing import RestoreValidationSpec, WindowsRestoreTesting
 from .selection import BackupSelection, SelectionConditionsArgs
 from .service_role import BackupServiceRole, BackupServiceRoleArgs
 from .stack_checks import ARCHIVE, CROSS_REGION, copy_lifecycle, copy_targets, stack_problems
@@ -109,6 +110,9 @@ class NotificationsSpec(TypedDict, total=False):
     """Vault events. Default: copy failures, restores, modified recovery points."""
     failed_jobs_rule: bool
     """EventBridge rule for failed, aborted and expired backup jobs. Default: ``True``."""
+    completed_with_issues_rule: bool
+    """EventBridge rule for EC2 backup jobs that completed with issues (Windows VSS fell back to
+    crash-consistent), in stacks with a ``windows_vss`` plan. Default: ``True``."""
     email_subscribers: Sequence[str]
     """Email subscribers. Default: none."""
 
@@ -118,6 +122,29 @@ class VssInstancesSpec(TypedDict, total=False):
 
     schedule: str
     """How often the ``AwsVssComponents`` package is re-applied. Default: ``rate(7 days)``."""
+
+
+class RestoreValidationStackSpec(TypedDict, total=False):
+    """In-guest validation of restored instances; the region, plan and instance role are filled in."""
+
+    required_services: Sequence[str]
+    """Windows services that must be running on the restored instance. Default: none."""
+    log_retention_days: int
+    """Days the validation function's log is kept. Default: 30."""
+    instance_role_arns: Sequence[pulumi.Input[str]]
+    """Roles of the instances' profiles besides the VSS instance role this stack creates (which
+    is always included). Default: none."""
+
+
+class MalwareScanningSpec(TypedDict, total=False):
+    """GuardDuty malware scans of new recovery points; the scanner role is created."""
+
+    scan_mode: Literal["FULL_SCAN", "INCREMENTAL_SCAN"]
+    """``INCREMENTAL_SCAN`` or ``FULL_SCAN``. Default: ``INCREMENTAL_SCAN``."""
+    resource_types: Sequence[str]
+    """Among ``EC2`` and ``EBS``. Default: both."""
+    plans: Optional[Sequence[str]]
+    """Names of the plans to scan. Default: every plan."""
 
 
 class RestoreTestingSpec(TypedDict):
@@ -143,8 +170,11 @@ class RestoreTestingSpec(TypedDict):
     ``windows_vss``, which must then be a single key and value."""
     validation_window_hours: NotRequired[Optional[int]]
     """Hours restored instances are kept for validation, 1-168. Default: none."""
-    restore_metadata_overrides: NotRequired[Mapping[str, str]]
-    """EC2 restore metadata to override (``instanceType``, ``subnetId``, ...). Default: none."""
+    restore_metadata_overrides: NotRequired[Optional[Mapping[str, str]]]
+    """EC2 restore metadata to override (``instanceType``, ``subnetId``, ...); ``{}`` for none.
+    Default: instance type ``t3.large``."""
+    validation: NotRequired[Optional[RestoreValidationStackSpec]]
+    """Check inside each restored instance and report the verdict to AWS Backup. Default: none."""
 
 
 class AuditSpec(TypedDict, total=False):
@@ -195,6 +225,8 @@ class WindowsServerBackupArgs(TypedDict):
     Default: none."""
     audit: NotRequired[Optional[AuditSpec]]
     """An Audit Manager framework and daily reports into an S3 bucket. Default: none."""
+    malware_scanning: NotRequired[Optional[MalwareScanningSpec]]
+    """GuardDuty malware scans of the plans' new recovery points. Default: none."""
     enable_cross_account_backup: NotRequired[bool]
     """Turn on AWS Backup's cross-account backup for the whole organization. Only the AWS
     Organizations management account may do this. Default: ``False``."""
@@ -279,6 +311,7 @@ class WindowsServerBackup(pulumi.ComponentResource):
             role_args = BackupServiceRoleArgs(**(args.get("role") or {}))
             role_args["tags"] = {**common_tags, **(role_args.get("tags") or {})}
             role_args.setdefault("allow_s3", selects_s3(args["plans"]))
+            role_args.setdefault("allow_scans", args.get("malware_scanning") is not None)
             self.role_arn = BackupServiceRole(f"{name}-restore-role", role_args, child_opts(self), account=account).arn
 
         self.cross_region = None
@@ -307,6 +340,9 @@ class WindowsServerBackup(pulumi.ComponentResource):
             notification_args: BackupNotificationsArgs = {
                 **notifications,
                 "vault_name": self.vault.name,
+                # Only a stack whose plans take VSS backups can see them fall back.
+                "completed_with_issues_rule": notifications.get("completed_with_issues_rule", True)
+                and any(plan.get("windows_vss", False) for plan in args["plans"]),
                 "tags": common_tags,
             }
             self.notification_topic_arn = BackupNotifications(
@@ -315,8 +351,9 @@ class WindowsServerBackup(pulumi.ComponentResource):
 
         self.vss_instance_profile_name = None
         vss = args.get("vss_instances")
+        vss_instances: Optional[WindowsVssInstances] = None
         if vss is not None:
-            self.vss_instance_profile_name = WindowsVssInstances(
+            vss_instances = WindowsVssInstances(
                 f"{name}-vss-instances",
                 {
                     "target_tags": vss_target_tags(args["plans"]),
@@ -325,17 +362,34 @@ class WindowsServerBackup(pulumi.ComponentResource):
                 },
                 child_opts(self),
                 account=account,
-            ).instance_profile_name
+            )
+            self.vss_instance_profile_name = vss_instances.instance_profile_name
+        scanning = args.get("malware_scanning")
 
         self.restore_testing = None
         restore_testing = args.get("restore_testing")
         if restore_testing is not None:
+            validation = restore_testing.get("validation")
+            validation_args: Optional[RestoreValidationSpec] = None
+            if validation is not None:
+                validation_args = {
+                    "region": region,
+                    "instance_role_arns": [
+                        *([vss_instances.role_arn] if vss_instances is not None else []),
+                        *(validation.get("instance_role_arns") or []),
+                    ],
+                    "required_services": list(validation.get("required_services") or []),
+                    "check_malware_scan": scanning is not None,
+                }
+                if "log_retention_days" in validation:
+                    validation_args["log_retention_days"] = validation["log_retention_days"]
             self.restore_testing = WindowsRestoreTesting(
                 f"{name}-restore-testing",
                 {
                     **restore_testing,
                     "vault_arn": self.vault.arn,
                     "selection_tags": restore_testing.get("selection_tags") or restore_test_tags(args["plans"]),
+                    "validation": validation_args,
                     "tags": common_tags,
                 },
                 child_opts(self),
@@ -355,6 +409,16 @@ class WindowsServerBackup(pulumi.ComponentResource):
         if archive_arn is not None:
             destination_arns[ARCHIVE] = archive_arn
 
+        malware_scan: Optional[MalwareScanArgs] = None
+        if scanning is not None:
+            malware_scan = {
+                "scanner_role_arn": MalwareScannerRole(
+                    f"{name}-malware-scanner-role", {"tags": common_tags}, child_opts(self), account=account
+                ).arn,
+                **{key: scanning[key] for key in ("scan_mode", "resource_types") if key in scanning},  # type: ignore[typeddict-item]
+            }
+        scanned = set(scanning.get("plans") or [spec["name"] for spec in args["plans"]]) if scanning else set()
+
         self.plans, self.selections = {}, {}
         plan_rules: dict[str, list[BackupRuleArgs]] = {}
         for spec in args["plans"]:
@@ -367,6 +431,7 @@ class WindowsServerBackup(pulumi.ComponentResource):
                     "vault_name": self.vault.name,
                     "rules": plan_rules[spec["name"]],
                     "windows_vss": spec.get("windows_vss", False),
+                    "malware_scan": malware_scan if spec["name"] in scanned else None,
                     "tags": {**common_tags, **(spec.get("tags") or {})},
                 },
                 child_opts(self),
@@ -539,9 +604,11 @@ __all__ = [
     "ArchiveSpec",
     "AuditSpec",
     "CrossRegionSpec",
+    "MalwareScanningSpec",
     "NotificationsSpec",
     "PlanSpec",
     "RestoreTestingSpec",
+    "RestoreValidationStackSpec",
     "SelectionSpec",
     "StackRuleSpec",
     "VssInstancesSpec",

@@ -164,6 +164,8 @@ def stack_problems(args: Mapping[str, Any], source_account_id: Optional[str] = N
             )
 
     found += _restore_testing_problems(args)
+    found += _restore_validation_problems(args)
+    found += _malware_scanning_problems(args)
     found += _audit_problems(args)
 
     destinations = {CROSS_REGION: cross_region, ARCHIVE: archive}
@@ -267,6 +269,40 @@ def _restore_testing_problems(args: Mapping[str, Any]) -> list[StackProblem]:
             )
         ]
     return []
+
+
+def _restore_validation_problems(args: Mapping[str, Any]) -> list[StackProblem]:
+    """Validation keeps each restored instance's own profile: the restore role must be able to pass its role."""
+    validation = (args.get("restore_testing") or {}).get("validation")
+    if validation is None or args.get("vss_instances") is not None or validation.get("instance_role_arns"):
+        return []
+    return [
+        (
+            "restore_testing.validation.instance_role_arns",
+            [],
+            rules.Violation(
+                "validation restores each instance with its own instance profile (so it answers SSM), and AWS Backup "
+                "may pass the profile's role only when the restore role allows iam:PassRole on it; this stack creates "
+                "no VSS instance role to name",
+                "list the role of the Windows instances' instance profile, or set vss_instances",
+            ),
+        )
+    ]
+
+
+def _malware_scanning_problems(args: Mapping[str, Any]) -> list[StackProblem]:
+    """The plans malware scanning names must be plans of the stack."""
+    scanning = args.get("malware_scanning")
+    names = [plan["name"] for plan in args["plans"]]
+    return [
+        (
+            f"malware_scanning.plans[{index}]",
+            name,
+            rules.Violation("malware scanning names a plan this stack does not have", f"use some of {names}"),
+        )
+        for index, name in enumerate((scanning or {}).get("plans") or [])
+        if name not in names
+    ]
 
 
 def _audit_problems(args: Mapping[str, Any]) -> list[StackProblem]:

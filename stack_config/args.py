@@ -136,6 +136,19 @@ def component_args(
             "validation_window_hours": tests.validation_window_hours,
             "restore_metadata_overrides": tests.restore_metadata_overrides.as_metadata(),
         }
+        if tests.validation is not None:
+            args["restore_testing"]["validation"] = {
+                "required_services": list(tests.validation.required_services),
+                "log_retention_days": tests.validation.log_retention_days,
+                "instance_role_arns": list(tests.validation.instance_role_arns),
+            }
+    if config.malware_scanning:
+        scanning = config.malware_scanning
+        args["malware_scanning"] = {
+            "scan_mode": scanning.scan_mode,
+            "resource_types": list(scanning.resource_types),
+            "plans": list(scanning.plans) if scanning.plans is not None else None,
+        }
     if config.audit:
         evidence = config.audit
         args["audit"] = {

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Final, Literal, Optional
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from components import audit, restore_testing, rules
+from components import audit, malware_scanning, restore_testing, restore_validation, rules
 from components.notifications import DEFAULT_VAULT_EVENTS, vault_events_problem
 from components.vss_instances import DEFAULT_SCHEDULE as DEFAULT_VSS_SCHEDULE
 
@@ -89,6 +89,9 @@ SelectionWindowDays = Annotated[int, _enforce(restore_testing.selection_window_d
 ValidationWindowHours = Annotated[int, _enforce(restore_testing.validation_window_hours)]
 RestoreTestTags = Annotated[dict[str, str], _enforce(restore_testing.selection_tags)]
 InstanceType = Annotated[str, _enforce(restore_testing.instance_type)]
+ServiceNames = Annotated[list[str], _enforce(restore_validation.service_names)]
+LogRetentionDays = Annotated[int, _enforce(restore_validation.log_retention_days)]
+ScanResourceTypes = Annotated[list[Literal["EC2", "EBS"]], _enforce(malware_scanning.scan_resource_types)]
 SubnetId = Annotated[str, _enforce(restore_testing.subnet_id)]
 AuditName = Annotated[str, _enforce(audit.audit_name)]
 ScopeTag = Annotated[dict[str, str], _enforce(audit.scope_tag)]
@@ -574,6 +577,12 @@ class NotificationsConfig(_Model):
         description="EventBridge rule publishing failed, aborted and expired backup jobs (the vault's "
         "BACKUP_JOB_FAILED event is deprecated). Default: true (false in the archive stack, which runs no jobs).",
     )
+    completed_with_issues_rule: bool = Field(
+        True,
+        description="EventBridge rule publishing EC2 backup jobs that completed with a status message (the "
+        "console's 'Completed with issues'): for Windows VSS, the VSS part failed and only a crash-consistent "
+        "backup was taken. Only in stacks with a windows_vss plan. Default: true.",
+    )
     email_subscribers: list[Email] = Field(
         default_factory=list, description="Email addresses to subscribe (each confirms by email). Default: none."
     )
@@ -593,8 +602,9 @@ class RestoreMetadataOverridesConfig(_Model):
     """EC2 restore settings a restore test uses instead of the ones AWS Backup infers."""
 
     instance_type: Optional[InstanceType] = Field(
-        None,
-        description="Instance type of the restored instance, e.g. 't3.large'. Default: the backed-up instance's type.",
+        restore_testing.DEFAULT_INSTANCE_TYPE,
+        description="Instance type of the restored instance; never one too small for VSS (t2/t3/t3a nano and "
+        "micro); null restores the backed-up instance's own type. Default: 't3.large'.",
     )
     subnet_id: Optional[SubnetId] = Field(
         None,
@@ -606,6 +616,29 @@ class RestoreMetadataOverridesConfig(_Model):
         """The overrides as AWS Backup's restore metadata keys."""
         names = {"instance_type": "instanceType", "subnet_id": "subnetId"}
         return {names[key]: value for key, value in self.model_dump().items() if value is not None}
+
+
+class RestoreValidationConfig(_Model):
+    """Checks inside each restored instance, reported to AWS Backup as the restore test's validation result:
+    it answers SSM, its VSS writers are stable, the named services run, no critical System event since boot
+    (and, with malware_scanning, its recovery point's latest scan found no malware)."""
+
+    required_services: ServiceNames = Field(
+        default_factory=list,
+        description="Windows services that must be running, by short name (e.g. 'MSSQLSERVER', 'W3SVC'). "
+        "Default: none.",
+    )
+    log_retention_days: LogRetentionDays = Field(
+        restore_validation.DEFAULT_LOG_RETENTION_DAYS,
+        description="Days the validation function's CloudWatch log is kept (a CloudWatch Logs retention value: "
+        "1, 3, 5, 7, 14, 30, 60, 90, ...). Default: 30.",
+    )
+    instance_role_arns: list[RoleArn] = Field(
+        default_factory=list,
+        description="Roles of the instance profiles on the Windows instances, if not the vss_instances role: the "
+        "restore role may pass them, so restored instances keep their profile and answer SSM. Default: none (the "
+        "vss_instances role is always included).",
+    )
 
 
 class RestoreTestingConfig(_Model):
@@ -648,12 +681,35 @@ class RestoreTestingConfig(_Model):
     )
     validation_window_hours: Optional[ValidationWindowHours] = Field(
         None,
-        description="Hours each restored instance is kept for your validation, 1-168. Default: none (deleted as "
-        "soon as the restore job completes).",
+        description="Hours each restored instance is kept for validation, 1-168. Default: 4 with validation, else "
+        "none (deleted as soon as the restore job completes).",
     )
     restore_metadata_overrides: RestoreMetadataOverridesConfig = Field(
         default_factory=RestoreMetadataOverridesConfig,
-        description="Restore settings to use instead of the inferred ones. Default: none.",
+        description="Restore settings to use instead of the inferred ones. Default: instance type t3.large.",
+    )
+    validation: Optional[RestoreValidationConfig] = Field(
+        None,
+        description="Check inside each restored instance and report the verdict to AWS Backup (a Lambda function "
+        "driven by a Step Functions state machine; restored instances keep their instance profile). Default: none.",
+    )
+
+
+class MalwareScanningConfig(_Model):
+    """GuardDuty Malware Protection for AWS Backup: each new recovery point of the plans is scanned for malware
+    (billed by GuardDuty per GB scanned), with a scanner role this stack creates."""
+
+    scan_mode: Literal["FULL_SCAN", "INCREMENTAL_SCAN"] = Field(
+        malware_scanning.DEFAULT_SCAN_MODE,
+        description="INCREMENTAL_SCAN (what changed since the previous recovery point) or FULL_SCAN. "
+        "Default: INCREMENTAL_SCAN.",
+    )
+    resource_types: ScanResourceTypes = Field(
+        default_factory=lambda: list(malware_scanning.SCAN_RESOURCE_TYPES),
+        description="Recovery points to scan: EC2, EBS or both. Default: [EC2, EBS].",
+    )
+    plans: Optional[list[PlanName]] = Field(
+        None, description="Names of the plans to scan. Default: every plan of the stack."
     )
 
 
@@ -727,6 +783,10 @@ class StackConfig(_Model):
         description="AWS Backup Audit Manager framework and daily reports in an S3 bucket of this stack. "
         "Default: none (off).",
     )
+    malware_scanning: Optional[MalwareScanningConfig] = Field(
+        None,
+        description="GuardDuty malware scans of each new recovery point (billed per GB scanned). Default: none (off).",
+    )
     enable_cross_account_backup: bool = Field(
         False,
         description="Turn on AWS Backup cross-account backup for the organization (only in the Organizations "
@@ -741,7 +801,8 @@ class StackConfig(_Model):
     def _shape(self) -> StackConfig:
         problems: list[tuple[str, Any, str, str]] = []
         if self.archive_vault is not None:
-            for key in ("vault", "cross_region", "archive", "vss_instances", "restore_testing", "audit"):
+            source_only = ("vault", "cross_region", "archive", "vss_instances", "restore_testing", "audit")
+            for key in (*source_only, "malware_scanning"):
                 if getattr(self, key) is not None:
                     problems.append(
                         (

@@ -1,7 +1,8 @@
 """Contract check: would AWS accept what the Terraform provider sends for each registered resource?
 
 pulumi-aws wraps the Terraform AWS provider. For every registered resource of a type under
-``aws:backup/``, ``aws:iam/`` or ``aws:kms/``, :func:`translate` builds the AWS API requests the
+``aws:backup/``, ``aws:iam/``, ``aws:kms/``, ``aws:cloudwatch/`` (EventBridge rules and targets,
+CloudWatch Logs groups), ``aws:lambda/`` or ``aws:sfn/``, :func:`translate` builds the AWS API requests the
 provider's create step would send (following ``internal/service/<service>/*.go`` of
 terraform-provider-aws: its defaults, and which empty values it leaves out), from the inputs the
 mock engine recorded (camelCase wire names; numbers arrive as floats). :func:`problems` checks a
@@ -31,7 +32,7 @@ from botocore.validate import ParamValidator
 from offline import OfflineRun, Registration
 
 #: Resource types under these prefixes must have a translation.
-COVERED_PREFIXES = ("aws:backup/", "aws:iam/", "aws:kms/")
+COVERED_PREFIXES = ("aws:backup/", "aws:iam/", "aws:kms/", "aws:cloudwatch/", "aws:lambda/", "aws:sfn/")
 
 #: The value the Pulumi engine gives an output that is not known yet (during a preview).
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -48,7 +49,12 @@ MOTO_OPERATIONS = frozenset(
         ("iam", "CreateRole"),
         ("iam", "AttachRolePolicy"),
         ("iam", "CreateInstanceProfile"),
+        ("iam", "PutRolePolicy"),
         ("kms", "CreateKey"),
+        ("events", "PutRule"),
+        ("events", "PutTargets"),
+        ("logs", "CreateLogGroup"),
+        ("logs", "PutRetentionPolicy"),
     }
 )
 
@@ -152,6 +158,7 @@ _RULE_INPUTS = {
     "lifecycle",
     "recoveryPointTags",
     "copyActions",
+    "scanActions",
 }
 _LIFECYCLE_INPUTS = {"deleteAfter", "coldStorageAfter", "optInToArchiveForSupportedResources"}
 
@@ -195,10 +202,18 @@ def _backup_rule(rule: dict[str, Any], where: str) -> dict[str, Any]:
         copies.append(action)
     if copies:
         params["CopyActions"] = copies
+    scans = []
+    for index, scan in enumerate(rule.get("scanActions") or []):
+        _only(scan, {"malwareScanner", "scanMode"}, f"{where}.scanActions[{index}]")
+        scans.append({"MalwareScanner": scan["malwareScanner"], "ScanMode": scan["scanMode"]})
+    if scans:
+        params["ScanActions"] = scans
     return params
 
 
-@translates("aws:backup/plan:Plan", inputs={"name", "rules", "advancedBackupSettings", "tags", "region"})
+@translates(
+    "aws:backup/plan:Plan", inputs={"name", "rules", "advancedBackupSettings", "scanSettings", "tags", "region"}
+)
 def _plan(ctx: _Context) -> list[tuple[str, str, dict[str, Any]]]:
     where = f"{ctx.registration.type} {ctx.registration.name}"
     plan: dict[str, Any] = {
@@ -211,6 +226,18 @@ def _plan(ctx: _Context) -> list[tuple[str, str, dict[str, Any]]]:
         settings.append({"ResourceType": setting["resourceType"], "BackupOptions": setting["backupOptions"]})
     if settings:
         plan["AdvancedBackupSettings"] = settings
+    scan_settings = []
+    for index, setting in enumerate(ctx.inputs.get("scanSettings") or []):
+        _only(setting, {"malwareScanner", "resourceTypes", "scannerRoleArn"}, f"{where} scanSettings[{index}]")
+        scan_settings.append(
+            {
+                "MalwareScanner": setting["malwareScanner"],
+                "ResourceTypes": list(setting["resourceTypes"]),
+                "ScannerRoleArn": setting.get("scannerRoleArn") or "arn:aws:iam::123456789012:role/placeholder-scanner",
+            }
+        )
+    if scan_settings:
+        plan["ScanSettings"] = scan_settings
     params: dict[str, Any] = {"BackupPlan": plan}
     if ctx.inputs.get("tags"):
         params["BackupPlanTags"] = ctx.inputs["tags"]
@@ -546,6 +573,210 @@ def _instance_profile(ctx: _Context) -> list[tuple[str, str, dict[str, Any]]]:
         role = ctx.resolved("role", "placeholder-instance-role")
         requests.append(("iam", "AddRoleToInstanceProfile", {"InstanceProfileName": name, "RoleName": role}))
     return requests
+
+
+@translates("aws:iam/rolePolicy:RolePolicy", inputs={"name", "namePrefix", "policy", "role"})
+def _role_policy(ctx: _Context) -> list[tuple[str, str, dict[str, Any]]]:
+    # Without a name the provider makes one up (the mock engine reports it among the outputs).
+    params = {
+        "RoleName": ctx.resolved("role", "placeholder-role"),
+        "PolicyName": ctx.inputs.get("name") or ctx.registration.outputs["name"],
+        "PolicyDocument": _normalized_json(ctx.inputs["policy"]),
+    }
+    return [("iam", "PutRolePolicy", params)]
+
+
+# --- EventBridge and CloudWatch Logs --------------------------------------------------------
+
+
+def _key_value_tags(tags: dict[str, str]) -> list[dict[str, str]]:
+    return [{"Key": key, "Value": value} for key, value in tags.items()]
+
+
+@translates(
+    "aws:cloudwatch/eventRule:EventRule",
+    inputs={
+        "name",
+        "namePrefix",
+        "description",
+        "eventPattern",
+        "scheduleExpression",
+        "state",
+        "roleArn",
+        "eventBusName",
+        "tags",
+        "region",
+    },
+)
+def _event_rule(ctx: _Context) -> list[tuple[str, str, dict[str, Any]]]:
+    params: dict[str, Any] = {
+        "Name": ctx.inputs.get("name") or ctx.registration.outputs["name"],
+        # The provider's schema default.
+        "State": ctx.inputs.get("state") or "ENABLED",
+    }
+    if ctx.inputs.get("eventPattern"):
+        params["EventPattern"] = _normalized_json(ctx.inputs["eventPattern"])
+    for wire, member in (
+        ("description", "Description"),
+        ("scheduleExpression", "ScheduleExpression"),
+        ("roleArn", "RoleArn"),
+        ("eventBusName", "EventBusName"),
+    ):
+        if ctx.inputs.get(wire):
+            params[member] = ctx.inputs[wire]
+    if ctx.inputs.get("tags"):
+        params["Tags"] = _key_value_tags(ctx.inputs["tags"])
+    return [("events", "PutRule", params)]
+
+
+#: The provider makes up a target ID when none is given.
+TARGET_ID = "terraform-00000000000000000000000001"
+
+
+@translates(
+    "aws:cloudwatch/eventTarget:EventTarget",
+    inputs={"rule", "arn", "roleArn", "targetId", "input", "inputPath", "inputTransformer", "eventBusName", "region"},
+)
+def _event_target(ctx: _Context) -> list[tuple[str, str, dict[str, Any]]]:
+    where = f"{ctx.registration.type} {ctx.registration.name}"
+    target: dict[str, Any] = {
+        "Id": ctx.inputs.get("targetId") or TARGET_ID,
+        "Arn": ctx.resolved("arn", "arn:aws:sns:us-east-1:123456789012:placeholder-topic"),
+    }
+    if ctx.inputs.get("roleArn"):
+        target["RoleArn"] = ctx.resolved("roleArn", "arn:aws:iam::123456789012:role/placeholder-events-role")
+    for wire, member in (("input", "Input"), ("inputPath", "InputPath")):
+        if ctx.inputs.get(wire):
+            target[member] = ctx.inputs[wire]
+    transformer = ctx.inputs.get("inputTransformer")
+    if transformer:
+        _only(transformer, {"inputPaths", "inputTemplate"}, f"{where} inputTransformer")
+        target["InputTransformer"] = {"InputTemplate": transformer["inputTemplate"]}
+        if transformer.get("inputPaths"):
+            target["InputTransformer"]["InputPathsMap"] = transformer["inputPaths"]
+    params: dict[str, Any] = {"Rule": ctx.resolved("rule", "placeholder-rule"), "Targets": [target]}
+    if ctx.inputs.get("eventBusName"):
+        params["EventBusName"] = ctx.inputs["eventBusName"]
+    return [("events", "PutTargets", params)]
+
+
+@translates(
+    "aws:cloudwatch/logGroup:LogGroup",
+    inputs={"name", "namePrefix", "retentionInDays", "kmsKeyId", "logGroupClass", "skipDestroy", "tags", "region"},
+)
+def _log_group(ctx: _Context) -> list[tuple[str, str, dict[str, Any]]]:
+    # skipDestroy only matters on delete; the retention is set after the create.
+    name = ctx.inputs.get("name") or ctx.registration.outputs["name"]
+    params: dict[str, Any] = {"logGroupName": name, "logGroupClass": ctx.inputs.get("logGroupClass") or "STANDARD"}
+    if ctx.inputs.get("kmsKeyId"):
+        params["kmsKeyId"] = ctx.inputs["kmsKeyId"]
+    if ctx.inputs.get("tags"):
+        params["tags"] = ctx.inputs["tags"]
+    requests = [("logs", "CreateLogGroup", params)]
+    if ctx.inputs.get("retentionInDays"):
+        requests.append(
+            ("logs", "PutRetentionPolicy", {"logGroupName": name, "retentionInDays": ctx.inputs["retentionInDays"]})
+        )
+    return requests
+
+
+# --- Lambda and Step Functions ----------------------------------------------------------------
+
+#: The deployment package Pulumi uploads; its bytes are not what the model checks.
+ZIP_PLACEHOLDER = b"PK\x05\x06" + bytes(18)
+
+
+@translates(
+    "aws:lambda/function:Function",
+    inputs={
+        "name",
+        "description",
+        "runtime",
+        "handler",
+        "code",
+        "role",
+        "architectures",
+        "timeout",
+        "memorySize",
+        "environment",
+        "loggingConfig",
+        "publish",
+        "packageType",
+        "tags",
+        "region",
+    },
+)
+def _function(ctx: _Context) -> list[tuple[str, str, dict[str, Any]]]:
+    where = f"{ctx.registration.type} {ctx.registration.name}"
+    inputs = ctx.inputs
+    params: dict[str, Any] = {
+        "FunctionName": inputs.get("name") or ctx.registration.outputs["name"],
+        "Role": ctx.resolved("role", "arn:aws:iam::123456789012:role/placeholder-function-role"),
+        "Code": {"ZipFile": ZIP_PLACEHOLDER},
+        "PackageType": inputs.get("packageType") or "Zip",
+        "Publish": bool(inputs.get("publish")),
+    }
+    for wire, member in (
+        ("description", "Description"),
+        ("runtime", "Runtime"),
+        ("handler", "Handler"),
+        ("timeout", "Timeout"),
+        ("memorySize", "MemorySize"),
+        ("architectures", "Architectures"),
+    ):
+        if inputs.get(wire):
+            params[member] = inputs[wire]
+    environment = inputs.get("environment")
+    if environment:
+        _only(environment, {"variables"}, f"{where} environment")
+        params["Environment"] = {"Variables": dict(environment.get("variables") or {})}
+    logging_config = inputs.get("loggingConfig")
+    if logging_config:
+        names = {
+            "logFormat": "LogFormat",
+            "logGroup": "LogGroup",
+            "applicationLogLevel": "ApplicationLogLevel",
+            "systemLogLevel": "SystemLogLevel",
+        }
+        _only(logging_config, names, f"{where} loggingConfig")
+        params["LoggingConfig"] = {
+            member: logging_config[wire] for wire, member in names.items() if logging_config.get(wire)
+        }
+    if inputs.get("tags"):
+        params["Tags"] = inputs["tags"]
+    return [("lambda", "CreateFunction", params)]
+
+
+@translates(
+    "aws:sfn/stateMachine:StateMachine",
+    inputs={
+        "name",
+        "namePrefix",
+        "definition",
+        "roleArn",
+        "type",
+        "publish",
+        "loggingConfiguration",
+        "tracingConfiguration",
+        "tags",
+        "region",
+    },
+)
+def _state_machine(ctx: _Context) -> list[tuple[str, str, dict[str, Any]]]:
+    params: dict[str, Any] = {
+        "name": ctx.inputs.get("name") or ctx.registration.outputs["name"],
+        "definition": ctx.inputs["definition"],
+        "roleArn": ctx.resolved("roleArn", "arn:aws:iam::123456789012:role/placeholder-states-role"),
+        # The provider's schema default.
+        "type": ctx.inputs.get("type") or "STANDARD",
+        "publish": bool(ctx.inputs.get("publish")),
+    }
+    if ctx.inputs.get("tags"):
+        params["tags"] = [{"key": key, "value": value} for key, value in ctx.inputs["tags"].items()]
+    if ctx.inputs.get("loggingConfiguration") or ctx.inputs.get("tracingConfiguration"):
+        where = f"{ctx.registration.type} {ctx.registration.name}"
+        raise NoTranslationError(f"{where}: logging and tracing configurations are not translated yet")
+    return [("stepfunctions", "CreateStateMachine", params)]
 
 
 # --- KMS ------------------------------------------------------------------------------------

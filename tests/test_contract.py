@@ -401,8 +401,51 @@ def _every_type_program() -> None:
                         lifecycle=aws.backup.PlanRuleCopyActionLifecycleArgs(delete_after=400),
                     )
                 ],
+                scan_actions=[aws.backup.PlanRuleScanActionArgs(malware_scanner="GUARDDUTY", scan_mode="FULL_SCAN")],
             )
         ],
+        scan_settings=[
+            aws.backup.PlanScanSettingArgs(
+                malware_scanner="GUARDDUTY", resource_types=["EC2", "EBS"], scanner_role_arn=role.arn
+            )
+        ],
+    )
+    aws.iam.RolePolicy("inline", name="contract-inline", role=role.id, policy=policy.replace("Deny", "Allow"))
+    logs = aws.cloudwatch.LogGroup("logs", name="/contract/logs", retention_in_days=30, tags={"team": "infra"})
+    function = aws.lambda_.Function(
+        "function",
+        name="contract-function",
+        runtime="python3.13",
+        handler="handler.handler",
+        code=pulumi.AssetArchive({"handler.py": pulumi.StringAsset("def handler(event, context):\n    return {}\n")}),
+        role=role.arn,
+        architectures=["arm64"],
+        timeout=120,
+        memory_size=128,
+        environment=aws.lambda_.FunctionEnvironmentArgs(variables={"MODE": "test"}),
+        logging_config=aws.lambda_.FunctionLoggingConfigArgs(log_format="JSON", log_group=logs.name),
+    )
+    machine = aws.sfn.StateMachine(
+        "machine",
+        name="contract-machine",
+        role_arn=role.arn,
+        definition=function.arn.apply(
+            lambda arn: json.dumps(
+                {"StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": arn, "End": True}}}
+            )
+        ),
+    )
+    rule = aws.cloudwatch.EventRule(
+        "rule", name="contract-rule", event_pattern=json.dumps({"source": ["aws.backup"]}), description="contract"
+    )
+    aws.cloudwatch.EventTarget(
+        "target",
+        rule=rule.name,
+        arn=machine.arn,
+        role_arn=role.arn,
+        input_transformer=aws.cloudwatch.EventTargetInputTransformerArgs(
+            input_paths={"job": "$.detail.backupJobId"}, input_template='"job <job>"'
+        ),
     )
     aws.backup.Selection(
         "selection",
@@ -505,6 +548,13 @@ def test_every_type_translates_to_the_providers_requests(every_type):
             ("backup", "CreateReportPlan"),
             ("backup", "CreateRestoreTestingPlan"),
             ("backup", "CreateRestoreTestingSelection"),
+            ("iam", "PutRolePolicy"),
+            ("logs", "CreateLogGroup"),
+            ("logs", "PutRetentionPolicy"),
+            ("lambda", "CreateFunction"),
+            ("stepfunctions", "CreateStateMachine"),
+            ("events", "PutRule"),
+            ("events", "PutTargets"),
         ]
     )
     assert params[("CreateKey", "key")] == {
@@ -570,8 +620,68 @@ def test_every_type_translates_to_the_providers_requests(every_type):
                     "Lifecycle": {"DeleteAfterDays": 400},
                 }
             ],
+            "ScanActions": [{"MalwareScanner": "GUARDDUTY", "ScanMode": "FULL_SCAN"}],
         }
     ]
+    assert params[("CreateBackupPlan", "plan")]["BackupPlan"]["ScanSettings"] == [
+        {"MalwareScanner": "GUARDDUTY", "ResourceTypes": ["EC2", "EBS"], "ScannerRoleArn": role.outputs["arn"]}
+    ]
+    assert params[("PutRolePolicy", "inline")] == {
+        "RoleName": "contract-role",
+        "PolicyName": "contract-inline",
+        "PolicyDocument": json.dumps(
+            json.loads(every_type.named("aws:iam/rolePolicy:RolePolicy", "inline").inputs["policy"]),
+            separators=(",", ":"),
+        ),
+    }
+    assert params[("CreateLogGroup", "logs")] == {
+        "logGroupName": "/contract/logs",
+        "logGroupClass": "STANDARD",
+        "tags": {"team": "infra"},
+    }
+    assert params[("PutRetentionPolicy", "logs")] == {"logGroupName": "/contract/logs", "retentionInDays": 30}
+    assert params[("CreateFunction", "function")] == {
+        "FunctionName": "contract-function",
+        "Role": role.outputs["arn"],
+        "Code": {"ZipFile": contract.ZIP_PLACEHOLDER},
+        "PackageType": "Zip",
+        "Publish": False,
+        "Runtime": "python3.13",
+        "Handler": "handler.handler",
+        "Timeout": 120,
+        "MemorySize": 128,
+        "Architectures": ["arm64"],
+        "Environment": {"Variables": {"MODE": "test"}},
+        "LoggingConfig": {"LogFormat": "JSON", "LogGroup": "/contract/logs"},
+    }
+    function_arn = every_type.named("aws:lambda/function:Function", "function").outputs["arn"]
+    machine = every_type.named("aws:sfn/stateMachine:StateMachine", "machine")
+    assert params[("CreateStateMachine", "machine")] == {
+        "name": "contract-machine",
+        "definition": json.dumps(
+            {"StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": function_arn, "End": True}}}
+        ),
+        "roleArn": role.outputs["arn"],
+        "type": "STANDARD",
+        "publish": False,
+    }
+    assert params[("PutRule", "rule")] == {
+        "Name": "contract-rule",
+        "State": "ENABLED",
+        "EventPattern": '{"source":["aws.backup"]}',
+        "Description": "contract",
+    }
+    assert params[("PutTargets", "target")] == {
+        "Rule": "contract-rule",
+        "Targets": [
+            {
+                "Id": contract.TARGET_ID,
+                "Arn": machine.outputs["arn"],
+                "RoleArn": role.outputs["arn"],
+                "InputTransformer": {"InputTemplate": '"job <job>"', "InputPathsMap": {"job": "$.detail.backupJobId"}},
+            }
+        ],
+    }
     assert params[("CreateBackupSelection", "selection")] == {
         "BackupPlanId": "11111111-2222-4333-8444-555555555555",
         "BackupSelection": {
@@ -642,6 +752,11 @@ def test_every_type_sends_valid_requests_moto_accepts(every_type):
             "CreateInstanceProfile",
             "CreateBackupPlan",
             "CreateReportPlan",
+            "PutRolePolicy",
+            "CreateLogGroup",
+            "PutRetentionPolicy",
+            "PutRule",
+            "PutTargets",
         ]
     )
 
@@ -673,6 +788,7 @@ def test_a_covered_type_without_translation_fails(type_):
 
 
 def test_other_types_are_not_covered():
+    assert covered("aws:cloudwatch/eventRule:EventRule") and covered("aws:lambda/function:Function")
     assert not covered("aws:sns/topic:Topic")
     assert not covered("windows-server-backup:index:BackupVault")
     assert translate(_run_with(_registration("aws:sns/topic:Topic", {"name": "t"}))) == []
@@ -687,9 +803,9 @@ def test_an_input_without_translation_fails():
 
 
 def test_a_nested_input_without_translation_fails():
-    rule = {"ruleName": "r", "targetVaultName": "v1", "scanActions": [{"malwareScanner": "GUARDDUTY"}]}
+    rule = {"ruleName": "r", "targetVaultName": "v1", "indexActions": [{"resourceTypes": ["EBS"]}]}
     run = _run_with(_registration("aws:backup/plan:Plan", {"name": "p", "rules": [rule]}))
-    with pytest.raises(NoTranslationError, match=r"rules\[0\]: no translation for input\(s\) \['scanActions'\]"):
+    with pytest.raises(NoTranslationError, match=r"rules\[0\]: no translation for input\(s\) \['indexActions'\]"):
         translate(run)
 
 

@@ -42,21 +42,31 @@ def test_resource_counts(prod):
         "aws:backup/plan:Plan": 2,
         "aws:backup/selection:Selection": 2,
         # the backup role, the VSS instance role and the restore testing role
-        "aws:iam/role:Role": 3,
+        # the backup role, the VSS instance role, the restore testing role, and the restore
+        # validation's function, state machine and trigger roles
+        "aws:iam/role:Role": 6,
         "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": 3,
+        # the restore role passes the instance role; the validation's three roles' own policies
+        "aws:iam/rolePolicy:RolePolicy": 4,
         "aws:iam/instanceProfile:InstanceProfile": 1,
         "aws:ssm/association:Association": 1,
         "aws:sns/topic:Topic": 1,
         "aws:sns/topicPolicy:TopicPolicy": 1,
         "aws:sns/topicSubscription:TopicSubscription": 1,
         "aws:backup/vaultNotifications:VaultNotifications": 1,
-        "aws:cloudwatch/eventRule:EventRule": 1,
-        "aws:cloudwatch/eventTarget:EventTarget": 1,
+        # failed jobs, completed with issues, restore validation trigger
+        "aws:cloudwatch/eventRule:EventRule": 3,
+        "aws:cloudwatch/eventTarget:EventTarget": 3,
         "aws:backup/restoreTestingPlan:RestoreTestingPlan": 1,
         "aws:backup/restoreTestingSelection:RestoreTestingSelection": 1,
+        "aws:cloudwatch/logGroup:LogGroup": 1,
+        "aws:lambda/function:Function": 1,
+        "aws:sfn/stateMachine:StateMachine": 1,
         "pulumi:providers:aws": 1,
     }
-    if home == "us-east-1":  # audit evidence is on in prod-east only
+    if home == "us-east-1":  # audit evidence and malware scanning are on in prod-east only
+        expected["aws:iam/role:Role"] += 1  # the GuardDuty scanner role
+        expected["aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive"] += 1
         expected.update(
             {
                 "aws:backup/framework:Framework": 1,

@@ -242,8 +242,9 @@ class WindowsServerBackup(pulumi.ComponentResource):
     ``<name>-copy-<region>`` for copy B (on the caller's provider for that region),
     ``<name>-cross-account-backup`` (when enabled), one plan ``<name>-<plan>`` per plan, and
     under each plan one selection ``<name>-<plan>-<selection>`` per selection;
-    ``<name>-notifications``, ``<name>-vss-instances``, ``<name>-restore-testing`` and
-    ``<name>-audit`` when asked for. The account and partition are looked up once and shared.
+    ``<name>-notifications``, ``<name>-vss-instances``, ``<name>-restore-testing``,
+    ``<name>-malware-scanner-role`` and ``<name>-audit`` when asked for. The account and
+    partition are looked up once and shared.
     """
 
     vault: BackupVault

@@ -57,6 +57,11 @@ def stack_warnings(config: StackConfig, region: str) -> list[str]:
                 )
         found += _selection_warnings(plan_index, plan)
     found += _restore_testing_warnings(config)
+    if config.malware_scanning is not None and config.role.existing_arn:
+        found.append(
+            "malware_scanning: the plans' selections use role.existing_arn, which this program does not change; "
+            "attach AWSBackupServiceRolePolicyForScans to it, or AWS Backup cannot start the scans"
+        )
     return found
 
 

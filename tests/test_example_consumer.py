@@ -86,10 +86,20 @@ def test_the_package_installs_the_typed_components_and_the_offline_engine(instal
     modules = {path.stem for path in (PROJECT_DIR / "components").glob("*.py")}
     engine = {path.stem for path in (PROJECT_DIR / "offline").glob("*.py")}
     shipped = {p.relative_to(installed).as_posix() for p in (installed / "windows_server_backup").rglob("*")}
+    # The restore validation function's code, which the component packages when it deploys it.
+    function = {
+        "windows_server_backup/lambdas",
+        "windows_server_backup/lambdas/__init__.py",
+        "windows_server_backup/lambdas/restore_validation",
+        "windows_server_backup/lambdas/restore_validation/__init__.py",
+        "windows_server_backup/lambdas/restore_validation/handler.py",
+        "windows_server_backup/lambdas/restore_validation/validate.ps1",
+    }
     assert shipped == (
         {f"windows_server_backup/{module}.py" for module in modules}
         | {"windows_server_backup/py.typed", "windows_server_backup/offline"}
         | {f"windows_server_backup/offline/{module}.py" for module in engine}
+        | function
     )
     top_level = {p.name for p in installed.iterdir() if not p.name.endswith(".dist-info")}
     assert top_level == {"windows_server_backup"}  # no `components`, `offline` or `stack_config`

@@ -412,12 +412,14 @@ class WindowsServerBackup(pulumi.ComponentResource):
 
         malware_scan: Optional[MalwareScanArgs] = None
         if scanning is not None:
-            malware_scan = {
-                "scanner_role_arn": MalwareScannerRole(
-                    f"{name}-malware-scanner-role", {"tags": common_tags}, child_opts(self), account=account
-                ).arn,
-                **{key: scanning[key] for key in ("scan_mode", "resource_types") if key in scanning},  # type: ignore[typeddict-item]
-            }
+            scanner = MalwareScannerRole(
+                f"{name}-malware-scanner-role", {"tags": common_tags}, child_opts(self), account=account
+            )
+            malware_scan = MalwareScanArgs(scanner_role_arn=scanner.arn)
+            if "scan_mode" in scanning:
+                malware_scan["scan_mode"] = scanning["scan_mode"]
+            if "resource_types" in scanning:
+                malware_scan["resource_types"] = scanning["resource_types"]
         scanned = set(scanning.get("plans") or [spec["name"] for spec in args["plans"]]) if scanning else set()
 
         self.plans, self.selections = {}, {}

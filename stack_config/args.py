@@ -10,6 +10,7 @@ from components import (
     ArchiveVaultArgs,
     NotificationsSpec,
     PlanSpec,
+    RestoreTestingSpec,
     SelectionSpec,
     StackRuleSpec,
     VaultLockArgs,
@@ -124,7 +125,7 @@ def component_args(
         args["vss_instances"] = cast(VssInstancesSpec, config.vss_instances.model_dump())
     if config.restore_testing:
         tests = config.restore_testing
-        args["restore_testing"] = {
+        restore_testing: RestoreTestingSpec = {
             "name": tests.name,
             "schedule": tests.schedule,
             "schedule_timezone": tests.timezone,
@@ -137,11 +138,12 @@ def component_args(
             "restore_metadata_overrides": tests.restore_metadata_overrides.as_metadata(),
         }
         if tests.validation is not None:
-            args["restore_testing"]["validation"] = {
+            restore_testing["validation"] = {
                 "required_services": list(tests.validation.required_services),
                 "log_retention_days": tests.validation.log_retention_days,
                 "instance_role_arns": list(tests.validation.instance_role_arns),
             }
+        args["restore_testing"] = restore_testing
     if config.malware_scanning:
         scanning = config.malware_scanning
         args["malware_scanning"] = {

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pytest
@@ -271,7 +271,7 @@ TRIGGER = EventPattern.load(restore_completed_pattern(ACCOUNT, PLAN_ARN))
 
 
 def test_the_plans_completed_instance_restore_starts_a_validation():
-    assert TRIGGER.matches_event(RESTORE_COMPLETED)
+    assert TRIGGER.matches_event(cast(Any, RESTORE_COMPLETED))
 
 
 @pytest.mark.parametrize(
@@ -289,7 +289,7 @@ def test_the_plans_completed_instance_restore_starts_a_validation():
     ids=["not-a-test", "another-plan", "failed", "running", "state-not-status", "ebs", "another-account"],
 )
 def test_nothing_else_starts_one(sample):
-    assert not TRIGGER.matches_event(sample)
+    assert not TRIGGER.matches_event(cast(Any, sample))
 
 
 # --- From code ----------------------------------------------------------------------------------

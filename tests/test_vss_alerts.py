@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from conftest import PROD_FIXTURES, seed_config
@@ -65,17 +65,19 @@ COMPLETED_WITH_ISSUES: dict[str, Any] = {
 }
 
 
-def event(detail: dict[str, Any] | None = None, drop: tuple[str, ...] = (), **top: Any) -> dict[str, Any]:
+def event(
+    detail: dict[str, Any] | None = None, drop: tuple[str, ...] = (), top: dict[str, Any] | None = None
+) -> dict[str, Any]:
     changed = copy.deepcopy(COMPLETED_WITH_ISSUES)
     changed["detail"].update(detail or {})
     for key in drop:
         changed["detail"].pop(key)
-    changed.update(top)
+    changed.update(top or {})
     return changed
 
 
 def matches(pattern: str, sample: dict[str, Any]) -> bool:
-    return EventPattern.load(pattern).matches_event(sample)
+    return EventPattern.load(pattern).matches_event(cast(Any, sample))
 
 
 PATTERN = completed_with_issues_pattern(ACCOUNT)
@@ -97,9 +99,9 @@ def test_a_vss_fallback_matches():
         event({"state": "ABORTED", "statusMessage": '"Backup job was stopped by user."'}),
         event({"state": "EXPIRED", "statusMessage": "Backup job expired"}),
         event({"resourceType": "EBS", "resourceArn": f"arn:aws:ec2:us-east-1:{ACCOUNT}:volume/vol-0b5ae24f2ee72d926"}),
-        event(account="222222222222"),
-        event(**{"detail-type": "Copy Job State Change"}),
-        event(source="aws.ec2"),
+        event(top={"account": "222222222222"}),
+        event(top={"detail-type": "Copy Job State Change"}),
+        event(top={"source": "aws.ec2"}),
     ],
     ids=[
         "clean-completion",
@@ -120,7 +122,9 @@ def test_nothing_else_matches(sample):
 
 def test_the_alert_names_the_instance_the_plan_the_vault_and_aws_message():
     rendered = EventTemplateParser.parse(
-        completed_with_issues_message(), COMPLETED_WITH_ISSUES_PATHS, {**COMPLETED_WITH_ISSUES, "ingestion-time": ""}
+        completed_with_issues_message(),
+        COMPLETED_WITH_ISSUES_PATHS,
+        cast(Any, {**COMPLETED_WITH_ISSUES, "ingestion-time": ""}),
     )
     detail = COMPLETED_WITH_ISSUES["detail"]
     assert rendered == (

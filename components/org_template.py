@@ -1,0 +1,272 @@
+"""The CloudFormation template a StackSet deploys into every member account and region: the vault
+(and its customer-managed key), the copy vault of a cross-region copy, and the IAM role the
+organization's backup policies name.
+
+Pure functions of plain data. The documents (key policy, vault access policy, trust policy, managed
+policies) come from the same functions as the per-account stacks' (:mod:`components.policies`,
+:mod:`components.service_role`), called with CloudFormation pseudo parameters
+(``${AWS::AccountId}``, ``${AWS::Region}``, ``${AWS::Partition}``) in place of the account facts
+and wrapped in ``Fn::Sub``, so each member stack fills in its own account and region.
+
+CloudFormation facts (AWS CloudFormation User Guide): "DeletionPolicy attribute" and
+"UpdateReplacePolicy attribute" (``Retain`` keeps a resource when its stack is deleted, or when an
+update replaces it: the vault and its key are never deleted with a member stack);
+"AWS::Backup::BackupVault" (``BackupVaultName`` and ``EncryptionKeyArn`` cannot change without a
+replacement; ``AccessPolicy``; ``LockConfiguration``, whose ``MinRetentionDays`` is required);
+"AWS::KMS::Key" (``PendingWindowInDays`` 7-30); "AWS::IAM::Role" (a named role needs
+``CAPABILITY_NAMED_IAM``); "Condition functions" (``Fn::Or`` takes 2 to 10 conditions); "Template
+anatomy"; and "Quotas" via the CreateStackSet API (a template body holds at most 51,200 bytes).
+IAM is global: the role is created in one region only (``role_region``), or every region's stack
+would try to create the same role.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Optional
+
+from .backup_stack import selects_s3
+from .kms_key import DELETION_WINDOW_DAYS
+from .policies import backup_key_policy, vault_access_policy
+from .service_role import (
+    BACKUP_POLICY,
+    RESTORE_POLICY,
+    S3_BACKUP_POLICY,
+    S3_RESTORE_POLICY,
+    managed_policy_arn,
+    trust_policy,
+)
+
+#: "Maximum length of 51,200 bytes" (CreateStackSet, TemplateBody).
+MAX_TEMPLATE_BYTES = 51_200
+#: Fn::Or takes at most this many conditions ("Condition functions").
+_MAX_OR = 10
+
+ACCOUNT = "${AWS::AccountId}"
+REGION = "${AWS::Region}"
+PARTITION = "${AWS::Partition}"
+
+#: Logical IDs: part of each member stack's identity (a new ID replaces the resource), so fixed.
+VAULT_KEY, VAULT_KEY_ALIAS, VAULT = "VaultKey", "VaultKeyAlias", "Vault"
+COPY_VAULT_KEY, COPY_VAULT_KEY_ALIAS, COPY_VAULT = "CopyVaultKey", "CopyVaultKeyAlias", "CopyVault"
+ROLE = "BackupRole"
+BACKS_UP_HERE, RECEIVES_COPIES, HOLDS_ROLE = "BacksUpHere", "ReceivesCopies", "HoldsRole"
+
+
+def _sub(node: Any) -> Any:
+    """Wrap every string that names a pseudo parameter in ``Fn::Sub``, recursively."""
+    if isinstance(node, str):
+        return {"Fn::Sub": node} if "${AWS::" in node else node
+    if isinstance(node, list):
+        return [_sub(item) for item in node]
+    if isinstance(node, dict):
+        return {key: _sub(value) for key, value in node.items()}
+    return node
+
+
+def _document(text: str) -> Any:
+    """A policy document from :mod:`components.policies` as a template object."""
+    return _sub(json.loads(text))
+
+
+def instance_regions(args: Mapping[str, Any]) -> list[str]:
+    """Every region the StackSet deploys to: the backed-up regions, then the copy regions not
+    among them (their vaults receive the copies, so they must exist too)."""
+    regions = list(dict.fromkeys(args["regions"]))
+    cross_region = args.get("cross_region")
+    if cross_region:
+        regions += [r for r in dict.fromkeys(cross_region["copy_regions"].values()) if r not in regions]
+    return regions
+
+
+def role_region(args: Mapping[str, Any]) -> str:
+    """The one region whose member stacks create the role (IAM is global). Default: the first backed-up region."""
+    return str(args.get("role_region") or args["regions"][0])
+
+
+def _region_in(regions: Sequence[str]) -> dict[str, Any]:
+    """A condition that holds in any of ``regions``."""
+    tests: list[dict[str, Any]] = [{"Fn::Equals": [{"Ref": "AWS::Region"}, region]} for region in regions]
+    while len(tests) > 1:
+        tests = [
+            {"Fn::Or": tests[i : i + _MAX_OR]} if len(tests[i : i + _MAX_OR]) > 1 else tests[i]
+            for i in range(0, len(tests), _MAX_OR)
+        ]
+    return tests[0]
+
+
+def _tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
+    return [{"Key": key, "Value": value} for key, value in tags.items()]
+
+
+def _retained(resource: dict[str, Any], retain: bool, condition: Optional[str]) -> dict[str, Any]:
+    policy = "Retain" if retain else "Delete"
+    if condition:
+        resource = {"Condition": condition, **resource}
+    return {**resource, "DeletionPolicy": policy, "UpdateReplacePolicy": policy}
+
+
+def _conditional(resource: dict[str, Any], condition: Optional[str]) -> dict[str, Any]:
+    return {"Condition": condition, **resource} if condition else resource
+
+
+def _vault_resources(
+    prefix: tuple[str, str, str],
+    vault: Mapping[str, Any],
+    condition: Optional[str],
+    tags: Mapping[str, str],
+    copy_account_ids: Sequence[str] = (),
+) -> dict[str, Any]:
+    """A vault (and, with ``create_kms_key``, its key and alias), as the per-account ``BackupVault``
+    and ``BackupKey`` make them: rotated key, 30-day deletion window, deletions denied, the lock."""
+    key_id, alias_id, vault_id = prefix
+    retain = vault.get("protect", True)
+    resources: dict[str, Any] = {}
+    properties: dict[str, Any] = {"BackupVaultName": vault["name"]}
+    if vault.get("create_kms_key"):
+        key_policy = backup_key_policy(
+            partition=PARTITION, account_id=ACCOUNT, region=REGION, copy_account_ids=copy_account_ids
+        )
+        key_properties: dict[str, Any] = {
+            "Description": f"AWS Backup vault key ({vault['name']})",
+            "EnableKeyRotation": True,
+            "PendingWindowInDays": DELETION_WINDOW_DAYS,
+            "KeyPolicy": _document(key_policy),
+        }
+        if tags:
+            key_properties["Tags"] = _tag_list(tags)
+        resources[key_id] = _retained({"Type": "AWS::KMS::Key", "Properties": key_properties}, retain, condition)
+        resources[alias_id] = _conditional(
+            {
+                "Type": "AWS::KMS::Alias",
+                "Properties": {"AliasName": f"alias/{vault['name']}", "TargetKeyId": {"Ref": key_id}},
+            },
+            condition,
+        )
+        properties["EncryptionKeyArn"] = {"Fn::GetAtt": [key_id, "Arn"]}
+    if vault.get("deny_deletions", True):
+        properties["AccessPolicy"] = _document(
+            vault_access_policy(
+                partition=PARTITION, deny_deletions=True, break_glass_role_arn=vault.get("break_glass_role_arn")
+            )
+        )
+    lock = vault.get("lock")
+    if lock:
+        properties["LockConfiguration"] = {
+            "MinRetentionDays": lock["min_retention_days"],
+            "MaxRetentionDays": lock["max_retention_days"],
+            **({"ChangeableForDays": lock["changeable_for_days"]} if lock.get("changeable_for_days") else {}),
+        }
+    vault_tags = {**tags, **(vault.get("tags") or {})}
+    if vault_tags:
+        properties["BackupVaultTags"] = dict(vault_tags)
+    resources[vault_id] = _retained({"Type": "AWS::Backup::BackupVault", "Properties": properties}, retain, condition)
+    return resources
+
+
+def _role(args: Mapping[str, Any], condition: Optional[str], tags: Mapping[str, str]) -> dict[str, Any]:
+    """The role the policies name, as ``BackupServiceRole`` makes it: trusted by AWS Backup for this
+    account only (``aws:SourceAccount``), with the AWS managed backup (and restore) policies."""
+    role = args["role"]
+    restores = role.get("allow_restores", True)
+    s3 = role.get("allow_s3", selects_s3(args["plans"]))
+    policies = [BACKUP_POLICY] + ([RESTORE_POLICY] if restores else [])
+    policies += ([S3_BACKUP_POLICY] + ([S3_RESTORE_POLICY] if restores else [])) if s3 else []
+    properties = {
+        "RoleName": role["name"],
+        "Description": "Assumed by AWS Backup for the organization's backup policies",
+        "AssumeRolePolicyDocument": _document(trust_policy(ACCOUNT)),
+        "ManagedPolicyArns": [_sub(managed_policy_arn(PARTITION, policy)) for policy in policies],
+        "Tags": _tag_list({"Name": role["name"], **tags, **(role.get("tags") or {})}),
+    }
+    return _conditional({"Type": "AWS::IAM::Role", "Properties": properties}, condition)
+
+
+def member_template(args: Mapping[str, Any], archive_account_id: Optional[str] = None) -> dict[str, Any]:
+    """The member-account template for :class:`components.OrganizationBackupArgs`-shaped ``args``.
+
+    ``archive_account_id``: the archive vault's account, whose AWS Backup may use the vault key to
+    copy recovery points (as the per-account stacks' key policy allows it).
+    """
+    regions = instance_regions(args)
+    backed_up = list(dict.fromkeys(args["regions"]))
+    tags = dict(args.get("tags") or {})
+    conditions: dict[str, Any] = {}
+    here = None
+    if set(backed_up) != set(regions):
+        here = BACKS_UP_HERE
+        conditions[here] = _region_in(backed_up)
+    resources = _vault_resources(
+        (VAULT_KEY, VAULT_KEY_ALIAS, VAULT),
+        args["vault"],
+        here,
+        tags,
+        [archive_account_id] if archive_account_id else [],
+    )
+    outputs: dict[str, Any] = {
+        "VaultArn": _conditional({"Value": {"Fn::GetAtt": [VAULT, "BackupVaultArn"]}}, here),
+    }
+    cross_region = args.get("cross_region")
+    if cross_region:
+        receiving = list(dict.fromkeys(cross_region["copy_regions"].values()))
+        copies_here = None
+        if set(receiving) != set(regions):
+            copies_here = RECEIVES_COPIES
+            conditions[copies_here] = _region_in(receiving)
+        copy_vault = {
+            "name": cross_region["vault_name"],
+            "create_kms_key": cross_region.get("create_kms_key", False),
+            "lock": cross_region.get("lock"),
+            "protect": args["vault"].get("protect", True),
+            "deny_deletions": args["vault"].get("deny_deletions", True),
+            "break_glass_role_arn": args["vault"].get("break_glass_role_arn"),
+        }
+        resources.update(
+            _vault_resources((COPY_VAULT_KEY, COPY_VAULT_KEY_ALIAS, COPY_VAULT), copy_vault, copies_here, tags)
+        )
+        outputs["CopyVaultArn"] = _conditional({"Value": {"Fn::GetAtt": [COPY_VAULT, "BackupVaultArn"]}}, copies_here)
+    holds_role = None
+    if len(regions) > 1:
+        holds_role = HOLDS_ROLE
+        conditions[holds_role] = _region_in([role_region(args)])
+    resources[ROLE] = _role(args, holds_role, tags)
+    outputs["RoleArn"] = _conditional({"Value": {"Fn::GetAtt": [ROLE, "Arn"]}}, holds_role)
+    template: dict[str, Any] = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "windows-server-backup: the vaults and the role the organization's backup policies use in "
+        "this account and region (generated by the organization stack: change that, not this)",
+    }
+    if conditions:
+        template["Conditions"] = conditions
+    template["Resources"] = resources
+    template["Outputs"] = outputs
+    return template
+
+
+def template_body(template: Mapping[str, Any]) -> str:
+    """The template as the StackSet's body: indented JSON, readable in a preview."""
+    return json.dumps(template, indent=2)
+
+
+def template_size_problem(body: str) -> Optional[str]:
+    """The body's size against CreateStackSet's limit, or ``None`` when it fits."""
+    size = len(body.encode("utf-8"))
+    if size <= MAX_TEMPLATE_BYTES:
+        return None
+    return f"the member template is {size:,} bytes; a StackSet template holds at most {MAX_TEMPLATE_BYTES:,}"
+
+
+__all__ = [
+    "COPY_VAULT",
+    "COPY_VAULT_KEY",
+    "MAX_TEMPLATE_BYTES",
+    "ROLE",
+    "VAULT",
+    "VAULT_KEY",
+    "instance_regions",
+    "member_template",
+    "role_region",
+    "template_body",
+    "template_size_problem",
+]

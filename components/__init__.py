@@ -27,6 +27,15 @@ from .cross_region import CrossRegionCopy, CrossRegionCopyArgs
 from .kms_key import BackupKey, BackupKeyArgs
 from .malware_scanning import MalwareScanArgs, MalwareScannerRole, MalwareScannerRoleArgs
 from .notifications import BackupNotifications, BackupNotificationsArgs
+from .organization import (
+    MemberRoleSpec,
+    MemberVaultSpec,
+    OrganizationBackup,
+    OrganizationBackupArgs,
+    OrgCrossRegionSpec,
+    OrgTargetsSpec,
+    StackSetSpec,
+)
 from .plan import (
     DEFAULT_COMPLETION_WINDOW_MINUTES,
     DEFAULT_START_WINDOW_MINUTES,
@@ -89,7 +98,13 @@ __all__ = [
     "MalwareScannerRole",
     "MalwareScannerRoleArgs",
     "MalwareScanningSpec",
+    "MemberRoleSpec",
+    "MemberVaultSpec",
     "NotificationsSpec",
+    "OrgCrossRegionSpec",
+    "OrgTargetsSpec",
+    "OrganizationBackup",
+    "OrganizationBackupArgs",
     "PlanSpec",
     "RestoreTestingSpec",
     "RestoreValidationArgs",
@@ -98,6 +113,7 @@ __all__ = [
     "SelectionConditionsArgs",
     "SelectionSpec",
     "StackRuleSpec",
+    "StackSetSpec",
     "VaultLockArgs",
     "VssInstancesSpec",
     "WindowsRestoreTesting",

@@ -3,7 +3,8 @@
 Reads and validates the whole stack config first (nothing is registered when it is wrong),
 then builds the stack's one top-level component and exports what other stacks and people need.
 A source stack backs up its region (copy A) and copies to a second region (B) and to the
-archive account (C); the archive stack holds the archive account's locked vault.
+archive account (C); the archive stack holds the archive account's locked vault; the organization
+stack sends the same plans to every account of AWS Organizations OUs (backup policies and a StackSet).
 """
 
 from typing import Optional
@@ -11,15 +12,25 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from components import ArchiveVault, BackupNotifications, WindowsServerBackup
-from stack_config import archive_vault_args, component_args, load_stack_config, stack_warnings
+from components import ArchiveVault, BackupNotifications, OrganizationBackup, WindowsServerBackup
+from stack_config import archive_vault_args, component_args, load_stack_config, organization_args, stack_warnings
 
 config, region = load_stack_config()
 for warning in stack_warnings(config, region):
     pulumi.log.warn(warning)
 pulumi.export("region", region)
 
-if config.archive_vault is not None:
+if config.organization is not None:
+    org_archive_arn = None
+    if config.archive is not None and config.archive.stack_reference:
+        org_archive_arn = pulumi.StackReference(config.archive.stack_reference).require_output("archive_vault_arn")
+    organization = OrganizationBackup("organization", organization_args(config, org_archive_arn))
+    pulumi.export("backup_policy_ids", {plan: policy.id for plan, policy in organization.policies.items()})
+    pulumi.export("stack_set_name", organization.stack_set.name)
+    pulumi.export("stack_set_regions", list(organization.instances))
+    pulumi.export("effective_policy", organization.effective_policy)
+    pulumi.export("three_two_one", organization.three_two_one)
+elif config.archive_vault is not None:
     archive = ArchiveVault("archive", archive_vault_args(config.archive_vault, region, config.tags))
     pulumi.export("archive_vault_arn", archive.vault_arn)
     pulumi.export("archive_vault_name", archive.vault_name)

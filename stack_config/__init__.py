@@ -3,7 +3,7 @@
 Kept apart from ``components`` so the components stay usable from code without it.
 """
 
-from .args import archive_vault_args, component_args
+from .args import archive_vault_args, component_args, organization_args
 from .errors import Problem
 from .load import ConfigError, load_stack_config
 from .models import StackConfig
@@ -16,5 +16,6 @@ __all__ = [
     "archive_vault_args",
     "component_args",
     "load_stack_config",
+    "organization_args",
     "stack_warnings",
 ]

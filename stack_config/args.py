@@ -7,8 +7,10 @@ from typing import Optional, cast
 import pulumi
 
 from components import (
+    ArchiveSpec,
     ArchiveVaultArgs,
     NotificationsSpec,
+    OrganizationBackupArgs,
     PlanSpec,
     RestoreTestingSpec,
     SelectionSpec,
@@ -18,7 +20,15 @@ from components import (
     WindowsServerBackupArgs,
 )
 
-from .models import AWS_MANAGED_KEY, CREATE_KEY, ArchiveVaultConfig, LockConfig, PlanConfig, StackConfig
+from .models import (
+    AWS_MANAGED_KEY,
+    CREATE_KEY,
+    ArchiveCopyConfig,
+    ArchiveVaultConfig,
+    LockConfig,
+    PlanConfig,
+    StackConfig,
+)
 
 
 def _lock(lock: Optional[LockConfig]) -> Optional[VaultLockArgs]:
@@ -97,16 +107,7 @@ def component_args(
             "tags": dict(vault.tags),
         },
         create_vault_key=vault.kms_key == CREATE_KEY,
-        plans=[
-            PlanSpec(
-                name=plan.name,
-                rules=_rules(plan),
-                selections=_selections(plan),
-                windows_vss=plan.windows_vss,
-                tags=dict(plan.tags),
-            )
-            for plan in config.plans
-        ],
+        plans=_plan_specs(config.plans),
         role={
             "role_name": config.role.name,
             "allow_restores": config.role.allow_restores,
@@ -175,14 +176,97 @@ def component_args(
             "opt_in_to_archive": copy_b.opt_in_to_archive,
         }
     if config.archive:
-        copy_c = config.archive
-        args["archive"] = {
-            "vault_arn": archive_vault_arn if archive_vault_arn is not None else (copy_c.vault_arn or ""),
-            "lock": copy_c.known_lock,
-            "delete_after_days": copy_c.delete_after_days,
-            "cold_storage_after_days": copy_c.cold_storage_after_days,
-            "opt_in_to_archive": copy_c.opt_in_to_archive,
+        args["archive"] = _archive_spec(config.archive, archive_vault_arn)
+    return args
+
+
+def _plan_specs(plans: list[PlanConfig]) -> list[PlanSpec]:
+    return [
+        PlanSpec(
+            name=plan.name,
+            rules=_rules(plan),
+            selections=_selections(plan),
+            windows_vss=plan.windows_vss,
+            tags=dict(plan.tags),
+        )
+        for plan in plans
+    ]
+
+
+def _archive_spec(copy_c: ArchiveCopyConfig, archive_vault_arn: Optional[pulumi.Input[str]]) -> ArchiveSpec:
+    return {
+        "vault_arn": archive_vault_arn if archive_vault_arn is not None else (copy_c.vault_arn or ""),
+        "lock": copy_c.known_lock,
+        "delete_after_days": copy_c.delete_after_days,
+        "cold_storage_after_days": copy_c.cold_storage_after_days,
+        "opt_in_to_archive": copy_c.opt_in_to_archive,
+    }
+
+
+def organization_args(
+    config: StackConfig, archive_vault_arn: Optional[pulumi.Input[str]] = None
+) -> OrganizationBackupArgs:
+    """The :class:`components.OrganizationBackup` arguments of a validated organization stack config.
+
+    ``archive_vault_arn``: the archive ARN when it comes from a stack reference rather than the config.
+    """
+    assert config.organization is not None and config.vault is not None, "an organization stack config"
+    organization, vault = config.organization, config.vault
+    stack_set = organization.stack_set
+    args = OrganizationBackupArgs(
+        regions=list(organization.regions),
+        targets={
+            "organizational_unit_ids": list(organization.targets.organizational_unit_ids),
+            "account_ids": list(organization.targets.account_ids),
+        },
+        vault={
+            "name": vault.name,
+            "create_kms_key": vault.kms_key == CREATE_KEY,
+            "protect": vault.protect,
+            "deny_deletions": vault.deny_deletions,
+            "break_glass_role_arn": vault.break_glass_role_arn,
+            "lock": _lock(vault.lock),
+            "tags": dict(vault.tags),
+        },
+        role={
+            "name": config.role.name or "",
+            "allow_restores": config.role.allow_restores,
+            "tags": dict(config.role.tags),
+        },
+        plans=_plan_specs(config.plans),
+        role_region=organization.role_region,
+        stack_set={
+            "name": stack_set.name,
+            "call_as": stack_set.call_as,
+            "failure_tolerance_count": stack_set.failure_tolerance_count,
+            "failure_tolerance_percentage": stack_set.failure_tolerance_percentage,
+            "max_concurrent_count": stack_set.max_concurrent_count,
+            "max_concurrent_percentage": stack_set.max_concurrent_percentage,
+            "region_concurrency": stack_set.region_concurrency,
+            "retain_stacks_on_account_removal": stack_set.retain_stacks_on_account_removal,
+        },
+        policy_name_prefix=organization.policy_name_prefix,
+        delegated_administrator_account_id=organization.delegated_administrator_account_id,
+        backup_global_settings=(
+            organization.backup_global_settings.model_dump() if organization.backup_global_settings else None
+        ),
+        tags=dict(config.tags),
+    )
+    if config.role.s3_policies is not None:
+        args["role"]["allow_s3"] = config.role.s3_policies
+    if organization.cross_region:
+        copy_b = organization.cross_region
+        args["cross_region"] = {
+            "copy_regions": dict(copy_b.copy_regions),
+            "vault_name": copy_b.vault_name,
+            "create_kms_key": copy_b.kms_key == CREATE_KEY,
+            "lock": _lock(copy_b.lock),
+            "delete_after_days": copy_b.delete_after_days,
+            "cold_storage_after_days": copy_b.cold_storage_after_days,
+            "opt_in_to_archive": copy_b.opt_in_to_archive,
         }
+    if config.archive:
+        args["archive"] = _archive_spec(config.archive, archive_vault_arn)
     return args
 
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pulumi
 from pydantic import ValidationError
 
 from components import rules
+from components.org_checks import organization_problems
 from components.stack_checks import stack_problems
 
-from .args import component_args
+from .args import component_args, organization_args
 from .errors import MISSING, Problem, problems_from
 from .models import StackConfig
 
@@ -74,14 +76,53 @@ def load_stack_config() -> tuple[StackConfig, str]:
         parsed = StackConfig.model_validate(raw_settings(project))
     except ValidationError as error:
         problems += problems_from(error, StackConfig)
-    if parsed is not None and parsed.vault is not None and region and not problems:
-        # Checks across components (locks against retentions, the archive's key and account),
-        # the same ones the components run, reported here before anything is registered.
-        for path, value, violation in stack_problems(component_args(parsed, region), allowed_account(stack)):
-            problems.append(Problem(path, value, violation.rule, violation.fix))
+    if parsed is not None and region and not problems:
+        problems += cross_component_problems(parsed, region, allowed_account(stack))
     if problems or parsed is None:
         raise ConfigError(project, stack, problems)
     return parsed, str(region)
+
+
+def cross_component_problems(config: StackConfig, region: str, account: str | None) -> list[Problem]:
+    """Checks across components (locks against retentions, the archive's key and account; for the
+    organization stack, the policies against the StackSet), the same ones the components run,
+    reported here before anything is registered. ``account``: the stack's pinned account."""
+    if config.organization is not None:
+        archive = config.archive.vault_arn if config.archive is not None else None
+        management = account if config.organization.stack_set.call_as == "SELF" else None
+        found = organization_problems(organization_args(config), management, archive)
+        return [Problem(organization_key_path(path), value, v.rule, v.fix) for path, value, v in found]
+    if config.vault is not None:
+        found = stack_problems(component_args(config, region), account)
+        return [Problem(path, value, v.rule, v.fix) for path, value, v in found]
+    return []
+
+
+#: The organization component's top-level arguments that live under ``organization:`` in the stack file.
+_ORGANIZATION_KEYS = {
+    "regions",
+    "targets",
+    "role_region",
+    "cross_region",
+    "stack_set",
+    "policy_name_prefix",
+    "delegated_administrator_account_id",
+    "backup_global_settings",
+}
+#: Component argument names that the stack file spells differently.
+_RENAMED = {
+    ".schedule_timezone": ".timezone",
+    "vault.create_kms_key": "vault.kms_key",
+    "role.allow_s3": "role.s3_policies",
+}
+
+
+def organization_key_path(path: str) -> str:
+    """A path of :func:`components.org_checks.organization_problems` as the stack file's key path."""
+    for argument, key in _RENAMED.items():
+        path = path.replace(argument, key)
+    first = re.split(r"[.\[]", path, maxsplit=1)[0]
+    return f"organization.{path}" if first in _ORGANIZATION_KEYS else path
 
 
 def allowed_account(stack: str) -> str | None:

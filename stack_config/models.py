@@ -14,8 +14,9 @@ from typing import Annotated, Any, Final, Literal, Optional
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from components import audit, malware_scanning, restore_testing, restore_validation, rules
+from components import audit, malware_scanning, org_checks, restore_testing, restore_validation, rules
 from components.notifications import DEFAULT_VAULT_EVENTS, vault_events_problem
+from components.organization import DEFAULT_POLICY_NAME_PREFIX, DEFAULT_STACK_SET_NAME
 from components.vss_instances import DEFAULT_SCHEDULE as DEFAULT_VSS_SCHEDULE
 
 #: Value of ``vault.kms_key`` that means the AWS-managed key of the region.
@@ -99,6 +100,8 @@ JobReport = audit.JobReport
 JobReports = Annotated[list[JobReport], _enforce(audit.job_reports)]
 ReportFormats = Annotated[list[audit.ReportFormat], _enforce(audit.report_formats)]
 ReportRetentionDays = Annotated[int, _enforce(audit.report_retention_days)]
+OrganizationalUnitId = Annotated[str, _enforce(org_checks.organizational_unit_id)]
+StackSetName = Annotated[str, _enforce(org_checks.stack_set_name)]
 
 
 def lock_problem(
@@ -750,6 +753,133 @@ class AuditConfig(_Model):
         return self
 
 
+class OrgTargetsConfig(_Model):
+    """Who gets the plans: AWS Organizations OUs (or the root), optionally narrowed to some of their accounts."""
+
+    organizational_unit_ids: list[OrganizationalUnitId] = Field(
+        min_length=1,
+        max_length=org_checks.MAX_OUS_PER_OPERATION,
+        description="OUs ('ou-ab12-cd34ef56') or the root ('r-ab12') whose accounts, child OUs' included, are backed "
+        "up; accounts added to them later are picked up automatically. The management account never gets the "
+        "StackSet's vault and role. Required.",
+    )
+    account_ids: list[AccountId] = Field(
+        default_factory=list,
+        description="Only these accounts of those OUs (quoted, 12 digits): the policies are attached to them and the "
+        "StackSet deploys to them alone; accounts added later are not picked up. Default: every account of the OUs.",
+    )
+
+
+class OrgCrossRegionConfig(_CopyLifecycle):
+    """Copy B across the organization: each backed-up region copies to a vault the StackSet creates in another."""
+
+    copy_regions: dict[Region, Region] = Field(
+        description="For every region in organization.regions, the region its copies go to, e.g. "
+        "{us-east-1: us-west-2, us-west-2: us-east-1}. Required."
+    )
+    vault_name: VaultName = Field(
+        description="Copy vault created in every copy region of every member account; must differ from vault.name. "
+        "Required."
+    )
+    kms_key: Literal["aws/backup", "create"] = Field(
+        AWS_MANAGED_KEY, description="Key of the copy vaults: 'aws/backup' or 'create'. Default: 'aws/backup'."
+    )
+    lock: Optional[LockConfig] = Field(None, description="Vault Lock of the copy vaults. Default: none.")
+
+
+class StackSetConfig(_Model):
+    """How the StackSet of the member resources deploys (CloudFormation StackSet operation preferences)."""
+
+    name: StackSetName = Field(
+        DEFAULT_STACK_SET_NAME,
+        description="StackSet name: letters, digits and '-', starting with a letter. Default: "
+        f"'{DEFAULT_STACK_SET_NAME}'.",
+    )
+    call_as: Literal["SELF", "DELEGATED_ADMIN"] = Field(
+        "SELF",
+        description="SELF when this stack runs in the management account, DELEGATED_ADMIN in a StackSets delegated "
+        "administrator account. Default: SELF.",
+    )
+    failure_tolerance_count: Optional[int] = Field(
+        None, ge=0, description="Accounts per region that may fail before the operation stops. Default: 0."
+    )
+    failure_tolerance_percentage: Optional[int] = Field(
+        None, ge=0, le=100, description="The same as a percentage of the accounts, instead of the count. Default: none."
+    )
+    max_concurrent_count: Optional[int] = Field(
+        None,
+        ge=1,
+        description="Accounts deployed at once; at most failure_tolerance_count + 1. Default: 1.",
+    )
+    max_concurrent_percentage: Optional[int] = Field(
+        None, ge=1, le=100, description="The same as a percentage of the accounts, instead of the count. Default: none."
+    )
+    region_concurrency: Literal["SEQUENTIAL", "PARALLEL"] = Field(
+        "SEQUENTIAL", description="Deploy the regions one after the other, or at once. Default: SEQUENTIAL."
+    )
+    retain_stacks_on_account_removal: bool = Field(
+        True,
+        description="Keep an account's member stacks (vaults, keys, role) when it leaves the OUs. Vaults and keys "
+        "are kept either way (DeletionPolicy Retain). Default: true.",
+    )
+
+
+class BackupGlobalSettingsConfig(_Model):
+    """The organization's AWS Backup settings (UpdateGlobalSettings): all three are always sent."""
+
+    cross_account_backup: bool = Field(
+        True, description="Let accounts copy backups to other accounts (copy C needs it). Default: true."
+    )
+    multi_party_approval: bool = Field(
+        False,
+        description="Multi-party approval for logically air-gapped vaults. Default: false (turns it off if it was "
+        "on: check `aws backup describe-global-settings` first).",
+    )
+    delegated_administrator: bool = Field(
+        False,
+        description="Let AWS Backup synchronize delegated administrator permissions with Organizations. Default: "
+        "false.",
+    )
+
+
+class OrganizationConfig(_Model):
+    """Makes this the organization stack: a backup policy per plan for the target OUs, and a StackSet that creates
+    the vault, its key and the role in every member account and region. Run it with the management account's (or
+    a delegated administrator's) credentials."""
+
+    targets: OrgTargetsConfig = Field(description="The OUs (and optionally accounts) that get the plans. Required.")
+    regions: list[Region] = Field(
+        min_length=1, description="Regions the plans back up; the StackSet deploys to them (and the copy regions)."
+    )
+    role_region: Optional[Region] = Field(
+        None,
+        description="Region whose member stacks create the IAM role (IAM is global). Default: the first of regions.",
+    )
+    cross_region: Optional[OrgCrossRegionConfig] = Field(
+        None, description="Copy B: a vault in another region of every member account. Default: none."
+    )
+    stack_set: StackSetConfig = Field(
+        default_factory=StackSetConfig, description="StackSet settings. Default: AWS's operation defaults."
+    )
+    policy_name_prefix: str = Field(
+        DEFAULT_POLICY_NAME_PREFIX,
+        min_length=1,
+        max_length=78,
+        description="Prefix of the backup policies' names (<prefix><plan name>, at most 128 characters). Default: "
+        f"'{DEFAULT_POLICY_NAME_PREFIX}'.",
+    )
+    delegated_administrator_account_id: Optional[AccountId] = Field(
+        None,
+        description="Register this account as AWS Backup's delegated administrator (management account only). "
+        "Default: none.",
+    )
+    backup_global_settings: Optional[BackupGlobalSettingsConfig] = Field(
+        None,
+        description="Manage the organization's AWS Backup settings (management account only). Default: none "
+        "(not managed).",
+    )
+
+
 ArchiveInThisProgramConfig.model_rebuild()
 
 
@@ -795,12 +925,19 @@ class StackConfig(_Model):
     archive_vault: Optional[ArchiveVaultConfig] = Field(
         None, description="Makes this the archive stack: the vault that receives copy C. Default: none."
     )
+    organization: Optional[OrganizationConfig] = Field(
+        None,
+        description="Makes this the organization stack: the plans go to every account of AWS Organizations OUs "
+        "through backup policies and a StackSet. Default: none.",
+    )
     tags: Tags = Field(default_factory=dict, description="Tags for every taggable resource. Default: none.")
 
     @model_validator(mode="after")
     def _shape(self) -> StackConfig:
         problems: list[tuple[str, Any, str, str]] = []
-        if self.archive_vault is not None:
+        if self.organization is not None:
+            problems += self._organization_stack()
+        elif self.archive_vault is not None:
             source_only = ("vault", "cross_region", "archive", "vss_instances", "restore_testing", "audit")
             for key in (*source_only, "malware_scanning"):
                 if getattr(self, key) is not None:
@@ -842,3 +979,78 @@ class StackConfig(_Model):
         if problems:
             raise cross_field_error(problems)
         return self
+
+    def _organization_stack(self) -> list[tuple[str, Any, str, str]]:
+        """The organization stack runs in the management account: it holds no per-account resources."""
+        problems: list[tuple[str, Any, str, str]] = []
+        moved = {
+            "cross_region": "use organization.cross_region (copy_regions per backed-up region)",
+            "enable_cross_account_backup": "use organization.backup_global_settings",
+        }
+        for key in (
+            "archive_vault",
+            "cross_region",
+            "notifications",
+            "vss_instances",
+            "restore_testing",
+            "audit",
+            "malware_scanning",
+            "enable_cross_account_backup",
+        ):
+            if getattr(self, key) not in (None, False):
+                problems.append(
+                    (
+                        key,
+                        "...",
+                        "the organization stack deploys from the management account and holds no per-account resources",
+                        moved.get(key, f"move {key} to a per-account stack's file"),
+                    )
+                )
+        if self.vault is None:
+            problems.append(
+                (
+                    "vault",
+                    None,
+                    "the organization stack needs the vault its policies write to (the StackSet creates it)",
+                    "add vault: {name: backup-vault}",
+                )
+            )
+        elif self.vault.kms_key not in (AWS_MANAGED_KEY, CREATE_KEY):
+            problems.append(
+                (
+                    "vault.kms_key",
+                    self.vault.kms_key,
+                    "a key ARN belongs to one account and region, and the member vaults are in many",
+                    "use 'create' (a key per account and region) or 'aws/backup'",
+                )
+            )
+        if not self.plans:
+            problems.append(("plans", [], "the organization stack needs at least one plan", "add a plan"))
+        if self.role.existing_arn:
+            problems.append(
+                (
+                    "role.existing_arn",
+                    self.role.existing_arn,
+                    "the policies name one role for every account, which the StackSet creates",
+                    "remove existing_arn and give role.name",
+                )
+            )
+        elif not self.role.name:
+            problems.append(
+                (
+                    "role.name",
+                    None,
+                    "the policies name the role in every member account (arn:aws:iam::$account:role/<name>)",
+                    "give role.name, e.g. 'windows-server-backup'",
+                )
+            )
+        if self.archive is not None and self.archive.deploy_here is not None:
+            problems.append(
+                (
+                    "archive.deploy_here",
+                    "...",
+                    "the organization stack never deploys into the archive account",
+                    "deploy the archive stack with the archive account's credentials and give its vault_arn",
+                )
+            )
+        return problems

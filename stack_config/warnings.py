@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from components import rules
+from components.org_checks import is_root
 
 from .models import PlanConfig, StackConfig
 
@@ -21,6 +22,9 @@ def stack_warnings(config: StackConfig, region: str) -> list[str]:
         names.insert(0, ("vault.name", config.vault.name))
     if config.archive_vault is not None:
         names.insert(0, ("archive_vault.name", config.archive_vault.name))
+    if config.organization is not None:
+        names = []  # the organization's vault and plans are the same in every region it backs up
+        found += _organization_warnings(config)
     for path, name in names:
         mentioned = _REGION_IN_NAME.search(name)
         if mentioned and mentioned.group(0) != region:
@@ -63,6 +67,18 @@ def stack_warnings(config: StackConfig, region: str) -> list[str]:
             "attach AWSBackupServiceRolePolicyForScans to it, or AWS Backup cannot start the scans"
         )
     return found
+
+
+def _organization_warnings(config: StackConfig) -> list[str]:
+    """Targets that reach the management account, which service-managed StackSets never deploy to."""
+    assert config.organization is not None
+    return [
+        f"organization.targets.organizational_unit_ids[{index}]: the root reaches the management account too, which "
+        "gets the backup policies but never the StackSet's vault and role (service-managed StackSets skip it), so "
+        "its plans would fail: target OUs instead, or give it the vault and role with a per-account stack"
+        for index, unit in enumerate(config.organization.targets.organizational_unit_ids)
+        if is_root(unit) and not config.organization.targets.account_ids
+    ]
 
 
 def _selection_warnings(plan_index: int, plan: PlanConfig) -> list[str]:

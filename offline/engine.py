@@ -60,6 +60,8 @@ class Registration:
     id: str = ""
     aliases: list[str] = field(default_factory=list)
     """URNs this resource was known by before (its ``aliases`` option), as full URNs."""
+    dependencies: list[str] = field(default_factory=list)
+    """URNs of the resources it waits for (parents' children and ``depends_on``), as the engine gets them."""
 
 
 @dataclass
@@ -379,6 +381,45 @@ def _by_bucket(name: str, inputs: dict, region: str, account: str) -> tuple[str,
     return inputs["bucket"], {}
 
 
+def _organization_id(account: str) -> str:
+    # One made-up organization per management account, shaped like o-<10 to 32 characters>.
+    return f"o-{_digest('organization', account)[:10]}"
+
+
+def _org_policy(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    policy_id = f"p-{_digest('policy', account, inputs['name'])[:12]}"
+    kind = str(inputs.get("type", "SERVICE_CONTROL_POLICY")).lower()
+    arn = f"arn:{partition_of(region)}:organizations::{account}:policy/{_organization_id(account)}/{kind}/{policy_id}"
+    return policy_id, {"arn": arn}
+
+
+def _policy_attachment(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    return f"{inputs['targetId']}:{inputs['policyId']}", {}
+
+
+def _delegated_administrator(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    member = inputs["accountId"]
+    return f"{member}/{inputs['servicePrincipal']}", {
+        "arn": f"arn:{partition_of(region)}:organizations::{account}:account/{_organization_id(account)}/{member}",
+        "status": "ACTIVE",
+    }
+
+
+def _stack_set(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    stack_set_id = f"{inputs['name']}:{_uuid('stackset', region, account, inputs['name'])}"
+    return inputs["name"], {
+        "arn": _arn("cloudformation", region, account, f"stackset/{stack_set_id}"),
+        "stackSetId": stack_set_id,
+    }
+
+
+def _stack_set_instance(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    # As the provider names instances deployed to OUs: StackSet name, OUs joined by '/', region.
+    units = "/".join((inputs.get("deploymentTargets") or {}).get("organizationalUnitIds") or [])
+    target_region = inputs.get("stackSetInstanceRegion") or region
+    return f"{inputs['stackSetName']},{units},{target_region}", {"stackInstanceSummaries": []}
+
+
 _RESOURCE_OUTPUTS: dict[str, Callable[[str, dict, str, str], tuple[str, dict]]] = {
     "aws:backup/vault:Vault": _vault,
     "aws:backup/plan:Plan": _plan,
@@ -413,6 +454,11 @@ _RESOURCE_OUTPUTS: dict[str, Callable[[str, dict, str, str], tuple[str, dict]]] 
     "aws:s3/bucketVersioning:BucketVersioning": _by_bucket,
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": _by_bucket,
     "aws:s3/bucketPolicy:BucketPolicy": _by_bucket,
+    "aws:organizations/policy:Policy": _org_policy,
+    "aws:organizations/policyAttachment:PolicyAttachment": _policy_attachment,
+    "aws:organizations/delegatedAdministrator:DelegatedAdministrator": _delegated_administrator,
+    "aws:cloudformation/stackSet:StackSet": _stack_set,
+    "aws:cloudformation/stackSetInstance:StackSetInstance": _stack_set_instance,
 }
 
 
@@ -498,6 +544,7 @@ class _RecordingMonitor(mocks.MockMonitor):
             protect=request.protect,
             retain_on_delete=request.retainOnDelete,
             aliases=self._alias_urns(request),
+            dependencies=list(request.dependencies),
         )
         return response
 

@@ -20,6 +20,7 @@ from .engine import OfflineRun, Registration
 from .location import engine_command
 from .markup import code
 from .mermaid import copies_diagram
+from .org_words import policy_language
 from .report import PLAN, SELECTION, describe_schedule, tree
 from .verdict import Verdict, VerdictFormatError, plan_verdicts
 
@@ -121,6 +122,15 @@ def plans_section(run: OfflineRun, now: dt.datetime) -> list[str]:
             lines += _rule_lines(rule, now)
         lines.append("")
     return lines
+
+
+def policy_plans_section(run: OfflineRun, now: dt.datetime) -> list[str]:
+    """The organization stack's plans, as every target account gets them from the backup policies."""
+    described = policy_language(run, now)
+    if not described:
+        return []
+    heading = "Every target account gets these plans from the backup policies (schedules in UTC):"
+    return [heading, "", "```text", *described, "```", ""]
 
 
 def _flags(resource: Registration) -> str:
@@ -271,7 +281,7 @@ def render_stack(run: OfflineRun, now: dt.datetime, tree_detail: str = "inputs")
     ]
     lines += vaults_section(run)
     lines += ["### Plans", ""]
-    lines += plans_section(run, now) or ["No backup plans in this stack.", ""]
+    lines += plans_section(run, now) or policy_plans_section(run, now) or ["No backup plans in this stack.", ""]
     lines += three_two_one_section(run.outputs)
     lines += copies_section(run.outputs)
     lines += _tree_section(run, tree_detail)

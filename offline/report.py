@@ -201,6 +201,11 @@ def render(run: OfflineRun, now: Optional[dt.datetime] = None) -> str:
     described = plain_language(run, now)
     if described:
         out += ["", "The plans in plain words:", *described]
+    from .org_words import policy_language  # imports this module: here, not at the top
+
+    described = policy_language(run, now)
+    if described:
+        out += ["", "The plans every target account gets from the backup policies, in plain words:", *described]
     verdicts = verdict_lines(run.outputs)
     if verdicts:
         out += ["", "3-2-1 (3 copies, 2 kinds of storage, 1 off-site) per selection:", *verdicts]

@@ -2,12 +2,14 @@
 
 pulumi-aws wraps the Terraform AWS provider. For every registered resource of a type under
 ``aws:backup/``, ``aws:iam/``, ``aws:kms/``, ``aws:cloudwatch/`` (EventBridge rules and targets,
-CloudWatch Logs groups), ``aws:lambda/`` or ``aws:sfn/``, :func:`translate` builds the AWS API requests the
-provider's create step would send (following ``internal/service/<service>/*.go`` of
+CloudWatch Logs groups), ``aws:lambda/``, ``aws:sfn/``, ``aws:organizations/`` or ``aws:cloudformation/``,
+:func:`translate` builds the AWS API requests the provider's create step would send (following
+``internal/service/<service>/*.go`` of
 terraform-provider-aws: its defaults, and which empty values it leaves out), from the inputs the
 mock engine recorded (camelCase wire names; numbers arrive as floats). :func:`problems` checks a
 request against botocore's model of the API: botocore's own ``ParamValidator`` (required members,
-types, ``min``) plus the ``pattern``, ``min``, ``max`` and ``enum`` constraints it skips.
+types, ``min``) plus the ``pattern``, ``min``, ``max`` and ``enum`` constraints it skips, and the
+cross-member rules the model states only in words (StackSets' ``OperationPreferences``).
 :func:`replay_in_moto` sends the requests that moto implements to moto, which must accept them.
 
 Adding a resource type: write a function that returns its requests and register it with
@@ -32,7 +34,16 @@ from botocore.validate import ParamValidator
 from offline import OfflineRun, Registration
 
 #: Resource types under these prefixes must have a translation.
-COVERED_PREFIXES = ("aws:backup/", "aws:iam/", "aws:kms/", "aws:cloudwatch/", "aws:lambda/", "aws:sfn/")
+COVERED_PREFIXES = (
+    "aws:backup/",
+    "aws:iam/",
+    "aws:kms/",
+    "aws:cloudwatch/",
+    "aws:lambda/",
+    "aws:sfn/",
+    "aws:organizations/",
+    "aws:cloudformation/",
+)
 
 #: The value the Pulumi engine gives an output that is not known yet (during a preview).
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -834,6 +845,204 @@ def _kms_alias(ctx: _Context) -> list[tuple[str, str, dict[str, Any]]]:
     return [("kms", "CreateAlias", {"AliasName": ctx.inputs["name"], "TargetKeyId": target})]
 
 
+# --- AWS Organizations -----------------------------------------------------------------------
+
+
+def _tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
+    return [{"Key": key, "Value": value} for key, value in tags.items()]
+
+
+@translates("aws:organizations/policy:Policy", inputs={"content", "description", "name", "skipDestroy", "tags", "type"})
+def _organizations_policy(ctx: _Context) -> list[tuple[str, str, dict[str, Any]]]:
+    # The provider always sends Description (the API requires it), empty when unset; skipDestroy
+    # only matters on delete. The type defaults to SERVICE_CONTROL_POLICY.
+    params: dict[str, Any] = {
+        "Content": ctx.inputs["content"],
+        "Description": ctx.inputs.get("description") or "",
+        "Name": ctx.inputs["name"],
+        "Type": ctx.inputs.get("type") or "SERVICE_CONTROL_POLICY",
+    }
+    if ctx.inputs.get("tags"):
+        params["Tags"] = _tag_list(ctx.inputs["tags"])
+    return [("organizations", "CreatePolicy", params)]
+
+
+@translates("aws:organizations/policyAttachment:PolicyAttachment", inputs={"policyId", "targetId", "skipDestroy"})
+def _policy_attachment(ctx: _Context) -> list[tuple[str, str, dict[str, Any]]]:
+    policy_id = ctx.resolved("policyId", "p-placeholder01")
+    return [("organizations", "AttachPolicy", {"PolicyId": policy_id, "TargetId": ctx.inputs["targetId"]})]
+
+
+@translates("aws:organizations/delegatedAdministrator:DelegatedAdministrator", inputs={"accountId", "servicePrincipal"})
+def _delegated_administrator(ctx: _Context) -> list[tuple[str, str, dict[str, Any]]]:
+    params = {"AccountId": ctx.inputs["accountId"], "ServicePrincipal": ctx.inputs["servicePrincipal"]}
+    return [("organizations", "RegisterDelegatedAdministrator", params)]
+
+
+# --- CloudFormation StackSets ------------------------------------------------------------------
+
+_PREFERENCES = {
+    "failureToleranceCount": "FailureToleranceCount",
+    "failureTolerancePercentage": "FailureTolerancePercentage",
+    "maxConcurrentCount": "MaxConcurrentCount",
+    "maxConcurrentPercentage": "MaxConcurrentPercentage",
+    "regionConcurrencyType": "RegionConcurrencyType",
+    "regionOrders": "RegionOrder",
+    "concurrencyMode": "ConcurrencyMode",
+}
+
+
+def _operation_preferences(preferences: dict[str, Any], where: str) -> dict[str, Any]:
+    # expandOperationPreferences: zero and empty values are left out.
+    _only(preferences, _PREFERENCES, where)
+    return {member: preferences[wire] for wire, member in _PREFERENCES.items() if preferences.get(wire)}
+
+
+@translates(
+    "aws:cloudformation/stackSet:StackSet",
+    inputs={
+        "administrationRoleArn",
+        "autoDeployment",
+        "callAs",
+        "capabilities",
+        "description",
+        "executionRoleName",
+        "managedExecution",
+        "name",
+        "operationPreferences",
+        "parameters",
+        "permissionModel",
+        "region",
+        "tags",
+        "templateBody",
+        "templateUrl",
+    },
+)
+def _stack_set(ctx: _Context) -> list[tuple[str, str, dict[str, Any]]]:
+    where = f"{ctx.registration.type} {ctx.registration.name}"
+    inputs = ctx.inputs
+    params: dict[str, Any] = {"StackSetName": inputs["name"], "ClientRequestToken": IDEMPOTENCY_TOKEN}
+    for wire, member in (
+        ("administrationRoleArn", "AdministrationRoleARN"),
+        ("callAs", "CallAs"),
+        ("description", "Description"),
+        ("executionRoleName", "ExecutionRoleName"),
+        ("permissionModel", "PermissionModel"),
+        ("templateBody", "TemplateBody"),
+        ("templateUrl", "TemplateURL"),
+    ):
+        if inputs.get(wire):
+            params[member] = inputs[wire]
+    if inputs.get("capabilities"):
+        params["Capabilities"] = list(inputs["capabilities"])
+    if inputs.get("autoDeployment"):
+        deployment = inputs["autoDeployment"]
+        _only(deployment, {"enabled", "retainStacksOnAccountRemoval", "dependsOns"}, f"{where} autoDeployment")
+        params["AutoDeployment"] = {
+            "Enabled": bool(deployment.get("enabled")),
+            "RetainStacksOnAccountRemoval": bool(deployment.get("retainStacksOnAccountRemoval")),
+        }
+        if deployment.get("dependsOns"):
+            params["AutoDeployment"]["DependsOn"] = list(deployment["dependsOns"])
+    if inputs.get("managedExecution"):
+        _only(inputs["managedExecution"], {"active"}, f"{where} managedExecution")
+        params["ManagedExecution"] = {"Active": bool(inputs["managedExecution"].get("active"))}
+    if inputs.get("parameters"):
+        params["Parameters"] = [{"ParameterKey": k, "ParameterValue": v} for k, v in inputs["parameters"].items()]
+    if inputs.get("tags"):
+        params["Tags"] = _tag_list(inputs["tags"])
+    # operationPreferences are sent with updates (UpdateStackSet), not with the create; checked here
+    # against the same shape, so a bad value cannot wait for the first update.
+    if inputs.get("operationPreferences"):
+        preferences = _operation_preferences(inputs["operationPreferences"], f"{where} operationPreferences")
+        return [
+            ("cloudformation", "CreateStackSet", params),
+            ("cloudformation", "UpdateStackSet", {**_update_of(params), "OperationPreferences": preferences}),
+        ]
+    return [("cloudformation", "CreateStackSet", params)]
+
+
+def _update_of(create: dict[str, Any]) -> dict[str, Any]:
+    """The UpdateStackSet request that would change nothing but the preferences."""
+    keep = ("StackSetName", "TemplateBody", "Capabilities", "PermissionModel", "AutoDeployment", "CallAs", "Tags")
+    return {key: value for key, value in create.items() if key in keep} | {"OperationId": IDEMPOTENCY_TOKEN}
+
+
+@translates(
+    "aws:cloudformation/stackSetInstance:StackSetInstance",
+    inputs={
+        "accountId",
+        "callAs",
+        "deploymentTargets",
+        "operationPreferences",
+        "parameterOverrides",
+        "region",
+        "retainStack",
+        "stackSetInstanceRegion",
+        "stackSetName",
+    },
+)
+def _stack_set_instance(ctx: _Context) -> list[tuple[str, str, dict[str, Any]]]:
+    # retainStack only matters on delete; region is where the StackSet is administered.
+    where = f"{ctx.registration.type} {ctx.registration.name}"
+    inputs = ctx.inputs
+    params: dict[str, Any] = {
+        "StackSetName": ctx.resolved("stackSetName", "placeholder-stack-set"),
+        "Regions": [inputs.get("stackSetInstanceRegion") or _region_of_inputs(ctx)],
+        "OperationId": IDEMPOTENCY_TOKEN,
+    }
+    if inputs.get("deploymentTargets"):
+        targets = inputs["deploymentTargets"]
+        names = {
+            "organizationalUnitIds": "OrganizationalUnitIds",
+            "accounts": "Accounts",
+            "accountsUrl": "AccountsUrl",
+            "accountFilterType": "AccountFilterType",
+        }
+        _only(targets, names, f"{where} deploymentTargets")
+        params["DeploymentTargets"] = {member: targets[wire] for wire, member in names.items() if targets.get(wire)}
+    elif inputs.get("accountId"):
+        params["Accounts"] = [inputs["accountId"]]
+    if inputs.get("callAs"):
+        params["CallAs"] = inputs["callAs"]
+    if inputs.get("operationPreferences"):
+        params["OperationPreferences"] = _operation_preferences(
+            inputs["operationPreferences"], f"{where} operationPreferences"
+        )
+    if inputs.get("parameterOverrides"):
+        params["ParameterOverrides"] = [
+            {"ParameterKey": k, "ParameterValue": v} for k, v in inputs["parameterOverrides"].items()
+        ]
+    return [("cloudformation", "CreateStackInstances", params)]
+
+
+def _region_of_inputs(ctx: _Context) -> str:
+    return str(ctx.inputs.get("region") or "us-east-1")
+
+
+def preference_problems(preferences: dict[str, Any], path: str) -> list[str]:
+    """What ``StackSetOperationPreferences`` forbids in words (botocore's documentation of the shape):
+    a count or a percentage, not both; and, with strict failure tolerance (the default mode),
+    "MaxConcurrentCount is at most one more than the FailureToleranceCount"."""
+    found = []
+    for count, percentage in (
+        ("FailureToleranceCount", "FailureTolerancePercentage"),
+        ("MaxConcurrentCount", "MaxConcurrentPercentage"),
+    ):
+        if count in preferences and percentage in preferences:
+            found.append(f"{path}: either {count} or {percentage}, not both")
+    strict = preferences.get("ConcurrencyMode", "STRICT_FAILURE_TOLERANCE") == "STRICT_FAILURE_TOLERANCE"
+    concurrent, tolerance = preferences.get("MaxConcurrentCount"), preferences.get("FailureToleranceCount", 0)
+    if (
+        strict
+        and concurrent is not None
+        and "FailureTolerancePercentage" not in preferences
+        and concurrent > tolerance + 1
+    ):
+        found.append(f"{path}: MaxConcurrentCount {concurrent} is more than FailureToleranceCount {tolerance} + 1")
+    return found
+
+
 # --- Running the check -----------------------------------------------------------------------
 
 
@@ -931,7 +1140,12 @@ def problems(request: ApiRequest) -> list[str]:
     input_shape = _operation(request.service, request.operation).input_shape
     report = ParamValidator().validate(request.params, input_shape)
     found = [report.generate_report()] if report.has_errors() else []
-    return found + _constraint_problems(request.params, input_shape, request.operation)
+    found += _constraint_problems(request.params, input_shape, request.operation)
+    if isinstance(request.params.get("OperationPreferences"), dict):
+        found += preference_problems(
+            request.params["OperationPreferences"], f"{request.operation}.OperationPreferences"
+        )
+    return found
 
 
 def invalid_requests(requests: Iterable[ApiRequest]) -> dict[str, list[str]]:
@@ -973,6 +1187,7 @@ __all__ = [
     "NoTranslationError",
     "covered",
     "invalid_requests",
+    "preference_problems",
     "problems",
     "replay_in_moto",
     "translate",

@@ -87,7 +87,15 @@ def test_stack_sends_only_requests_aws_accepts(stack):
     assert invalid_requests(requests) == {}
 
 
-def test_moto_accepts_the_stacks_requests(stack):
+#: moto 5.2.5 implements neither the BACKUP_POLICY type (its CreatePolicy raises NotImplementedError)
+#: nor, without the openapi_spec_validator extra, CloudFormation: the organization stack sends nothing
+#: else, so it is checked against botocore's model only.
+MOTO_STACKS = [name for name in STACKS if name != "org"]
+
+
+@pytest.mark.parametrize("name", MOTO_STACKS)
+def test_moto_accepts_the_stacks_requests(fixture_run, name):
+    stack = fixture_run(name)
     requests = translate(stack)
     answered = replay_in_moto(requests)
     expected = [r for r in requests if (r.service, r.operation) in contract.MOTO_OPERATIONS]
@@ -516,8 +524,9 @@ def every_type(run_components, monkeypatch) -> OfflineRun:
     return run
 
 
-def test_every_translation_is_exercised(every_type):
-    assert {r.type for r in every_type.resources} == set(contract.TRANSLATIONS)
+def test_every_translation_is_exercised(every_type, every_organization_type):
+    types = {r.type for r in every_type.resources} | {r.type for r in every_organization_type.resources}
+    assert types == set(contract.TRANSLATIONS)
 
 
 def test_every_type_translates_to_the_providers_requests(every_type):
@@ -959,3 +968,222 @@ def test_selection_logical_names_never_collide(run_config):
     )
     urns = [r.urn for r in run.registrations]
     assert isinstance(run.error, pulumi.RunError) or len(urns) == len(set(urns))
+
+
+# --- AWS Organizations and CloudFormation StackSets ------------------------------------------------
+
+BACKUP_POLICY_CONTENT = json.dumps({"plans": {}}, separators=(",", ":"))
+MEMBER_TEMPLATE = json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}})
+
+
+def _every_organization_type_program() -> None:
+    policy = aws.organizations.Policy(
+        "policy",
+        name="contract-backup-policy",
+        type="BACKUP_POLICY",
+        description="backup plans",
+        content=BACKUP_POLICY_CONTENT,
+        tags={"team": "infra"},
+    )
+    aws.organizations.PolicyAttachment("attachment", policy_id=policy.id, target_id="ou-ab12-cd34ef56")
+    aws.organizations.DelegatedAdministrator(
+        "administrator", account_id="444444444444", service_principal="backup.amazonaws.com"
+    )
+    stack_set = aws.cloudformation.StackSet(
+        "stack-set",
+        name="contract-members",
+        description="member resources",
+        permission_model="SERVICE_MANAGED",
+        auto_deployment=aws.cloudformation.StackSetAutoDeploymentArgs(
+            enabled=True, retain_stacks_on_account_removal=True
+        ),
+        capabilities=["CAPABILITY_NAMED_IAM"],
+        call_as="DELEGATED_ADMIN",
+        operation_preferences=aws.cloudformation.StackSetOperationPreferencesArgs(
+            failure_tolerance_percentage=10, max_concurrent_percentage=20, region_concurrency_type="PARALLEL"
+        ),
+        template_body=MEMBER_TEMPLATE,
+        tags={"team": "infra"},
+    )
+    aws.cloudformation.StackSetInstance(
+        "instance",
+        stack_set_name=stack_set.name,
+        stack_set_instance_region="us-west-2",
+        call_as="DELEGATED_ADMIN",
+        deployment_targets=aws.cloudformation.StackSetInstanceDeploymentTargetsArgs(
+            organizational_unit_ids=["ou-ab12-cd34ef56"], accounts=["111111111111"], account_filter_type="INTERSECTION"
+        ),
+        operation_preferences=aws.cloudformation.StackSetInstanceOperationPreferencesArgs(
+            failure_tolerance_count=1, max_concurrent_count=2, concurrency_mode="SOFT_FAILURE_TOLERANCE"
+        ),
+        retain_stack=True,
+    )
+
+
+@pytest.fixture
+def every_organization_type(run_components) -> OfflineRun:
+    run = run_components(_every_organization_type_program)
+    assert run.error is None, run.error
+    return run
+
+
+def test_organization_and_stack_set_types_translate_to_the_providers_requests(every_organization_type):
+    requests = translate(every_organization_type)
+    policy = every_organization_type.named("aws:organizations/policy:Policy", "policy")
+    token = contract.IDEMPOTENCY_TOKEN
+    assert sorted(((r.operation, r.region, r.params) for r in requests), key=lambda r: r[0]) == [
+        ("AttachPolicy", "us-east-1", {"PolicyId": policy.id, "TargetId": "ou-ab12-cd34ef56"}),
+        (
+            "CreatePolicy",
+            "us-east-1",
+            {
+                "Content": BACKUP_POLICY_CONTENT,
+                "Description": "backup plans",
+                "Name": "contract-backup-policy",
+                "Type": "BACKUP_POLICY",
+                "Tags": [{"Key": "team", "Value": "infra"}],
+            },
+        ),
+        (
+            "CreateStackInstances",
+            "us-east-1",
+            {
+                "StackSetName": "contract-members",
+                "Regions": ["us-west-2"],
+                "OperationId": token,
+                "DeploymentTargets": {
+                    "OrganizationalUnitIds": ["ou-ab12-cd34ef56"],
+                    "Accounts": ["111111111111"],
+                    "AccountFilterType": "INTERSECTION",
+                },
+                "CallAs": "DELEGATED_ADMIN",
+                "OperationPreferences": {
+                    "FailureToleranceCount": 1,
+                    "MaxConcurrentCount": 2,
+                    "ConcurrencyMode": "SOFT_FAILURE_TOLERANCE",
+                },
+            },
+        ),
+        (
+            "CreateStackSet",
+            "us-east-1",
+            {
+                "StackSetName": "contract-members",
+                "ClientRequestToken": token,
+                "CallAs": "DELEGATED_ADMIN",
+                "Description": "member resources",
+                "PermissionModel": "SERVICE_MANAGED",
+                "TemplateBody": MEMBER_TEMPLATE,
+                "Capabilities": ["CAPABILITY_NAMED_IAM"],
+                "AutoDeployment": {"Enabled": True, "RetainStacksOnAccountRemoval": True},
+                "Tags": [{"Key": "team", "Value": "infra"}],
+            },
+        ),
+        (
+            "RegisterDelegatedAdministrator",
+            "us-east-1",
+            {"AccountId": "444444444444", "ServicePrincipal": "backup.amazonaws.com"},
+        ),
+        (
+            "UpdateStackSet",
+            "us-east-1",
+            {
+                "StackSetName": "contract-members",
+                "CallAs": "DELEGATED_ADMIN",
+                "PermissionModel": "SERVICE_MANAGED",
+                "TemplateBody": MEMBER_TEMPLATE,
+                "Capabilities": ["CAPABILITY_NAMED_IAM"],
+                "AutoDeployment": {"Enabled": True, "RetainStacksOnAccountRemoval": True},
+                "Tags": [{"Key": "team", "Value": "infra"}],
+                "OperationId": token,
+                "OperationPreferences": {
+                    "FailureTolerancePercentage": 10,
+                    "MaxConcurrentPercentage": 20,
+                    "RegionConcurrencyType": "PARALLEL",
+                },
+            },
+        ),
+    ]
+    assert invalid_requests(requests) == {}
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["ou-ab12-cd34ef56", "r-ab12", "111111111111"],
+)
+def test_attach_policy_takes_an_ou_the_root_or_an_account(target):
+    assert problems(_request("organizations", "AttachPolicy", PolicyId="p-12345678", TargetId=target)) == []
+
+
+def test_attach_policy_refuses_anything_else():
+    found = problems(_request("organizations", "AttachPolicy", PolicyId="p-1234567", TargetId="ou-ab12-cd34ef56"))
+    assert any("PolicyId" in problem and "does not match" in problem for problem in found)
+
+
+def test_create_policy_needs_a_known_type_and_a_description():
+    found = problems(_request("organizations", "CreatePolicy", Content="{}", Name="x", Type="BACKUP"))
+    assert any("Description" in problem for problem in found)
+    assert any("'BACKUP' is not one of" in problem for problem in found)
+
+
+@pytest.mark.parametrize(
+    ("preferences", "expected"),
+    [
+        ({"FailureToleranceCount": 1, "MaxConcurrentCount": 2}, []),
+        (
+            {"FailureToleranceCount": 1, "MaxConcurrentCount": 3},
+            ["X: MaxConcurrentCount 3 is more than FailureToleranceCount 1 + 1"],
+        ),
+        ({"MaxConcurrentCount": 1}, []),
+        ({"MaxConcurrentCount": 2}, ["X: MaxConcurrentCount 2 is more than FailureToleranceCount 0 + 1"]),
+        ({"FailureToleranceCount": 1, "MaxConcurrentCount": 3, "ConcurrencyMode": "SOFT_FAILURE_TOLERANCE"}, []),
+        ({"FailureTolerancePercentage": 10, "MaxConcurrentCount": 5}, []),
+        (
+            {"FailureToleranceCount": 1, "FailureTolerancePercentage": 10},
+            ["X: either FailureToleranceCount or FailureTolerancePercentage, not both"],
+        ),
+        (
+            {"MaxConcurrentCount": 1, "MaxConcurrentPercentage": 10},
+            ["X: either MaxConcurrentCount or MaxConcurrentPercentage, not both"],
+        ),
+    ],
+)
+def test_operation_preferences_rules_the_model_states_in_words(preferences, expected):
+    assert contract.preference_problems(preferences, "X") == expected
+
+
+def test_create_stack_instances_checks_the_preferences_and_the_targets():
+    found = problems(
+        _request(
+            "cloudformation",
+            "CreateStackInstances",
+            StackSetName="s",
+            Regions=["us-east-1"],
+            DeploymentTargets={"OrganizationalUnitIds": ["ou-AB12-cd34ef56"], "AccountFilterType": "EVERY"},
+            OperationPreferences={"MaxConcurrentPercentage": 0, "MaxConcurrentCount": 2},
+        )
+    )
+    assert any("OrganizationalUnitIds[0]" in problem and "does not match" in problem for problem in found)
+    assert any("AccountFilterType" in problem and "is not one of" in problem for problem in found)
+    assert any("MaxConcurrentPercentage" in problem and "below the minimum 1" in problem for problem in found)
+    assert (
+        "CreateStackInstances.OperationPreferences: either MaxConcurrentCount or MaxConcurrentPercentage, not both"
+        in found
+    )
+
+
+def test_the_organization_stack_sends_the_expected_operations(fixture_run):
+    run = fixture_run("org")
+    requests = translate(run)
+    assert Counter(request.operation for request in requests) == Counter(
+        {
+            "CreateStackSet": 1,
+            "UpdateStackSet": 1,
+            "CreateStackInstances": 2,
+            "CreatePolicy": 2,
+            "AttachPolicy": 4,
+            "RegisterDelegatedAdministrator": 1,
+            "UpdateGlobalSettings": 1,
+        }
+    )
+    assert invalid_requests(requests) == {}

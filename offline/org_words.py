@@ -1,0 +1,97 @@
+"""The organization stack's backup policies in plain words: the plans a member account gets.
+
+Read from the ``aws:organizations/policy:Policy`` registrations (the documents ``pulumi up`` would
+send), never from the config, like the rest of the report. Every schedule of a backup policy runs
+in UTC (AWS Organizations, "Backup policy syntax and examples").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any, Optional
+
+from .component_rules import org_policy, rules
+from .engine import OfflineRun
+from .report import _duration, _keeps, describe_schedule
+
+POLICY = "aws:organizations/policy:Policy"
+BACKUP_POLICY = "BACKUP_POLICY"
+
+
+def _lifecycle(lifecycle: Optional[dict[str, str]]) -> dict[str, int]:
+    """A policy lifecycle in the words of the per-account plans' (``deleteAfter``, ``coldStorageAfter``)."""
+    lifecycle = lifecycle or {}
+    names = {"delete_after_days": "deleteAfter", "move_to_cold_storage_after_days": "coldStorageAfter"}
+    return {names[key]: int(value) for key, value in lifecycle.items() if key in names}
+
+
+def _archive(lifecycle: Optional[dict[str, str]]) -> str:
+    return (
+        ", archive tier opted in"
+        if (lifecycle or {}).get("opt_in_to_archive_for_supported_resources") == "true"
+        else ""
+    )
+
+
+def _conditions(body: dict[str, Any]) -> str:
+    words = ""
+    for kind, conditions in (body.get("conditions") or {}).items():
+        for condition in conditions.values():
+            words += f", where {condition['condition_key']} {kind} {condition['condition_value']}"
+    return words
+
+
+def _selects(selections: dict[str, Any]) -> list[str]:
+    found = []
+    for name, body in (selections.get("tags") or {}).items():
+        values = " or ".join(f"{body['tag_key']}={value}" for value in body["tag_value"])
+        found.append(f"selection {name}: resources tagged {values}{_conditions(body)}, as {body['iam_role_arn']}")
+    for name, body in (selections.get("resources") or {}).items():
+        what = ", ".join(body["resource_types"])
+        if body.get("not_resource_types"):
+            what += f" except {', '.join(body['not_resource_types'])}"
+        found.append(f"selection {name}: resources of type {what}{_conditions(body)}, as {body['iam_role_arn']}")
+    return found
+
+
+def policy_language(run: OfflineRun, now: Optional[dt.datetime] = None) -> list[str]:
+    """One paragraph per rule of every policy plan: where it runs, when, what, where it keeps backups."""
+    now = now or dt.datetime.now(dt.UTC)
+    lines: list[str] = []
+    for policy in run.of_type(POLICY):
+        if policy.inputs.get("type") != BACKUP_POLICY:
+            continue
+        document = org_policy.effective_policy(json.loads(policy.inputs["content"]))
+        for plan_name, plan in document["plans"].items():
+            vss = (plan.get("advanced_backup_settings") or {}).get("ec2", {}).get("windows_vss") == "enabled"
+            lines.append(
+                f"Plan {plan_name} (policy {policy.inputs['name']}), in every target account in "
+                f"{', '.join(plan['regions'])}" + ("; Windows VSS on for EC2 instances" if vss else "") + ":"
+            )
+            lines += [f"  {selection}" for selection in _selects(plan["selections"])]
+            for rule_name, rule in plan["rules"].items():
+                schedule = rule["schedule_expression"]
+                next_runs = ", ".join(f"{when:%a %Y-%m-%d %H:%M}" for when in rules.upcoming_runs(schedule, now, 3))
+                lifecycle = rule.get("lifecycle")
+                lines.append(
+                    f"  rule {rule_name}: runs {describe_schedule(schedule)} (UTC), {schedule}; next: {next_runs} UTC"
+                )
+                lines.append(
+                    f"    starts within {_duration(int(rule['start_backup_window_minutes']))} and must finish within "
+                    f"{_duration(int(rule['complete_backup_window_minutes']))}"
+                )
+                lines.append(
+                    f"    into vault {rule['target_backup_vault_name']} of the account and "
+                    f"{_keeps(_lifecycle(lifecycle))}{_archive(lifecycle)}"
+                )
+                for arn, copy in (rule.get("copy_actions") or {}).items():
+                    where = "the account's own vault" if ":$account:" in arn else "another account's vault"
+                    lines.append(
+                        f"    copies each to {arn} ({where}) and {_keeps(_lifecycle(copy.get('lifecycle')))}"
+                        f"{_archive(copy.get('lifecycle'))}"
+                    )
+    return lines
+
+
+__all__ = ["POLICY", "policy_language"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,18 @@ def run_components() -> Callable[..., OfflineRun]:
         return run_program(program, settings)
 
     return run
+
+
+def stack_set_resources(run: OfflineRun, *types: str) -> dict[str, dict[str, Any]]:
+    """The resources of the run's StackSet templates (what they create in every member account), by
+    ``<StackSet name>/<logical ID>``, optionally only of the CloudFormation ``types``."""
+    found: dict[str, dict[str, Any]] = {}
+    for stack_set in run.of_type("aws:cloudformation/stackSet:StackSet"):
+        template = json.loads(stack_set.inputs["templateBody"])
+        for logical_id, resource in template["Resources"].items():
+            if not types or resource["Type"] in types:
+                found[f"{stack_set.inputs['name']}/{logical_id}"] = resource
+    return found
 
 
 def seed_config(**overrides: Any) -> dict[str, Any]:

@@ -393,7 +393,10 @@ def test_the_reference_lists_models_from_stack_config_down_and_where_each_is_use
     walk("StackConfig")
     text = REFERENCE_FILE.read_text(encoding="utf-8")
     assert list(sections(text)) == expected
-    assert f"Used at `{NAMESPACE}:vault.lock`, `{NAMESPACE}:cross_region.lock`." in sections(text)["LockConfig"]
+    assert (
+        f"Used at `{NAMESPACE}:vault.lock`, `{NAMESPACE}:cross_region.lock`, `{NAMESPACE}:organization.cross_region.lock`."
+        in sections(text)["LockConfig"]
+    )
 
 
 def test_type_text_covers_the_annotations_models_use():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES_DIR
+from conftest import FIXTURES_DIR, stack_set_resources
 
 from offline import stack_names
 
@@ -26,12 +26,21 @@ def test_stack_builds_offline_without_warnings(fixture_run, stack):
     assert run.resources
 
 
+#: What a StackSet template creates that holds or decrypts recovery points.
+TEMPLATE_DATA_TYPES = ("AWS::Backup::BackupVault", "AWS::KMS::Key")
+
+
 @pytest.mark.parametrize("stack", STACKS)
 def test_vaults_and_their_keys_are_protected(fixture_run, stack):
     """`pulumi destroy`, a rename or a replacement cannot silently take the backups with it."""
     run = fixture_run(stack)
     vaults = [r for r in run.resources if r.type in DATA_TYPES]
-    assert vaults
+    # The organization stack keeps no vault of its own: its StackSet creates them in member accounts,
+    # where deleting or replacing a member stack's vault or key must keep them.
+    member_data = stack_set_resources(run, *TEMPLATE_DATA_TYPES)
+    assert vaults or member_data
+    for logical_id, resource in member_data.items():
+        assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("Retain", "Retain"), logical_id
     for vault in vaults:
         assert vault.protect, f"{vault.type} {vault.name} is not protected"
         assert vault.inputs.get("forceDestroy", False) is False
@@ -51,6 +60,10 @@ def test_every_vault_denies_deletions(fixture_run, stack):
     }
     for vault in run.of_type("aws:backup/vault:Vault"):
         assert '"backup:DeleteRecoveryPoint"' in policies[vault.inputs["name"]]
+    for logical_id, vault in stack_set_resources(run, "AWS::Backup::BackupVault").items():
+        [deny] = vault["Properties"]["AccessPolicy"]["Statement"]
+        assert (deny["Effect"], deny["Principal"]) == ("Deny", {"AWS": "*"}), logical_id
+        assert "backup:DeleteRecoveryPoint" in deny["Action"], logical_id
 
 
 @pytest.mark.parametrize("stack", STACKS)

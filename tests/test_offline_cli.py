@@ -63,7 +63,7 @@ def test_unknown_stack_exits_2_and_lists_the_stacks():
     done = offline("nope", "--project-dir", str(FIXTURES_DIR))
     assert done.returncode == 2
     assert "Pulumi.nope.yaml does not exist" in done.stderr
-    assert "(stacks here: archive, prod-east, prod-west, seed)" in done.stderr
+    assert "(stacks here: archive, org, prod-east, prod-west, seed)" in done.stderr
 
 
 # --- broken stack files: a config mistake like any other --------------------------------------
@@ -90,7 +90,8 @@ def test_a_stack_file_that_is_not_valid_yaml_exits_1_naming_file_line_and_column
 
 def test_all_reports_every_other_stack_when_one_file_is_broken(capsys, tmp_path):
     project = broken_seed_project(tmp_path)
-    (project / "Pulumi.prod-west.yaml").unlink()  # fewer runs; prod-east stands for both
+    for name in ("prod-west", "org"):  # fewer runs; prod-east stands for the source stacks
+        (project / f"Pulumi.{name}.yaml").unlink()
     assert main(["--all", "--project-dir", str(project)]) == 1
     out, err = capsys.readouterr()
     assert out.startswith("Stack archive of project windows-server-backup: region us-east-1")
@@ -124,7 +125,7 @@ def test_a_missing_stack_file_stays_exit_2(tmp_path):
     done = offline("nope", "--project-dir", str(broken_seed_project(tmp_path)))
     assert done.returncode == 2
     assert done.stderr == (
-        f"error: {tmp_path / 'Pulumi.nope.yaml'} does not exist (stacks here: archive, prod-east, prod-west, seed)\n"
+        f"error: {tmp_path / 'Pulumi.nope.yaml'} does not exist (stacks here: archive, org, prod-east, prod-west, seed)\n"
     )
 
 
@@ -161,7 +162,7 @@ SEED_WARNINGS = [
 def warning_project(folder: Path) -> Path:
     """``archive`` (one warning), ``ref`` (reads archive through a stack reference) and ``seed`` (two)."""
     project = fixture_project(folder)
-    for name in ("prod-east", "prod-west"):
+    for name in ("prod-east", "prod-west", "org"):
         (project / f"Pulumi.{name}.yaml").unlink()
     archive = fixture_config("archive")
     archive[f"{PROJECT}:archive_vault"]["name"] = "archive-eu-west-1"

@@ -96,7 +96,7 @@ def test_unchanged_checkouts_say_no_changes_and_nothing_else(capsys, base, head)
     stacks = ", ".join(f"`{stack}`" for stack in stack_names(FIXTURES_DIR))
     assert status == 0
     assert out == f"{TITLE}\n\nNo changes ({stacks}).\n"
-    assert stack_names(FIXTURES_DIR) == ["archive", "prod-east", "prod-west", "seed"]
+    assert stack_names(FIXTURES_DIR) == ["archive", "org", "prod-east", "prod-west", "seed"]
 
 
 def edit_config(path: Path, edit: Any) -> None:
@@ -348,7 +348,7 @@ def test_folders_without_a_project_and_unknown_stacks_exit_2(capsys, base, tmp_p
     assert main(["compare", "--base", str(base), "--head", str(base), "nope"]) == 2
     err = capsys.readouterr().err
     assert f"the head folder {tmp_path} has no Pulumi.yaml" in err
-    assert "no stack file for nope on either side (stacks: archive, prod-east, prod-west, seed)" in err
+    assert "no stack file for nope on either side (stacks: archive, org, prod-east, prod-west, seed)" in err
 
 
 def test_the_help_lists_compare_with_its_exit_statuses(capsys):
@@ -593,3 +593,28 @@ def test_the_comparison_says_when_nothing_is_lost_or_when_a_side_failed():
         "Traceback ...",
         "```",
     ]
+
+
+def test_the_organization_stack_compares_its_policies_and_stack_set(capsys, base, head):
+    # A longer retention changes the backup policy; a new OU adds its attachments and widens the StackSet.
+    replace_once(head / "Pulumi.org.yaml", "delete_after_days: 14", "delete_after_days: 21")
+    replace_once(
+        head / "Pulumi.org.yaml",
+        "[ou-ab12-prod0001, ou-ab12-prod0002]",
+        "[ou-ab12-prod0001, ou-ab12-prod0002, ou-ab12-prod0003]",
+    )
+
+    status, out = compare(capsys, base, head, "org")
+
+    org = "urn:pulumi:org::windows-server-backup::windows-server-backup:index:OrganizationBackup$"
+    lines = out.splitlines()
+    assert status == 0
+    assert f"- `{org}aws:organizations/policy:Policy::organization-daily-ebs`: inputs `content`" in lines
+    for region in ("us-east-1", "us-west-2"):
+        instance = f"{org}aws:cloudformation/stackSetInstance:StackSetInstance::organization-members-{region}"
+        assert f"- `{instance}`: inputs `deploymentTargets`" in lines
+    for plan in ("daily-ebs", "windows-weekly-ec2-vss"):
+        assert (
+            f"- `{org}aws:organizations/policyAttachment:PolicyAttachment::organization-{plan}-ou-ab12-prod0003`"
+            in lines
+        )

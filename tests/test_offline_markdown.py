@@ -299,12 +299,13 @@ def test_cli_markdown_for_every_stack(capsys):
     headings = [line for line in out.splitlines() if line.startswith("## Stack ")]
     assert headings == [
         "## Stack `archive` (us-east-1)",
+        "## Stack `org` (us-east-1)",
         "## Stack `prod-east` (us-east-1)",
         "## Stack `prod-west` (us-west-2)",
         "## Stack `seed` (us-east-1)",
     ]
     assert len(headings) == len(stack_names(FIXTURES_DIR))
-    assert out.count("<summary>Resource tree") == 4
+    assert out.count("<summary>Resource tree") == 5
 
 
 def test_cli_keeps_text_as_the_default_and_its_exit_statuses(capsys, tmp_path):
@@ -345,7 +346,7 @@ def test_a_length_limit_leaves_the_trees_inputs_out_then_the_trees(capsys, fixtu
     )
     shorter = capsys.readouterr().out
     assert len(shorter) < len(whole)
-    assert shorter.count("AWS resources; inputs left out to fit)</summary>") == 4
+    assert shorter.count("AWS resources; inputs left out to fit)</summary>") == 5
     # Only the resources are left in the tree: one line per registration, the stack included.
     run = fixture_run("seed")
     lines = render_stack(run, NOW, "names").splitlines()

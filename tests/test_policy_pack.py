@@ -94,9 +94,10 @@ def test_there_are_stacks_to_check():
     assert "seed" in STACKS
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", [s for s in STACKS if s != "org"])
 def test_stack_has_what_the_policies_inspect(ran, stack):
-    """Every stack keeps backups in at least one vault (the archive stack has no plan of its own)."""
+    """Every stack keeps backups in at least one vault (the archive stack has no plan of its own; the
+    organization stack has neither: its StackSet creates the vaults in the member accounts)."""
     types = {r.type for r in aws_resources(ran(stack))}
     assert types & set(bp.VAULT_TYPES), f"{stack} registers no vault: {sorted(types)}"
 

@@ -5,7 +5,11 @@ regions and environments, and remove ours. So this test finds the stack files at
 time and asserts nothing about their values, only the program's invariants:
 
 - the stack runs offline with no error (a config problem fails here, with the program's message);
-- every vault is protected and never force-destroyed, and so is every KMS key that encrypts one;
+- every vault is protected and never force-destroyed, and so is every KMS key that encrypts one; the
+  vaults and keys a StackSet creates in member accounts are retained (``DeletionPolicy`` and
+  ``UpdateReplacePolicy: Retain``);
+- every backup policy is valid against AWS's syntax and limits, and names only vaults and roles its
+  StackSets create in the regions it backs up (the organization stack);
 - the stack file holds no credential;
 - every rule that copies both to another region and to another account keeps at least three
   copies in distinct vaults, at least one of them outside the stack's region and account;
@@ -23,11 +27,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import PROJECT_DIR, shipped_run
+from conftest import PROJECT_DIR, shipped_run, stack_set_resources
 from contract import invalid_requests, translate
+from org_registrations import backup_policies, disagreements
 from test_no_credentials import find_credentials, plaintext_stack_credentials
 
 from components import rules
+from components.org_policy import policy_problems
 from offline import OfflineRun, stack_names
 
 SHIPPED = stack_names(PROJECT_DIR)
@@ -54,7 +60,12 @@ def test_the_repository_ships_stack_files():
 
 def test_vaults_and_the_keys_that_encrypt_them_are_protected(shipped: OfflineRun):
     vaults = [r for r in shipped.resources if r.type in VAULT_TYPES]
-    assert vaults, "the stack keeps no vault"
+    # The organization stack keeps no vault of its own: its StackSet creates them in the member accounts.
+    member_data = stack_set_resources(shipped, "AWS::Backup::BackupVault", "AWS::KMS::Key")
+    assert vaults or member_data, "the stack keeps no vault and has no StackSet that creates one"
+    for logical_id, resource in member_data.items():
+        assert resource.get("DeletionPolicy") == "Retain", f"{logical_id} is deleted with its member stack"
+        assert resource.get("UpdateReplacePolicy") == "Retain", f"{logical_id} is deleted when replaced"
     for vault in vaults:
         assert vault.protect, f"{vault.type} {vault.name} is not protected"
         assert vault.inputs.get("forceDestroy", False) is False, f"{vault.name} may be force-destroyed"
@@ -107,6 +118,12 @@ def test_names_agree_with_the_stacks_region(shipped: OfflineRun):
             assert set(mentioned) <= {region}, (
                 f"{registration.type} {registration.inputs['name']!r} names {mentioned} in a stack of {region}"
             )
+
+
+def test_backup_policies_are_valid_and_name_what_the_stack_sets_create(shipped: OfflineRun):
+    for name, document in backup_policies(shipped).items():
+        assert policy_problems(document) == [], name
+    assert disagreements(shipped) == []
 
 
 def test_every_request_is_one_aws_accepts(shipped: OfflineRun):

@@ -63,6 +63,7 @@ def test_the_fixture_stacks_in_deploy_order_with_their_environments(tmp_path: Pa
     assert ci_stacks(fixture_project(tmp_path)) == [
         CiStack("seed", "seed", DeployGroup.STANDALONE),
         CiStack("archive", "archive", DeployGroup.ARCHIVE),
+        CiStack("org", "org", DeployGroup.ORGANIZATION),
         CiStack("prod-east", "prod", DeployGroup.SOURCE),
         CiStack("prod-west", "prod", DeployGroup.SOURCE),
     ]
@@ -77,6 +78,7 @@ def test_a_new_region_and_a_new_archive_are_one_file_each(tmp_path: Path):
         ("seed", "seed"),
         ("archive", "archive"),
         ("archive-eu", "archive"),
+        ("org", "org"),
         ("prod-east", "prod"),
         ("prod-eu-west-1", "prod"),
         ("prod-west", "prod"),
@@ -89,6 +91,19 @@ def test_archive_stacks_deploy_before_the_stacks_that_copy_to_them_whatever_thei
     assert [(stack.name, stack.group) for stack in ci_stacks(folder)] == [
         ("m-dev", DeployGroup.STANDALONE),
         ("z-vault", DeployGroup.ARCHIVE),
+        ("a-source", DeployGroup.SOURCE),
+    ]
+
+
+def test_organization_stacks_deploy_after_the_archive_and_before_the_sources_whatever_their_names(tmp_path: Path):
+    organization: dict[str, Any] = {f"{PROJECT}:organization": {"regions": ["us-east-1"]}}
+    folder = project(
+        tmp_path, **{"a-source": SOURCE_STACK, "b-org": organization, "z-vault": ARCHIVE_STACK, "m-dev": PLAIN_STACK}
+    )
+    assert [(stack.name, stack.group) for stack in ci_stacks(folder)] == [
+        ("m-dev", DeployGroup.STANDALONE),
+        ("z-vault", DeployGroup.ARCHIVE),
+        ("b-org", DeployGroup.ORGANIZATION),
         ("a-source", DeployGroup.SOURCE),
     ]
 
@@ -232,6 +247,7 @@ def test_json_is_the_github_matrix_on_one_line(tmp_path: Path, capsys: pytest.Ca
             "include": [
                 {"stack": "seed", "environment": "seed"},
                 {"stack": "archive", "environment": "archive"},
+                {"stack": "org", "environment": "org"},
                 {"stack": "prod-east", "environment": "prod"},
                 {"stack": "prod-west", "environment": "prod"},
             ]
@@ -245,8 +261,9 @@ def test_the_text_says_the_order_the_environments_and_why(tmp_path: Path, capsys
         "Deploy order (one stack at a time; a failure stops the rest):\n"
         "  1. seed       environment seed     outside the 3-2-1 chain\n"
         "  2. archive    environment archive  archive vault: before the stacks that copy to it\n"
-        "  3. prod-east  environment prod     copies to an archive vault\n"
-        "  4. prod-west  environment prod     copies to an archive vault\n"
+        "  3. org        environment org      organization: after the archive, before the per-account stacks\n"
+        "  4. prod-east  environment prod     copies to an archive vault\n"
+        "  5. prod-west  environment prod     copies to an archive vault\n"
     )
 
 

@@ -14,8 +14,10 @@ so a new region or environment is one new file. For each stack this works out:
 - **its place in the deploy order**, from what its config holds: first the stacks outside the 3-2-1
   chain (neither ``archive_vault`` nor ``archive``: dev and test stacks, where a broken change fails
   before it reaches a stack that keeps backups), then the archive stacks (``archive_vault``: their
-  vaults must exist, and let the source accounts in, before copies are sent to them), then the stacks
-  that copy to an archive (``archive``); by name within each group.
+  vaults must exist, and let the source accounts in, before copies are sent to them), then the
+  organization stacks (``organization``: their member accounts copy to the archive, and they may turn
+  on the organization's cross-account backup that every archive copy needs), then the stacks that copy
+  to an archive (``archive``); by name within each group.
 
 The ``stacks`` job of ``.github/workflows/pull-request.yml`` and ``deploy.yml`` prints ``--json`` into
 ``$GITHUB_OUTPUT``; the preview and deploy jobs read it with ``fromJSON``. Exit status 1, with every
@@ -62,7 +64,9 @@ class DeployGroup(enum.IntEnum):
     """Neither holds nor copies to an archive vault (dev and test stacks)."""
     ARCHIVE = 1
     """Holds an archive vault (``archive_vault``) that other stacks copy to."""
-    SOURCE = 2
+    ORGANIZATION = 2
+    """Sends plans to AWS Organizations OUs (``organization``), from the management account."""
+    SOURCE = 3
     """Copies to an archive vault (``archive``)."""
 
     @property
@@ -70,6 +74,7 @@ class DeployGroup(enum.IntEnum):
         return {
             DeployGroup.STANDALONE: "outside the 3-2-1 chain",
             DeployGroup.ARCHIVE: "archive vault: before the stacks that copy to it",
+            DeployGroup.ORGANIZATION: "organization: after the archive, before the per-account stacks",
             DeployGroup.SOURCE: "copies to an archive vault",
         }[self]
 
@@ -168,6 +173,8 @@ def _group(project_dir: Path, stack: str) -> DeployGroup:
 
     if holds("archive_vault"):
         return DeployGroup.ARCHIVE
+    if holds("organization"):
+        return DeployGroup.ORGANIZATION
     if holds("archive"):
         return DeployGroup.SOURCE
     return DeployGroup.STANDALONE

@@ -730,3 +730,46 @@ def test_the_per_account_rules_apply_to_every_member_account(run_config):
 def test_an_empty_region_list_is_refused(run_config):
     run = run_config(put(org_config(), "organization.regions", []))
     assert "  - organization.regions: got []" in rejected(run)
+
+
+def test_a_policy_name_prefix_may_have_78_characters_not_79(run_config):
+    # The policy name is <prefix><plan name>: at most 128 characters with a 50-character plan name.
+    accepted(run_config(put(org_config(), "organization.policy_name_prefix", "p" * 78)))
+    run = run_config(put(org_config(), "organization.policy_name_prefix", "p" * 79))
+    assert "  - organization.policy_name_prefix: got " in rejected(run)
+
+
+def test_the_delegated_administrator_is_an_account_id(run_config):
+    assert_problem(
+        run_config(put(org_config(), "organization.delegated_administrator_account_id", "44444444444")),
+        "organization.delegated_administrator_account_id",
+        '"44444444444"',
+        "an AWS account ID is 12 digits",
+        "write it in quotes",
+    )
+
+
+def test_an_organization_stack_is_not_also_the_archive_stack(run_config):
+    config = org_config()
+    put(config, "archive_vault", fixture_config("archive")[f"{PROJECT}:archive_vault"])
+    assert_problem(
+        run_config(config),
+        "archive_vault",
+        '"..."',
+        "the organization stack deploys from the management account and holds no per-account resources",
+        "move archive_vault to a per-account stack's file",
+    )
+
+
+def test_the_markdown_report_shows_the_member_accounts_plans(org):
+    import datetime as dt
+
+    from offline.markdown import render_stack
+
+    text = render_stack(org, dt.datetime(2026, 12, 5, tzinfo=dt.UTC))
+    assert "Every target account gets these plans from the backup policies (schedules in UTC):" in text
+    assert (
+        "Plan daily-ebs (policy windows-server-backup-daily-ebs), in every target account in us-east-1, us-west-2:"
+        in text
+    )
+    assert "No backup plans in this stack." not in text

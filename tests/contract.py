@@ -848,10 +848,6 @@ def _kms_alias(ctx: _Context) -> list[tuple[str, str, dict[str, Any]]]:
 # --- AWS Organizations -----------------------------------------------------------------------
 
 
-def _tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
-    return [{"Key": key, "Value": value} for key, value in tags.items()]
-
-
 @translates("aws:organizations/policy:Policy", inputs={"content", "description", "name", "skipDestroy", "tags", "type"})
 def _organizations_policy(ctx: _Context) -> list[tuple[str, str, dict[str, Any]]]:
     # The provider always sends Description (the API requires it), empty when unset; skipDestroy
@@ -863,7 +859,7 @@ def _organizations_policy(ctx: _Context) -> list[tuple[str, str, dict[str, Any]]
         "Type": ctx.inputs.get("type") or "SERVICE_CONTROL_POLICY",
     }
     if ctx.inputs.get("tags"):
-        params["Tags"] = _tag_list(ctx.inputs["tags"])
+        params["Tags"] = _key_value_tags(ctx.inputs["tags"])
     return [("organizations", "CreatePolicy", params)]
 
 
@@ -950,7 +946,7 @@ def _stack_set(ctx: _Context) -> list[tuple[str, str, dict[str, Any]]]:
     if inputs.get("parameters"):
         params["Parameters"] = [{"ParameterKey": k, "ParameterValue": v} for k, v in inputs["parameters"].items()]
     if inputs.get("tags"):
-        params["Tags"] = _tag_list(inputs["tags"])
+        params["Tags"] = _key_value_tags(inputs["tags"])
     # operationPreferences are sent with updates (UpdateStackSet), not with the create; checked here
     # against the same shape, so a bad value cannot wait for the first update.
     if inputs.get("operationPreferences"):

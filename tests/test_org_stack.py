@@ -567,6 +567,7 @@ def test_a_key_arn_cannot_serve_every_member_account(run_config):
         ("notifications", {"email_subscribers": []}, "move notifications to a per-account stack's file"),
         ("enable_cross_account_backup", True, "use organization.backup_global_settings"),
         ("vss_instances", {"schedule": "rate(7 days)"}, "move vss_instances to a per-account stack's file"),
+        ("malware_scanning", {"scan_mode": "FULL_SCAN"}, "move malware_scanning to a per-account stack's file"),
     ],
 )
 def test_the_organization_stack_holds_no_per_account_resources(run_config, key, value, fix):

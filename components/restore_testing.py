@@ -31,16 +31,12 @@ DEFAULT_SELECTION_WINDOW_DAYS = 30
 DEFAULT_SELECTION_NAME = "windows_ec2"
 WINDOW_HOURS_MAX = 168
 SELECTION_WINDOW_DAYS_MAX = 365
-#: Restore metadata an EC2 restore test may override (AWS Backup guide, "Restore testing
-#: inferred metadata"); AWS reads the keys case-insensitively.
-EC2_OVERRIDABLE_METADATA = (
-    "iamInstanceProfileName",
-    "instanceType",
-    "requireImdsV2",
-    "securityGroupIds",
-    "subnetId",
-    "vpcId",
-)
+#: Restore metadata an EC2 restore test may override, spelt as AWS Backup's guide spells them
+#: ("Restore testing inferred metadata", the Amazon EC2 row: iamInstanceProfileName (null or
+#: UseBackedUpValue), instanceType, requireImdsV2, securityGroupIds, subnetId); "key values are not
+#: case sensitive", so ``InstanceType`` works too. (Older copies of the page listed vpcId instead
+#: of iamInstanceProfileName.)
+EC2_OVERRIDABLE_METADATA = ("iamInstanceProfileName", "instanceType", "requireImdsV2", "securityGroupIds", "subnetId")
 #: The values the instance profile override accepts (same page): none, or the backed-up instance's.
 INSTANCE_PROFILE_VALUES = ("null", "UseBackedUpValue")
 KEEP_INSTANCE_PROFILE = "UseBackedUpValue"
@@ -89,12 +85,19 @@ def selection_window_days(days: int) -> Optional[rules.Violation]:
     )
 
 
-def validation_window_hours(hours: int) -> Optional[rules.Violation]:
-    """Hours a restored instance is kept for validation before AWS Backup deletes it: 1-168."""
-    if 1 <= hours <= WINDOW_HOURS_MAX:
+def validation_window_hours(hours: int, validating: bool = False) -> Optional[rules.Violation]:
+    """Hours a restored instance is kept for validation before AWS Backup deletes it: 0-168
+    (botocore's ``RestoreTestingSelectionForCreate.ValidationWindowHours``: "0 to 168"); at least
+    1 when this project's validation runs in that window."""
+    if validating and hours == 0:
+        return rules.Violation(
+            "the validation runs inside the restored instance during this window, so it needs at least 1 hour",
+            f"use 1-{WINDOW_HOURS_MAX} hours, or leave it out for {DEFAULT_VALIDATION_WINDOW_HOURS}",
+        )
+    if 0 <= hours <= WINDOW_HOURS_MAX:
         return None
     return rules.Violation(
-        f"a restore test's validation window must be 1-{WINDOW_HOURS_MAX} hours",
+        f"a restore test's validation window must be 0-{WINDOW_HOURS_MAX} hours",
         "use the hours your validation needs, or leave it out to delete the restored instance at once",
     )
 
@@ -236,7 +239,7 @@ class WindowsRestoreTestingArgs(TypedDict):
     selection_name: NotRequired[str]
     """Name of the EC2 selection, 1-50 letters, digits or '_'. Default: ``windows_ec2``."""
     validation_window_hours: NotRequired[Optional[int]]
-    """Hours the restored instance is kept for validation, 1-168. Default: 4 with ``validation``,
+    """Hours the restored instance is kept for validation, 0-168. Default: 4 with ``validation``,
     else none (deleted as soon as the restore job completes)."""
     restore_metadata_overrides: NotRequired[Optional[Mapping[str, str]]]
     """EC2 restore metadata to override, e.g. ``{"instanceType": "m5.large", "subnetId":
@@ -309,7 +312,9 @@ class WindowsRestoreTesting(pulumi.ComponentResource):
                     "selection_name": restore_testing_name(selection_name),
                     "selection_tags": selection_tags(args["selection_tags"]),
                     "validation_window_hours": (
-                        validation_window_hours(validation_hours) if validation_hours is not None else None
+                        validation_window_hours(validation_hours, validating=validation is not None)
+                        if validation_hours is not None
+                        else None
                     ),
                     "restore_metadata_overrides": restore_metadata_overrides(overrides),
                     "vault_arn": rules.vault_arn(args["vault_arn"]) if plain(args["vault_arn"]) else None,

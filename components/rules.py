@@ -23,6 +23,8 @@ from aws_cron_expression_validator.validator import AWSCronExpressionValidator
 from pulumi import RunError
 from pyawscron import AWSCron
 
+from . import regions
+
 # Name patterns, as in the botocore model for AWS Backup.
 VAULT_NAME = re.compile(r"^[a-zA-Z0-9\-_]{2,50}$")
 PLAN_NAME = re.compile(r"^[a-zA-Z0-9\-_.]{1,50}$")
@@ -33,10 +35,10 @@ IAM_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
 IAM_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$", re.ASCII)
 #: Characters AWS accepts in tag keys and values across services (IAM is the strictest).
 TAG_TEXT = re.compile(r"[\w .:/=+\-@]*")
-KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[a-zA-Z0-9-]+$")
-AWS_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+KMS_KEY_ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):kms:(?P<region>[a-z0-9-]+):\d{12}:key/[a-zA-Z0-9-]+$")
 BACKUP_VAULT_ARN = re.compile(
-    r"^arn:aws[a-z-]*:backup:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):backup-vault:(?P<name>[a-zA-Z0-9\-_]{2,50})$"
+    r"^arn:(?P<partition>aws[a-z-]*):backup:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
+    r"backup-vault:(?P<name>[a-zA-Z0-9\-_]{2,50})$"
 )
 RESOURCE_ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$")
 
@@ -132,20 +134,68 @@ def iam_role_arn(value: str) -> Violation | None:
 
 
 def kms_key_arn(value: str) -> Violation | None:
-    """A KMS key ARN (not an alias or key ID: AWS Backup stores the ARN)."""
-    if KMS_KEY_ARN.fullmatch(value):
-        return None
-    return Violation(
-        "a KMS key must be given as a key ARN, arn:aws:kms:<region>:<account>:key/<key id>",
-        "use 'aws/backup' for the AWS-managed key, or the full ARN of a customer-managed key",
-    )
+    """A KMS key ARN (not an alias or key ID: AWS Backup stores the ARN) in a real region."""
+    match = KMS_KEY_ARN.fullmatch(value)
+    if match is None:
+        return Violation(
+            "a KMS key must be given as a key ARN, arn:aws:kms:<region>:<account>:key/<key id>",
+            "use 'aws/backup' for the AWS-managed key, or the full ARN of a customer-managed key",
+        )
+    return _arn_region("the key ARN", match.group("partition"), match.group("region"))
 
 
 def aws_region(value: str) -> Violation | None:
-    """An AWS region code such as ``us-east-1``."""
-    if AWS_REGION.fullmatch(value):
+    """A region where AWS Backup runs, e.g. ``us-east-1``, in any partition (``cn-north-1``,
+    ``us-gov-west-1``, ...).
+
+    Checked offline against the endpoint data of the installed botocore (see
+    :mod:`components.regions`). That data is static: it lists opt-in regions whether or not the
+    account has enabled them (which cannot be known offline, so a disabled opt-in region still
+    fails only at deploy time), and it knows no region AWS opened after that botocore release.
+    """
+    # botocore endpoint data for "backup", as boto3's Session().get_available_regions("backup",
+    # partition_name=p) reads it for every get_available_partitions().
+    if regions.partition_of(value) is not None:
         return None
-    return Violation("an AWS region is a code like 'us-east-1'", "use a region code, e.g. 'us-west-2'")
+    near = regions.closest_regions(value.strip().lower())
+    examples = ", ".join(repr(region) for region in near) if near else "'us-east-1'"
+    return Violation(
+        f"not a region where AWS Backup runs, by the endpoint data of botocore {regions.BOTOCORE_VERSION}",
+        f"use a region code such as {examples} (or upgrade botocore if AWS opened the region after "
+        f"{regions.BOTOCORE_VERSION})",
+    )
+
+
+def copy_partition(source_region: str, destination_region: str) -> Violation | None:
+    """A copy stays in the source region's partition (``aws``, ``aws-cn``, ``aws-us-gov``, ...).
+
+    AWS's guide for the China regions ("Amazon Backup", Getting Started with AWS in China): "Cross
+    Region Backups are only allowed between the Beijing Region and the Ningxia Region". IAM
+    credentials, accounts and organizations belong to one partition, and pulumi-aws only takes a
+    per-resource ``region`` of the provider's partition (Terraform AWS provider guide, "Enhanced
+    Region Support"). Unknown regions are :func:`aws_region`'s to report.
+    """
+    source, destination = regions.partition_of(source_region), regions.partition_of(destination_region)
+    if source is None or destination is None or source == destination:
+        return None
+    return Violation(
+        f"copies cannot leave a partition: {source_region} is in {source}, {destination_region} in {destination}",
+        f"copy to another region of {source}",
+    )
+
+
+def _arn_region(what: str, partition: str, region: str) -> Violation | None:
+    """The region an ARN names is real, and the ARN's partition is that region's."""
+    violation = aws_region(region)
+    if violation:
+        return Violation(f"{what} names region {region!r}, {violation.rule}", violation.fix)
+    actual = regions.partition_of(region)
+    if partition != actual:
+        return Violation(
+            f"{what} starts arn:{partition}: but region {region} is in partition {actual}",
+            f"write the ARN with partition {actual} (arn:{actual}:...)",
+        )
+    return None
 
 
 def tag_key(value: str) -> Violation | None:
@@ -222,6 +272,21 @@ def schedule(expression: str) -> Violation | None:
             f"this one has {len(fields)}",
             "add the missing fields; use '*' for every year, e.g. 'cron(0 18 ? * SUN *)'",
         )
+    violation = _cron_fields(fields)
+    if violation:
+        return violation
+    gap = shortest_daily_gap_minutes(match.group(1))
+    if gap < MIN_MINUTES_BETWEEN_JOBS:
+        return Violation(
+            f"backup jobs must be at least {MIN_MINUTES_BETWEEN_JOBS} minutes apart, "
+            f"this schedule starts jobs {gap} minutes apart",
+            "use a single minute value and at most one job per hour, e.g. 'cron(0 * ? * * *)'",
+        )
+    return None
+
+
+def _cron_fields(fields: list[str]) -> Violation | None:
+    """The six fields of an AWS cron expression: one day field '?', each field in its range."""
     day_of_month, day_of_week = fields[2], fields[4]
     if (day_of_month == "?") == (day_of_week == "?"):
         example = " ".join([*fields[:2], "?", *fields[3:4], day_of_week if day_of_week != "?" else "SUN", fields[5]])
@@ -230,19 +295,120 @@ def schedule(expression: str) -> Violation | None:
             f"make one of them '?', e.g. 'cron({example})'",
         )
     try:
-        AWSCronExpressionValidator.validate(match.group(1))
+        AWSCronExpressionValidator.validate(" ".join(fields))
     except ValueError as error:
         return Violation(
             f"not a valid AWS cron expression ({error})",
             "check each field's range: Minutes 0-59, Hours 0-23, Day-of-month 1-31, "
             "Month 1-12 or JAN-DEC, Day-of-week 1-7 or SUN-SAT, Year 1970-2199",
         )
-    gap = shortest_daily_gap_minutes(match.group(1))
-    if gap < MIN_MINUTES_BETWEEN_JOBS:
+    return None
+
+
+# Systems Manager's own schedules (State Manager associations), from the Systems Manager user
+# guide, "Reference: Cron and rate expressions for Systems Manager".
+#: Rate units: singular for a value of 1, plural above ("rate(1 hours)" and "rate(5 hour)" aren't valid).
+SSM_RATE_UNITS = {"minute": 1, "hour": 60, "day": 1440}
+#: "Associations support the following rate expressions: intervals of 30 minutes or greater and
+#: less than 31 days."
+ASSOCIATION_MIN_MINUTES = 30
+ASSOCIATION_MAX_DAYS_EXCLUSIVE = 31
+
+
+def ssm_association_schedule(expression: str) -> Violation | None:
+    """A State Manager association schedule: ``rate(N unit)``, ``cron(...)`` or ``at(...)``.
+
+    Systems Manager user guide, "Reference: Cron and rate expressions for Systems Manager":
+    ``rate(N minute|minutes|hour|hours|day|days)`` with the singular unit for 1 and the plural
+    above, every 30 minutes or more and less than 31 days apart (``rate(30 minutes)`` to
+    ``rate(30 days)``); ``cron(Minutes Hours Day-of-month Month Day-of-week Year)``, optionally
+    with a leading Seconds field of 0, no month ("State Manager doesn't currently support
+    specifying months in cron expressions for associations": the Month field is ``*``), one of the
+    day fields ``?``, and no faster than every half hour (the fastest cron the guide lists for
+    associations); ``at(yyyy-mm-ddThh:mm:ss)`` runs once, in UTC.
+    """
+    text = expression.strip()
+    if text.startswith("rate("):
+        return _ssm_rate(text)
+    if text.startswith("cron("):
+        return _ssm_cron(text)
+    if text.startswith("at("):
+        if _moment(text):
+            return None
+        return Violation("a one-time schedule is at(yyyy-mm-ddThh:mm:ss), in UTC", "e.g. 'at(2026-07-07T15:55:00)'")
+    return Violation(
+        "a State Manager schedule is rate(...), cron(...) or at(...)", "e.g. 'rate(7 days)' or 'cron(0 2 ? * SUN *)'"
+    )
+
+
+def _moment(text: str) -> bool:
+    """True for ``at(yyyy-mm-ddThh:mm:ss)`` naming a real date and time."""
+    match = re.fullmatch(r"at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)", text)
+    try:
+        return match is not None and dt.datetime.fromisoformat(match.group(1)) is not None
+    except ValueError:
+        return False
+
+
+def _ssm_rate(text: str) -> Violation | None:
+    match = re.fullmatch(r"rate\(\s*(\d+)\s+([a-z]+)\s*\)", text)
+    singular = match.group(2).removesuffix("s") if match else ""
+    if match is None or singular not in SSM_RATE_UNITS:
         return Violation(
-            f"backup jobs must be at least {MIN_MINUTES_BETWEEN_JOBS} minutes apart, "
-            f"this schedule starts jobs {gap} minutes apart",
-            "use a single minute value and at most one job per hour, e.g. 'cron(0 * ? * * *)'",
+            "a rate is rate(<whole number> <unit>), the unit one of minute, minutes, hour, hours, day, days",
+            "e.g. 'rate(7 days)' or 'rate(1 day)'",
+        )
+    value, unit = int(match.group(1)), match.group(2)
+    expected = singular if value == 1 else f"{singular}s"
+    if value == 0:
+        return Violation("a rate's value is a positive whole number", "e.g. 'rate(7 days)'")
+    if unit != expected:
+        return Violation(
+            "the unit of a rate is singular for 1 and plural above (rate(1 day), rate(7 days))",
+            f"write 'rate({value} {expected})'",
+        )
+    minutes = value * SSM_RATE_UNITS[singular]
+    if minutes < ASSOCIATION_MIN_MINUTES:
+        return Violation(
+            f"associations run at most every {ASSOCIATION_MIN_MINUTES} minutes",
+            f"use 'rate({ASSOCIATION_MIN_MINUTES} minutes)' or a longer interval",
+        )
+    if minutes >= ASSOCIATION_MAX_DAYS_EXCLUSIVE * 1440:
+        return Violation(
+            f"an association's rate must be less than {ASSOCIATION_MAX_DAYS_EXCLUSIVE} days",
+            f"use at most 'rate({ASSOCIATION_MAX_DAYS_EXCLUSIVE - 1} days)', or a cron(...) schedule",
+        )
+    return None
+
+
+def _ssm_cron(text: str) -> Violation | None:
+    match = re.fullmatch(r"cron\((.*)\)", text)
+    fields = match.group(1).split() if match else []
+    if len(fields) == 7:
+        if fields[0] != "0":
+            return Violation(
+                "the optional Seconds field (the first of seven) of an association's cron can only be 0",
+                f"drop it, e.g. 'cron({' '.join(fields[1:])})'",
+            )
+        fields = fields[1:]
+    if len(fields) != 6:
+        return Violation(
+            "an association's cron has six fields (Minutes Hours Day-of-month Month Day-of-week Year), "
+            "optionally after a Seconds field of 0",
+            "e.g. 'cron(0 2 ? * SUN *)' for Sundays at 02:00 UTC",
+        )
+    if fields[3] != "*":
+        return Violation(
+            "State Manager does not support months in an association's cron: the Month field is '*'",
+            f"e.g. 'cron({' '.join([*fields[:3], '*', *fields[4:]])})'",
+        )
+    violation = _cron_fields(fields)
+    if violation:
+        return violation
+    if shortest_daily_gap_minutes(" ".join(fields)) < ASSOCIATION_MIN_MINUTES:
+        return Violation(
+            f"associations run at most every {ASSOCIATION_MIN_MINUTES} minutes",
+            "e.g. 'cron(0/30 * ? * * *)' for every half hour, or 'rate(30 minutes)'",
         )
     return None
 
@@ -421,29 +587,91 @@ def lifecycle(
 
 
 def selection_arns(arns: Iterable[str]) -> Violation | None:
-    """Resource ARN lists: at most 500 ARNs, or 30 when any has a wildcard; '*' only at the end."""
+    """Resource ARN lists of a selection: full ARNs, or ARN patterns with ``*`` anywhere.
+
+    AWS Backup guide, "Assign resources with AWS CLI": "The wildcard * represents zero or more
+    non-whitespace characters", with AWS's own examples ``arn:aws:ec2:*:*:instance/*`` (every EC2
+    instance), ``arn:aws:ec2:*:*:volume/*`` and ``*`` alone (everything). botocore's
+    ``BackupSelection``: at most 500 ARNs, or 30 when any has a wildcard.
+    """
     values = list(arns)
     for arn in values:
-        if arn == "*":
-            continue
-        if "*" in arn[:-1]:
-            return Violation(
-                f"a wildcard may only end an ARN ({arn!r})",
-                "put the '*' at the end, e.g. 'arn:aws:ec2:us-east-1:123456789012:volume/*'",
-            )
-        if not RESOURCE_ARN.fullmatch(arn):
-            return Violation(
-                f"{arn!r} is not an ARN",
-                "give full ARNs, e.g. 'arn:aws:ec2:us-east-1:123456789012:instance/i-0abc'",
-            )
+        violation = _selection_arn(arn)
+        if violation:
+            return violation
     limit = MAX_WILDCARD_ARNS if any("*" in arn for arn in values) else MAX_ARNS
     if len(values) > limit:
         return Violation(
             f"a selection takes at most {MAX_ARNS} ARNs, or {MAX_WILDCARD_ARNS} when any has a wildcard "
             f"(got {len(values)})",
-            "split them across selections or select by tag instead",
+            "split them across selections, select a whole resource type (e.g. 'arn:aws:ec2:*:*:instance/*'), "
+            "or select by tag instead",
         )
     return None
+
+
+def _selection_arn(arn: str) -> Violation | None:
+    if arn == "*":
+        return None
+    fix = (
+        "give full ARNs (e.g. 'arn:aws:ec2:us-east-1:123456789012:instance/i-0abc') or patterns with '*' "
+        "(e.g. 'arn:aws:ec2:*:*:instance/*' for every EC2 instance)"
+    )
+    if "*" not in arn:
+        return None if RESOURCE_ARN.fullmatch(arn) else Violation(f"{arn!r} is not an ARN", fix)
+    parts = arn.split(":", 5)
+    partition = parts[1] if len(parts) > 1 else ""
+    if parts[0] != "arn" or re.search(r"\s", arn) or not re.fullmatch(r"(aws|\*)[a-z*-]*", partition):
+        return Violation(f"{arn!r} is not an ARN pattern ('*' stands for any characters but spaces)", fix)
+    return None
+
+
+#: AWS Backup resource types by the service field of their ARNs (the names botocore's
+#: ``ProtectedResourceType`` and ``DescribeRegionSettings`` use). EC2 and RDS ARNs name several
+#: types, told apart by how the resource part starts (Service Authorization Reference: EC2
+#: ``instance/<id>`` and ``volume/<id>``; RDS ``db:<name>`` and ``cluster:<name>``, the latter
+#: shared by Aurora, DocumentDB and Neptune).
+_TYPES_BY_SERVICE: dict[str, dict[str, frozenset[str]]] = {
+    "ec2": {"instance/": frozenset({"EC2"}), "volume/": frozenset({"EBS"})},
+    "rds": {"db:": frozenset({"RDS"}), "cluster:": frozenset({"Aurora", "DocumentDB", "Neptune"})},
+    "s3": {"": frozenset({"S3"})},
+    "elasticfilesystem": {"": frozenset({"EFS"})},
+    "dynamodb": {"": frozenset({"DynamoDB"})},
+    "fsx": {"": frozenset({"FSx"})},
+    "storagegateway": {"": frozenset({"Storage Gateway"})},
+    "backup-gateway": {"": frozenset({"VirtualMachine"})},
+    "redshift": {"": frozenset({"Redshift"})},
+    "cloudformation": {"": frozenset({"CloudFormation"})},
+    "timestream": {"": frozenset({"Timestream"})},
+    "ssm-sap": {"": frozenset({"SAP HANA on Amazon EC2"})},
+}
+
+
+def selected_resource_types(arns: Iterable[str]) -> Optional[set[str]]:
+    """The AWS Backup resource types a selection's ARNs (or ARN patterns) can match, by AWS
+    Backup's names (``EC2``, ``EBS``, ``S3``, ...); ``None`` when they can match any type.
+
+    ``arn:aws:ec2:*:*:instance/*`` gives ``{"EC2"}``, ``arn:aws:ec2:*:*:volume/*`` ``{"EBS"}``,
+    ``arn:aws:s3:::bucket`` ``{"S3"}``, ``arn:aws:ec2:*`` both EC2 and EBS, and ``*`` (or a
+    wildcard in the partition or service field) ``None``. ARNs of services AWS Backup does not
+    back up add nothing. An over-approximation: a pattern counts for every type it could match.
+    """
+    found: set[str] = set()
+    for arn in arns:
+        parts = arn.split(":", 5)
+        if len(parts) < 3 or "*" in parts[0] + parts[1] + parts[2]:
+            return None
+        resource_types = _TYPES_BY_SERVICE.get(parts[2], {})
+        if len(parts) < 6:  # a wildcard before the resource part may stand for any resource of the service
+            if "*" in parts[-1]:
+                found.update(*resource_types.values())
+            continue
+        resource = parts[5]
+        known = resource.split("*", 1)[0]  # what the resource part surely starts with
+        for start, names in resource_types.items():
+            if resource.startswith(start) or ("*" in resource and start.startswith(known)):
+                found.update(names)
+    return found
 
 
 def problems(checks: Mapping[str, Violation | None]) -> list[str]:
@@ -537,17 +765,18 @@ def organization_id(value: str) -> Violation | None:
 
 
 def vault_arn(value: str) -> Violation | None:
-    """A backup vault ARN, ``arn:aws:backup:<region>:<account>:backup-vault:<name>``."""
-    if BACKUP_VAULT_ARN.fullmatch(value):
-        return None
-    return Violation(
-        "a backup vault ARN looks like arn:aws:backup:<region>:<account>:backup-vault:<name>",
-        "copy the ARN from the destination stack's outputs (`pulumi stack output archive_vault_arn`)",
-    )
+    """A backup vault ARN, ``arn:aws:backup:<region>:<account>:backup-vault:<name>``, in a real region."""
+    match = BACKUP_VAULT_ARN.fullmatch(value)
+    if match is None:
+        return Violation(
+            "a backup vault ARN looks like arn:aws:backup:<region>:<account>:backup-vault:<name>",
+            "copy the ARN from the destination stack's outputs (`pulumi stack output archive_vault_arn`)",
+        )
+    return _arn_region("the vault ARN", match.group("partition"), match.group("region"))
 
 
 def vault_arn_parts(value: str) -> tuple[str, str, str]:
-    """``(region, account, name)`` of a valid backup vault ARN."""
+    """``(region, account, name)`` of a backup vault ARN of the right form."""
     match = BACKUP_VAULT_ARN.fullmatch(value)
     if not match:
         raise ValueError(f"not a backup vault ARN: {value!r}")

@@ -40,10 +40,11 @@ class BackupSelectionArgs(TypedDict):
     tags: NotRequired[Mapping[str, str]]
     """Select resources carrying any of these tag key/value pairs (OR). Default: none."""
     resources: NotRequired[Sequence[str]]
-    """Resource ARNs to select (``*`` only at the end; ``["*"]`` selects everything).
-    Default: none."""
+    """Resource ARNs or ARN patterns to select, ``*`` standing for any characters
+    (``arn:aws:ec2:*:*:instance/*``: every EC2 instance; ``["*"]``: everything). At most 500, or
+    30 when any has a ``*``. Default: none."""
     not_resources: NotRequired[Sequence[str]]
-    """Resource ARNs to leave out. Default: none."""
+    """Resource ARNs or ARN patterns to leave out, with the same limits. Default: none."""
     conditions: NotRequired[SelectionConditionsArgs]
     """Tag conditions every selected resource must meet. Default: none."""
 

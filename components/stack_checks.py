@@ -74,6 +74,18 @@ def _duplicate_selection_names(plans: Any) -> list[StackProblem]:
     return found
 
 
+def _partition_problems(args: Mapping[str, Any]) -> list[StackProblem]:
+    """Copies B and C stay in the stack's partition (see :func:`rules.copy_partition`)."""
+    found: list[StackProblem] = []
+    cross_region, archive = args.get(CROSS_REGION), args.get(ARCHIVE)
+    if cross_region and (violation := rules.copy_partition(args["region"], cross_region["region"])):
+        found.append((f"{CROSS_REGION}.region", cross_region["region"], violation))
+    archive_arn = _plain_arn(archive.get("vault_arn")) if archive else None
+    if archive_arn and (violation := rules.copy_partition(args["region"], rules.vault_arn_parts(archive_arn)[0])):
+        found.append((f"{ARCHIVE}.vault_arn", archive_arn, violation))
+    return found
+
+
 def stack_problems(args: Mapping[str, Any], source_account_id: Optional[str] = None) -> list[StackProblem]:
     """Every cross-component problem of :class:`components.WindowsServerBackupArgs`-shaped ``args``.
 
@@ -98,6 +110,7 @@ def stack_problems(args: Mapping[str, Any], source_account_id: Optional[str] = N
             )
         )
     found += _duplicate_selection_names(args["plans"])
+    found += _partition_problems(args)
     if cross_region and cross_region.get("region") == args["region"]:
         found.append(
             (

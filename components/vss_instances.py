@@ -34,7 +34,9 @@ class WindowsVssInstancesArgs(TypedDict):
     """Instances to keep ``AwsVssComponents`` on: tag key to accepted values (the VSS plans'
     selection tags, e.g. ``{"alk:backup": ["windows-weekly-ec2-vss"]}``)."""
     schedule: NotRequired[str]
-    """State Manager schedule, ``rate(...)`` or ``cron(...)``. Default: ``rate(7 days)``."""
+    """State Manager schedule as Systems Manager writes it: ``rate(7 days)`` (singular unit for 1,
+    plural above; 30 minutes to less than 31 days), ``cron(...)`` with ``*`` for the month, or
+    ``at(...)``. Default: ``rate(7 days)``."""
     tags: NotRequired[dict[str, str]]
     """Tags for the role and profile. Default: none."""
 
@@ -80,8 +82,7 @@ class WindowsVssInstances(pulumi.ComponentResource):
         if not targets or not all(targets.values()):
             lines.append("target_tags: name at least one tag key with values. Fix: pass the VSS plans' selection tags.")
         schedule = args.get("schedule", DEFAULT_SCHEDULE)
-        if not (schedule.startswith("rate(") or schedule.startswith("cron(")):
-            lines.append(f"schedule: {schedule!r} is not rate(...) or cron(...). Fix: e.g. 'rate(7 days)'.")
+        lines += rules.problems({"schedule": rules.ssm_association_schedule(schedule)})
         rules.raise_if_any("WindowsVssInstances", name, lines)
 
         account = account or AccountFacts.lookup(self)

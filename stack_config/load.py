@@ -69,6 +69,7 @@ def load_stack_config() -> tuple[StackConfig, str]:
             )
         )
     elif violation := rules.aws_region(region):
+        # Real regions only (botocore's endpoint data), so a typo fails here and not at deploy.
         problems.append(Problem("aws:region", region, violation.rule, violation.fix))
 
     parsed: StackConfig | None = None
@@ -94,7 +95,12 @@ def cross_component_problems(config: StackConfig, region: str, account: str | No
         return [Problem(organization_key_path(path), value, v.rule, v.fix) for path, value, v in found]
     if config.vault is not None:
         found = stack_problems(component_args(config, region), account)
-        return [Problem(path, value, v.rule, v.fix) for path, value, v in found]
+        problems = [Problem(path, value, v.rule, v.fix) for path, value, v in found]
+        # One-program mode deploys the archive from this stack: it stays in this partition too.
+        here = config.archive.deploy_here if config.archive else None
+        if here and (violation := rules.copy_partition(region, here.region)):
+            problems.append(Problem("archive.deploy_here.region", here.region, violation.rule, violation.fix))
+        return problems
     return []
 
 

@@ -48,6 +48,7 @@ PlanName = Annotated[str, _enforce(rules.plan_name)]
 RuleName = Annotated[str, _enforce(rules.rule_name)]
 SelectionName = Annotated[str, _enforce(rules.selection_name)]
 Schedule = Annotated[str, _enforce(rules.schedule)]
+AssociationSchedule = Annotated[str, _enforce(rules.ssm_association_schedule)]
 TimeZone = Annotated[str, _enforce(rules.timezone)]
 StartWindow = Annotated[int, _enforce(rules.start_window)]
 CompletionWindow = Annotated[int, _enforce(rules.completion_window)]
@@ -321,9 +322,14 @@ class SelectionConfig(_Model):
     )
     resources: Arns = Field(
         default_factory=list,
-        description="Resource ARNs to select ('*' only at the end; ['*'] selects everything). Default: none.",
+        description="Resource ARNs or ARN patterns to select, '*' standing for any characters "
+        "('arn:aws:ec2:*:*:instance/*': every EC2 instance; ['*']: everything). At most 500, or 30 when any has "
+        "a '*'. Default: none.",
     )
-    not_resources: Arns = Field(default_factory=list, description="Resource ARNs to leave out. Default: none.")
+    not_resources: Arns = Field(
+        default_factory=list,
+        description="Resource ARNs or ARN patterns to leave out, with the same limits. Default: none.",
+    )
     conditions: ConditionsConfig = Field(
         default_factory=ConditionsConfig, description="Tag conditions every selected resource must meet."
     )
@@ -594,10 +600,11 @@ class NotificationsConfig(_Model):
 class VssInstancesConfig(_Model):
     """The EC2 side of Windows VSS: an instance profile and the AwsVssComponents package, kept current."""
 
-    schedule: str = Field(
+    schedule: AssociationSchedule = Field(
         DEFAULT_VSS_SCHEDULE,
-        pattern=r"^(rate|cron)\(.+\)$",
-        description="How often State Manager re-applies AwsVssComponents. Default: 'rate(7 days)'.",
+        description="How often State Manager re-applies AwsVssComponents, as Systems Manager writes schedules: "
+        "rate(N unit) with the unit singular for 1 and plural above (rate(1 day), rate(7 days)), 30 minutes to "
+        "less than 31 days apart; or cron(Minutes Hours Day-of-month * Day-of-week Year). Default: 'rate(7 days)'.",
     )
 
 
@@ -684,8 +691,8 @@ class RestoreTestingConfig(_Model):
     )
     validation_window_hours: Optional[ValidationWindowHours] = Field(
         None,
-        description="Hours each restored instance is kept for validation, 1-168. Default: 4 with validation, else "
-        "none (deleted as soon as the restore job completes).",
+        description="Hours each restored instance is kept for validation, 0-168 (1-168 with validation). "
+        "Default: 4 with validation, else none (deleted as soon as the restore job completes).",
     )
     restore_metadata_overrides: RestoreMetadataOverridesConfig = Field(
         default_factory=RestoreMetadataOverridesConfig,
@@ -696,6 +703,18 @@ class RestoreTestingConfig(_Model):
         description="Check inside each restored instance and report the verdict to AWS Backup (a Lambda function "
         "driven by a Step Functions state machine; restored instances keep their instance profile). Default: none.",
     )
+
+    @model_validator(mode="after")
+    def _time_to_validate(self) -> RestoreTestingConfig:
+        hours = self.validation_window_hours
+        violation = (
+            restore_testing.validation_window_hours(hours, validating=self.validation is not None)
+            if hours is not None
+            else None
+        )
+        if violation:
+            raise cross_field_error([("validation_window_hours", hours, violation.rule, violation.fix)])
+        return self
 
 
 class MalwareScanningConfig(_Model):

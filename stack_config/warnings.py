@@ -82,17 +82,29 @@ def _organization_warnings(config: StackConfig) -> list[str]:
 
 
 def _selection_warnings(plan_index: int, plan: PlanConfig) -> list[str]:
-    """Selections that take everything, and VSS plans that can select no instance."""
+    """Selections that take everything, wildcards not at the end, and VSS plans that can select no instance."""
     found = []
     for index, selection in enumerate(plan.selections):
+        at = f"plans[{plan_index}].selections[{index}]"
         if "*" in selection.resources:
             found.append(
-                f"plans[{plan_index}].selections[{index}].resources: '*' selects every resource AWS Backup "
-                "supports in the account and region, not only Windows servers"
+                f"{at}.resources: '*' selects every resource AWS Backup supports in the account and region, "
+                "not only Windows servers"
             )
+        # AWS's guide puts '*' anywhere (arn:aws:ec2:*:*:instance/*), but botocore's BackupSelection
+        # note says a pattern must end in '*' ("arn:aws:s3:::*-logs is not supported"): warn, don't fail.
+        for key in ("resources", "not_resources"):
+            for arn in getattr(selection, key):
+                if "*" in arn and not arn.endswith("*"):
+                    found.append(
+                        f"{at}.{key}: {arn!r} has a '*' but does not end in one; the AWS Backup API reference "
+                        "says a wildcard pattern must end in '*' (e.g. 'arn:aws:s3:::my-bucket-*'), so it may "
+                        "match nothing"
+                    )
     by_arn_only = all(not s.tags and not any(s.conditions.model_dump().values()) for s in plan.selections)
     arns = [arn for s in plan.selections for arn in s.resources]
-    if plan.windows_vss and by_arn_only and not any(arn == "*" or ":instance/" in arn for arn in arns):
+    types = rules.selected_resource_types(arns)
+    if plan.windows_vss and by_arn_only and types is not None and "EC2" not in types:
         found.append(
             f"plans[{plan_index}].windows_vss: the plan selects no EC2 instance (only {', '.join(arns)}), "
             "so Windows VSS never applies"

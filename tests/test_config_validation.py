@@ -208,10 +208,17 @@ FIELD_CASES = [
     (f"{SELECTION}.resources", arns(31, wildcard=True), '["arn:aws:ec2:', "(got 31)", "select by tag instead"),
     (
         f"{SELECTION}.not_resources",
-        [f"arn:aws:ec2:*:{ACCOUNT}:volume/vol-1"],
-        f'["arn:aws:ec2:*:{ACCOUNT}:volume/vol-1"]',
-        "a wildcard may only end an ARN",
-        "put the '*' at the end",
+        [*arns(30), "arn:aws:ec2:*:*:volume/*"],
+        '["arn:aws:ec2:',
+        "or 30 when any has a wildcard (got 31)",
+        "select a whole resource type",
+    ),
+    (
+        f"{SELECTION}.not_resources",
+        ["vol-1"],
+        '["vol-1"]',
+        "'vol-1' is not an ARN",
+        "'arn:aws:ec2:*:*:instance/*' for every EC2 instance",
     ),
     (
         "tags",
@@ -281,6 +288,8 @@ def test_field_rule(run_config, path, value, shown, rule, fix):
         (f"{RULE}.delete_after_days", 36_500),
         (f"{SELECTION}.resources", arns(500)),
         (f"{SELECTION}.resources", arns(30, wildcard=True)),
+        (f"{SELECTION}.resources", [*arns(29), "arn:aws:ec2:*:*:instance/*"]),
+        (f"{SELECTION}.not_resources", [*arns(29), "arn:aws:ec2:*:*:volume/*"]),
         ("tags", {"k" * 128: "v" * 256}),
         ("role.name", "r" * 64),
     ],
@@ -479,13 +488,31 @@ def test_region_missing(run_config):
     )
 
 
-@pytest.mark.parametrize("region", ["useast1", "US-EAST-1", "us-east-1a"])
-def test_region_invalid(run_config, region):
+REGION_RULE = "not a region where AWS Backup runs, by the endpoint data of botocore"
+
+
+@pytest.mark.parametrize(
+    ("region", "closest"),
+    [
+        ("us-east-7", "'us-east-2', 'us-east-1', 'us-west-2'"),
+        ("useast1", "'us-east-1'"),
+        ("US-EAST-1", "'us-east-1'"),
+        ("us-east-1a", "'us-east-1'"),
+    ],
+)
+def test_region_invalid(run_config, region, closest):
     config = seed_config()
     config["aws:region"] = region
-    assert_problem(
-        run_config(config), "aws:region", f'"{region}"', "an AWS region is a code like 'us-east-1'", "use a region code"
-    )
+    assert_problem(run_config(config), "aws:region", f'"{region}"', REGION_RULE, f"use a region code such as {closest}")
+
+
+@pytest.mark.parametrize("region", ["us-west-2", "eu-central-2", "mx-central-1", "cn-northwest-1", "us-gov-east-1"])
+def test_region_real_in_any_partition(run_config, region):
+    config = seed_config()
+    config["aws:region"] = region
+    run = run_config(config)
+    accepted(run)
+    assert run.named("aws:backup/vault:Vault", "backup-vault").outputs["arn"].split(":")[3] == region
 
 
 # --- plans, rules and selections -----------------------------------------------------------------------
@@ -752,12 +779,13 @@ def test_cross_region_needs_exactly_one_vault(run_config, section):
 @pytest.mark.parametrize(
     ("path", "value", "shown", "rule", "fix"),
     [
+        ("cross_region.region", "us-west-9", '"us-west-9"', REGION_RULE, "'us-west-2', 'us-west-1'"),
         (
-            "cross_region.region",
-            "uswest2",
-            '"uswest2"',
-            "an AWS region is a code like 'us-east-1'",
-            "use a region code",
+            "cross_region.existing_vault_arn",
+            f"arn:aws:backup:us-west-9:{ACCOUNT}:backup-vault:copies",
+            f'"arn:aws:backup:us-west-9:{ACCOUNT}:backup-vault:copies"',
+            "the vault ARN names region 'us-west-9', not a region where AWS Backup runs",
+            "'us-west-2'",
         ),
         ("cross_region.vault_name", "copies.b", '"copies.b"', "a vault name must be 2-50", "e.g. 'copies-b'"),
         ("cross_region.kms_key", "alias/copies", '"alias/copies"', "input should be 'aws/backup' or 'create'", ""),
@@ -765,7 +793,32 @@ def test_cross_region_needs_exactly_one_vault(run_config, section):
 )
 def test_cross_region_field_rule(run_config, path, value, shown, rule, fix):
     config = _cross_region(region="us-west-2", vault_name="copies")
+    if path == "cross_region.existing_vault_arn":
+        put(config, "cross_region.vault_name", None)
     assert_problem(run_config(put(config, path, value)), path, shown, rule, fix)
+
+
+@pytest.mark.parametrize(
+    ("home", "copy", "rule"),
+    [
+        ("us-east-1", "cn-north-1", "copies cannot leave a partition: us-east-1 is in aws, cn-north-1 in aws-cn"),
+        ("us-east-1", "us-gov-west-1", "us-east-1 is in aws, us-gov-west-1 in aws-us-gov"),
+        ("cn-north-1", "us-west-2", "cn-north-1 is in aws-cn, us-west-2 in aws"),
+    ],
+)
+def test_cross_region_copy_stays_in_the_partition(run_config, home, copy, rule):
+    config = _cross_region(region=copy, vault_name="copies")
+    config["aws:region"] = home
+    assert_problem(run_config(config), "cross_region.region", f'"{copy}"', rule, "copy to another region of")
+
+
+def test_cross_region_copy_within_the_china_partition(run_config):
+    config = _cross_region(region="cn-northwest-1", vault_name="copies")
+    config["aws:region"] = "cn-north-1"
+    run = run_config(config)
+    accepted(run)
+    vault = run.named("aws:backup/vault:Vault", "backup-copy-cn-northwest-1-vault")
+    assert vault.outputs["arn"].startswith("arn:aws-cn:backup:cn-northwest-1:")
 
 
 def test_cross_region_copy_retention_outside_its_lock(run_config):
@@ -805,6 +858,58 @@ def _prod(**archive: Any) -> dict[str, Any]:
 
 def test_prod_stack_is_valid(run_config):
     accepted(run_config(_prod()))
+
+
+@pytest.mark.parametrize(
+    ("arn", "rule", "fix"),
+    [
+        (
+            "arn:aws:backup:us-east-7:222222222222:backup-vault:windows-server-archive",
+            "the vault ARN names region 'us-east-7', not a region where AWS Backup runs",
+            "'us-east-1'",
+        ),
+        (
+            "arn:aws:backup:cn-north-1:222222222222:backup-vault:windows-server-archive",
+            "the vault ARN starts arn:aws: but region cn-north-1 is in partition aws-cn",
+            "arn:aws-cn:",
+        ),
+    ],
+)
+def test_archive_vault_arn_names_a_real_region_of_its_partition(run_config, arn, rule, fix):
+    assert_problem(run_config(_prod(vault_arn=arn)), "archive.vault_arn", f'"{arn}"', rule, fix)
+
+
+def test_archive_vault_in_another_partition(run_config):
+    arn = "arn:aws-us-gov:backup:us-gov-west-1:222222222222:backup-vault:windows-server-archive"
+    assert_problem(
+        run_config(_prod(vault_arn=arn)),
+        "archive.vault_arn",
+        f'"{arn}"',
+        "copies cannot leave a partition: us-east-1 is in aws, us-gov-west-1 in aws-us-gov",
+        "copy to another region of aws",
+    )
+
+
+@pytest.mark.parametrize(
+    ("region", "rule"),
+    [
+        ("us-east-7", "not a region where AWS Backup runs"),
+        ("cn-north-1", "copies cannot leave a partition: us-east-1 is in aws, cn-north-1 in aws-cn"),
+    ],
+)
+def test_one_program_archive_region_is_real_and_in_the_partition(run_config, region, rule):
+    config = _prod(vault_arn=None, lock=None)
+    config[NS + "archive"]["deploy_here"] = {
+        "assume_role_arn": "arn:aws:iam::222222222222:role/archive-deployer",
+        "region": region,
+        "vault": {
+            "name": "windows-server-archive",
+            "source_account_ids": ["111111111111"],
+            "min_retention_days": 30,
+            "max_retention_days": 3650,
+        },
+    }
+    assert_problem(run_config(config), "archive.deploy_here.region", f'"{region}"', rule, "")
 
 
 def test_archive_vault_arn_and_stack_reference(run_config):
@@ -1074,6 +1179,35 @@ def test_archive_vault_grace_period_is_reported_at_its_own_key(run_config):
     )
 
 
+# --- the VSS package association's schedule (Systems Manager's rules, not AWS Backup's) ----------------------
+
+VSS_SCHEDULE = "vss_instances.schedule"
+
+
+@pytest.mark.parametrize(
+    "schedule", ["rate(30 minutes)", "rate(1 day)", "rate(7 days)", "rate(30 days)", "cron(0 2 ? * SUN *)"]
+)
+def test_vss_schedule_accepted_reaches_the_association(run_config, schedule):
+    run = run_config(put(seed_config(), VSS_SCHEDULE, schedule))
+    accepted(run)
+    [association] = run.of_type("aws:ssm/association:Association")
+    assert association.inputs["scheduleExpression"] == schedule
+
+
+@pytest.mark.parametrize(
+    ("schedule", "rule", "fix"),
+    [
+        ("rate(7 day)", "the unit of a rate is singular for 1 and plural above", "write 'rate(7 days)'"),
+        ("rate(1 days)", "the unit of a rate is singular for 1 and plural above", "write 'rate(1 day)'"),
+        ("rate(29 minutes)", "associations run at most every 30 minutes", "use 'rate(30 minutes)'"),
+        ("rate(31 days)", "an association's rate must be less than 31 days", "use at most 'rate(30 days)'"),
+        ("cron(0 2 ? JAN SUN *)", "State Manager does not support months", "'cron(0 2 ? * SUN *)'"),
+    ],
+)
+def test_vss_schedule_follows_systems_manager(run_config, schedule, rule, fix):
+    assert_problem(run_config(put(seed_config(), VSS_SCHEDULE, schedule)), VSS_SCHEDULE, f'"{schedule}"', rule, fix)
+
+
 # --- every problem at once ----------------------------------------------------------------------------
 
 
@@ -1146,6 +1280,37 @@ def test_fixture_stacks_are_valid(run_config):
     for stack in ("seed", "prod-east", "prod-west", "archive"):
         run = run_config(stack_file(stack))
         accepted(run)
+
+
+def test_aws_examples_of_wildcard_selections_reach_the_selection(run_config):
+    """AWS Backup guide, "Assign resources with AWS CLI": every EC2 instance; everything but EBS volumes."""
+    config = seed_config()
+    put(config, "plans[0].selections[0]", {"resources": ["arn:aws:ec2:*:*:instance/*"]})
+    put(config, "plans[1].selections[0]", {"resources": ["*"], "not_resources": ["arn:aws:ec2:*:*:volume/*"]})
+    drop(config, "vss_instances")  # it would need the VSS plan to select by tag
+    run = run_config(config)
+    accepted(run)
+    selections = {s.inputs["name"]: s.inputs for s in run.of_type("aws:backup/selection:Selection")}
+    assert selections["windows-weekly-ec2-vss-us-east-1"]["resources"] == ["arn:aws:ec2:*:*:instance/*"]
+    assert selections["weekly-ebs-us-east-1"]["resources"] == ["*"]
+    assert selections["weekly-ebs-us-east-1"]["notResources"] == ["arn:aws:ec2:*:*:volume/*"]
+    # The VSS plan selects EC2 instances, so no "selects no EC2 instance" warning; '*' is warned about.
+    assert [w for w in run.warnings if "selections" in w or "windows_vss" in w] == [
+        "plans[1].selections[0].resources: '*' selects every resource AWS Backup supports in the account and "
+        "region, not only Windows servers"
+    ]
+
+
+def test_a_wildcard_not_at_the_end_is_accepted_with_a_warning(run_config):
+    """The guide puts '*' anywhere; botocore's BackupSelection note wants patterns to end in one: warn."""
+    config = put(seed_config(), "plans[1].selections[0].resources", ["arn:aws:s3:::*-logs"])
+    run = run_config(config)
+    accepted(run)
+    assert (
+        "plans[1].selections[0].resources: 'arn:aws:s3:::*-logs' has a '*' but does not end in one; the AWS Backup "
+        "API reference says a wildcard pattern must end in '*' (e.g. 'arn:aws:s3:::my-bucket-*'), so it may match "
+        "nothing"
+    ) in run.warnings
 
 
 def test_warnings_about_what_a_selection_takes_and_overlapping_jobs(run_config):

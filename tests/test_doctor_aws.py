@@ -18,6 +18,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.stub import Stubber
 
+from components import regions
 from doctor.__main__ import main
 from doctor.checks import Status, run_checks
 from doctor.fetch import MAX_ATTEMPTS, Clients, fetch_instances
@@ -745,13 +746,19 @@ def test_missing_region_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> 
     assert "the following arguments are required: --region" in capsys.readouterr().err
 
 
-def test_malformed_region_is_a_usage_error_before_any_aws_call(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("region", ["US East", "us-east-7"])
+def test_unknown_region_is_a_usage_error_before_any_aws_call(capsys: pytest.CaptureFixture[str], region: str) -> None:
     def no_clients(region: str, profile: str | None) -> Clients:
-        raise AssertionError("no AWS client may be made for a malformed region")
+        raise AssertionError("no AWS client may be made for a region AWS Backup does not run in")
 
-    assert main(["--region", "US East", "--json"], clients_for=no_clients) == 2
+    assert main(["--region", region, "--json"], clients_for=no_clients) == 2
     out, err = capsys.readouterr()
-    message = "--region 'US East': an AWS region is a code like 'us-east-1'. Fix: use a region code, e.g. 'us-west-2'."
+    botocore = regions.BOTOCORE_VERSION
+    message = (
+        f"--region {region!r}: not a region where AWS Backup runs, by the endpoint data of botocore {botocore}. "
+        f"Fix: use a region code such as 'us-east-2', 'us-east-1', 'us-west-2' (or upgrade botocore if AWS opened "
+        f"the region after {botocore})."
+    )
     assert err == f"error: {message}\n"
     assert json.loads(out) == {"error": {"kind": "usage", "message": message}}
 

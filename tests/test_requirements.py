@@ -92,6 +92,7 @@ def test_the_first_commands_imports_are_all_in_requirements_txt():
     imported = third_party_imports(PROJECT_DIR / "__main__.py", *python_files("offline", "stack_config", "components"))
     assert imported == {
         "aws_cron_expression_validator",
+        "botocore",  # AWS Backup's regions, from its endpoint data
         "cron_descriptor",
         "pulumi",
         "pulumi_aws",

@@ -257,7 +257,8 @@ def test_a_selection_window_shorter_than_the_backup_gap_is_a_warning(run_config)
         ("name", "0_Windows"),
         ("start_window_hours", 1),
         ("selection_window_days", 1),
-        ("validation_window_hours", 1),
+        ("validation_window_hours", 0),  # botocore: "0 to 168"
+        ("validation_window_hours", 168),
         # The smallest t3 VSS supports; nano and micro are refused below.
         ("restore_metadata_overrides.instance_type", "t3.small"),
         ("validation.log_retention_days", 1),
@@ -296,8 +297,8 @@ RULES = [
     ("start_window_hours", 169, "169", "a restore test's start window must be 1-168 hours", "use e.g. 24"),
     ("selection_window_days", 0, "0", "picks recovery points from the last 1-365 days", "use e.g. 30"),
     ("selection_window_days", 366, "366", "picks recovery points from the last 1-365 days", "use e.g. 30"),
-    ("validation_window_hours", 0, "0", "a restore test's validation window must be 1-168 hours", "leave it out"),
-    ("validation_window_hours", 169, "169", "a restore test's validation window must be 1-168 hours", "leave it out"),
+    ("validation_window_hours", -1, "-1", "a restore test's validation window must be 0-168 hours", "leave it out"),
+    ("validation_window_hours", 169, "169", "a restore test's validation window must be 0-168 hours", "leave it out"),
     # (The config layer lower-cases pydantic's own messages, values included.)
     ("algorithm", "OLDEST", '"OLDEST"', "input should be '", "use one of the values listed"),
     (
@@ -425,6 +426,22 @@ def test_validation_keeps_the_instance_profile_and_refuses_to_drop_it(run_config
         "iamInstanceProfileName": "UseBackedUpValue",
     }
     assert selection.inputs["validationWindowHours"] == 4
+
+
+def test_validation_needs_an_hour_of_the_validation_window(run_config):
+    """AWS takes 0 validation hours (botocore: "0 to 168"); the validation run in that window does not."""
+    run = run_config(seed_config(restore_testing={**MINIMAL, "validation": {}, "validation_window_hours": 0}))
+    rejected_with(
+        run,
+        "restore_testing.validation_window_hours",
+        "0",
+        "the validation runs inside the restored instance during this window, so it needs at least 1 hour",
+        "use 1-168 hours, or leave it out for 4",
+    )
+    [selection] = built(
+        run_config(seed_config(restore_testing={**MINIMAL, "validation": {}, "validation_window_hours": 1}))
+    ).of_type(SELECTION)
+    assert selection.inputs["validationWindowHours"] == 1
 
 
 def test_name_is_required(run_config):
@@ -611,7 +628,10 @@ def test_tag_conditions_and_override_rules_as_plain_functions():
     ]
     assert restore_metadata_overrides({"SUBNETID": "subnet-01234567"}) is None  # AWS reads keys case-insensitively
     assert str(restore_metadata_overrides({"subnetId": "subnet-1"})).startswith("subnetId: a subnet ID looks like")
+    assert restore_metadata_overrides({"iamInstanceProfileName": "UseBackedUpValue"}) is None
     assert str(restore_metadata_overrides({"userData": "x"})) == (
         "'userData' is not restore metadata an EC2 restore test can override. Fix: use some of "
-        "['iamInstanceProfileName', 'instanceType', 'requireImdsV2', 'securityGroupIds', 'subnetId', 'vpcId']."
+        "['iamInstanceProfileName', 'instanceType', 'requireImdsV2', 'securityGroupIds', 'subnetId']."
     )
+    # The current guide's EC2 row no longer lists vpcId.
+    assert "'vpcId' is not restore metadata" in str(restore_metadata_overrides({"vpcId": "vpc-01234567"}))

@@ -15,7 +15,7 @@ import zoneinfo
 import pulumi
 import pytest
 
-from components import rules, stack_checks
+from components import regions, rules, stack_checks
 
 ACCOUNT = "123456789012"
 
@@ -42,6 +42,7 @@ def test_every_public_rule_has_a_test_here():
         "air_gapped_retention",
         "aws_region",
         "completion_window",
+        "copy_partition",
         "iam_role_arn",
         "iam_role_name",
         "kms_key_arn",
@@ -53,8 +54,10 @@ def test_every_public_rule_has_a_test_here():
         "retention_within_lock",
         "rule_name",
         "schedule",
+        "selected_resource_types",
         "selection_arns",
         "selection_name",
+        "ssm_association_schedule",
         "longest_gap_minutes",
         "shortest_daily_gap_minutes",
         "tag_filter",
@@ -172,24 +175,91 @@ def test_kms_key_arn(value, ok):
         assert problem is not None and "'aws/backup' for the AWS-managed key" in problem.fix
 
 
+def test_kms_key_arn_names_a_real_region_of_its_partition():
+    assert "the key ARN names region 'us-east-7', not a region where AWS Backup runs" in str(
+        rules.kms_key_arn(f"arn:aws:kms:us-east-7:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+    )
+    assert str(rules.kms_key_arn(f"arn:aws:kms:cn-north-1:{ACCOUNT}:key/1234abcd")) == (
+        "the key ARN starts arn:aws: but region cn-north-1 is in partition aws-cn. "
+        "Fix: write the ARN with partition aws-cn (arn:aws-cn:...)."
+    )
+
+
+# --- regions (botocore's endpoint data for AWS Backup) ---------------------------------------------
+
+BOTOCORE = regions.BOTOCORE_VERSION
+
+
 @pytest.mark.parametrize(
-    ("value", "ok"),
+    "value",
     [
-        ("us-east-1", True),
-        ("us-gov-west-1", True),
-        ("ap-southeast-2", True),
-        ("useast1", False),
-        ("US-EAST-1", False),
-        ("us-east-1a", False),
-        ("", False),
+        "us-east-1",
+        "ap-southeast-2",
+        "mx-central-1",  # an opt-in region: listed whether or not an account enabled it
+        "cn-north-1",
+        "cn-northwest-1",
+        "us-gov-west-1",
+        "us-isob-east-1",
+        "eusc-de-east-1",
     ],
 )
-def test_aws_region(value, ok):
+def test_aws_region_accepts_every_partitions_backup_regions(value):
+    assert rules.aws_region(value) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "closest"),
+    [
+        ("us-east-7", "'us-east-2', 'us-east-1', 'us-west-2'"),
+        ("us-west-9", "'us-west-2', 'us-west-1', 'us-east-2'"),
+        ("useast1", "'us-east-1', 'us-west-1', 'us-east-2'"),
+        ("US-EAST-1", "'us-east-1'"),
+        ("us-east-1a", "'us-east-1'"),
+        ("eu-isoe-west-1", "'us-iso-west-1'"),  # partition aws-iso-e: botocore lists no AWS Backup there
+        ("", "'us-east-1'"),
+    ],
+)
+def test_aws_region_rejects_what_botocore_does_not_list_with_the_closest_names(value, closest):
     problem = rules.aws_region(value)
-    if ok:
-        assert problem is None
-    else:
-        assert "an AWS region is a code like 'us-east-1'. Fix: use a region code" in str(problem)
+    assert problem is not None
+    assert problem.rule == f"not a region where AWS Backup runs, by the endpoint data of botocore {BOTOCORE}"
+    assert problem.fix.startswith("use a region code such as ")
+    assert closest in problem.fix
+    assert problem.fix.endswith(f"(or upgrade botocore if AWS opened the region after {BOTOCORE})")
+
+
+def test_every_backup_region_has_its_partition():
+    listed = regions.backup_regions()
+    assert listed["us-east-1"] == "aws"
+    assert listed["cn-north-1"] == listed["cn-northwest-1"] == "aws-cn"
+    assert listed["us-gov-east-1"] == listed["us-gov-west-1"] == "aws-us-gov"
+    assert regions.partition_of("us-east-7") is None
+
+
+@pytest.mark.parametrize(
+    ("source", "destination", "message"),
+    [
+        ("us-east-1", "us-west-2", None),
+        ("cn-north-1", "cn-northwest-1", None),
+        ("us-gov-west-1", "us-gov-east-1", None),
+        ("us-east-7", "cn-north-1", None),  # an unknown region is aws_region's to report
+        (
+            "us-east-1",
+            "cn-north-1",
+            "copies cannot leave a partition: us-east-1 is in aws, cn-north-1 in aws-cn. "
+            "Fix: copy to another region of aws.",
+        ),
+        (
+            "us-gov-west-1",
+            "us-east-1",
+            "copies cannot leave a partition: us-gov-west-1 is in aws-us-gov, us-east-1 in aws. "
+            "Fix: copy to another region of aws-us-gov.",
+        ),
+    ],
+)
+def test_copy_partition(source, destination, message):
+    problem = rules.copy_partition(source, destination)
+    assert (str(problem) if problem else None) == message
 
 
 # --- tags ----------------------------------------------------------------------------------------
@@ -419,6 +489,83 @@ def test_timezone_rejects(name):
     )
 
 
+# --- Systems Manager association schedules (the VSS package association) ------------------------------
+# Systems Manager user guide, "Reference: Cron and rate expressions for Systems Manager".
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "rate(30 minutes)",  # the shortest interval associations support
+        "rate(1 hour)",
+        "rate(5 hours)",
+        "rate(1 day)",
+        "rate(7 days)",
+        "rate(15 days)",
+        "rate(30 days)",  # the longest whole-day interval below 31 days
+        "rate(743 hours)",
+        "rate(44639 minutes)",
+        "cron(0 2 ? * SUN *)",
+        "cron(0/30 * ? * * *)",
+        "cron(0 0/4 ? * * *)",
+        "cron(15 13 ? * MON *)",
+        "cron(30 23 ? * TUE#3 *)",
+        "cron(0 0 ? * 3L *)",
+        "cron(0 */30 * * * ? *)",  # the optional leading Seconds field, 0
+        "at(2026-07-07T15:55:00)",
+    ],
+)
+def test_ssm_association_schedule_accepts(expression):
+    assert rules.ssm_association_schedule(expression) is None
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        (
+            "rate(7 day)",
+            "the unit of a rate is singular for 1 and plural above (rate(1 day), rate(7 days)). "
+            "Fix: write 'rate(7 days)'.",
+        ),
+        ("rate(1 days)", "Fix: write 'rate(1 day)'."),
+        ("rate(1 hours)", "Fix: write 'rate(1 hour)'."),
+        ("rate(5 hour)", "Fix: write 'rate(5 hours)'."),
+        (
+            "rate(29 minutes)",
+            "associations run at most every 30 minutes. Fix: use 'rate(30 minutes)' or a longer interval.",
+        ),
+        ("rate(1 minute)", "associations run at most every 30 minutes"),
+        (
+            "rate(31 days)",
+            "an association's rate must be less than 31 days. Fix: use at most 'rate(30 days)', or a cron(...) "
+            "schedule.",
+        ),
+        ("rate(744 hours)", "must be less than 31 days"),
+        ("rate(44640 minutes)", "must be less than 31 days"),
+        ("rate(0 days)", "a rate's value is a positive whole number"),
+        ("rate(2 weeks)", "the unit one of minute, minutes, hour, hours, day, days"),
+        ("rate(seven days)", "a rate is rate(<whole number> <unit>)"),
+        (
+            "cron(0 2 ? JAN SUN *)",
+            "State Manager does not support months in an association's cron: the Month field is '*'. "
+            "Fix: e.g. 'cron(0 2 ? * SUN *)'.",
+        ),
+        (
+            "cron(5 0 2 ? * SUN *)",
+            "the optional Seconds field (the first of seven) of an association's cron can only be 0",
+        ),
+        ("cron(0 2 ? *)", "an association's cron has six fields"),
+        ("cron(0 2 * * SUN *)", "exactly one of day-of-month and day-of-week must be '?'"),
+        ("cron(0 25 ? * SUN *)", "not a valid AWS cron expression"),
+        ("cron(0/29 * ? * * *)", "associations run at most every 30 minutes"),
+        ("at(2026-13-07T15:55:00)", "a one-time schedule is at(yyyy-mm-ddThh:mm:ss), in UTC"),
+        ("weekly", "a State Manager schedule is rate(...), cron(...) or at(...)"),
+    ],
+)
+def test_ssm_association_schedule_rejects(expression, message):
+    assert message in str(rules.ssm_association_schedule(expression))
+
+
 # --- windows -----------------------------------------------------------------------------------------
 
 
@@ -501,9 +648,29 @@ def test_lifecycle_rejects(delete_after, cold_after, continuous, message):
         ["*"],
         [f"arn:aws:ec2:us-east-1:{ACCOUNT}:volume/*"],
         ["arn:aws:s3:::my-bucket-*"],
+        # AWS's own examples (AWS Backup guide, "Assign resources with AWS CLI")
+        ["arn:aws:ec2:*:*:instance/*"],
+        ["arn:aws:ec2:*:*:volume/*"],
+        ["arn:aws:ec2:*"],
+        [f"arn:aws:ec2:*:{ACCOUNT}:volume/vol-1"],
+        ["arn:aws:s3:::*-logs"],  # valid here; warned about by the config layer
+        [*arns(29), "arn:aws:ec2:*:*:instance/*"],
         [],
     ],
-    ids=["500-plain", "30-with-wildcard", "star", "all-volumes", "s3-prefix", "none"],
+    ids=[
+        "500-plain",
+        "30-with-wildcard",
+        "star",
+        "all-volumes",
+        "s3-prefix",
+        "every-instance",
+        "every-volume",
+        "every-ec2-resource",
+        "wildcard-in-region",
+        "wildcard-first",
+        "30-with-aws-example",
+        "none",
+    ],
 )
 def test_selection_arns_accept(values):
     assert rules.selection_arns(values) is None
@@ -515,21 +682,58 @@ def test_selection_arns_accept(values):
         (
             arns(501),
             "a selection takes at most 500 ARNs, or 30 when any has a wildcard (got 501). "
-            "Fix: split them across selections or select by tag instead",
+            "Fix: split them across selections, select a whole resource type (e.g. 'arn:aws:ec2:*:*:instance/*'), "
+            "or select by tag instead.",
         ),
         (arns(31, wildcard=True), "(got 31)"),
         ([*arns(30), "*"], "(got 31)"),
-        (
-            [f"arn:aws:ec2:*:{ACCOUNT}:volume/vol-1"],
-            f"a wildcard may only end an ARN ('arn:aws:ec2:*:{ACCOUNT}:volume/vol-1'). Fix: put the '*' at the end",
-        ),
-        (["arn:aws:s3:::*-logs"], "a wildcard may only end an ARN ('arn:aws:s3:::*-logs')"),
+        ([*arns(30), "arn:aws:ec2:*:*:instance/*"], "(got 31)"),
         (["i-0abc"], "'i-0abc' is not an ARN. Fix: give full ARNs"),
+        (["arn:aws:ec2:* :*:instance/*"], "is not an ARN pattern ('*' stands for any characters but spaces)"),
+        (["ec2:*:*:instance/*"], "'ec2:*:*:instance/*' is not an ARN pattern"),
+        (["arn:azure:*"], "'arn:azure:*' is not an ARN pattern"),
     ],
-    ids=["501-plain", "31-with-wildcard", "31-with-star", "wildcard-in-region", "wildcard-first", "not-an-arn"],
+    ids=[
+        "501-plain",
+        "31-with-wildcard",
+        "31-with-star",
+        "31-with-aws-example",
+        "not-an-arn",
+        "space",
+        "no-arn-prefix",
+        "not-aws",
+    ],
 )
 def test_selection_arns_reject(values, message):
     assert message in str(rules.selection_arns(values))
+
+
+@pytest.mark.parametrize(
+    ("values", "types"),
+    [
+        (["arn:aws:ec2:*:*:instance/*"], {"EC2"}),
+        (["arn:aws:ec2:*:*:volume/*"], {"EBS"}),
+        ([f"arn:aws:ec2:us-east-1:{ACCOUNT}:instance/i-0abc"], {"EC2"}),
+        ([f"arn:aws:ec2:us-east-1:{ACCOUNT}:volume/vol-*"], {"EBS"}),
+        (["arn:aws:s3:::my-bucket"], {"S3"}),
+        (["arn:aws:s3:::my-bucket-*", "arn:aws:ec2:*:*:volume/*"], {"S3", "EBS"}),
+        (["arn:aws:ec2:*"], {"EC2", "EBS"}),  # a service-wide pattern names both EC2 types
+        (["arn:aws:ec2:*:*:*"], {"EC2", "EBS"}),
+        (["arn:aws:ec2:*:*:vol*"], {"EBS"}),
+        (["arn:aws:rds:*:*:db:*"], {"RDS"}),
+        (["arn:aws:rds:*:*:cluster:*"], {"Aurora", "DocumentDB", "Neptune"}),
+        ([f"arn:aws:elasticfilesystem:us-east-1:{ACCOUNT}:file-system/fs-1"], {"EFS"}),
+        ([f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:f"], set()),  # nothing AWS Backup backs up
+        ([f"arn:aws:ec2:us-east-1:{ACCOUNT}:image/ami-1"], set()),
+        ([], set()),
+        (["*"], None),
+        (["arn:aws:ec2:*:*:instance/*", "*"], None),
+        (["arn:*"], None),
+        (["arn:aws:*:*:*:*"], None),
+    ],
+)
+def test_selected_resource_types(values, types):
+    assert rules.selected_resource_types(values) == types
 
 
 # --- vault lock and air-gapped vaults -----------------------------------------------------------------
@@ -707,6 +911,21 @@ def test_vault_arn(value, ok):
     else:
         assert "a backup vault ARN looks like arn:aws:backup:<region>:<account>:backup-vault:<name>" in str(problem)
         assert problem is not None and "pulumi stack output archive_vault_arn" in problem.fix
+
+
+def test_vault_arn_names_a_real_region_of_its_partition():
+    problem = rules.vault_arn("arn:aws:backup:us-west-9:222222222222:backup-vault:archive")
+    assert problem is not None
+    assert problem.rule == (
+        f"the vault ARN names region 'us-west-9', not a region where AWS Backup runs, by the endpoint data of "
+        f"botocore {BOTOCORE}"
+    )
+    assert "'us-west-2'" in problem.fix
+    assert str(rules.vault_arn("arn:aws:backup:us-gov-west-1:222222222222:backup-vault:archive")) == (
+        "the vault ARN starts arn:aws: but region us-gov-west-1 is in partition aws-us-gov. "
+        "Fix: write the ARN with partition aws-us-gov (arn:aws-us-gov:...)."
+    )
+    assert rules.vault_arn("arn:aws-cn:backup:cn-north-1:222222222222:backup-vault:archive") is None
 
 
 def test_vault_arn_parts():

@@ -35,7 +35,6 @@ if str(ROOT) not in sys.path:  # `python tools/config_docs.py` puts tools/, not 
 
 from pydantic import BaseModel  # noqa: E402
 
-from components import rules  # noqa: E402
 from stack_config.models import StackConfig  # noqa: E402
 
 SCHEMA_PATH = "schema/pulumi-stack.schema.json"
@@ -56,6 +55,8 @@ _SECRET_SCHEMA = {
 #: Annotation keywords that stay on the outside when a string schema is wrapped to accept secrets,
 #: so editors still show the description and offer the default.
 _ANNOTATIONS = ("title", "description", "default", "examples")
+#: What a region code looks like in every partition (us-east-1, cn-north-1, us-gov-west-1, eusc-de-east-1).
+REGION_SHAPE = r"^[a-z]{2,4}(-[a-z]+)+-\d+$"
 
 
 def project_name(root: Path = ROOT) -> str:
@@ -100,9 +101,11 @@ def _aws_keys() -> dict[str, Any]:
     """The AWS provider keys the program reads (other ``aws:`` keys pass unchecked)."""
     return {
         "aws:region": {
-            "description": "The stack's AWS region, e.g. us-east-1. Required (here or from an ESC environment).",
+            "description": "The stack's AWS region, e.g. us-east-1. Required (here or from an ESC environment). "
+            "The program checks it against the regions botocore lists for AWS Backup.",
             "type": "string",
-            "pattern": rules.AWS_REGION.pattern,
+            # Only the shape: which regions are real is botocore's data, checked by the program.
+            "pattern": REGION_SHAPE,
         },
         "aws:profile": {
             "description": "A named AWS CLI profile to deploy with. Default: the usual credential chain.",

@@ -165,13 +165,12 @@ class AwsMocks(pulumi.runtime.Mocks):
         self.reference_errors: list[pulumi.RunError] = []
         """Config errors of referenced stacks: the run fails with the first once the program ends."""
 
-    # Where a resource or lookup lands: its explicit provider's region and account, else the stack's.
-    def _where(self, provider_ref: str) -> tuple[str, str]:
-        inputs = self.providers.get(provider_ref)
-        if inputs is None:
-            return self.region, self.account_id
+    def _where(self, provider_ref: str, own_region: Any = None) -> tuple[str, str]:
+        """Where a resource or lookup lands: its own ``region`` (pulumi-aws 7's per-resource
+        region), else its explicit provider's region, else the stack's; in its provider's account."""
+        inputs = self.providers.get(provider_ref) or {}
         account = pinned_account(inputs.get("allowedAccountIds")) or assumed_account(inputs.get("assumeRoles"))
-        return str(inputs.get("region") or self.region), account or self.account_id
+        return str(own_region or inputs.get("region") or self.region), account or self.account_id
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[Optional[str], dict]:
         inputs = dict(args.inputs)
@@ -181,7 +180,7 @@ class AwsMocks(pulumi.runtime.Mocks):
             return self._stack_reference(str(inputs["name"]))
         if not args.custom:  # a component: nothing in AWS
             return "", inputs
-        region, account = self._where(args.provider or "")
+        region, account = self._where(args.provider or "", inputs.get("region"))
         builder = _RESOURCE_OUTPUTS.get(args.typ)
         if builder is None and self.allow_unknown_types:
             self.stand_in_types.setdefault(args.typ, set()).add(args.name)
@@ -192,6 +191,8 @@ class AwsMocks(pulumi.runtime.Mocks):
                 f"add one to offline/engine.py, or run with {ALLOW_UNKNOWN_TYPES} to give it its inputs as outputs"
             )
         resource_id, extra = builder(args.name, inputs, region, account)
+        if args.typ not in _GLOBAL_TYPES:  # like the provider: `region` is optional and computed
+            extra = {**extra, "region": region}
         return resource_id, {**inputs, **extra}
 
     def _stack_reference(self, name: str) -> tuple[str, dict]:
@@ -210,7 +211,7 @@ class AwsMocks(pulumi.runtime.Mocks):
     # a dict as "no failures", while a pair with None failures would fail there (pulumi 3.272).
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:  # type: ignore[override]
         self.invocations.append(Invocation(args.token, dict(args.args), args.provider or ""))
-        region, account = self._where(args.provider or "")
+        region, account = self._where(args.provider or "", args.args.get("region"))
         answer = _INVOKE_ANSWERS.get(args.token)
         if answer is None and self.allow_unknown_types:
             self.stand_in_lookups.add(args.token)
@@ -419,6 +420,22 @@ def _stack_set_instance(name: str, inputs: dict, region: str, account: str) -> t
     target_region = inputs.get("stackSetInstanceRegion") or region
     return f"{inputs['stackSetName']},{units},{target_region}", {"stackInstanceSummaries": []}
 
+
+#: Types without a region (Terraform AWS provider guide, "Enhanced Region Support": IAM and
+#: Organizations are global services, ``aws_backup_global_settings`` a global resource of a
+#: regional service).
+_GLOBAL_TYPES = frozenset(
+    {
+        "aws:iam/role:Role",
+        "aws:iam/rolePolicy:RolePolicy",
+        "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+        "aws:iam/instanceProfile:InstanceProfile",
+        "aws:backup/globalSettings:GlobalSettings",
+        "aws:organizations/policy:Policy",
+        "aws:organizations/policyAttachment:PolicyAttachment",
+        "aws:organizations/delegatedAdministrator:DelegatedAdministrator",
+    }
+)
 
 _RESOURCE_OUTPUTS: dict[str, Callable[[str, dict, str, str], tuple[str, dict]]] = {
     "aws:backup/vault:Vault": _vault,

@@ -46,12 +46,16 @@ def _input_lines(inputs: dict[str, Any], indent: str) -> list[str]:
     return lines
 
 
-def _flags(resource: Registration) -> str:
+def _flags(resource: Registration, stack_region: str) -> str:
     flags = []
     if resource.protect:
         flags.append("protected")
     if resource.retain_on_delete:
         flags.append("retained on delete")
+    # A resource placed in another region by its own `region` input (pulumi-aws 7).
+    own_region = resource.inputs.get("region")
+    if resource.custom and own_region and own_region != stack_region:
+        flags.append(f"region {own_region}")
     if resource.provider and "::default" not in resource.provider:
         flags.append(f"provider {resource.provider.split('::')[-2]}")
     return f"  [{', '.join(flags)}]" if flags else ""
@@ -65,10 +69,11 @@ def tree(run: OfflineRun) -> list[str]:
         children.setdefault(resource.parent, []).append(resource)
 
     lines: list[str] = []
+    stack_region = run.settings.config.get("aws:region", "")
 
     def walk(resource: Registration, prefix: str, last: bool, top: bool) -> None:
         branch = "" if top else ("└─ " if last else "├─ ")
-        lines.append(f"{prefix}{branch}{resource.type}  {resource.name}{_flags(resource)}")
+        lines.append(f"{prefix}{branch}{resource.type}  {resource.name}{_flags(resource, stack_region)}")
         below = prefix + ("" if top else ("   " if last else "│  "))
         kids = children.get(resource.urn, [])
         if resource.custom:

@@ -52,7 +52,8 @@ class Resource:
     urn: str = ""
     """The resource's URN, used to point a violation at it. Default: none."""
     region: Optional[str] = None
-    """Region of the resource's provider, when known. Default: unknown."""
+    """Region of the resource, when known: its own ``region`` (pulumi-aws 7), else its provider's.
+    Default: unknown."""
 
 
 @dataclass(frozen=True)
@@ -332,7 +333,7 @@ def is_production(stack_name: str) -> bool:
 def production_copies_off_region(resources: Iterable[Resource], stack_name: str) -> list[Violation]:
     """In a production stack every rule of every plan copies to a vault in another region.
 
-    A plan's region is its ARN's (outputs), else its provider's. A copy counts when its
+    A plan's region is its ARN's (outputs), else its own or its provider's. A copy counts when its
     ``destinationVaultArn`` names a different region. A rule whose plan region or copy ARNs are
     unknown (a preview before the destination vault exists) is not judged.
     """

@@ -60,6 +60,13 @@ def provider_region(provider: Optional[PolicyProviderResource]) -> Optional[str]
     return region if isinstance(region, str) and region else None
 
 
+def resource_region(props: Mapping[str, Any], provider: Optional[PolicyProviderResource]) -> Optional[str]:
+    """Where a resource lives: its own ``region`` (pulumi-aws 7 gives every regional resource one,
+    set or computed), else its provider's."""
+    region = props.get("region")
+    return region if isinstance(region, str) and region else provider_region(provider)
+
+
 def resource_validation(check: ResourceCheck) -> ResourceValidation:
     """A pulumi-policy validation that runs ``check`` and reports each message it returns."""
 
@@ -75,10 +82,12 @@ def stack_validation(check: StackCheck) -> StackValidation:
     (props are outputs there, so plans and keys have their ARNs) and reports each violation."""
 
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        resources = [
-            Resource(r.resource_type, plain(r.props), bool(r.opts.protect), r.urn, provider_region(r.provider))
-            for r in args.resources
-        ]
+        resources = []
+        for r in args.resources:
+            props = plain(r.props)
+            resources.append(
+                Resource(r.resource_type, props, bool(r.opts.protect), r.urn, resource_region(props, r.provider))
+            )
         for violation in check(resources, stack_name()):
             report_violation(violation.message, violation.urn or None)
 
@@ -108,4 +117,13 @@ def policies() -> list[Policy]:
     return [*resource_policies, *stack_policies]
 
 
-__all__ = ["PACK_NAME", "plain", "policies", "provider_region", "resource_validation", "stack_name", "stack_validation"]
+__all__ = [
+    "PACK_NAME",
+    "plain",
+    "policies",
+    "provider_region",
+    "resource_region",
+    "resource_validation",
+    "stack_name",
+    "stack_validation",
+]

@@ -1048,6 +1048,8 @@ def covered(type_: str) -> bool:
 
 
 def _region(run: OfflineRun, registration: Registration) -> str:
+    """Where a resource's requests go: its own ``region`` (pulumi-aws 7's per-resource region), else
+    its explicit provider's region, else the stack's."""
     if registration.inputs.get("region"):
         return str(registration.inputs["region"])
     for provider in run.registrations:

@@ -840,6 +840,27 @@ def test_requests_carry_the_region_of_their_provider():
     assert [request.region for request in translate(run)] == ["us-west-2"]
 
 
+def test_requests_carry_the_resources_own_region_over_their_providers():
+    """pulumi-aws 7: a resource's own `region` decides where its requests go."""
+    provider = Registration(
+        "pulumi:providers:aws", "west", "urn:west", "", True, False, False, "", {"region": "us-west-2"}, id="p1"
+    )
+    vault = Registration(
+        "aws:backup/vault:Vault",
+        "copy",
+        "urn:copy",
+        "",
+        True,
+        False,
+        False,
+        "urn:west::p1",
+        {"name": "v1", "region": "eu-central-1"},
+    )
+    run = _run_with(vault)
+    run.registrations.insert(0, provider)
+    assert [request.region for request in translate(run)] == ["eu-central-1"]
+
+
 def test_whole_floats_become_ints():
     assert contract.wire_numbers({"a": 60.0, "b": [1.5, 2.0, {"c": 3.0}], "d": True, "e": "7"}) == {
         "a": 60,

@@ -27,6 +27,7 @@ from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from pulumi_policy import (
     PolicyCustomTimeouts,
+    PolicyProviderResource,
     PolicyResource,
     PolicyResourceOptions,
     ResourceValidationArgs,
@@ -59,7 +60,10 @@ ACCOUNT = "123456789012"
 
 
 def region_of(run: OfflineRun, registration: Registration) -> str:
-    """The region of the provider a registration uses: its explicit provider's, else the stack's."""
+    """Where a registration lives, as the pack reads it: its own ``region`` (pulumi-aws 7 computes one
+    for every regional resource), else its explicit provider's, else the stack's."""
+    if registration.outputs.get("region"):
+        return str(registration.outputs["region"])
     for provider in run.registrations:
         is_its_provider = f"{provider.urn}::{provider.id}" == registration.provider
         if provider.type.startswith("pulumi:providers:") and is_its_provider and provider.inputs.get("region"):
@@ -524,6 +528,25 @@ def test_stack_adapter_reads_the_stack_name_from_the_cli(monkeypatch, stack, exp
     reported: list[tuple[str, Any]] = []
     policy.validate(StackValidationArgs([plan]), lambda message, urn: reported.append((message, urn)))
     assert reported == expected
+
+
+def test_stack_adapter_places_a_plan_by_its_own_region_before_its_providers(monkeypatch):
+    """pulumi-aws 7: a resource's own `region` decides, whatever its provider's region."""
+    west_provider = PolicyProviderResource("aws", unknown_checking_proxy({"region": "us-west-2"}), "urn:p", "p")
+    assert pack.resource_region({"region": "us-east-1"}, west_provider) == "us-east-1"
+    assert pack.resource_region({}, west_provider) == "us-west-2"
+    assert pack.resource_region({"region": bp.UNKNOWN}, None) is None
+    monkeypatch.setenv("PULUMI_STACK", "prod-x")
+    policy = next(p for p in pack.policies() if isinstance(p, StackValidationPolicy) and p.name == OFF_REGION)
+    # A plan in us-east-1 by its own region (its ARN not known yet), on a provider of us-west-2,
+    # copying only within us-east-1: no off-region copy. The provider's region would have hidden it.
+    props = unknown_checking_proxy(
+        {"name": "windows-weekly", "region": "us-east-1", "rules": [_copying("r", EAST_VAULT)]}
+    )
+    plan = PolicyResource(bp.PLAN, props, "urn:plan", "plan", _options(False), west_provider, None, [], {})
+    reported: list[str] = []
+    policy.validate(StackValidationArgs([plan]), lambda message, urn: reported.append(message))
+    assert reported == [_off_region_message("prod-x", "r")]
 
 
 def test_pack_holds_every_policy_once_and_all_are_mandatory():

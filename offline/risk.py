@@ -13,7 +13,8 @@ WARNING: a retention shortened (a rule's or a copy's); a copy action removed or 
 plan's 3-2-1 verdict from met to not met, or a plan losing a copy, a kind of storage or its
 off-site copy; a schedule that runs less often; Windows VSS or continuous backup turned off; a
 selection narrowed; restore testing, audit or notifications removed; a vault lock moved to
-compliance mode; a vault or key no longer protected, or a vault that may now be force-destroyed.
+compliance mode; a vault or key no longer protected, or a vault that may now be force-destroyed;
+a vault or key moved to a provider configured for another region (it may be replaced).
 """
 
 from __future__ import annotations
@@ -148,15 +149,27 @@ def _shorter(old: Optional[int], new: Optional[int]) -> bool:
 # --- a vault or its key deleted or replaced ----------------------------------------------------
 
 
-def _region_of(resource: dict[str, Any], document: Mapping[str, Any]) -> Optional[str]:
-    """Where a resource lives: its own ``region`` input, its explicit provider's, or the stack's."""
-    if _inputs(resource).get("region"):
-        return str(resource["inputs"]["region"])
-    provider_urn = resource["provider"].rsplit("::", 1)[0] if resource.get("provider") else ""
+def _provider_urn(resource: Mapping[str, Any]) -> str:
+    """The URN of a resource's explicit provider (``""`` for the stack's default provider)."""
+    reference = str(resource.get("provider") or "")
+    urn = reference.rsplit("::", 1)[0]
+    return "" if not reference or urn.rsplit("::", 1)[-1].startswith("default") else urn
+
+
+def _provider_region(resource: Mapping[str, Any], document: Mapping[str, Any]) -> Optional[str]:
+    """The region a resource's provider is configured for: its explicit provider's, or the stack's."""
+    provider_urn = _provider_urn(resource)
     for candidate in document.get("registrations", []):
         if provider_urn and candidate["urn"] == provider_urn and _inputs(candidate).get("region"):
             return str(candidate["inputs"]["region"])
     return document.get("region")
+
+
+def _region_of(resource: dict[str, Any], document: Mapping[str, Any]) -> Optional[str]:
+    """Where a resource lives: its own ``region`` input, its explicit provider's, or the stack's."""
+    if _inputs(resource).get("region"):
+        return str(resource["inputs"]["region"])
+    return _provider_region(resource, document)
 
 
 def _what(resource: dict[str, Any], resources: Mapping[str, dict[str, Any]]) -> str:
@@ -222,6 +235,26 @@ def _guarded(sides: Sides) -> list[Finding]:
                     f"`{after['name']}` would be REPLACED: it moves from region `{old_region}` to `{new_region}`. "
                     f"It is a {what}.{_guard(before)}",
                     f"`{after['name']}` would be REPLACED: it moves to region `{new_region}`.",
+                )
+            )
+        # pulumi-aws replaces the resources of a provider whose configured region changes (pulumi-aws
+        # pull request #4000, "Replace resources when the AWS region changes"), and Pulumi asks the
+        # provider the same when a resource moves to another provider (pulumi/pulumi #18509). Whether
+        # pulumi-aws 7 still does so for a resource with a region of its own is not documented: a
+        # WARNING, for a stack that is already deployed.
+        old_provider = _provider_region(before, sides.base_document)
+        new_provider = _provider_region(after, sides.head_document)
+        moved = _provider_urn(before) != _provider_urn(after)
+        if moved and old_provider != new_provider and old_region == new_region:
+            findings.append(
+                _finding(
+                    WARNING,
+                    after,
+                    f"`{after['name']}` may be REPLACED: it moves from a provider configured for `{old_provider}` "
+                    f"to one configured for `{new_provider}`, and pulumi-aws replaces the resources of a provider "
+                    "whose region changes, even when their own `region` keeps them in place. If the stack is "
+                    f"deployed, read `pulumi preview` before merging. It is a {what}.{_guard(before)}",
+                    f"`{after['name']}` may be REPLACED: its provider's region changes.",
                 )
             )
     added = sides.added

@@ -489,6 +489,25 @@ def test_moving_a_vault_to_a_provider_in_another_region_replaces_it():
     assert [c.options for c in diff.changed] == [[f"provider: default → {provider_urn}"]]
 
 
+def test_moving_a_vault_in_place_from_a_regional_provider_to_its_own_region_may_replace_it():
+    """Copy B before and after pulumi-aws 7's per-resource region: same region, another provider."""
+    provider_urn = "urn:pulumi:dev::p::pulumi:providers:aws::aws-us-west-2"
+    west = resource("pulumi:providers:aws", "aws-us-west-2", {"region": "us-west-2"}, urn=provider_urn, parent=STACK)
+    before = vault() | {"provider": f"{provider_urn}::0000"}
+    after = vault(region="us-west-2")
+    assert dangers([west, before], [after]) == []
+    assert messages([west, before], [after], "WARNING") == [
+        "`vault` may be REPLACED: it moves from a provider configured for `us-west-2` to one configured for "
+        "`us-east-1`, and pulumi-aws replaces the resources of a provider whose region changes, even when their own "
+        "`region` keeps them in place. If the stack is deployed, read `pulumi preview` before merging. "
+        "It is a backup vault: its recovery points go with it." + PROTECTED
+    ]
+
+
+def test_a_region_of_its_own_on_the_same_provider_is_no_finding():
+    assert compared([vault()], [vault(region="us-east-1")]).findings == []
+
+
 def test_a_removed_key_that_encrypts_no_vault_is_still_a_danger():
     assert dangers([key(), vault(kmsKeyArn=OTHER_KEY_ARN)], [vault(kmsKeyArn=OTHER_KEY_ARN)]) == [
         "`vault-key` would be DELETED: it is no longer declared. "

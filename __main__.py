@@ -7,8 +7,6 @@ archive account (C); the archive stack holds the archive account's locked vault;
 stack sends the same plans to every account of AWS Organizations OUs (backup policies and a StackSet).
 """
 
-from typing import Optional
-
 import pulumi
 import pulumi_aws as aws
 
@@ -56,26 +54,19 @@ elif config.archive_vault is not None:
         )
         pulumi.export("notification_topic_arn", topic.topic_arn)
 else:
-    copy_region_provider: Optional[aws.Provider] = None
-    if config.cross_region is not None:
-        # An explicit provider does not read the stack's aws:* config: hand it the same
-        # profile and account pin, so copy B is deployed with the stack's own credentials.
-        aws_config = pulumi.Config("aws")
-        copy_region_provider = aws.Provider(
-            f"aws-{config.cross_region.region}",
-            region=config.cross_region.region,
-            profile=aws_config.get("profile"),
-            allowed_account_ids=aws_config.get_object("allowedAccountIds"),
-        )
+    # Copy B needs no provider of its own: its resources name their region (pulumi-aws 7) and go
+    # through the stack's default provider, with the stack's credentials and account pin.
     archive_vault_arn = None
     if config.archive is not None and config.archive.stack_reference:
         archive_vault_arn = pulumi.StackReference(config.archive.stack_reference).require_output("archive_vault_arn")
     if config.archive is not None and config.archive.deploy_here:
-        # One-program mode: this stack's credentials assume a role in the archive account.
+        # One-program mode: this stack's credentials (its aws:profile too, which an explicit
+        # provider does not read by itself) assume a role in the archive account.
         here = config.archive.deploy_here
         archive_account = aws.Provider(
             "aws-archive-account",
             region=here.region,
+            profile=pulumi.Config("aws").get("profile"),
             assume_roles=[aws.ProviderAssumeRoleArgs(role_arn=here.assume_role_arn)],
         )
         archive_vault = ArchiveVault(
@@ -86,22 +77,21 @@ else:
         archive_vault_arn = archive_vault.vault_arn
         pulumi.export("archive_vault_arn", archive_vault_arn)
 
-    backup = WindowsServerBackup("backup", component_args(config, region, copy_region_provider, archive_vault_arn))
-    pulumi.export("vault_name", backup.vault.name)
-    pulumi.export("vault_arn", backup.vault.arn)
+    backup = WindowsServerBackup("backup", component_args(config, region, archive_vault_arn))
+    pulumi.export("vault_name", backup.vault_name)
+    pulumi.export("vault_arn", backup.vault_arn)
     pulumi.export("role_arn", backup.role_arn)
-    if backup.cross_region is not None:
-        pulumi.export("cross_region_vault_arn", backup.cross_region.vault_arn)
-    if backup.notification_topic_arn is not None:
-        pulumi.export("notification_topic_arn", backup.notification_topic_arn)
-    if backup.vss_instance_profile_name is not None:
-        pulumi.export("vss_instance_profile_name", backup.vss_instance_profile_name)
-    if backup.restore_testing is not None:
-        pulumi.export("restore_testing_plan_name", backup.restore_testing.plan_name)
-        pulumi.export("restore_testing_role_arn", backup.restore_testing.role_arn)
-    if backup.audit is not None:
-        pulumi.export("audit_framework_arn", backup.audit.framework_arn)
-        pulumi.export("audit_report_bucket", backup.audit.report_bucket)
+    for output in (
+        "cross_region_vault_arn",
+        "notification_topic_arn",
+        "vss_instance_profile_name",
+        "restore_testing_plan_name",
+        "restore_testing_role_arn",
+        "audit_framework_arn",
+        "audit_report_bucket",
+    ):
+        if getattr(backup, output) is not None:  # only what this stack set up
+            pulumi.export(output, getattr(backup, output))
     pulumi.export(
         "plans",
         {

@@ -51,9 +51,10 @@ from .service_role import BackupServiceRole, BackupServiceRoleArgs
 from .vault import AWS_MANAGED_BACKUP_KEY_ALIAS, BackupVault, BackupVaultArgs, VaultLockArgs
 from .vss_instances import WindowsVssInstances, WindowsVssInstancesArgs
 
-#: The components served to other languages by the component package in ``provider/``.
-#: (``WindowsServerBackup`` is Python-only: it takes a provider object for the copy region.)
+#: The components served to other languages by the component package in ``provider/``: those
+#: whose arguments are plain values (restore testing and audit come with ``WindowsServerBackup``).
 PACKAGE_COMPONENTS = [
+    WindowsServerBackup,
     BackupVault,
     BackupKey,
     BackupPlan,

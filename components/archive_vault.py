@@ -27,7 +27,9 @@ class ArchiveVaultArgs(TypedDict):
     vault_name: str
     """Name of the archive vault."""
     region: str
-    """Region of the archive vault (used in the key policy's ``kms:ViaService``)."""
+    """Region of the archive vault: its key, vault and policy are created there (pulumi-aws 7's
+    per-resource ``region``, through the caller's provider), and the key policy's
+    ``kms:ViaService`` names it."""
     source_account_ids: NotRequired[Sequence[str]]
     """Accounts whose AWS Backup may copy into the vault (and use its key for that).
     Required unless ``source_organization_id``."""
@@ -124,6 +126,7 @@ class ArchiveVault(pulumi.ComponentResource):
         if air_gapped:
             vault = aws.backup.LogicallyAirGappedVault(
                 f"{name}-vault",
+                region=args["region"],
                 name=args["vault_name"],
                 min_retention_days=minimum,
                 max_retention_days=maximum,
@@ -133,6 +136,7 @@ class ArchiveVault(pulumi.ComponentResource):
             )
             aws.backup.VaultPolicy(
                 f"{name}-vault-policy",
+                region=args["region"],
                 backup_vault_name=vault.name,
                 policy=account.partition.apply(
                     lambda partition: vault_access_policy(
@@ -156,6 +160,7 @@ class ArchiveVault(pulumi.ComponentResource):
                 f"{name}-vault",
                 {
                     "name": args["vault_name"],
+                    "region": args["region"],
                     "kms_key_arn": key_arn,
                     "protect": protect,
                     "lock": lock,

@@ -1,9 +1,9 @@
 """WindowsServerBackup: one stack's vault, role, plans and selections, and its 3-2-1 copies."""
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: the component provider host (``provider/``) reads
+# these annotations at run time to build the package schema for other languages.
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, NotRequired, Optional, TypedDict
+from typing import Any, NotRequired, Optional, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -68,9 +68,8 @@ class CrossRegionSpec(TypedDict):
     """Copy B: the second region's vault, and how long copies stay there."""
 
     region: str
-    """Destination region."""
-    provider: pulumi.ProviderResource
-    """An ``aws.Provider`` for that region (same credentials as the stack's)."""
+    """Destination region, in the stack's partition. Copy B's key and vault are created there
+    through the stack's own provider (pulumi-aws 7's per-resource ``region``)."""
     vault_name: NotRequired[Optional[str]]
     """Vault to create there. Required unless ``existing_vault_arn``."""
     existing_vault_arn: NotRequired[Optional[str]]
@@ -139,8 +138,8 @@ class RestoreValidationStackSpec(TypedDict, total=False):
 class MalwareScanningSpec(TypedDict, total=False):
     """GuardDuty malware scans of new recovery points; the scanner role is created."""
 
-    scan_mode: Literal["FULL_SCAN", "INCREMENTAL_SCAN"]
-    """``INCREMENTAL_SCAN`` or ``FULL_SCAN``. Default: ``INCREMENTAL_SCAN``."""
+    scan_mode: str
+    """``INCREMENTAL_SCAN`` or ``FULL_SCAN`` (checked). Default: ``INCREMENTAL_SCAN``."""
     resource_types: Sequence[str]
     """Among ``EC2`` and ``EBS``. Default: both."""
     plans: Optional[Sequence[str]]
@@ -159,8 +158,9 @@ class RestoreTestingSpec(TypedDict):
     """IANA time zone of the schedule. Default: UTC."""
     start_window_hours: NotRequired[int]
     """Hours a test may wait to start, 1-168. Default: 24."""
-    algorithm: NotRequired[Literal["LATEST_WITHIN_WINDOW", "RANDOM_WITHIN_WINDOW"]]
-    """Which recovery point is restored. Default: ``LATEST_WITHIN_WINDOW``."""
+    algorithm: NotRequired[str]
+    """Which recovery point is restored: ``LATEST_WITHIN_WINDOW`` or ``RANDOM_WITHIN_WINDOW``.
+    Default: ``LATEST_WITHIN_WINDOW``."""
     selection_window_days: NotRequired[int]
     """Recovery points from the last this many days are candidates, 1-365. Default: 30."""
     selection_name: NotRequired[str]
@@ -169,7 +169,8 @@ class RestoreTestingSpec(TypedDict):
     """Instances to test (every pair must match). Default: the selection tag of the plans with
     ``windows_vss``, which must then be a single key and value."""
     validation_window_hours: NotRequired[Optional[int]]
-    """Hours restored instances are kept for validation, 1-168. Default: none."""
+    """Hours restored instances are kept for validation, 0-168 (1-168 with
+    ``validation``). Default: 4 with ``validation``, else none."""
     restore_metadata_overrides: NotRequired[Optional[Mapping[str, str]]]
     """EC2 restore metadata to override (``instanceType``, ``subnetId``, ...); ``{}`` for none.
     Default: instance type ``t3.large``."""
@@ -239,32 +240,43 @@ class WindowsServerBackup(pulumi.ComponentResource):
 
     Children, named from ``name``: ``<name>-vault-key`` (with ``create_vault_key``), the vault
     ``<name>-vault``, the role ``<name>-restore-role`` (unless an existing role is given),
-    ``<name>-copy-<region>`` for copy B (on the caller's provider for that region),
-    ``<name>-cross-account-backup`` (when enabled), one plan ``<name>-<plan>`` per plan, and
-    under each plan one selection ``<name>-<plan>-<selection>`` per selection;
+    ``<name>-copy-<region>`` for copy B (its key and vault in that region, through the caller's
+    provider), ``<name>-cross-account-backup`` (when enabled), one plan ``<name>-<plan>`` per
+    plan, and under each plan one selection ``<name>-<plan>-<selection>`` per selection;
     ``<name>-notifications``, ``<name>-vss-instances``, ``<name>-restore-testing``,
     ``<name>-malware-scanner-role`` and ``<name>-audit`` when asked for. The account and
     partition are looked up once and shared.
+
+    Takes plain values only, so it is also served to other languages (``provider/``). Python
+    programs reach the child components too: ``vault`` (:class:`BackupVault`), ``cross_region``
+    (:class:`CrossRegionCopy` or ``None``), ``plans`` and ``selections`` (by plan name, then
+    selection name), ``restore_testing`` and ``audit`` (or ``None``).
     """
 
-    vault: BackupVault
-    """The stack's vault."""
+    vault_name: pulumi.Output[str]
+    """Name of the stack's vault (copy A)."""
+    vault_arn: pulumi.Output[str]
+    """ARN of the stack's vault."""
     role_arn: pulumi.Output[str]
     """ARN of the role the selections use."""
-    cross_region: Optional[CrossRegionCopy]
-    """Copy B's destination, if any."""
-    plans: dict[str, BackupPlan]
-    """Plans by plan name."""
-    selections: dict[str, dict[str, BackupSelection]]
-    """Selections by plan name, then selection name."""
+    cross_region_vault_arn: Optional[pulumi.Output[str]]
+    """ARN of copy B's vault in the second region, when there is one."""
+    plan_ids: pulumi.Output[dict[str, str]]
+    """Plan IDs by plan name."""
+    plan_arns: pulumi.Output[dict[str, str]]
+    """Plan ARNs by plan name."""
     notification_topic_arn: Optional[pulumi.Output[str]]
     """The notification topic, when notifications are on."""
     vss_instance_profile_name: Optional[pulumi.Output[str]]
     """The instance profile to put on VSS-backed Windows instances, when set up."""
-    restore_testing: Optional[WindowsRestoreTesting]
-    """The restore testing plan, selection and role, when restore tests are on."""
-    audit: Optional[BackupAudit]
-    """The Audit Manager framework, report plans and report bucket, when audit is on."""
+    restore_testing_plan_name: Optional[pulumi.Output[str]]
+    """The restore testing plan, when restore tests are on."""
+    restore_testing_role_arn: Optional[pulumi.Output[str]]
+    """The role restore tests run as, when restore tests are on."""
+    audit_framework_arn: Optional[pulumi.Output[str]]
+    """The Audit Manager framework, when audit is on."""
+    audit_report_bucket: Optional[pulumi.Output[str]]
+    """The bucket audit reports go to, when audit is on."""
     three_two_one: pulumi.Output[dict[str, Any]]
     """Per ``<plan>/<selection>``: its copies (region, account, vault, tier, retention) and
     whether they meet 3-2-1, with reasons when not."""
@@ -303,7 +315,8 @@ class WindowsServerBackup(pulumi.ComponentResource):
                 child_opts(self),
                 account=account,
             ).arn
-        self.vault = BackupVault(f"{name}-vault", vault_args, child_opts(self), account=account)
+        self.vault: BackupVault = BackupVault(f"{name}-vault", vault_args, child_opts(self), account=account)
+        self.vault_name, self.vault_arn = self.vault.name, self.vault.arn
 
         existing_role_arn = args.get("existing_role_arn")
         if existing_role_arn is not None:
@@ -315,7 +328,7 @@ class WindowsServerBackup(pulumi.ComponentResource):
             role_args.setdefault("allow_scans", args.get("malware_scanning") is not None)
             self.role_arn = BackupServiceRole(f"{name}-restore-role", role_args, child_opts(self), account=account).arn
 
-        self.cross_region = None
+        self.cross_region: Optional[CrossRegionCopy] = None
         cross_region = args.get(CROSS_REGION)
         if cross_region:
             self.cross_region = CrossRegionCopy(
@@ -331,9 +344,10 @@ class WindowsServerBackup(pulumi.ComponentResource):
                     "protect": args["vault"].get("protect", True),
                     "tags": common_tags,
                 },
-                child_opts(self, provider=cross_region["provider"]),
+                child_opts(self),
                 account=account,
             )
+        self.cross_region_vault_arn = self.cross_region.vault_arn if self.cross_region else None
 
         self.notification_topic_arn = None
         notifications = args.get("notifications")
@@ -367,7 +381,7 @@ class WindowsServerBackup(pulumi.ComponentResource):
             self.vss_instance_profile_name = vss_instances.instance_profile_name
         scanning = args.get("malware_scanning")
 
-        self.restore_testing = None
+        self.restore_testing: Optional[WindowsRestoreTesting] = None
         restore_testing = args.get("restore_testing")
         if restore_testing is not None:
             validation = restore_testing.get("validation")
@@ -422,7 +436,8 @@ class WindowsServerBackup(pulumi.ComponentResource):
                 malware_scan["resource_types"] = scanning["resource_types"]
         scanned = set(scanning.get("plans") or [spec["name"] for spec in args["plans"]]) if scanning else set()
 
-        self.plans, self.selections = {}, {}
+        self.plans: dict[str, BackupPlan] = {}
+        self.selections: dict[str, dict[str, BackupSelection]] = {}
         plan_rules: dict[str, list[BackupRuleArgs]] = {}
         for spec in args["plans"]:
             plan_name = f"{name}-{spec['name']}"
@@ -449,17 +464,24 @@ class WindowsServerBackup(pulumi.ComponentResource):
                 for selection in spec["selections"]
             }
 
-        self.audit = None
+        self.audit: Optional[BackupAudit] = None
         audit = args.get("audit")
         if audit is not None:
             self.audit = self._audit(name, args, audit, plan_rules, account)
 
+        self.plan_ids = _by_name({plan_name: plan.id for plan_name, plan in self.plans.items()})
+        self.plan_arns = _by_name({plan_name: plan.arn for plan_name, plan in self.plans.items()})
+        self.restore_testing_plan_name = self.restore_testing.plan_name if self.restore_testing else None
+        self.restore_testing_role_arn = self.restore_testing.role_arn if self.restore_testing else None
+        self.audit_framework_arn = self.audit.framework_arn if self.audit else None
+        self.audit_report_bucket = self.audit.report_bucket if self.audit else None
+
         self.three_two_one = self._verdicts(args, plan_rules, account)
         self.register_outputs(
             {
-                "vault_arn": self.vault.arn,
+                "vault_arn": self.vault_arn,
                 "role_arn": self.role_arn,
-                "plan_ids": {plan_name: plan.id for plan_name, plan in self.plans.items()},
+                "plan_ids": self.plan_ids,
                 "three_two_one": self.three_two_one,
             }
         )
@@ -556,14 +578,18 @@ class WindowsServerBackup(pulumi.ComponentResource):
         return pulumi.Output.all(account.account_id, *arns).apply(judge)
 
 
+def _by_name(outputs: Mapping[str, pulumi.Output[str]]) -> pulumi.Output[dict[str, str]]:
+    """``{name: output}`` as one output of ``{name: value}`` (``{}`` when there is none)."""
+    return pulumi.Output.all(**outputs) if outputs else pulumi.Output.from_input({})
+
+
 def selects_s3(plans: Sequence[PlanSpec]) -> bool:
-    """True when a selection names S3 buckets, or everything (``"*"``): the role then needs the S3 policies."""
-    return any(
-        arn == "*" or arn.split(":")[2:3] == ["s3"]
-        for plan in plans
-        for selection in plan["selections"]
-        for arn in selection.get("resources") or []
+    """True when a selection's ARNs can name S3 buckets (``arn:aws:s3:::...``, or ``"*"``): the role
+    then needs the S3 policies."""
+    types = rules.selected_resource_types(
+        arn for plan in plans for selection in plan["selections"] for arn in selection.get("resources") or []
     )
+    return types is None or "S3" in types
 
 
 def vss_target_tags(plans: Sequence[PlanSpec]) -> dict[str, list[str]]:

@@ -39,11 +39,15 @@ class CrossRegionCopyArgs(TypedDict):
 
 
 class CrossRegionCopy(pulumi.ComponentResource):
-    """A destination vault in another region, created through the provider the caller passes.
+    """A destination vault in another region of the same account.
 
-    Pass ``opts=pulumi.ResourceOptions(provider=<aws.Provider for the region>)``: every child
-    inherits it. Children: ``BackupKey`` ``<name>-key`` (with ``create_kms_key``) and
-    ``BackupVault`` ``<name>-vault`` (unless ``existing_vault_arn``).
+    Every child is placed in ``region`` by pulumi-aws 7's per-resource ``region`` (Terraform AWS
+    provider guide, "Enhanced Region Support": a resource "in a Region different from the one
+    specified in the provider configuration without requiring multiple provider blocks"), so it
+    goes through the caller's own provider: its credentials, profile and ``allowedAccountIds``,
+    with no second provider to configure. That region must be in the provider's partition.
+    Children: ``BackupKey`` ``<name>-key`` (with ``create_kms_key``) and ``BackupVault``
+    ``<name>-vault`` (unless ``existing_vault_arn``).
     """
 
     region: str
@@ -61,9 +65,10 @@ class CrossRegionCopy(pulumi.ComponentResource):
     ) -> None:
         super().__init__(f"{TYPE_PREFIX}:CrossRegionCopy", name, None, opts)
         existing = args.get("existing_vault_arn")
+        region, source = args["region"], args["source_region"]
         lines = rules.problems(
             {
-                "region": rules.aws_region(args["region"]),
+                "region": rules.aws_region(region) or rules.copy_partition(source, region),
                 "existing_vault_arn": rules.vault_arn(existing) if existing else None,
             }
         )
@@ -101,6 +106,7 @@ class CrossRegionCopy(pulumi.ComponentResource):
                 f"{name}-vault",
                 {
                     "name": str(args["vault_name"]),
+                    "region": self.region,
                     "kms_key_arn": key_arn,
                     "protect": protect,
                     "lock": args.get("lock"),

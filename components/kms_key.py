@@ -6,6 +6,7 @@ from typing import NotRequired, Optional, TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from . import rules
 from ._types import TYPE_PREFIX, child_opts
 from .account import AccountFacts
 from .policies import backup_key_policy
@@ -18,7 +19,9 @@ class BackupKeyArgs(TypedDict):
     """Arguments of :class:`BackupKey`."""
 
     region: str
-    """Region the key lives in (its AWS Backup endpoint is the only way other accounts may use it)."""
+    """Region the key is created in, through the caller's provider (pulumi-aws 7's per-resource
+    ``region``); its policy lets AWS Backup of that region alone use it, and other accounts only
+    through that endpoint."""
     description: NotRequired[str]
     """Key description. Default: "AWS Backup vault key (<name>)"."""
     alias: NotRequired[Optional[str]]
@@ -37,8 +40,8 @@ class BackupKeyArgs(TypedDict):
 class BackupKey(pulumi.ComponentResource):
     """A symmetric KMS key for AWS Backup, with yearly rotation and a 30-day deletion window.
 
-    Children: ``aws.kms.Key`` named ``<name>`` (protected by default: losing it makes every
-    recovery point it encrypts unreadable) and ``aws.kms.Alias`` ``alias/<alias>``.
+    Children, both in ``region``: ``aws.kms.Key`` named ``<name>`` (protected by default: losing
+    it makes every recovery point it encrypts unreadable) and ``aws.kms.Alias`` ``alias/<alias>``.
     """
 
     key: aws.kms.Key
@@ -55,6 +58,7 @@ class BackupKey(pulumi.ComponentResource):
         account: Optional[AccountFacts] = None,
     ) -> None:
         super().__init__(f"{TYPE_PREFIX}:BackupKey", name, None, opts)
+        rules.raise_if_any("BackupKey", name, rules.problems({"region": rules.aws_region(args["region"])}))
         account = account or AccountFacts.lookup(self)
         copy_accounts = pulumi.Output.from_input(args.get("copy_account_ids") or [])
         organization = args.get("copy_organization_id")
@@ -69,6 +73,8 @@ class BackupKey(pulumi.ComponentResource):
         )
         self.key = aws.kms.Key(
             name,
+            # In the region its policy names, whatever the provider's region.
+            region=args["region"],
             description=args.get("description") or f"AWS Backup vault key ({args.get('alias') or name})",
             enable_key_rotation=True,
             deletion_window_in_days=DELETION_WINDOW_DAYS,
@@ -78,6 +84,7 @@ class BackupKey(pulumi.ComponentResource):
         )
         aws.kms.Alias(
             f"{name}-alias",
+            region=args["region"],
             name=f"alias/{args.get('alias') or name}",
             target_key_id=self.key.key_id,
             opts=child_opts(self),

@@ -9,7 +9,7 @@ restore job (with its duration) for the restore job reports.
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Literal, NotRequired, Optional, TypedDict
+from typing import NotRequired, Optional, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -232,8 +232,9 @@ class WindowsRestoreTestingArgs(TypedDict):
     """IANA time zone the schedule is read in. Default: UTC (sent as no value)."""
     start_window_hours: NotRequired[int]
     """Hours a test may wait to start, 1-168. Default: 24."""
-    algorithm: NotRequired[Literal["LATEST_WITHIN_WINDOW", "RANDOM_WITHIN_WINDOW"]]
-    """Which recovery point is restored. Default: ``LATEST_WITHIN_WINDOW``."""
+    algorithm: NotRequired[str]
+    """Which recovery point is restored: ``LATEST_WITHIN_WINDOW`` or ``RANDOM_WITHIN_WINDOW``
+    (checked). Default: ``LATEST_WITHIN_WINDOW``."""
     selection_window_days: NotRequired[int]
     """Recovery points from the last this many days are candidates, 1-365. Default: 30."""
     selection_name: NotRequired[str]

@@ -34,6 +34,10 @@ class BackupVaultArgs(TypedDict):
     name: str
     """Vault name, 2-50 letters, digits, '-' or '_'. Part of the vault's identity: changing it
     replaces the vault."""
+    region: NotRequired[Optional[str]]
+    """Region the vault, its policy and lock are created in, through the caller's provider
+    (pulumi-aws 7's per-resource ``region``: same credentials and account). Changing it replaces
+    the vault. Default: the provider's region."""
     kms_key_arn: NotRequired[Optional[pulumi.Input[str]]]
     """ARN of the KMS key that encrypts recovery points. Default: the AWS-managed
     ``aws/backup`` key of the provider's region, looked up once (as the article does). Use a
@@ -64,7 +68,7 @@ class BackupVault(pulumi.ComponentResource):
     Children: ``aws.backup.Vault`` named ``<name>`` (protected by default and never
     force-destroyed: Pulumi never empties a vault), ``aws.backup.VaultPolicy`` ``<name>-policy``
     when ``deny_deletions`` or copy sources are set, and ``aws.backup.VaultLockConfiguration``
-    ``<name>-lock`` when ``lock`` is set.
+    ``<name>-lock`` when ``lock`` is set; all in ``region`` when it is given.
     """
 
     vault: aws.backup.Vault
@@ -90,8 +94,10 @@ class BackupVault(pulumi.ComponentResource):
         break_glass = args.get("break_glass_role_arn")
         source_accounts = list(args.get("copy_source_account_ids") or [])
         organization = args.get("copy_source_organization_id")
+        region = args.get("region")
         checks: dict[str, Optional[rules.Violation]] = {
             "name": rules.vault_name(args["name"]),
+            "region": rules.aws_region(region) if region is not None else None,
             "kms_key_arn": rules.kms_key_arn(key_arn) if isinstance(key_arn, str) else None,
             "break_glass_role_arn": rules.iam_role_arn(break_glass) if break_glass else None,
             "copy_source_organization_id": rules.organization_id(organization) if organization else None,
@@ -107,11 +113,13 @@ class BackupVault(pulumi.ComponentResource):
 
         protect = args.get("protect", True)
         if key_arn is None:
+            # The AWS-managed key of the vault's own region (lookups take a region too).
             key_arn = aws.kms.get_key_output(
-                key_id=AWS_MANAGED_BACKUP_KEY_ALIAS, opts=pulumi.InvokeOutputOptions(parent=self)
+                key_id=AWS_MANAGED_BACKUP_KEY_ALIAS, region=region, opts=pulumi.InvokeOutputOptions(parent=self)
             ).arn
         self.vault = aws.backup.Vault(
             name,
+            region=region,
             name=args["name"],
             kms_key_arn=key_arn,
             # force_destroy would delete every recovery point with the vault: never.
@@ -124,6 +132,7 @@ class BackupVault(pulumi.ComponentResource):
             deny = args.get("deny_deletions", True)
             aws.backup.VaultPolicy(
                 f"{name}-policy",
+                region=region,
                 backup_vault_name=self.vault.name,
                 policy=account.partition.apply(
                     lambda partition: vault_access_policy(
@@ -139,6 +148,7 @@ class BackupVault(pulumi.ComponentResource):
         if lock:
             aws.backup.VaultLockConfiguration(
                 f"{name}-lock",
+                region=region,
                 backup_vault_name=self.vault.name,
                 min_retention_days=lock["min_retention_days"],
                 max_retention_days=lock["max_retention_days"],

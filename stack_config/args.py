@@ -82,16 +82,12 @@ def _selections(plan: PlanConfig) -> list[SelectionSpec]:
 
 
 def component_args(
-    config: StackConfig,
-    region: str,
-    cross_region_provider: Optional[pulumi.ProviderResource] = None,
-    archive_vault_arn: Optional[pulumi.Input[str]] = None,
+    config: StackConfig, region: str, archive_vault_arn: Optional[pulumi.Input[str]] = None
 ) -> WindowsServerBackupArgs:
     """The :class:`components.WindowsServerBackup` arguments of a validated source stack config.
 
-    ``cross_region_provider``: the ``aws.Provider`` for ``cross_region.region`` (``None`` only
-    when the args are built for checking). ``archive_vault_arn``: the archive ARN when it comes
-    from a stack reference rather than the config.
+    ``archive_vault_arn``: the archive ARN when it comes from a stack reference (or the
+    one-program archive vault) rather than the config.
     """
     assert config.vault is not None, "a source stack config always has a vault"
     vault = config.vault
@@ -165,8 +161,6 @@ def component_args(
         copy_b = config.cross_region
         args["cross_region"] = {
             "region": copy_b.region,
-            # None only when the args are built for checking, never deployed (see the docstring).
-            "provider": cross_region_provider,  # type: ignore[typeddict-item]
             "vault_name": copy_b.vault_name,
             "existing_vault_arn": copy_b.existing_vault_arn,
             "create_kms_key": copy_b.kms_key == CREATE_KEY,

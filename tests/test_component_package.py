@@ -46,6 +46,36 @@ def test_required_inputs_match_the_python_arguments(schema):
     assert required[PREFIX + "BackupSelection"] == {"name", "planId", "roleArn"}
     assert required[PREFIX + "BackupServiceRole"] == set()
     assert required[PREFIX + "ArchiveVault"] == {"vaultName", "region", "minRetentionDays", "maxRetentionDays"}
+    assert required[PREFIX + "WindowsServerBackup"] == {"region", "vault", "plans"}
+
+
+def test_the_whole_stack_component_takes_plain_values_only(schema):
+    """Copy B is placed by region, not by a provider object, so other languages can build a whole stack."""
+    resource = schema["resources"][PREFIX + "WindowsServerBackup"]
+    copy_b = schema["types"][PREFIX + "CrossRegionSpec"]["properties"]
+    assert "provider" not in copy_b
+    assert copy_b["region"]["type"] == "string"
+    assert set(schema["types"][PREFIX + "CrossRegionSpec"]["required"]) == {"region"}
+    assert resource["inputProperties"]["crossRegion"]["$ref"] == f"#/types/{PREFIX}CrossRegionSpec"
+    assert resource["inputProperties"]["plans"]["items"]["$ref"] == f"#/types/{PREFIX}PlanSpec"
+    restore_testing = schema["types"][PREFIX + "RestoreTestingSpec"]["properties"]
+    assert restore_testing["algorithm"]["type"] == "string"
+    assert set(resource["properties"]) == {
+        "vaultName",
+        "vaultArn",
+        "roleArn",
+        "crossRegionVaultArn",
+        "planIds",
+        "planArns",
+        "notificationTopicArn",
+        "vssInstanceProfileName",
+        "restoreTestingPlanName",
+        "restoreTestingRoleArn",
+        "auditFrameworkArn",
+        "auditReportBucket",
+        "threeTwoOne",
+    }
+    assert set(resource["required"]) == {"vaultName", "vaultArn", "roleArn", "planIds", "planArns", "threeTwoOne"}
 
 
 def test_types_of_nested_arguments_are_documented(schema):

@@ -214,23 +214,78 @@ def test_role_arns_follow_the_partition(run_components):
     )
 
 
-def test_cross_region_copy_inherits_the_callers_provider(run_components):
-    def program():
-        west = aws.Provider("west", region="us-west-2")
-        CrossRegionCopy(
+def test_cross_region_copy_places_every_child_in_its_region_on_the_callers_provider(run_components):
+    run = run_components(
+        lambda: CrossRegionCopy(
             "copy",
             {"source_region": "us-east-1", "region": "us-west-2", "vault_name": "copies", "create_kms_key": True},
-            pulumi.ResourceOptions(provider=west),
+        )
+    )
+    assert run.error is None, run.error
+    assert not run.of_type("pulumi:providers:aws")
+    children = {(r.type, r.name): r for r in run.resources if r.custom}
+    assert set(children) == {
+        ("aws:kms/key:Key", "copy-key"),
+        ("aws:kms/alias:Alias", "copy-key-alias"),
+        ("aws:backup/vault:Vault", "copy-vault"),
+        ("aws:backup/vaultPolicy:VaultPolicy", "copy-vault-policy"),
+    }
+    for resource in children.values():
+        assert resource.inputs["region"] == "us-west-2", resource.name
+        assert resource.provider == "", resource.name  # the caller's (here the default) provider
+    # Account and partition are global lookups: no region argument, asked once.
+    assert sorted((i.token, tuple(i.args)) for i in run.invocations) == [
+        ("aws:index/getCallerIdentity:getCallerIdentity", ()),
+        ("aws:index/getPartition:getPartition", ()),
+    ]
+    vault = children[("aws:backup/vault:Vault", "copy-vault")]
+    assert vault.outputs["arn"] == f"arn:aws:backup:us-west-2:{OFFLINE_ACCOUNT_ID}:backup-vault:copies"
+    assert vault.inputs["kmsKeyArn"].startswith(f"arn:aws:kms:us-west-2:{OFFLINE_ACCOUNT_ID}:key/")
+
+
+def test_cross_region_copy_looks_up_the_managed_key_of_its_region(run_components):
+    run = run_components(
+        lambda: CrossRegionCopy("copy", {"source_region": "us-east-1", "region": "eu-west-1", "vault_name": "copies"})
+    )
+    assert run.error is None, run.error
+    [lookup] = [i for i in run.invocations if i.token == "aws:kms/getKey:getKey"]
+    assert lookup.args == {"keyId": "alias/aws/backup", "region": "eu-west-1"}
+    vault = run.named("aws:backup/vault:Vault", "copy-vault")
+    assert vault.inputs["kmsKeyArn"].startswith(f"arn:aws:kms:eu-west-1:{OFFLINE_ACCOUNT_ID}:key/")
+
+
+def test_cross_region_copy_keeps_the_callers_provider_and_account(run_components):
+    """A caller's explicit provider (another account, say) still carries copy B; only the region is per resource."""
+
+    def program():
+        other = aws.Provider("other-account", region="us-east-1", allowed_account_ids=["999999999999"])
+        CrossRegionCopy(
+            "copy",
+            {"source_region": "us-east-1", "region": "us-west-2", "vault_name": "copies"},
+            pulumi.ResourceOptions(provider=other),
         )
 
     run = run_components(program)
     [provider] = run.of_type("pulumi:providers:aws")
-    for resource in run.resources:
-        if resource.custom and resource.type != "pulumi:providers:aws":
-            assert resource.provider.startswith(provider.urn), resource.name
-    assert {i.provider.rsplit("::", 1)[0] for i in run.invocations} == {provider.urn}
     vault = run.named("aws:backup/vault:Vault", "copy-vault")
-    assert vault.outputs["arn"] == f"arn:aws:backup:us-west-2:{OFFLINE_ACCOUNT_ID}:backup-vault:copies"
+    assert vault.provider.startswith(provider.urn)
+    assert vault.inputs["region"] == "us-west-2"
+    assert vault.outputs["arn"] == "arn:aws:backup:us-west-2:999999999999:backup-vault:copies"
+
+
+@pytest.mark.parametrize(
+    ("region", "message"),
+    [
+        ("us-west-9", "region: not a region where AWS Backup runs"),
+        ("cn-north-1", "region: copies cannot leave a partition: us-east-1 is in aws, cn-north-1 in aws-cn"),
+    ],
+)
+def test_cross_region_copy_region_is_real_and_in_the_partition(run_components, region, message):
+    run = run_components(
+        lambda: CrossRegionCopy("copy", {"source_region": "us-east-1", "region": region, "vault_name": "c"})
+    )
+    assert message in str(run.error)
+    assert run.resources == [r for r in run.resources if not r.custom]
 
 
 def test_cross_region_copy_must_leave_the_region(run_components):
@@ -269,7 +324,7 @@ def test_air_gapped_archive_vault_for_an_organization(run_components):
         )
     )
     vault = run.named("aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault", "a-vault")
-    assert vault.inputs == {"name": "air-gapped", "minRetentionDays": 7, "maxRetentionDays": 365}
+    assert vault.inputs == {"region": "us-east-1", "name": "air-gapped", "minRetentionDays": 7, "maxRetentionDays": 365}
     assert vault.protect is True
     assert not run.of_type("aws:kms/key:Key")
     statements = json.loads(run.named("aws:backup/vaultPolicy:VaultPolicy", "a-vault-policy").inputs["policy"])[

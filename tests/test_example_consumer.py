@@ -239,6 +239,7 @@ def test_the_provider_serves_the_installed_package(installed, tmp_path):
                 "BackupServiceRole",
                 "BackupVault",
                 "CrossRegionCopy",
+                "WindowsServerBackup",
                 "WindowsVssInstances",
             ]
         )

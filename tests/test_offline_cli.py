@@ -43,7 +43,10 @@ def test_prod_prints_a_passing_verdict():
     done = offline("prod-east", "--project-dir", str(FIXTURES_DIR))
     assert done.returncode == 0, done.stderr
     assert "windows-weekly-ec2-vss-us-east-1/windows-weekly-ec2-vss-us-east-1: meets 3-2-1" in done.stdout
-    assert "[protected, provider aws-us-west-2]" in done.stdout
+    # Copy B's vault and key name their region (pulumi-aws 7); no second provider.
+    assert "aws:backup/vault:Vault  backup-copy-us-west-2-vault  [protected, region us-west-2]" in done.stdout
+    assert "aws:kms/key:Key  backup-copy-us-west-2-key  [protected, region us-west-2]" in done.stdout
+    assert "provider aws-" not in done.stdout
 
 
 def test_bad_config_exits_1_with_the_errors_and_no_traceback(tmp_path):

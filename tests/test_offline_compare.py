@@ -288,9 +288,9 @@ def test_a_component_renamed_with_an_alias_carries_its_vault_along(capsys, base,
     # name in place of the new one), so the whole subtree follows the renamed component.
     replace_once(
         head / "__main__.py",
-        'backup = WindowsServerBackup("backup", component_args(config, region, copy_region_provider, archive_vault_arn))',
-        'backup = WindowsServerBackup("windows", component_args(config, region, copy_region_provider, '
-        'archive_vault_arn), pulumi.ResourceOptions(aliases=[pulumi.Alias(name="backup")]))',
+        'backup = WindowsServerBackup("backup", component_args(config, region, archive_vault_arn))',
+        'backup = WindowsServerBackup("windows", component_args(config, region, archive_vault_arn), '
+        'pulumi.ResourceOptions(aliases=[pulumi.Alias(name="backup")]))',
     )
 
     status, out = compare(capsys, base, head, "seed")

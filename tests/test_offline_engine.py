@@ -1,4 +1,4 @@
-"""The offline engine records what compare and the reviews rely on (aliases, providers), and runs
+"""The offline engine records what compare and the reviews rely on (aliases, providers, regions), and runs
 another team's program with resources of its own when asked to."""
 
 from __future__ import annotations
@@ -125,3 +125,24 @@ def test_the_command_line_flag(capsys, tmp_path):
     assert err == ""
     assert out.count(STAND_IN) == 1
     assert out.endswith(f"Warnings:\n  - {STAND_IN}\n")
+
+
+def test_a_resource_lands_in_its_own_region_and_its_providers_account(run_components):
+    """pulumi-aws 7's per-resource ``region``: the resource's own region, its provider's account."""
+
+    def program():
+        pinned = aws.Provider("pinned", region="us-east-1", allowed_account_ids=["111111111111"])
+        BackupVault("v", {"name": "copies", "region": "ap-southeast-2"}, pulumi.ResourceOptions(provider=pinned))
+        BackupServiceRole("r", {})
+
+    run = run_components(program)
+    assert run.error is None, run.error
+    vault = run.named("aws:backup/vault:Vault", "v")
+    assert vault.outputs["arn"] == "arn:aws:backup:ap-southeast-2:111111111111:backup-vault:copies"
+    assert vault.outputs["region"] == "ap-southeast-2"
+    [key_lookup] = [i for i in run.invocations if i.token == "aws:kms/getKey:getKey"]
+    assert key_lookup.args["region"] == "ap-southeast-2"
+    assert vault.inputs["kmsKeyArn"].startswith("arn:aws:kms:ap-southeast-2:111111111111:key/")
+    # Regional resources always have a region (set or computed); IAM is global and has none.
+    assert run.named("aws:backup/vaultPolicy:VaultPolicy", "v-policy").outputs["region"] == "ap-southeast-2"
+    assert "region" not in run.named("aws:iam/role:Role", "r").outputs

@@ -24,13 +24,6 @@ def prod(request, fixture_run) -> tuple[OfflineRun, str, str]:
     return run, home, other
 
 
-def _provider_of(run: OfflineRun, resource) -> dict:
-    if not resource.provider:
-        return {"region": run.settings.config["aws:region"], "default": True}
-    provider_urn = resource.provider.rsplit("::", 1)[0]
-    return {**run.by_urn(provider_urn).inputs, "default": False}
-
-
 def test_resource_counts(prod):
     run, home, _ = prod
     expected = {
@@ -62,7 +55,6 @@ def test_resource_counts(prod):
         "aws:cloudwatch/logGroup:LogGroup": 1,
         "aws:lambda/function:Function": 1,
         "aws:sfn/stateMachine:StateMachine": 1,
-        "pulumi:providers:aws": 1,
     }
     if home == "us-east-1":  # audit evidence and malware scanning are on in prod-east only
         expected["aws:iam/role:Role"] += 1  # the GuardDuty scanner role
@@ -83,22 +75,53 @@ def test_resource_counts(prod):
     assert Counter(r.type for r in run.resources if r.custom) == expected
 
 
-def test_second_region_provider_and_its_resources(prod):
+def test_second_region_resources_name_their_region_on_the_stacks_provider(prod):
+    """Copy B goes through the stack's default provider (its credentials and account pin) with each
+    resource's own `region` (pulumi-aws 7), not through a second provider."""
     run, home, other = prod
-    [provider] = run.of_type("pulumi:providers:aws")
-    assert provider.name == f"aws-{other}"
-    assert provider.inputs["region"] == other
-    assert json.loads(provider.inputs["allowedAccountIds"]) == [PROD_ACCOUNT]
+    assert run.of_type("pulumi:providers:aws") == []
+    copy_b = {
+        ("aws:kms/key:Key", f"backup-copy-{other}-key"),
+        ("aws:kms/alias:Alias", f"backup-copy-{other}-key-alias"),
+        ("aws:backup/vault:Vault", f"backup-copy-{other}-vault"),
+        ("aws:backup/vaultPolicy:VaultPolicy", f"backup-copy-{other}-vault-policy"),
+    }
+    elsewhere = {(r.type, r.name) for r in run.resources if r.custom and r.inputs.get("region", home) != home}
+    assert elsewhere == copy_b
+    for type_, name in copy_b:
+        resource = run.named(type_, name)
+        assert resource.inputs["region"] == other
+        assert resource.provider == ""  # the stack's default provider
     copy_vault = run.named("aws:backup/vault:Vault", f"backup-copy-{other}-vault")
     copy_key = run.named("aws:kms/key:Key", f"backup-copy-{other}-key")
-    for resource in (copy_vault, copy_key):
-        assert _provider_of(run, resource)["region"] == other
-        assert resource.protect is True
+    assert copy_vault.protect is copy_key.protect is True
     assert copy_vault.inputs["name"] == f"backup-copies-from-{home}"
     assert copy_vault.inputs["kmsKeyArn"] == copy_key.outputs["arn"]
+    assert copy_key.outputs["arn"].startswith(f"arn:aws:kms:{other}:{PROD_ACCOUNT}:key/")
     assert copy_vault.outputs["arn"] == f"arn:aws:backup:{other}:{PROD_ACCOUNT}:backup-vault:backup-copies-from-{home}"
     home_vault = run.named("aws:backup/vault:Vault", "backup-vault")
-    assert _provider_of(run, home_vault) == {"region": home, "default": True}
+    assert "region" not in home_vault.inputs
+    assert home_vault.outputs["region"] == home
+    assert home_vault.outputs["arn"].startswith(f"arn:aws:backup:{home}:{PROD_ACCOUNT}:")
+
+
+def test_copy_b_keeps_its_names_and_parents(prod):
+    """Placing copy B by region instead of by provider changes no URN: a URN is made of the parents'
+    types, the type and the name, never the provider, so the vault needs no alias."""
+    run, _, other = prod
+    vault = run.named("aws:backup/vault:Vault", f"backup-copy-{other}-vault")
+    chain = []
+    resource = vault
+    while resource.parent:
+        resource = run.by_urn(resource.parent)
+        chain.append((resource.type, resource.name))
+    assert chain == [
+        ("windows-server-backup:index:BackupVault", f"backup-copy-{other}-vault"),
+        ("windows-server-backup:index:CrossRegionCopy", f"backup-copy-{other}"),
+        ("windows-server-backup:index:WindowsServerBackup", "backup"),
+        ("pulumi:pulumi:Stack", f"windows-server-backup-{run.settings.stack}"),
+    ]
+    assert vault.aliases == []
 
 
 def test_every_rule_copies_to_both_destinations_with_valid_lifecycles(prod):
@@ -126,8 +149,9 @@ def test_home_vault_uses_its_own_key_shared_with_the_archive_account(prod):
     assert key.inputs["enableKeyRotation"] is True
     assert key.inputs["deletionWindowInDays"] == 30
     assert key.protect is True
+    assert key.inputs["region"] == home
     alias = run.named("aws:kms/alias:Alias", "backup-vault-key-alias")
-    assert alias.inputs == {"name": f"alias/backup-vault-{home}", "targetKeyId": key.outputs["keyId"]}
+    assert alias.inputs == {"name": f"alias/backup-vault-{home}", "targetKeyId": key.outputs["keyId"], "region": home}
     statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
     assert statements["AccountAdministersKeyThroughIam"]["Principal"] == {"AWS": f"arn:aws:iam::{PROD_ACCOUNT}:root"}
     assert statements["AwsBackupInThisAccountUsesKey"]["Condition"] == {
@@ -214,6 +238,7 @@ def test_archive_stack_resources(archive):
 def test_archive_vault_is_compliance_locked_and_protected(archive):
     lock = archive.named("aws:backup/vaultLockConfiguration:VaultLockConfiguration", "archive-vault-lock")
     assert lock.inputs == {
+        "region": "us-east-1",  # ArchiveVault places everything in its region
         "backupVaultName": "windows-server-archive",
         "minRetentionDays": 30,
         "maxRetentionDays": 3650,

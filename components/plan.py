@@ -23,10 +23,12 @@ class CopyActionArgs(TypedDict):
     delete_after_days: NotRequired[Optional[int]]
     """Days the copy is kept. Default: the source rule's retention."""
     cold_storage_after_days: NotRequired[Optional[int]]
-    """Days before the copy moves to cold storage. Default: the source rule's setting."""
-    opt_in_to_archive: NotRequired[Optional[bool]]
-    """Let resource types that need an explicit opt-in (EC2) use the archive tier.
+    """Days before the copy moves to cold storage. AWS Backup ignores it for resource types
+    without cold storage, EC2 instances among them (:mod:`components.storage_tiers`).
     Default: the source rule's setting."""
+    opt_in_to_archive: NotRequired[Optional[bool]]
+    """Move EBS volume copies to the EBS archive tier at ``cold_storage_after_days`` (they go
+    nowhere without it; other resource types ignore it). Default: the source rule's setting."""
 
 
 class BackupRuleArgs(TypedDict):
@@ -45,9 +47,12 @@ class BackupRuleArgs(TypedDict):
     delete_after_days: NotRequired[Optional[int]]
     """Days recovery points are kept. Default: kept until deleted by hand."""
     cold_storage_after_days: NotRequired[Optional[int]]
-    """Days before recovery points move to cold storage. Default: never."""
+    """Days before recovery points move to cold storage, for the resource types AWS Backup can
+    move (EBS volumes, with ``opt_in_to_archive``); AWS Backup ignores it for the others, EC2
+    instances among them. Default: never."""
     opt_in_to_archive: NotRequired[bool]
-    """Opt EC2 recovery points in to the archive (cold) tier. Default: ``False``."""
+    """Move EBS volume backups to the EBS archive tier at ``cold_storage_after_days`` (without
+    it they stay warm; other resource types ignore it). Default: ``False``."""
     enable_continuous_backup: NotRequired[bool]
     """Continuous backup (point-in-time restore). EC2 and EBS do not support it.
     Default: ``False``."""

@@ -32,13 +32,22 @@ def weekly_windows_rule(
 
 
 def daily_weekly_monthly_rules(
-    *, hour_utc: int = 5, keep_daily_days: int = 35, keep_weekly_days: int = 90, keep_monthly_days: int = 5 * 365
+    *,
+    hour_utc: int = 5,
+    keep_daily_days: int = 35,
+    keep_weekly_days: int = 90,
+    keep_monthly_days: int = 5 * 365,
+    archive_monthly: bool = True,
 ) -> list[BackupRuleArgs]:
     """Daily backups kept 5 weeks, weekly (Saturdays) kept 3 months, monthly (the 1st) kept 5 years.
+    All run at ``hour_utc`` (default 05:00 UTC).
 
-    Monthly recovery points move to cold storage after 90 days (they are rarely restored), and
-    EC2 ones may use the archive tier. All run at ``hour_utc`` (default 05:00 UTC).
+    With ``archive_monthly`` (default ``True``), monthly recovery points move to cold storage
+    after 90 days, opted in to the archive tier: AWS Backup moves EBS volume backups to the EBS
+    archive tier, and keeps EC2 instance backups (AMIs) warm, ignoring the setting
+    (:mod:`components.storage_tiers`). For a plan of instances (Windows VSS), pass ``False``.
     """
+    monthly_tier: dict = {"cold_storage_after_days": 90, "opt_in_to_archive": True} if archive_monthly else {}
     return [
         BackupRuleArgs(name="daily", schedule=f"cron(0 {hour_utc} ? * * *)", delete_after_days=keep_daily_days),
         BackupRuleArgs(name="weekly", schedule=f"cron(0 {hour_utc} ? * SAT *)", delete_after_days=keep_weekly_days),
@@ -46,8 +55,7 @@ def daily_weekly_monthly_rules(
             name="monthly",
             schedule=f"cron(0 {hour_utc} 1 * ? *)",
             delete_after_days=keep_monthly_days,
-            cold_storage_after_days=90,
-            opt_in_to_archive=True,
+            **monthly_tier,
         ),
     ]
 

@@ -1,8 +1,10 @@
 """Checks across components of one stack: a rule's retention against the vault locks it writes
-to, copy lifecycles, the archive's key and account. Plain values in, problems out.
+to, copy lifecycles, cold storage settings against what the plans select, the archive's account,
+and the keys copies depend on. Plain values in, problems out.
 
-Used by :class:`components.WindowsServerBackup` and by the config layer (which adds key paths
-and reports the problems before anything is registered).
+Used by :class:`components.WindowsServerBackup` and by the config layer (which reports the
+problems with their key paths before anything is registered). :func:`stack_problems` are errors;
+:func:`stack_warnings` are settings that deploy but may not do what they say.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final, Optional
 
-from . import rules
+from . import rules, storage_tiers
 from .restore_testing import selection_tags as restore_test_selection_tags
 
 # Final, so that type checkers read them as the literal keys of WindowsServerBackupArgs.
@@ -123,19 +125,6 @@ def stack_problems(args: Mapping[str, Any], source_account_id: Optional[str] = N
             )
         )
     if archive:
-        if not vault.get("kms_key_arn") and not args.get("create_vault_key"):
-            found.append(
-                (
-                    "vault.kms_key",
-                    "aws/backup",
-                    rules.Violation(
-                        "copies into another account need the source vault to use a customer-managed key: "
-                        "AWS-managed keys (aws/backup, aws/ebs) cannot be shared across accounts",
-                        "set vault.kms_key to 'create' (or a customer-managed key ARN), and encrypt the EBS "
-                        "volumes with a customer-managed key too",
-                    ),
-                )
-            )
         archive_arn = _plain_arn(archive.get("vault_arn"))
         if archive_arn and source_account_id and rules.vault_arn_parts(archive_arn)[1] == source_account_id:
             found.append(
@@ -180,6 +169,7 @@ def stack_problems(args: Mapping[str, Any], source_account_id: Optional[str] = N
     found += _restore_validation_problems(args)
     found += _malware_scanning_problems(args)
     found += _audit_problems(args)
+    found += [(path, value, violation) for error, path, value, violation in _tier_findings(args) if error]
 
     destinations = {CROSS_REGION: cross_region, ARCHIVE: archive}
     primary_min, primary_max = _lock_range(vault.get("lock"))
@@ -221,6 +211,265 @@ def stack_problems(args: Mapping[str, Any], source_account_id: Optional[str] = N
                             )
                         )
     return found
+
+
+#: A tier or key finding: whether it is an error, the argument path, its value, the rule.
+_Finding = tuple[bool, str, Any, rules.Violation]
+
+
+def selects_s3(plans: Any) -> bool:
+    """True when a selection names S3 buckets, or everything (``"*"``): the role then needs the S3 policies."""
+    return any(
+        storage_tiers.S3 in storage_tiers.arn_types(arn)
+        for plan in plans
+        for selection in plan["selections"]
+        for arn in selection.get("resources") or []
+    )
+
+
+def tag_selected_types(args: Mapping[str, Any]) -> frozenset[str]:
+    """The types a tag selection is taken to reach: EC2 instances and EBS volumes (what this
+    program backs up), and S3 buckets when the role gets the S3 backup policies."""
+    s3 = selects_s3(args["plans"])
+    if args.get("existing_role_arn") is None:
+        s3 = bool((args.get("role") or {}).get("allow_s3", s3))
+    return frozenset({storage_tiers.EC2, storage_tiers.EBS} | ({storage_tiers.S3} if s3 else set()))
+
+
+def selected_types(args: Mapping[str, Any]) -> list[storage_tiers.SelectedTypes]:
+    """Per plan of ``args["plans"]``, in order: the resource types its selections may select."""
+    tag_types = tag_selected_types(args)
+    return [
+        storage_tiers.plan_types(
+            plan["selections"], windows_vss=plan.get("windows_vss", False), region=args["region"], tag_types=tag_types
+        )
+        for plan in args["plans"]
+    ]
+
+
+def destination_region(target: str, destination: Mapping[str, Any]) -> Optional[str]:
+    """The Region copies to ``target`` are kept in, when known before deploying."""
+    if target == CROSS_REGION:
+        return destination.get("region")
+    arn = _plain_arn(destination.get("vault_arn"))
+    return rules.vault_arn_parts(arn)[0] if arn else None
+
+
+def _cold_finding(
+    plan: str, selected: storage_tiers.SelectedTypes, cold: Optional[int], opt_in: bool, region: Optional[str]
+) -> Optional[tuple[bool, rules.Violation]]:
+    """Where AWS Backup would not apply ``cold_storage_after_days``: an error when it applies to
+    none of the types the plan certainly selects, a warning when only to some, or when the
+    types are assumed from tags. Types outside the tier table are not judged (they may move)."""
+    if cold is None:
+        return None
+    types = storage_tiers.ordered(selected.types)
+    known = [t for t in types if t != storage_tiers.OTHER]
+    tiers = {t: storage_tiers.tier(t, cold, opt_in, region) for t in known}
+    staying = [t for t in known if tiers[t][0] == storage_tiers.WARM]
+    if not staying:
+        return None
+    reasons = "; ".join(dict.fromkeys(str(tiers[t][1]) for t in staying))
+    going = [t for t in known if t not in staying] + ([storage_tiers.OTHER] if len(known) < len(types) else [])
+    if any(t == storage_tiers.EBS for t in staying) and not opt_in:
+        fix = "add opt_in_to_archive: true next to cold_storage_after_days"
+    else:
+        fix = "remove cold_storage_after_days: these recovery points stay warm either way"
+        if storage_tiers.EC2 in staying:
+            fix += (
+                "; for a second medium, back up the instances' volumes in a plan that selects EBS volumes "
+                "and moves a copy to the EBS archive tier (README, Storage tiers and the 3-2-1 verdict)"
+            )
+    if going:
+        moving = ", ".join(
+            "backups of other types that support it" if t == storage_tiers.OTHER else storage_tiers.TIERS[t].backups
+            for t in going
+        )
+        return False, rules.Violation(
+            f"only the {moving} of plan {plan!r} would move to cold storage: {reasons}",
+            "select the resource types that go cold in a plan of their own (e.g. resources: "
+            "['arn:aws:ec2:<region>:<account>:volume/*'] with the tag under conditions), or accept that "
+            "the others stay warm",
+        )
+    if not selected.certain:
+        return False, rules.Violation(
+            f"plan {plan!r} selects by tag, taken to reach {storage_tiers.type_words(types)}, and none of "
+            f"them would move to cold storage: {reasons}",
+            fix,
+        )
+    return True, rules.Violation(
+        f"plan {plan!r} backs up {storage_tiers.type_words(types)} only, so AWS Backup would ignore this "
+        f"setting: {reasons}",
+        fix,
+    )
+
+
+def _opt_in_finding(
+    plan: str, selected: storage_tiers.SelectedTypes, cold: Optional[int], opt_in: bool, stack_region: str
+) -> Optional[tuple[bool, rules.Violation]]:
+    """An archive-tier opt-in that cannot work (error) or does nothing (warning)."""
+    if not opt_in:
+        return None
+    if stack_region in storage_tiers.EBS_ARCHIVE_UNAVAILABLE:
+        # AWS Backup guide, "Amazon EBS and AWS Backup": no EBS archive tier there. In GovCloud the
+        # API answers "Invalid lifecycle. EBS Cold Tier is not yet supported" (terraform-provider-aws #35512).
+        return True, rules.Violation(
+            f"the EBS archive tier is not available in {stack_region} (AWS Backup guide, Amazon EBS and AWS "
+            "Backup), and AWS Backup rejects a plan that opts in to it there",
+            "remove opt_in_to_archive (and the cold storage it was meant for)",
+        )
+    if storage_tiers.EBS not in selected.types:
+        return False, rules.Violation(
+            f"opt_in_to_archive only moves EBS volume backups to the archive tier, and plan {plan!r} backs up "
+            f"{storage_tiers.type_words(selected.types)}",
+            "remove opt_in_to_archive here",
+        )
+    if cold is None:
+        return False, rules.Violation(
+            "opt_in_to_archive does nothing without cold_storage_after_days (the day the move happens)",
+            "set cold_storage_after_days, or remove opt_in_to_archive",
+        )
+    return None
+
+
+def _lifecycle_findings(
+    plan: str,
+    selected: storage_tiers.SelectedTypes,
+    lifecycle: tuple[Optional[int], bool],
+    region: Optional[str],
+    stack_region: str,
+) -> list[tuple[str, Any, bool, rules.Violation]]:
+    """``(key, value, is_error, violation)`` for a lifecycle's cold storage and archive opt-in kept
+    in ``region``. An opt-in the stack's Region rejects is the one problem reported."""
+    cold, opt_in = lifecycle
+    found: list[tuple[str, Any, bool, rules.Violation]] = []
+    opt_in_finding = _opt_in_finding(plan, selected, cold, opt_in, stack_region)
+    if opt_in_finding and opt_in_finding[0]:
+        return [("opt_in_to_archive", opt_in, *opt_in_finding)]
+    cold_finding = _cold_finding(plan, selected, cold, opt_in, region)
+    if cold_finding:
+        found.append(("cold_storage_after_days", cold, *cold_finding))
+    if opt_in_finding:
+        found.append(("opt_in_to_archive", opt_in, *opt_in_finding))
+    return found
+
+
+def _tier_findings(args: Mapping[str, Any]) -> list[_Finding]:
+    """Cold storage and archive opt-ins against the resource types each plan may select, for the
+    rules' own recovery points and for copies whose destination sets its own lifecycle (a copy
+    that inherits the rule's lifecycle is covered by the rule's finding)."""
+    found: list[_Finding] = []
+    destinations = {CROSS_REGION: args.get(CROSS_REGION), ARCHIVE: args.get(ARCHIVE)}
+    for plan_index, (plan, selected) in enumerate(zip(args["plans"], selected_types(args), strict=True)):
+        for rule_index, rule in enumerate(plan["rules"]):
+            at = f"plans[{plan_index}].rules[{rule_index}]"
+            lifecycle = (rule.get("cold_storage_after_days"), bool(rule.get("opt_in_to_archive")))
+            for key, value, error, violation in _lifecycle_findings(
+                plan["name"], selected, lifecycle, args["region"], args["region"]
+            ):
+                found.append((error, f"{at}.{key}", value, violation))
+            for target in copy_targets(rule, args):
+                destination = destinations.get(target)
+                if not destination or (
+                    destination.get("cold_storage_after_days") is None and destination.get("opt_in_to_archive") is None
+                ):
+                    continue
+                _, copy_cold, copy_opt_in = copy_lifecycle(rule, destination)
+                for key, value, error, violation in _lifecycle_findings(
+                    plan["name"],
+                    selected,
+                    (copy_cold, copy_opt_in),
+                    destination_region(target, destination),
+                    args["region"],
+                ):
+                    decided_by = target if destination.get(key) is not None else at
+                    found.append(
+                        (
+                            error,
+                            f"{decided_by}.{key}",
+                            value,
+                            rules.Violation(f"copies of {at} to {target}: {violation.rule}", violation.fix),
+                        )
+                    )
+    return found
+
+
+def _key_findings(args: Mapping[str, Any]) -> list[_Finding]:
+    """What copies of EC2 and EBS backups depend on, which no offline check can see: the source
+    volumes' keys (said where the vault's AWS managed key might be taken for the cause), and the
+    key of copy B's new vault."""
+    found: list[_Finding] = []
+    ec2_or_ebs = {storage_tiers.EC2, storage_tiers.EBS}
+    copied_to: set[str] = set()
+    for plan, selected in zip(args["plans"], selected_types(args), strict=True):
+        if selected.types & ec2_or_ebs:
+            copied_to |= {target for rule in plan["rules"] for target in copy_targets(rule, args)}
+    vault = args["vault"]
+    aws_managed_vault_key = not vault.get("kms_key_arn") and not args.get("create_vault_key")
+    if ARCHIVE in copied_to and args.get(ARCHIVE) and aws_managed_vault_key:
+        tag_key, tag_value = (_vss_tag_pairs(args) or [("<tag key>", "<tag value>")])[0]
+        # AWS Backup guide, "Encryption for backups in AWS Backup": EBS backups keep the source
+        # volume's key ("Independent AWS Backup encryption: Not supported"; AMIs: "EBS snapshots are
+        # encrypted by the default encryption rules for EBS backups"), and "Cross-account copy with AWS
+        # managed keys isn't supported for resources that aren't fully managed by AWS Backup". For fully
+        # managed types (S3) the guide sets no such limit: AWS Backup encrypts them with the vault's key.
+        found.append(
+            (
+                False,
+                "vault.kms_key",
+                "aws/backup",
+                rules.Violation(
+                    "copy C of EC2 instances and EBS volumes works only for volumes that are unencrypted or on a "
+                    "customer-managed key shared with the archive account: their backups keep the volumes' "
+                    "encryption (this vault's AWS managed key plays no part in them), and volumes on the AWS "
+                    "managed key aws/ebs cannot be copied to another account (AWS Backup guide, Encryption for "
+                    "backups in AWS Backup)",
+                    f"before relying on copy C, run `python -m doctor --region {args['region']} --tag-key {tag_key} "
+                    f"--tag-value {tag_value} --archive-copies` (it lists the instances' volumes still on aws/ebs), "
+                    "and check volumes backed up on their own the same way (`aws ec2 describe-volumes` shows their "
+                    "KmsKeyId)",
+                ),
+            )
+        )
+    cross_region = args.get(CROSS_REGION)
+    if (
+        CROSS_REGION in copied_to
+        and cross_region
+        and not cross_region.get("existing_vault_arn")
+        and not cross_region.get("create_kms_key")
+    ):
+        # AWS Backup guide, "Encryption for backups in AWS Backup": for a resource not fully managed
+        # by AWS Backup "the key associated to the destination vault must be a CMK or the managed key of
+        # the service that owns the underlying resource ... a CMK or Amazon EBS KMS key (aws/ebs) must be
+        # used to avoid copy job failure". AWS re:Post, "How are my backups and copies encrypted in AWS
+        # Backup?", says instead that cross-Region EBS copies into an aws/backup vault are encrypted with
+        # the destination Region's aws/ebs key. A customer-managed key is right under both readings.
+        found.append(
+            (
+                False,
+                f"{CROSS_REGION}.kms_key",
+                "aws/backup",
+                rules.Violation(
+                    "copy B's new vault would use the AWS managed key aws/backup, and AWS's guide says copies of "
+                    "EC2 instances and EBS volumes need a destination vault key that is customer-managed or "
+                    "aws/ebs 'to avoid copy job failure' (Encryption for backups in AWS Backup); an AWS re:Post "
+                    "article says such cross-Region copies are encrypted with the destination's aws/ebs key instead",
+                    "set cross_region.kms_key: create (a customer-managed key works under both readings)",
+                ),
+            )
+        )
+    return found
+
+
+def stack_warnings(args: Mapping[str, Any]) -> list[StackProblem]:
+    """Settings that deploy but may not do what they say: cold storage AWS Backup would apply to
+    only some of the types a plan may select (or to none, when the types are assumed from tags),
+    archive opt-ins that do nothing, and the keys EC2 and EBS copies depend on."""
+    return [
+        (path, value, violation)
+        for error, path, value, violation in _tier_findings(args) + _key_findings(args)
+        if not error
+    ]
 
 
 def _vss_tag_pairs(args: Mapping[str, Any]) -> list[tuple[str, str]]:

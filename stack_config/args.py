@@ -112,6 +112,8 @@ def component_args(
         },
         enable_cross_account_backup=config.enable_cross_account_backup,
         tags=dict(config.tags),
+        # stack_warnings() reports the component's warnings with the config's key paths.
+        log_warnings=False,
     )
     if config.role.existing_arn:
         args["existing_role_arn"] = config.role.existing_arn

@@ -191,8 +191,9 @@ class VaultConfig(_Model):
     kms_key: KmsKey = Field(
         AWS_MANAGED_KEY,
         description="'aws/backup' for the region's AWS-managed key (as in the article), 'create' for a "
-        "customer-managed key created by this stack (needed for archive copies), or a key ARN. "
-        "Default: 'aws/backup'.",
+        "customer-managed key created by this stack (shared with the archive account), or a key ARN. It "
+        "encrypts the backups AWS Backup fully manages (e.g. S3); EC2 and EBS backups keep their volumes' "
+        "keys. Default: 'aws/backup'.",
     )
     protect: bool = Field(
         True,
@@ -271,10 +272,13 @@ class RuleConfig(_Model):
     cold_storage_after_days: Optional[Days] = Field(
         None,
         description="Days before recovery points move to cold storage; then delete_after_days must be at "
-        "least 90 more. Default: never.",
+        "least 90 more. Only EBS volume backups can move (with opt_in_to_archive); AWS Backup ignores it for "
+        "EC2 instances, so a plan backing up only instances may not set it. Default: never.",
     )
     opt_in_to_archive: bool = Field(
-        False, description="Let EC2 recovery points use the archive (cold) tier. Default: false."
+        False,
+        description="Move EBS volume backups to the EBS archive tier at cold_storage_after_days (without it "
+        "they stay warm; other resource types ignore it). Default: false.",
     )
     continuous_backup: bool = Field(
         False, description="Continuous backup (not supported by EC2 and EBS). Default: false."
@@ -418,10 +422,15 @@ class _CopyLifecycle(_Model):
         None, description="Days copies are kept, 1-36500. Default: the source rule's retention."
     )
     cold_storage_after_days: Optional[Days] = Field(
-        None, description="Days before copies move to cold storage. Default: the source rule's setting."
+        None,
+        description="Days before copies move to cold storage, for every rule copying here: only EBS volume "
+        "backups move (with opt_in_to_archive), so plans backing up only EC2 instances may not copy here with "
+        "it. Default: the source rule's setting.",
     )
     opt_in_to_archive: Optional[bool] = Field(
-        None, description="Let EC2 copies use the archive (cold) tier. Default: the source rule's setting."
+        None,
+        description="Move EBS volume copies to the EBS archive tier at cold_storage_after_days. Default: the "
+        "source rule's setting.",
     )
 
 

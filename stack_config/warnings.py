@@ -6,7 +6,9 @@ import re
 
 from components import rules
 from components.org_checks import is_root
+from components.stack_checks import stack_warnings as component_warnings
 
+from .args import component_args
 from .models import PlanConfig, StackConfig
 
 #: Some community modules require completion >= start + 60 minutes; AWS documents no such rule.
@@ -66,6 +68,10 @@ def stack_warnings(config: StackConfig, region: str) -> list[str]:
             "malware_scanning: the plans' selections use role.existing_arn, which this program does not change; "
             "attach AWSBackupServiceRolePolicyForScans to it, or AWS Backup cannot start the scans"
         )
+    if config.vault is not None:
+        # Checks across components (cold storage against what each plan selects, the keys copies
+        # depend on), shared with WindowsServerBackup; their paths are the config's key paths.
+        found += [f"{path}: {violation}" for path, _, violation in component_warnings(component_args(config, region))]
     return found
 
 

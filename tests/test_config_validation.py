@@ -103,6 +103,8 @@ RANGES = "check each field's range: Minutes 0-59, Hours 0-23, Day-of-month 1-31"
 SCHEDULE = "plans[0].rules[0].schedule"
 RULE = "plans[0].rules[0]"
 SELECTION = "plans[0].selections[0]"
+#: The seed's volume plan (the first one takes Windows VSS backups of instances).
+EBS_RULE = "plans[1].rules[0]"
 
 FIELD_CASES = [
     # (key path, bad value, value as printed, rule, fix)
@@ -302,14 +304,19 @@ def test_field_boundary_accepted(run_config, path, value):
 
 def test_values_at_the_boundary_reach_the_plan(run_config):
     config = put(seed_config(), f"{RULE}.start_window_minutes", 52_560_000)
-    put(config, f"{RULE}.delete_after_days", 120)
-    put(config, f"{RULE}.cold_storage_after_days", 30)
+    # Cold storage on the volume plan: the Windows VSS plan backs up instances, which cannot go cold.
+    put(config, f"{EBS_RULE}.delete_after_days", 120)
+    put(config, f"{EBS_RULE}.cold_storage_after_days", 30)
+    put(config, f"{EBS_RULE}.opt_in_to_archive", True)
     run = run_config(config)
     accepted(run)
-    [plan] = [r for r in run.of_type(PLAN) if r.inputs["name"] == "windows-weekly-ec2-vss-us-east-1"]
-    rule = plan.inputs["rules"][0]
-    assert rule["startWindow"] == 52_560_000
-    assert rule["lifecycle"] == {"coldStorageAfter": 30, "deleteAfter": 120}
+    plans = {r.inputs["name"]: r for r in run.of_type(PLAN)}
+    assert plans["windows-weekly-ec2-vss-us-east-1"].inputs["rules"][0]["startWindow"] == 52_560_000
+    assert plans["weekly-ebs-us-east-1"].inputs["rules"][0]["lifecycle"] == {
+        "coldStorageAfter": 30,
+        "deleteAfter": 120,
+        "optInToArchiveForSupportedResources": True,
+    }
 
 
 def test_schedule_on_the_31st_is_accepted(run_config):
@@ -363,7 +370,7 @@ def test_lifecycle_rule(run_config, settings, shown, rule, fix):
 def test_lifecycle_boundary_accepted(run_config, settings):
     config = seed_config()
     for key, value in settings.items():
-        put(config, f"{RULE}.{key}", value)
+        put(config, f"{EBS_RULE}.{key}", value)
     accepted(run_config(config))
 
 
@@ -960,15 +967,18 @@ def test_archive_stack_reference_fix_shows_the_form(run_config):
     assert not line.endswith("Fix: correct the value.")
 
 
-def test_archive_copies_need_a_customer_managed_key(run_config):
-    config = put(_prod(), "vault.kms_key", "aws/backup")
-    assert_problem(
-        run_config(config),
-        "vault.kms_key",
-        '"aws/backup"',
-        "AWS-managed keys (aws/backup, aws/ebs) cannot be shared across accounts",
-        "set vault.kms_key to 'create' (or a customer-managed key ARN)",
-    )
+def test_archive_copies_of_volumes_do_not_depend_on_the_vault_key(run_config):
+    # EC2 and EBS backups keep their volumes' keys: the vault's AWS managed key is accepted, with a
+    # warning that points to the volumes' keys and the doctor that checks them.
+    run = run_config(put(_prod(), "vault.kms_key", "aws/backup"))
+    accepted(run)
+    [warning] = [w for w in run.warnings if w.startswith("vault.kms_key: ")]
+    assert "(this vault's AWS managed key plays no part in them)" in warning
+    assert "volumes on the AWS managed key aws/ebs cannot be copied to another account" in warning
+    assert (
+        "python -m doctor --region us-east-1 --tag-key alk:backup --tag-value windows-weekly-ec2-vss --archive-copies"
+    ) in warning
+    assert run_config(_prod()).warnings == []  # kms_key: create
 
 
 def test_archive_in_the_stacks_own_account(run_config):
@@ -982,52 +992,67 @@ def test_archive_in_the_stacks_own_account(run_config):
     )
 
 
+#: The lock range the prod fixture declares for the archive vault.
+LOCK_MIN_30 = ("locked to keep recovery points at least 30 days, so jobs keeping them 29 days fail", "at least 30 days")
+LOCK_MAX_3650 = (
+    "locked to keep recovery points at most 3650 days, so jobs keeping them 3651 days fail",
+    "at most 3650",
+)
+COLD_90 = ("backups in cold storage must stay there at least 90 days", "keep them at least 120 days")
+WARM_COPY, MONTHLY_COPY = '"cold_storage_after_days": null}', '"cold_storage_after_days": 30}'
+
+
 @pytest.mark.parametrize(
-    ("archive", "shown", "rule", "fix"),
+    ("days", "expected"),
     [
+        # Every rule copying to the archive is reported at the archive section that sets the days;
+        # the monthly-archive rule's copies also go cold on day 30, so they need 120 days.
         (
-            {"delete_after_days": 29, "cold_storage_after_days": None},
-            '{"delete_after_days": 29, "cold_storage_after_days": null}',
-            "locked to keep recovery points at least 30 days, so jobs keeping them 29 days fail",
-            "keep them at least 30 days",
+            29,
+            [
+                ("plans[0].rules[0]", WARM_COPY, LOCK_MIN_30),
+                ("plans[1].rules[0]", WARM_COPY, LOCK_MIN_30),
+                ("plans[1].rules[1]", MONTHLY_COPY, COLD_90),
+                ("plans[1].rules[1]", MONTHLY_COPY, LOCK_MIN_30),
+            ],
         ),
         (
-            {"delete_after_days": 3651},
-            '{"delete_after_days": 3651, "cold_storage_after_days": 30}',
-            "locked to keep recovery points at most 3650 days, so jobs keeping them 3651 days fail",
-            "keep them at most 3650 days",
+            3651,
+            [
+                ("plans[0].rules[0]", WARM_COPY, LOCK_MAX_3650),
+                ("plans[1].rules[0]", WARM_COPY, LOCK_MAX_3650),
+                ("plans[1].rules[1]", MONTHLY_COPY, LOCK_MAX_3650),
+            ],
         ),
-        (
-            {"delete_after_days": 119},
-            '{"delete_after_days": 119, "cold_storage_after_days": 30}',
-            "backups in cold storage must stay there at least 90 days",
-            "keep them at least 120 days",
-        ),
+        (119, [("plans[1].rules[1]", MONTHLY_COPY, COLD_90)]),
     ],
     ids=["below-lock-min", "above-lock-max", "cold-plus-89"],
 )
-def test_archive_copy_lifecycle(run_config, archive, shown, rule, fix):
-    # The archive section sets the copies' retention: both rules' copies are reported there.
-    run = run_config(_prod(**archive))
-    text = rejected(run, 2)
-    lines = [line for line in text.splitlines() if line.startswith(f"  - archive.delete_after_days: got {shown}")]
-    assert len(lines) == 2, text
-    for plan, line in zip((0, 1), lines, strict=True):
-        assert f"copies of plans[{plan}].rules[0] to archive: " in line
-        assert rule in line and fix in line.split(". Fix: ", 1)[1]
+def test_archive_copy_lifecycle(run_config, days, expected):
+    text = rejected(run_config(_prod(delete_after_days=days)), len(expected))
+    lines = [line for line in text.splitlines() if line.startswith("  - archive.delete_after_days: got ")]
+    assert len(lines) == len(expected), text
+    for line, (rule_at, shown_end, (rule, fix)) in zip(lines, expected, strict=True):
+        assert line.startswith(f'  - archive.delete_after_days: got {{"delete_after_days": {days}, {shown_end}'), line
+        assert f"copies of {rule_at} to archive: " in line and rule in line, line
+        assert fix in line.split(". Fix: ", 1)[1], line
 
 
-@pytest.mark.parametrize(
-    "archive",
-    [
-        {"delete_after_days": 30, "cold_storage_after_days": None},
-        {"delete_after_days": 3650},
-        {"delete_after_days": 120},
-    ],
-    ids=["lock-min", "lock-max", "cold-plus-90"],
-)
-def test_archive_copy_lifecycle_boundary_accepted(run_config, archive):
-    accepted(run_config(_prod(**archive)))
+def _prod_without_monthly_archive(**archive: Any) -> dict[str, Any]:
+    config = _prod(**archive)
+    volumes = config[NS + "plans"][1]
+    volumes["rules"] = [rule for rule in volumes["rules"] if rule["name"] != "monthly-archive"]
+    return config
+
+
+def test_archive_copy_lock_min_boundary(run_config):
+    accepted(run_config(_prod_without_monthly_archive(delete_after_days=30)))
+    rejected(run_config(_prod_without_monthly_archive(delete_after_days=29)), 2)
+
+
+@pytest.mark.parametrize("days", [120, 3650], ids=["cold-plus-90", "lock-max"])
+def test_archive_copy_lifecycle_boundary_accepted(run_config, days):
+    accepted(run_config(_prod(delete_after_days=days)))
 
 
 def test_copy_to_a_destination_the_stack_lacks(run_config):

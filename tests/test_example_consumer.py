@@ -138,7 +138,8 @@ def test_the_documented_consumer_command_prints_what_pulumi_up_would_create(inst
     assert "What `pulumi up` would create: 8 AWS resources in 6 components." in out
     assert "   ├─ aws:backup/vault:Vault  file-servers  [protected]" in out
     assert "Plan file-servers, rule monthly:" in out
-    assert "  into vault file-servers and keeps each recovery point 1825 days, in cold storage from day 90" in out
+    # Whole instances (VSS): the monthly rule asks for no cold storage, which AWS Backup would ignore for AMIs.
+    assert "  into vault file-servers and keeps each recovery point 1825 days" in out.splitlines()
 
 
 def test_the_consumer_registers_exactly_its_resources_from_the_installed_package(installed, consumer_dir):
@@ -183,11 +184,8 @@ def test_the_consumer_registers_exactly_its_resources_from_the_installed_package
     assert [(r["ruleName"], r["schedule"], r["lifecycle"]) for r in plans["file-servers"]["rules"]] == [
         ("daily", "cron(0 5 ? * * *)", {"deleteAfter": 35}),
         ("weekly", "cron(0 5 ? * SAT *)", {"deleteAfter": 90}),
-        (
-            "monthly",
-            "cron(0 5 1 * ? *)",
-            {"deleteAfter": 1825, "coldStorageAfter": 90, "optInToArchiveForSupportedResources": True},
-        ),
+        # Whole instances: no cold storage asked for, AWS Backup would keep them warm anyway.
+        ("monthly", "cron(0 5 1 * ? *)", {"deleteAfter": 1825}),
     ]
     assert plans["file-servers"]["advancedBackupSettings"] == [
         {"resourceType": "EC2", "backupOptions": {"WindowsVSS": "enabled"}}

@@ -145,6 +145,25 @@ def selection_configs(draw) -> dict[str, Any]:
     return selection
 
 
+VOLUMES = f"arn:aws:ec2:us-east-1:{ACCOUNT}:volume/*"
+
+
+def _cold_where_aws_applies_it(plan: dict[str, Any]) -> None:
+    """AWS Backup moves only EBS volume backups to cold storage, and only with the archive opt-in; it
+    ignores cold storage for EC2 instances (AWS_RULES.md), and the program refuses a setting AWS would
+    ignore for everything a plan selects. So a plan asking for cold storage opts in and selects volumes."""
+    if not any("cold_storage_after_days" in rule for rule in plan["rules"]):
+        return
+    for rule in plan["rules"]:
+        if "cold_storage_after_days" in rule:
+            rule["opt_in_to_archive"] = True
+    for selection in plan["selections"]:
+        if "not_resources" in selection:
+            selection["not_resources"] = [arn for arn in selection["not_resources"] if not arn.endswith(":volume/*")]
+    if not any(arn in ("*", VOLUMES) for selection in plan["selections"] for arn in selection.get("resources", [])):
+        plan["selections"][0].setdefault("resources", []).append(VOLUMES)
+
+
 @st.composite
 def plan_configs(draw, name: str) -> dict[str, Any]:
     plan: dict[str, Any] = {"name": name}
@@ -160,6 +179,7 @@ def plan_configs(draw, name: str) -> dict[str, Any]:
     plan["rules"], plan["selections"] = rule_list, selection_list
     if draw(st.booleans()):
         plan["windows_vss"] = True
+    _cold_where_aws_applies_it(plan)
     if draw(st.booleans()):
         plan["tags"] = draw(tag_maps)
     return plan

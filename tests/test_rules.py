@@ -1000,11 +1000,6 @@ def test_stack_problems_of_a_valid_stack():
             "a cross-region copy must go to another region than the stack's own",
         ),
         (
-            {"archive": {"vault_arn": VAULT_ARN}},
-            "vault.kms_key",
-            "AWS-managed keys (aws/backup, aws/ebs) cannot be shared",
-        ),
-        (
             {"vault": {"name": "backup-vault", "lock": {"min_retention_days": 36, "max_retention_days": 400}}},
             "plans[0].rules[0].delete_after_days",
             "locked to keep recovery points at least 36 days",

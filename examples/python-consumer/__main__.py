@@ -12,7 +12,14 @@ role = BackupServiceRole("file-servers-backup", {})
 
 routine = BackupPlan(
     "file-servers",
-    {"name": "file-servers", "vault_name": vault.name, "rules": daily_weekly_monthly_rules(), "windows_vss": True},
+    {
+        "name": "file-servers",
+        "vault_name": vault.name,
+        # The file servers are backed up whole (EC2, with VSS): AWS Backup keeps their backups warm,
+        # so the monthly ones ask for no cold storage.
+        "rules": daily_weekly_monthly_rules(archive_monthly=False),
+        "windows_vss": True,
+    },
 )
 BackupSelection("file-servers", tag_selection("team", "file-servers", plan_id=routine.id, role_arn=role.arn))
 

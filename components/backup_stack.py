@@ -20,8 +20,17 @@ from .plan import BackupPlan, BackupRuleArgs, CopyActionArgs
 from .restore_testing import RestoreValidationSpec, WindowsRestoreTesting
 from .selection import BackupSelection, SelectionConditionsArgs
 from .service_role import BackupServiceRole, BackupServiceRoleArgs
-from .stack_checks import ARCHIVE, CROSS_REGION, copy_lifecycle, copy_targets, stack_problems
-from .three_two_one import plan_verdict
+from .stack_checks import (
+    ARCHIVE,
+    CROSS_REGION,
+    copy_lifecycle,
+    copy_targets,
+    selected_types,
+    selects_s3,
+    stack_problems,
+    stack_warnings,
+)
+from .three_two_one import stack_verdicts
 from .vault import BackupVault, BackupVaultArgs, VaultLockArgs
 from .vss_instances import WindowsVssInstances
 
@@ -97,9 +106,11 @@ class ArchiveSpec(TypedDict):
     delete_after_days: NotRequired[Optional[int]]
     """Days archive copies are kept. Default: the source rule's retention."""
     cold_storage_after_days: NotRequired[Optional[int]]
-    """Days before archive copies move to cold storage. Default: the source rule's."""
+    """Days before archive copies move to cold storage, for the types AWS Backup can move (EBS
+    volumes, with ``opt_in_to_archive``; never EC2 instances). Default: the source rule's."""
     opt_in_to_archive: NotRequired[Optional[bool]]
-    """Archive-tier opt-in for copies (EC2 needs it). Default: the source rule's."""
+    """Archive-tier opt-in for copies: EBS volume backups move to cold storage (the EBS archive
+    tier) only with it; other types ignore it. Default: the source rule's."""
 
 
 class NotificationsSpec(TypedDict, total=False):
@@ -233,6 +244,10 @@ class WindowsServerBackupArgs(TypedDict):
     Organizations management account may do this. Default: ``False``."""
     tags: NotRequired[dict[str, str]]
     """Tags for every taggable resource (a resource's own tags win). Default: none."""
+    log_warnings: NotRequired[bool]
+    """Log settings that deploy but may not do what they say (cold storage AWS Backup would
+    ignore for some selected types, keys copies depend on) with ``pulumi.log.warn``. Default:
+    ``True``; the config layer reports them itself, with key paths, and turns this off."""
 
 
 class WindowsServerBackup(pulumi.ComponentResource):
@@ -278,14 +293,18 @@ class WindowsServerBackup(pulumi.ComponentResource):
     audit_report_bucket: Optional[pulumi.Output[str]]
     """The bucket audit reports go to, when audit is on."""
     three_two_one: pulumi.Output[dict[str, Any]]
-    """Per ``<plan>/<selection>``: its copies (region, account, vault, tier, retention) and
-    whether they meet 3-2-1, with reasons when not."""
+    """Per plan: the resource types it may select, its copies (region, account, vault, tier,
+    retention) and whether they meet 3-2-1, judged per type, with reasons and advice (see
+    :func:`components.three_two_one.plan_verdict`)."""
 
     def __init__(self, name: str, args: WindowsServerBackupArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__(f"{TYPE_PREFIX}:WindowsServerBackup", name, None, opts)
         rules.raise_if_any(
             "WindowsServerBackup", name, [f"{path}: {violation}" for path, _, violation in stack_problems(args)]
         )
+        if args.get("log_warnings", True):
+            for path, _, violation in stack_warnings(args):
+                pulumi.log.warn(f"{path}: {violation}", resource=self)
         common_tags = dict(args.get("tags") or {})
         region = args["region"]
         account = AccountFacts.lookup(self)
@@ -555,25 +574,30 @@ class WindowsServerBackup(pulumi.ComponentResource):
             for copy in rule.get("copy_actions") or []
         ]
 
+        types = selected_types(args)
+
         def judge(resolved: list[Any]) -> dict[str, Any]:
             account_id, known = resolved[0], iter(resolved[1:])
-            result: dict[str, Any] = {}
-            for spec in args["plans"]:
-                resolved_rules = [
-                    {
-                        **rule,
-                        "copy_actions": [
-                            {**copy, "destination_vault_arn": next(known)} for copy in rule.get("copy_actions") or []
-                        ],
-                    }
-                    for rule in plan_rules[spec["name"]]
-                ]
-                judged = plan_verdict(
-                    resolved_rules, region=args["region"], account=account_id, vault_name=args["vault"]["name"]
-                )
-                for selection in spec["selections"]:
-                    result[f"{spec['name']}/{selection['name']}"] = judged
-            return result
+            plans = [
+                {
+                    "name": spec["name"],
+                    "rules": [
+                        {
+                            **rule,
+                            "copy_actions": [
+                                {**copy, "destination_vault_arn": next(known)}
+                                for copy in rule.get("copy_actions") or []
+                            ],
+                        }
+                        for rule in plan_rules[spec["name"]]
+                    ],
+                    "resource_types": sorted(selected.types),
+                    "types_certain": selected.certain,
+                    "assumed": list(selected.assumed),
+                }
+                for spec, selected in zip(args["plans"], types, strict=True)
+            ]
+            return stack_verdicts(plans, region=args["region"], account=account_id, vault_name=args["vault"]["name"])
 
         return pulumi.Output.all(account.account_id, *arns).apply(judge)
 
@@ -581,15 +605,6 @@ class WindowsServerBackup(pulumi.ComponentResource):
 def _by_name(outputs: Mapping[str, pulumi.Output[str]]) -> pulumi.Output[dict[str, str]]:
     """``{name: output}`` as one output of ``{name: value}`` (``{}`` when there is none)."""
     return pulumi.Output.all(**outputs) if outputs else pulumi.Output.from_input({})
-
-
-def selects_s3(plans: Sequence[PlanSpec]) -> bool:
-    """True when a selection's ARNs can name S3 buckets (``arn:aws:s3:::...``, or ``"*"``): the role
-    then needs the S3 policies."""
-    types = rules.selected_resource_types(
-        arn for plan in plans for selection in plan["selections"] for arn in selection.get("resources") or []
-    )
-    return types is None or "S3" in types
 
 
 def vss_target_tags(plans: Sequence[PlanSpec]) -> dict[str, list[str]]:

@@ -1,21 +1,37 @@
-"""The 3-2-1 verdict: for each plan's rules, where copies of a recovery point exist and how.
+"""The 3-2-1 verdict: for each plan, where copies of its recovery points exist and how, judged
+per resource type the plan may select.
 
 3 copies, on 2 kinds of media, 1 off-site. As in the article's table, the copies counted are
 the backups (A: the stack's vault, B: another region, C: the archive account), not the live
-volume. "Media" are AWS Backup storage tiers (warm, cold); "off-site" means another region or
-another account than the stack's vault.
+volume. AWS does not define "media"; this program counts AWS Backup's storage tiers (warm,
+cold), and a copy is cold only for the resource types AWS Backup really moves to cold storage
+(:mod:`components.storage_tiers`): never EC2 instance backups (AMIs), EBS volume backups only
+with the archive-tier opt-in. Another vault, region or account, a lock, or a logically
+air-gapped vault makes a copy separate or isolated, not a different medium. "Off-site" means
+another region or another account than the stack's vault.
+
+Everything here is a pure function of plain values, so the verdict can be computed from any
+export of the plans.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from . import rules
+from . import rules, storage_tiers
+from .storage_tiers import COLD, EBS, EC2, S3, TIERS, WARM
 
-WARM = "warm"
-COLD = "cold"
+#: Kept for callers that imported the tier names from here.
+__all__ = [
+    "COLD",
+    "WARM",
+    "BackupCopy",
+    "copies_of_rule",
+    "plan_verdict",
+    "stack_verdicts",
+]
 
 
 @dataclass(frozen=True)
@@ -30,63 +46,216 @@ class BackupCopy:
     account: str
     vault: str
     tier: str
-    """``cold`` when the lifecycle moves it to cold storage, else ``warm``."""
+    """``cold`` when every selected type moves to cold storage, ``warm`` when none does,
+    ``mixed`` when only some do (see ``cold_for``)."""
     retention_days: Optional[int]
     """Days kept; ``None``: until deleted by hand."""
+    cold_for: tuple[str, ...] = ()
+    """The selected types whose recovery points this lifecycle moves to cold storage."""
+    cold_storage_after_days: Optional[int] = None
+    """The cold setting as written (it may be ignored for some types)."""
+    why_warm: Mapping[str, str] = field(default_factory=dict)
+    """Per selected type a cold setting does not move: why (not exported)."""
+
+    def as_output(self) -> dict[str, Any]:
+        """The copy as the verdict exports it."""
+        return {
+            "rule": self.rule,
+            "role": self.role,
+            "region": self.region,
+            "account": self.account,
+            "vault": self.vault,
+            "tier": self.tier,
+            "retention_days": self.retention_days,
+            "cold_storage_after_days": self.cold_storage_after_days,
+            "cold_for": list(self.cold_for),
+        }
 
 
-def _tier(lifecycle_cold: Optional[int]) -> str:
-    return COLD if lifecycle_cold is not None else WARM
+def _copy(
+    rule: str,
+    role: str,
+    where: tuple[str, str, str],
+    days: Optional[int],
+    cold: Optional[int],
+    opt_in: bool,
+    types: Sequence[str],
+) -> BackupCopy:
+    region, account, vault = where
+    tiers = {t: storage_tiers.tier(t, cold, opt_in, region) for t in types}
+    going = tuple(t for t in types if tiers[t][0] == COLD)
+    tier = COLD if going and len(going) == len(types) else "mixed" if going else WARM
+    why = {t: reason for t, (_, reason) in tiers.items() if reason}
+    return BackupCopy(rule, role, region, account, vault, tier, days, going, cold, why)
 
 
-def copies_of_rule(rule: Mapping[str, Any], *, region: str, account: str, vault_name: str) -> list[BackupCopy]:
+def copies_of_rule(
+    rule: Mapping[str, Any],
+    *,
+    region: str,
+    account: str,
+    vault_name: str,
+    resource_types: Iterable[str] = (EC2, EBS),
+) -> list[BackupCopy]:
     """The recovery point a rule makes in the stack's vault, and each copy its copy actions make.
 
-    ``rule`` is a :class:`components.BackupRuleArgs` whose copy destinations are known ARNs.
+    ``rule`` is a :class:`components.BackupRuleArgs` whose copy destinations are known ARNs. A
+    copy's omitted lifecycle is the rule's. ``resource_types``: what the plan may select.
     """
+    types = storage_tiers.ordered(resource_types)
     days, cold = rule.get("delete_after_days"), rule.get("cold_storage_after_days")
-    copies = [BackupCopy(rule["name"], "primary", region, account, vault_name, _tier(cold), days)]
+    opt_in = bool(rule.get("opt_in_to_archive"))
+    copies = [_copy(rule["name"], "primary", (region, account, vault_name), days, cold, opt_in, types)]
     for copy in rule.get("copy_actions") or []:
-        dest_region, dest_account, dest_vault = rules.vault_arn_parts(copy["destination_vault_arn"])
-        copy_days = copy.get("delete_after_days", days)
-        copy_cold = copy.get("cold_storage_after_days", cold)
         copies.append(
-            BackupCopy(rule["name"], "copy", dest_region, dest_account, dest_vault, _tier(copy_cold), copy_days)
+            _copy(
+                rule["name"],
+                "copy",
+                rules.vault_arn_parts(copy["destination_vault_arn"]),
+                copy.get("delete_after_days", days),
+                copy.get("cold_storage_after_days", cold),
+                bool(copy.get("opt_in_to_archive", opt_in)),
+                types,
+            )
         )
     return copies
 
 
-def verdict(copies: Sequence[BackupCopy]) -> dict[str, Any]:
-    """Whether these copies meet 3-2-1, with the reasons when they do not."""
-    primary = copies[0]
-    places = {(c.region, c.account, c.vault) for c in copies}
-    tiers = sorted({c.tier for c in copies})
-    off_site = [c for c in copies if c.region != primary.region or c.account != primary.account]
-    reasons = []
-    if len(places) < 3:
-        reasons.append(
-            f"{len(places)} cop{'y' if len(places) == 1 else 'ies'} (3 needed): "
-            "add copies to another region and account"
+def _why_one_medium(resource_type: str, copies: Sequence[BackupCopy]) -> str:
+    """Why no copy of ``resource_type`` reaches cold storage, in a backup admin's words."""
+    support = TIERS[resource_type]
+    ignored = sorted({c.why_warm[resource_type] for c in copies if resource_type in c.why_warm})
+    if ignored:
+        return "; ".join(ignored)
+    if not support.cold:
+        return f"{support.backups} stay warm: {support.no_cold}"
+    return f"{support.backups} stay warm: no copy moves them to cold storage"
+
+
+def _advice(
+    types: Sequence[str],
+    short_of_media: Sequence[str],
+    *,
+    certain: bool,
+    region: str,
+    account: str,
+) -> list[str]:
+    advice: list[str] = []
+    volumes = f"arn:aws:ec2:{region}:{account}:volume/*"
+    if EC2 in short_of_media and (certain or list(types) == [EC2]):
+        advice.append(
+            "AWS Backup keeps EC2 instance backups (AMIs) in warm storage, so they cannot give a second medium: "
+            "back the instances' EBS volumes up in a plan that selects volumes (resources: "
+            f"['{volumes}'] with the tag under conditions) and moves a copy to the EBS archive tier "
+            "(cold_storage_after_days with opt_in_to_archive: true). Those volume snapshots are crash-consistent, "
+            "not VSS. A logically air-gapped vault isolates a copy; it does not change its medium."
         )
-    if len(tiers) < 2:
-        reasons.append(f"one kind of storage ({tiers[0]}): move one copy to cold storage (e.g. the archive copy)")
-    if not off_site:
-        reasons.append("no copy outside the stack's region and account: copy to another region or account")
-    return {
-        "copies": [asdict(c) for c in copies],
-        "copy_count": len(places),
-        "media": tiers,
-        "off_site": bool(off_site),
-        "meets_3_2_1": not reasons,
-        "reasons": reasons,
-    }
+    if EBS in short_of_media:
+        advice.append(
+            "move one copy of the EBS volume backups to the EBS archive tier: cold_storage_after_days with "
+            "opt_in_to_archive: true, on a monthly or rarer rule (archived snapshots are full snapshots, kept "
+            "at least 90 days, up to 72 hours to restore: EBS User Guide, Considerations and limitations for "
+            "archiving Amazon EBS snapshots)"
+        )
+    if S3 in short_of_media:
+        advice.append(
+            "AWS Backup has no cold storage for S3 backups: a second medium for buckets is outside AWS Backup"
+        )
+    if not certain and EBS in types and len(types) > 1:
+        advice.append(
+            f"to judge the volumes alone, select them by type (resources: ['{volumes}'] with the tag under "
+            "conditions.string_equals), so the plan holds EBS volumes only"
+        )
+    return advice
 
 
 def plan_verdict(
-    plan_rules: Sequence[Mapping[str, Any]], *, region: str, account: str, vault_name: str
+    plan_rules: Sequence[Mapping[str, Any]],
+    *,
+    region: str,
+    account: str,
+    vault_name: str,
+    resource_types: Iterable[str] = (EC2, EBS),
+    types_certain: bool = False,
+    assumed: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The verdict for everything a plan selects: the copies all its rules make together."""
+    """Whether a plan's copies (all its rules together) meet 3-2-1 for every type it may select.
+
+    Keys: ``copies`` (rule, role, region, account, vault, tier, retention_days, cold_for,
+    cold_storage_after_days), ``copy_count``, ``media`` (the tiers every selected type reaches),
+    ``off_site``, ``meets_3_2_1``, ``reasons`` (each ``"<part>? no: ..."``), ``resource_types``,
+    ``assumed`` (why, when the types come from tags), ``by_type`` (per type: ``media`` and
+    ``meets_3_2_1``) and ``advice``. Default types: EC2 and EBS, assumed.
+    """
+    types = storage_tiers.ordered(resource_types) or [storage_tiers.OTHER]
     copies: list[BackupCopy] = []
     for rule in plan_rules:
-        copies += copies_of_rule(rule, region=region, account=account, vault_name=vault_name)
-    return verdict(copies)
+        copies += copies_of_rule(rule, region=region, account=account, vault_name=vault_name, resource_types=types)
+    places = {(c.region, c.account, c.vault) for c in copies}
+    off_site = any(c.region != region or c.account != account for c in copies)
+    media_of = {t: sorted({COLD if t in c.cold_for else WARM for c in copies}) for t in types}
+    media = [m for m in (COLD, WARM) if all(m in media_of[t] for t in types)]
+    short_of_media = [t for t in types if len(media_of[t]) < 2]
+    reasons = []
+    if len(places) < 3:
+        reasons.append(
+            f"3 copies? no: {len(places)} cop{'y' if len(places) == 1 else 'ies'} (3 needed): "
+            "add copies to another region and account"
+        )
+    if short_of_media:
+        explained = "; ".join(dict.fromkeys(_why_one_medium(t, copies) for t in short_of_media))
+        reasons.append(f"2 media? no: {explained}")
+    if not off_site:
+        reasons.append(
+            "1 off-site? no: no copy outside the stack's region and account: copy to another region or account"
+        )
+    return {
+        "copies": [c.as_output() for c in copies],
+        "copy_count": len(places),
+        "media": media,
+        "off_site": off_site,
+        "meets_3_2_1": not reasons,
+        "reasons": reasons,
+        "resource_types": types,
+        "assumed": list(assumed),
+        "by_type": {
+            t: {"media": media_of[t], "meets_3_2_1": len(places) >= 3 and len(media_of[t]) >= 2 and off_site}
+            for t in types
+        },
+        "advice": _advice(types, short_of_media, certain=types_certain, region=region, account=account),
+    }
+
+
+def stack_verdicts(
+    plans: Sequence[Mapping[str, Any]], *, region: str, account: str, vault_name: str
+) -> dict[str, dict[str, Any]]:
+    """The verdict of every plan, by plan name.
+
+    Each plan is ``{"name", "rules", "resource_types", "types_certain", "assumed"}`` (rules with
+    known copy ARNs). A plan whose EC2 instances fall short of a second medium is pointed to the
+    stack's plans that keep EBS volumes alone on both media, the place for those instances'
+    volumes.
+    """
+    judged = {
+        plan["name"]: plan_verdict(
+            plan["rules"],
+            region=region,
+            account=account,
+            vault_name=vault_name,
+            resource_types=plan.get("resource_types", (EC2, EBS)),
+            types_certain=bool(plan.get("types_certain", False)),
+            assumed=plan.get("assumed", ()),
+        )
+        for plan in plans
+    }
+    volume_plans = [
+        name for name, verdict in judged.items() if verdict["resource_types"] == [EBS] and verdict["meets_3_2_1"]
+    ]
+    for verdict in judged.values():
+        if volume_plans and not verdict["by_type"].get(EC2, {"meets_3_2_1": True})["meets_3_2_1"]:
+            named = ", ".join(f"'{name}'" for name in volume_plans)
+            verdict["advice"].append(
+                f"plan {named} of this stack keeps EBS volumes on both media: tag these instances' volumes for it "
+                "to give their data a second medium"
+            )
+    return judged

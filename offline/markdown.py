@@ -21,7 +21,7 @@ from .location import engine_command
 from .markup import code
 from .mermaid import copies_diagram
 from .org_words import policy_language
-from .report import PLAN, SELECTION, describe_schedule, tree
+from .report import PLAN, SELECTION, cold_words, describe_schedule, selected_types, tree, windows_vss
 from .verdict import Verdict, VerdictFormatError, plan_verdicts
 
 VAULT_TYPES = ("aws:backup/vault:Vault", "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault")
@@ -48,16 +48,20 @@ def _duration(minutes: Any) -> str:
     return f"{minutes} minutes"
 
 
-def retention(lifecycle: Optional[dict[str, Any]]) -> str:
-    """``{"deleteAfter": 30, "coldStorageAfter": 7}`` -> ``30 days, in cold storage from day 7``."""
+def retention(
+    lifecycle: Optional[dict[str, Any]], types: Optional[list[str]] = None, region: Optional[str] = None
+) -> str:
+    """``{"deleteAfter": 120, "coldStorageAfter": 30}`` and ``["EC2"]`` -> ``120 days, cold storage
+    from day 30 is ignored: EC2 instance backups (AMIs) stay warm``.
+
+    The cold storage is told per type the way AWS Backup applies it (``types``: what the plan
+    may select, ``None`` when not known; ``region``: where the recovery points are kept).
+    """
     lifecycle = lifecycle or {}
-    delete, cold = lifecycle.get("deleteAfter"), lifecycle.get("coldStorageAfter")
+    delete = lifecycle.get("deleteAfter")
     text = _days(delete) if delete else "until deleted by hand"
-    if cold:
-        text += f", in cold storage from day {_number(cold)}"
-    if lifecycle.get("optInToArchiveForSupportedResources"):
-        text += ", archive tier opted in"
-    return text
+    words = cold_words(lifecycle, types, region)
+    return f"{text}, {words}" if words else text
 
 
 def next_runs(schedule: str, zone: str, now: dt.datetime, count: int = 3) -> list[str]:
@@ -82,7 +86,7 @@ def _selects(selection: Registration) -> str:
     return text
 
 
-def _rule_lines(rule: dict[str, Any], now: dt.datetime) -> list[str]:
+def _rule_lines(rule: dict[str, Any], now: dt.datetime, types: Optional[list[str]], region: str) -> list[str]:
     zone = rule.get("scheduleExpressionTimezone") or "UTC"
     schedule = rule["schedule"]
     lines = [
@@ -90,7 +94,7 @@ def _rule_lines(rule: dict[str, Any], now: dt.datetime) -> list[str]:
         f"  - Schedule: {describe_schedule(schedule)} ({code(schedule)}, {zone})",
         f"  - Next runs: {'; '.join(next_runs(schedule, zone, now))}",
         f"  - Starts within {_duration(rule['startWindow'])}, must finish within {_duration(rule['completionWindow'])}",
-        f"  - Retention: {retention(rule.get('lifecycle'))}",
+        f"  - Retention: {retention(rule.get('lifecycle'), types, region)}",
     ]
     if rule.get("enableContinuousBackup"):
         lines.append("  - Continuous backup (point-in-time restore) on")
@@ -98,7 +102,9 @@ def _rule_lines(rule: dict[str, Any], now: dt.datetime) -> list[str]:
     if not copies:
         lines.append("  - Copies: none")
     for copy in copies:
-        lines.append(f"  - Copy to {code(copy['destinationVaultArn'])}, kept {retention(copy.get('lifecycle'))}")
+        arn = copy["destinationVaultArn"]
+        copy_region = None if rules.vault_arn(arn) else rules.vault_arn_parts(arn)[0]
+        lines.append(f"  - Copy to {code(arn)}, kept {retention(copy.get('lifecycle'), types, copy_region)}")
     return lines
 
 
@@ -106,12 +112,11 @@ def plans_section(run: OfflineRun, now: dt.datetime) -> list[str]:
     """Each plan (by name): what it selects, then each rule's schedule, next runs, retention and copies."""
     lines: list[str] = []
     selections = sorted(run.of_type(SELECTION), key=lambda s: s.inputs.get("name") or s.name)
+    region = str(run.settings.config.get("aws:region", ""))
     for plan in sorted(run.of_type(PLAN), key=lambda p: p.inputs["name"]):
         inputs = plan.inputs
-        vss = any(
-            (setting.get("backupOptions") or {}).get("WindowsVSS") == "enabled"
-            for setting in inputs.get("advancedBackupSettings") or []
-        )
+        vss = windows_vss(plan)
+        types = selected_types(run, plan)
         chosen = [s for s in selections if s.inputs.get("planId") == plan.id]
         lines += [f"#### Plan {code(inputs['name'])}" + (" (Windows VSS on)" if vss else ""), ""]
         if chosen:
@@ -119,7 +124,7 @@ def plans_section(run: OfflineRun, now: dt.datetime) -> list[str]:
         else:
             lines += ["Backs up: nothing yet (no selection).", ""]
         for rule in inputs.get("rules") or []:
-            lines += _rule_lines(rule, now)
+            lines += _rule_lines(rule, now, types, region)
         lines.append("")
     return lines
 
@@ -163,18 +168,29 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (list, tuple)) and not any(isinstance(v, (list, dict)) for v in value):
-        value = ", ".join(str(_number(v)) for v in value)
+        value = ", ".join(str(_number(v)) for v in value) or "–"
     elif isinstance(value, (list, dict)):
         value = json.dumps(value, sort_keys=True)
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
 #: The copy table's columns: the verdict's copy fields, in this order.
-_COPY_COLUMNS = ("rule", "role", "region", "account", "vault", "tier", "retention_days")
+_COPY_COLUMNS = (
+    "rule",
+    "role",
+    "region",
+    "account",
+    "vault",
+    "tier",
+    "retention_days",
+    "cold_storage_after_days",
+    "cold_for",
+)
 
 
 def _verdict_lines(verdict: Verdict) -> list[str]:
-    """One verdict: pass/fail with reasons, its counts, then a table of its copies."""
+    """One verdict: pass/fail with reasons, its counts and the resource types it judged (and why,
+    when assumed), per type, a table of its copies, then the advice."""
     if verdict.meets is None:
         mark = "verdict not given"
     else:
@@ -187,12 +203,20 @@ def _verdict_lines(verdict: Verdict) -> list[str]:
             ("copies", verdict.copy_count),
             ("media", verdict.media or None),
             ("off-site", verdict.off_site),
+            ("resource types", verdict.resource_types or None),
             *verdict.other.items(),
         )
         if value is not None
     ]
     if facts:
         lines += [" · ".join(f"{label}: {_cell(value)}" for label, value in facts), ""]
+    lines += _list_lines("Resource types assumed", verdict.assumed)
+    if len(verdict.by_type) > 1:
+        per_type = [
+            f"{kind}: {_cell(media)} ({'meets' if meets else 'does not meet'})"
+            for kind, (media, meets) in verdict.by_type.items()
+        ]
+        lines += ["Per type: " + " · ".join(per_type), ""]
     if verdict.copies:
         columns = [c for c in _COPY_COLUMNS if any(getattr(copy, c) is not None for copy in verdict.copies)]
         extra: list[str] = []
@@ -203,7 +227,11 @@ def _verdict_lines(verdict: Verdict) -> list[str]:
             cells = [_cell(getattr(copy, c)) for c in columns] + [_cell(dict(copy.other).get(k)) for k in extra]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
-    return lines
+    return lines + _list_lines("Advice", verdict.advice)
+
+
+def _list_lines(title: str, items: tuple[str, ...]) -> list[str]:
+    return [f"{title}:", "", *[f"- {_cell(item)}" for item in items], ""] if items else []
 
 
 def three_two_one_section(outputs: Any) -> list[str]:

@@ -13,12 +13,13 @@ from typing import Any, Optional
 
 from cron_descriptor import ExpressionDescriptor, Options
 
-from .component_rules import rules
+from .component_rules import S3_BACKUP_POLICY, rules, storage_tiers
 from .engine import OfflineRun, Registration
 from .verdict import VerdictFormatError, plan_verdicts
 
 PLAN = "aws:backup/plan:Plan"
 SELECTION = "aws:backup/selection:Selection"
+POLICY_ATTACHMENTS = "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive"
 
 
 def _number(value: Any) -> Any:
@@ -106,14 +107,58 @@ def _duration(minutes: int) -> str:
     return f"{minutes} minutes"
 
 
-def _keeps(lifecycle: Optional[dict[str, Any]]) -> str:
+def windows_vss(plan: Registration) -> bool:
+    """The plan sends the ``WindowsVSS: enabled`` advanced setting for EC2."""
+    return any(
+        (setting.get("backupOptions") or {}).get("WindowsVSS") == "enabled"
+        for setting in plan.inputs.get("advancedBackupSettings") or []
+    )
+
+
+def selected_types(run: OfflineRun, plan: Registration) -> Optional[list[str]]:
+    """The resource types a registered plan's selections may select (:mod:`components.storage_tiers`):
+    tag selections reach EC2 and EBS, and S3 when a registered role has the S3 backup policy.
+    ``None`` when the plan has no selection."""
+    s3 = any(
+        str(arn).endswith(S3_BACKUP_POLICY)
+        for attached in run.of_type(POLICY_ATTACHMENTS)
+        for arn in attached.inputs.get("policyArns") or []
+    )
+    selections = [
+        {
+            "name": s.inputs.get("name"),
+            "tags": {t["key"]: t["value"] for t in s.inputs.get("selectionTags") or []},
+            "resources": s.inputs.get("resources") or [],
+            "not_resources": s.inputs.get("notResources") or [],
+            "conditions": {"registered": any(any(c.values()) for c in s.inputs.get("conditions") or [])},
+        }
+        for s in run.of_type(SELECTION)
+        if s.inputs.get("planId") == plan.id
+    ]
+    if not selections:
+        return None
+    tag_types = {storage_tiers.EC2, storage_tiers.EBS} | ({storage_tiers.S3} if s3 else set())
+    region = str(run.settings.config.get("aws:region", ""))
+    found = storage_tiers.plan_types(selections, windows_vss=windows_vss(plan), region=region, tag_types=tag_types)
+    return storage_tiers.ordered(found.types)
+
+
+def cold_words(lifecycle: Optional[dict[str, Any]], types: Optional[list[str]], region: Optional[str]) -> str:
+    """What a registered lifecycle's cold storage does to these types (``""`` when it has none)."""
     lifecycle = _plain(lifecycle or {})
-    delete = lifecycle.get("deleteAfter")
-    cold = lifecycle.get("coldStorageAfter")
+    return storage_tiers.describe_cold(
+        types,
+        lifecycle.get("coldStorageAfter"),
+        bool(lifecycle.get("optInToArchiveForSupportedResources")),
+        region,
+    )
+
+
+def _keeps(lifecycle: Optional[dict[str, Any]], types: Optional[list[str]], region: Optional[str]) -> str:
+    delete = _plain(lifecycle or {}).get("deleteAfter")
     kept = f"keeps each recovery point {delete} days" if delete else "keeps recovery points until deleted by hand"
-    if cold:
-        kept += f", in cold storage from day {cold}"
-    return kept
+    cold = cold_words(lifecycle, types, region)
+    return f"{kept}, {cold}" if cold else kept
 
 
 def _selects(selection: Registration) -> str:
@@ -135,12 +180,11 @@ def plain_language(run: OfflineRun, now: Optional[dt.datetime] = None) -> list[s
     now = now or dt.datetime.now(dt.UTC)
     lines: list[str] = []
     selections = run.of_type(SELECTION)
+    region = str(run.settings.config.get("aws:region", ""))
     for plan in run.of_type(PLAN):
         inputs = plan.inputs
-        vss = any(
-            (s.get("backupOptions") or {}).get("WindowsVSS") == "enabled"
-            for s in inputs.get("advancedBackupSettings") or []
-        )
+        vss = windows_vss(plan)
+        types = selected_types(run, plan)
         chosen = [s for s in selections if s.inputs.get("planId") == plan.id]
         selects = "; ".join(_selects(s) for s in chosen) or "nothing yet (no selection)"
         for rule in inputs.get("rules") or []:
@@ -157,14 +201,18 @@ def plain_language(run: OfflineRun, now: Optional[dt.datetime] = None) -> list[s
                 + ("; Windows VSS on for EC2 instances" if vss else "")
             )
             lines.append(f"  backs up {selects}")
-            lines.append(f"  into vault {rule['targetVaultName']} and {_keeps(rule.get('lifecycle'))}")
+            lines.append(f"  into vault {rule['targetVaultName']} and {_keeps(rule.get('lifecycle'), types, region)}")
             for copy in rule.get("copyActions") or []:
-                lines.append(f"  copies each to {copy['destinationVaultArn']} and {_keeps(copy.get('lifecycle'))}")
+                arn = copy["destinationVaultArn"]
+                copy_region = rules.vault_arn_parts(arn)[0] if not rules.vault_arn(arn) else None
+                lines.append(f"  copies each to {arn} and {_keeps(copy.get('lifecycle'), types, copy_region)}")
     return lines
 
 
 def verdict_lines(outputs: dict[str, Any]) -> list[str]:
-    """The stack's 3-2-1 verdicts (through :func:`offline.verdict.plan_verdicts`), one block each."""
+    """The stack's 3-2-1 verdicts (through :func:`offline.verdict.plan_verdicts`), one block each:
+    the verdict, the types it judged (and why, when assumed), each copy, the reasons (``!``) and
+    the advice (``>``)."""
     try:
         verdicts = plan_verdicts(outputs) or {}
     except VerdictFormatError as error:
@@ -173,17 +221,35 @@ def verdict_lines(outputs: dict[str, Any]) -> list[str]:
     for verdict in verdicts.values():
         mark = {True: "meets 3-2-1", False: "does NOT meet 3-2-1", None: "verdict not given"}[verdict.meets]
         off_site = {True: "yes", False: "no", None: "?"}[verdict.off_site]
+        count = verdict.copy_count
         lines.append(
-            f"{verdict.name}: {mark} ({verdict.copy_count} copies, media {'+'.join(verdict.media)}, "
-            f"off-site: {off_site})"
+            f"{verdict.name}: {mark} ({count} cop{'y' if count == 1 else 'ies'}, media "
+            f"{'+'.join(verdict.media) or 'none for every type'}, off-site: {off_site})"
         )
+        if verdict.resource_types:
+            lines.append(f"  judged for {', '.join(verdict.resource_types)}")
+            lines += [f"    ({assumed})" for assumed in verdict.assumed]
+        if len(verdict.by_type) > 1:
+            lines.append(
+                "  per type: "
+                + "; ".join(
+                    f"{kind} {'+'.join(media)}, {'meets' if meets else 'does not meet'}"
+                    for kind, (media, meets) in verdict.by_type.items()
+                )
+            )
         for copy in verdict.copies:
             kept = f"{copy.retention_days} days" if copy.retention_days else "until deleted"
+            tier = copy.tier or "?"
+            if tier == "mixed":
+                tier = f"cold for {', '.join(copy.cold_for or ())} only"
+            if copy.tier in ("cold", "mixed") and copy.cold_storage_after_days:
+                tier += f" from day {copy.cold_storage_after_days}"
             lines.append(
                 f"  - {copy.role or '?':7} {copy.vault} in {copy.region}, account {copy.account}, "
-                f"{copy.tier}, kept {kept} (rule {copy.rule})"
+                f"{tier}, kept {kept} (rule {copy.rule})"
             )
         lines += [f"  ! {reason}" for reason in verdict.reasons]
+        lines += [f"  > {advice}" for advice in verdict.advice]
     return lines
 
 
@@ -213,7 +279,7 @@ def render(run: OfflineRun, now: Optional[dt.datetime] = None) -> str:
         out += ["", "The plans every target account gets from the backup policies, in plain words:", *described]
     verdicts = verdict_lines(run.outputs)
     if verdicts:
-        out += ["", "3-2-1 (3 copies, 2 kinds of storage, 1 off-site) per selection:", *verdicts]
+        out += ["", "3-2-1 (3 copies, 2 kinds of storage, 1 off-site) per plan:", *verdicts]
     out += [
         "",
         "Stack outputs:",

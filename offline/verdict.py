@@ -2,9 +2,12 @@
 
 Everything else (the reports, the review's judgement, the diagrams) reads the verdict through
 this adapter, so that a change of the verdict's export format is a change here only. Today the
-program exports it as the stack output ``three_two_one``: a mapping of ``<plan>/<selection>`` to
-``{copies, copy_count, media, off_site, meets_3_2_1, reasons}``, each copy with ``rule``,
-``role``, ``region``, ``account``, ``vault``, ``tier`` and ``retention_days``. Also read: the
+program exports it as the stack output ``three_two_one``: a mapping of plan name to
+``{copies, copy_count, media, off_site, meets_3_2_1, reasons, resource_types, assumed, by_type,
+advice}`` (:func:`components.three_two_one.plan_verdict`), each copy with ``rule``, ``role``,
+``region``, ``account``, ``vault``, ``tier`` (``warm``, ``cold``, or ``mixed`` when only some
+types go cold), ``retention_days``, ``cold_storage_after_days`` and ``cold_for``. Earlier
+versions keyed it ``<plan>/<selection>`` without the per-type keys; both are read. Also read: the
 output (or the whole outputs) as JSON text, a list of verdicts that each carry their
 ``selection``/``plan``/``name``, and a few other spellings of pass/fail (``pass``, ``passed``,
 ``ok``, ``compliant``) and of the reasons (``reason``, ``why``, ``message``), as other programs
@@ -23,8 +26,9 @@ THREE_TWO_ONE_OUTPUT = "three_two_one"
 _PASS_KEYS = ("meets_3_2_1", "pass", "passed", "passes", "ok", "compliant")
 _REASON_KEYS = ("reasons", "reason", "why", "message")
 _NAME_KEYS = ("selection", "plan", "name")
-_COPY_FIELDS = ("rule", "role", "region", "account", "vault", "tier", "retention_days")
-_KNOWN = {"copies", "copy_count", "media", "off_site", *_PASS_KEYS, *_REASON_KEYS}
+_COPY_FIELDS = ("rule", "role", "region", "account", "vault", "tier", "retention_days", "cold_storage_after_days")
+_LIST_FIELDS = ("resource_types", "assumed", "advice")
+_KNOWN = {"copies", "copy_count", "media", "off_site", "by_type", *_LIST_FIELDS, *_PASS_KEYS, *_REASON_KEYS}
 
 
 class VerdictFormatError(ValueError):
@@ -48,6 +52,10 @@ class Copy:
     tier: Optional[str] = None
     retention_days: Optional[int] = None
     """Days kept; ``None``: until deleted by hand."""
+    cold_storage_after_days: Optional[int] = None
+    """The cold setting as written (AWS Backup may ignore it for some types)."""
+    cold_for: Optional[tuple[str, ...]] = None
+    """The resource types this copy really moves to cold storage (``None``: not said)."""
     other: tuple[tuple[str, Any], ...] = ()
     """Keys the adapter does not know, as given."""
 
@@ -77,6 +85,13 @@ class Verdict:
     copy_count: Optional[int] = None
     media: tuple[str, ...] = ()
     off_site: Optional[bool] = None
+    resource_types: tuple[str, ...] = ()
+    """The resource types the plan may select, which the verdict was judged for."""
+    assumed: tuple[str, ...] = ()
+    """Why, where the types were assumed (e.g. from a tag selection)."""
+    by_type: dict[str, tuple[tuple[str, ...], Optional[bool]]] = field(default_factory=dict)
+    """Per resource type: its media and whether it meets 3-2-1."""
+    advice: tuple[str, ...] = ()
     other: dict[str, Any] = field(default_factory=dict)
     """Keys the adapter does not know, as given."""
 
@@ -94,10 +109,25 @@ def _whole(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in (value if isinstance(value, list) else [] if value is None else [value]))
+
+
 def _copy(entry: Mapping[str, Any]) -> Copy:
     known = {key: _whole(entry.get(key)) for key in _COPY_FIELDS}
-    other = tuple((str(k), v) for k, v in entry.items() if k not in _COPY_FIELDS)
-    return Copy(**known, other=other)
+    other = tuple((str(k), v) for k, v in entry.items() if k not in (*_COPY_FIELDS, "cold_for"))
+    cold_for = _strings(entry["cold_for"]) if "cold_for" in entry else None
+    return Copy(**known, cold_for=cold_for, other=other)
+
+
+def _by_type(value: Any) -> dict[str, tuple[tuple[str, ...], Optional[bool]]]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {
+        str(kind): (_strings(each.get("media")), None if each.get("meets_3_2_1") is None else bool(each["meets_3_2_1"]))
+        for kind, each in value.items()
+        if isinstance(each, Mapping)
+    }
 
 
 def _verdict(name: str, entry: Mapping[str, Any]) -> Verdict:
@@ -120,6 +150,10 @@ def _verdict(name: str, entry: Mapping[str, Any]) -> Verdict:
         copy_count=_whole(entry.get("copy_count")),
         media=tuple(str(m) for m in (media if isinstance(media, list) else [media])),
         off_site=None if entry.get("off_site") is None else bool(entry["off_site"]),
+        resource_types=_strings(entry.get("resource_types")),
+        assumed=_strings(entry.get("assumed")),
+        by_type=_by_type(entry.get("by_type")),
+        advice=_strings(entry.get("advice")),
         other={str(k): v for k, v in entry.items() if k not in _KNOWN},
     )
 

@@ -39,10 +39,15 @@ def test_seed_prints_the_tree_and_the_plans_in_words():
     assert done.stderr == ""
 
 
-def test_prod_prints_a_passing_verdict():
+def test_prod_prints_the_verdict_per_plan():
     done = offline("prod-east", "--project-dir", str(FIXTURES_DIR))
     assert done.returncode == 0, done.stderr
-    assert "windows-weekly-ec2-vss-us-east-1/windows-weekly-ec2-vss-us-east-1: meets 3-2-1" in done.stdout
+    assert "weekly-ebs-us-east-1: meets 3-2-1 (3 copies, media cold+warm, off-site: yes)" in done.stdout
+    assert (
+        "windows-weekly-ec2-vss-us-east-1: does NOT meet 3-2-1 (3 copies, media warm, off-site: yes)\n"
+        "  judged for EC2\n"
+    ) in done.stdout
+    assert "  ! 2 media? no: EC2 instance backups (AMIs) stay warm: AWS Backup cannot move them" in done.stdout
     # Copy B's vault and key name their region (pulumi-aws 7); no second provider.
     assert "aws:backup/vault:Vault  backup-copy-us-west-2-vault  [protected, region us-west-2]" in done.stdout
     assert "aws:kms/key:Key  backup-copy-us-west-2-key  [protected, region us-west-2]" in done.stdout

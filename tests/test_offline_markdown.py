@@ -15,6 +15,7 @@ from conftest import FIXTURES_DIR, seed_config
 
 from components import BackupPlan
 from offline.__main__ import main
+from offline.compare import plain
 from offline.markdown import render_document, render_stack, three_two_one_section
 from offline.mermaid import copies_diagram
 from offline.report import tree
@@ -141,9 +142,11 @@ def test_a_rule_in_another_time_zone_shows_its_runs_there_and_in_utc(run_compone
         "Fri 2026-01-02 08:00 America/New_York (Fri 2026-01-02 13:00 UTC); "
         "Mon 2026-01-05 08:00 America/New_York (Mon 2026-01-05 13:00 UTC)",
         "  - Starts within 1 hour, must finish within 1 day",
-        "  - Retention: 120 days, in cold storage from day 30, archive tier opted in",
+        # No selection yet: which types go cold is not known.
+        "  - Retention: 120 days, cold storage from day 30 for the resource types that support it "
+        "(archive tier opted in)",
         "  - Copy to `arn:aws:backup:us-west-2:123456789012:backup-vault:copies`, kept 365 days, "
-        "in cold storage from day 30, archive tier opted in",
+        "cold storage from day 30 for the resource types that support it (archive tier opted in)",
         "- Rule `monthly` into vault `main`",
         "  - Schedule: at 02:30, on day 1 of the month (`cron(30 2 1 * ? *)`, UTC)",
         "  - Next runs: Thu 2026-01-01 02:30 UTC; Sun 2026-02-01 02:30 UTC; Sun 2026-03-01 02:30 UTC",
@@ -360,3 +363,43 @@ def test_a_length_limit_leaves_the_trees_inputs_out_then_the_trees(capsys, fixtu
     custom = len([r for r in run.resources if r.custom])
     assert f"_Resource tree ({custom} AWS resources) left out to fit: `python -m offline seed` prints it._" in shortest
     assert "<details>" not in shortest
+
+
+def test_the_verdict_shows_the_types_it_judged_the_copies_cold_for_them_and_the_advice(fixture_run):
+    run = fixture_run("prod-east")
+    lines = three_two_one_section(plain(run.outputs["three_two_one"]))
+    vss = lines.index(
+        "**`windows-weekly-ec2-vss-us-east-1`: :x: does not meet 3-2-1**: 2 media? no: EC2 instance backups (AMIs) "
+        "stay warm: AWS Backup cannot move them to cold storage (AWS Backup guide, Feature availability by "
+        "resource; AWS Backup pricing)"
+    )
+    assert lines[vss + 2 : vss + 7] == [
+        "copy_count: 3 · media: warm · off_site: yes · resource_types: EC2",
+        "",
+        "Resource types assumed:",
+        "",
+        "- selection 'windows-weekly-ec2-vss-us-east-1' of this Windows VSS plan selects by tag: taken to be the "
+        "Windows instances' tag (EC2 instances), as the VSS setup and the restore tests use it",
+    ]
+    assert "Advice:" in lines[vss:]
+    volumes = lines.index("**`weekly-ebs-us-east-1`: :white_check_mark: meets 3-2-1**")
+    assert lines[volumes + 2] == "copy_count: 3 · media: cold, warm · off_site: yes · resource_types: EBS"
+    assert lines[volumes + 4] == (
+        "| rule | role | region | account | vault | tier | retention_days | cold_storage_after_days | cold_for |"
+    )
+    assert lines[volumes + 9] == (
+        "| monthly-archive | primary | us-east-1 | 111111111111 | backup-vault-us-east-1 | cold | 120 | 30 | EBS |"
+    )
+
+
+def test_a_tag_selection_shows_each_type_on_its_own(run_config):
+    config = seed_config()
+    rule = config[f"{PROJECT}:plans"][1]["rules"][0]
+    rule.update(delete_after_days=120, cold_storage_after_days=30, opt_in_to_archive=True)
+    run = run_config(config)
+    text = render_stack(run, NOW)
+    assert (
+        "  - Retention: 120 days, EBS volume backups (snapshots) in cold storage from day 30 (EBS archive tier); "
+        "EC2 instance backups (AMIs) stay warm"
+    ) in text.splitlines()
+    assert "Per type: EC2: warm (does not meet) · EBS: cold (does not meet)" in text.splitlines()

@@ -294,22 +294,33 @@ def test_lookups_happen_once_per_stack(seed):
 
 
 def test_dev_does_not_meet_3_2_1_and_says_why(seed):
-    for selection in ("windows-weekly-ec2-vss-us-east-1", "weekly-ebs-us-east-1"):
-        judged = seed.outputs["three_two_one"][f"{selection}/{selection}"]
+    verdicts = seed.outputs["three_two_one"]
+    assert set(verdicts) == {"windows-weekly-ec2-vss-us-east-1", "weekly-ebs-us-east-1"}
+    for plan, judged in verdicts.items():
         assert judged["meets_3_2_1"] is False
         assert judged["copy_count"] == 1
         assert judged["copies"] == [
             {
-                "rule": selection,
+                "rule": plan,
                 "role": "primary",
                 "region": "us-east-1",
                 "account": OFFLINE_ACCOUNT_ID,
                 "vault": "backup-vault-us-east-1",
                 "tier": "warm",
                 "retention_days": 30,
+                "cold_storage_after_days": None,
+                "cold_for": [],
             }
         ]
-        assert len(judged["reasons"]) == 3
+        assert [reason.split("? no: ")[0] for reason in judged["reasons"]] == ["3 copies", "2 media", "1 off-site"]
+    # The VSS plan backs up instances (its tag is the instances'); the volume plan selects by tag,
+    # which may reach instances and volumes alike.
+    assert verdicts["windows-weekly-ec2-vss-us-east-1"]["resource_types"] == ["EC2"]
+    assert verdicts["weekly-ebs-us-east-1"]["resource_types"] == ["EC2", "EBS"]
+    assert verdicts["weekly-ebs-us-east-1"]["by_type"] == {
+        "EC2": {"media": ["warm"], "meets_3_2_1": False},
+        "EBS": {"media": ["warm"], "meets_3_2_1": False},
+    }
 
 
 def test_outputs(seed):

@@ -1,0 +1,168 @@
+"""The 3-2-1 verdict as a pure function of plain values: a copy counts as cold only for the resource
+types AWS Backup really moves to cold storage, and the verdict says why in a backup admin's words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components.three_two_one import plan_verdict, stack_verdicts
+
+HOME, OTHER_REGION = "us-east-1", "us-west-2"
+ACCOUNT, ARCHIVE_ACCOUNT = "111111111111", "222222222222"
+COPY_B = f"arn:aws:backup:{OTHER_REGION}:{ACCOUNT}:backup-vault:copies"
+COPY_C = f"arn:aws:backup:{HOME}:{ARCHIVE_ACCOUNT}:backup-vault:archive"
+ARCHIVED = {"cold_storage_after_days": 30, "opt_in_to_archive": True}
+
+
+def _rule(name: str = "weekly", archive_copy: dict[str, Any] | None = None, **lifecycle: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "delete_after_days": 35,
+        **lifecycle,
+        "copy_actions": [
+            {"destination_vault_arn": COPY_B, "delete_after_days": 35},
+            {"destination_vault_arn": COPY_C, "delete_after_days": 365, **(archive_copy or {})},
+        ],
+    }
+
+
+def _judge(rules: list[dict[str, Any]], types: list[str], certain: bool = True, **kwargs: Any) -> dict[str, Any]:
+    return plan_verdict(
+        rules,
+        region=HOME,
+        account=ACCOUNT,
+        vault_name="main",
+        resource_types=types,
+        types_certain=certain,
+        **kwargs,
+    )
+
+
+def test_a_vss_plans_archive_copy_is_judged_by_what_aws_does_with_amis():
+    """Had its archive copy asked for cold storage (the config refuses it), the AMIs would still be warm."""
+    judged = _judge([_rule(archive_copy=ARCHIVED)], ["EC2"])
+    archive_copy = judged["copies"][2]
+    assert archive_copy == {
+        "rule": "weekly",
+        "role": "copy",
+        "region": HOME,
+        "account": ARCHIVE_ACCOUNT,
+        "vault": "archive",
+        "tier": "warm",
+        "retention_days": 365,
+        "cold_storage_after_days": 30,
+        "cold_for": [],
+    }
+    assert (judged["copy_count"], judged["media"], judged["off_site"], judged["meets_3_2_1"]) == (
+        3,
+        ["warm"],
+        True,
+        False,
+    )
+    assert judged["reasons"] == [
+        "2 media? no: EC2 instance backups (AMIs) stay warm: AWS Backup cannot move them to cold storage (AWS "
+        "Backup guide, Feature availability by resource; AWS Backup pricing), and AWS Backup ignores "
+        "cold_storage_after_days for them"
+    ]
+    [advice] = judged["advice"]
+    assert advice.startswith(
+        "AWS Backup keeps EC2 instance backups (AMIs) in warm storage, so they cannot give a second medium: back the "
+        "instances' EBS volumes up in a plan that selects volumes (resources: "
+        "['arn:aws:ec2:us-east-1:111111111111:volume/*'] with the tag under conditions)"
+    )
+
+
+def test_volumes_reach_a_second_medium_with_the_archive_tier():
+    judged = _judge([_rule(archive_copy=ARCHIVED)], ["EBS"])
+    assert [c["tier"] for c in judged["copies"]] == ["warm", "warm", "cold"]
+    assert judged["copies"][2]["cold_for"] == ["EBS"]
+    assert (judged["media"], judged["meets_3_2_1"], judged["reasons"], judged["advice"]) == (
+        ["cold", "warm"],
+        True,
+        [],
+        [],
+    )
+
+
+def test_volumes_without_the_opt_in_stay_warm_and_the_verdict_says_so():
+    judged = _judge([_rule(archive_copy={"cold_storage_after_days": 30})], ["EBS"])
+    assert judged["meets_3_2_1"] is False
+    assert judged["reasons"] == [
+        "2 media? no: EBS volume backups (snapshots) stay warm: they move to cold storage (the EBS Snapshots "
+        "Archive tier) only with opt_in_to_archive: true (API reference, Lifecycle)"
+    ]
+
+
+def test_a_copy_kept_where_the_ebs_archive_tier_does_not_exist_stays_warm():
+    copy_in_china = "arn:aws-cn:backup:cn-north-1:222222222222:backup-vault:archive"
+    rule = {
+        "name": "weekly",
+        "delete_after_days": 35,
+        "copy_actions": [{"destination_vault_arn": copy_in_china, "delete_after_days": 365, **ARCHIVED}],
+    }
+    judged = _judge([rule], ["EBS"])
+    assert judged["copies"][1]["tier"] == "warm"
+    assert "the EBS archive tier is not available in cn-north-1" in judged["reasons"][-1]
+
+
+def test_a_tag_selection_is_judged_per_type_and_passes_only_when_every_type_does():
+    assumed = ["selection 'weekly' selects by tag: taken to reach EC2 instances and EBS volumes"]
+    judged = _judge([_rule(archive_copy=ARCHIVED)], ["EBS", "EC2"], certain=False, assumed=assumed)
+    assert judged["resource_types"] == ["EC2", "EBS"]
+    assert judged["assumed"] == assumed
+    assert judged["copies"][2]["tier"] == "mixed"
+    assert judged["copies"][2]["cold_for"] == ["EBS"]
+    assert judged["by_type"] == {
+        "EC2": {"media": ["warm"], "meets_3_2_1": False},
+        "EBS": {"media": ["cold", "warm"], "meets_3_2_1": True},
+    }
+    assert (judged["media"], judged["meets_3_2_1"]) == (["warm"], False)
+    assert judged["advice"] == [
+        "to judge the volumes alone, select them by type (resources: ['arn:aws:ec2:us-east-1:111111111111:volume/*'] "
+        "with the tag under conditions.string_equals), so the plan holds EBS volumes only"
+    ]
+
+
+def test_copies_and_off_site_are_still_counted_by_place():
+    local = {"name": "daily", "delete_after_days": 7}
+    judged = _judge([local], ["EBS"])
+    assert judged["reasons"] == [
+        "3 copies? no: 1 copy (3 needed): add copies to another region and account",
+        "2 media? no: EBS volume backups (snapshots) stay warm: no copy moves them to cold storage",
+        "1 off-site? no: no copy outside the stack's region and account: copy to another region or account",
+    ]
+    assert "on a monthly or rarer rule" in judged["advice"][0]
+
+
+def test_s3_and_other_types_never_count_as_cold():
+    judged = _judge([_rule(archive_copy=ARCHIVED)], ["S3", "other"])
+    assert judged["by_type"] == {
+        "S3": {"media": ["warm"], "meets_3_2_1": False},
+        "other": {"media": ["warm"], "meets_3_2_1": False},
+    }
+    assert "AWS Backup has no cold storage for them (AWS Backup pricing)" in judged["reasons"][0]
+    assert "this program's tier table covers EC2, EBS and S3 only" in judged["reasons"][0]
+
+
+def test_the_stack_points_an_instance_plan_to_the_volume_plan_that_reaches_the_archive_tier():
+    plans = [
+        {"name": "windows", "rules": [_rule()], "resource_types": ["EC2"], "types_certain": True, "assumed": []},
+        {
+            "name": "volumes",
+            "rules": [_rule(), _rule("monthly", archive_copy=ARCHIVED)],
+            "resource_types": ["EBS"],
+            "types_certain": True,
+            "assumed": [],
+        },
+    ]
+    judged = stack_verdicts(plans, region=HOME, account=ACCOUNT, vault_name="main")
+    assert list(judged) == ["windows", "volumes"]
+    assert judged["volumes"]["meets_3_2_1"] is True
+    assert judged["windows"]["meets_3_2_1"] is False
+    assert judged["windows"]["advice"][-1] == (
+        "plan 'volumes' of this stack keeps EBS volumes on both media: tag these instances' volumes for it to give "
+        "their data a second medium"
+    )
+    # Without a volume plan on both media, only the general advice is given.
+    alone = stack_verdicts(plans[:1], region=HOME, account=ACCOUNT, vault_name="main")
+    assert len(alone["windows"]["advice"]) == 1

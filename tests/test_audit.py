@@ -77,10 +77,11 @@ def test_framework_controls_are_the_stacks_promises_scoped_to_its_tag(east):
         "controls": [
             {
                 "name": "BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK",
-                # Both plans run weekly and keep recovery points 35 days.
+                # What every rule meets: the monthly-archive rule runs at worst every 31 days; the
+                # weekly rules keep recovery points 35 days.
                 "inputParameters": [
                     {"name": "requiredFrequencyUnit", "value": "days"},
-                    {"name": "requiredFrequencyValue", "value": "7"},
+                    {"name": "requiredFrequencyValue", "value": "31"},
                     {"name": "requiredRetentionDays", "value": "35"},
                 ],
                 "scope": PROD_SCOPE,

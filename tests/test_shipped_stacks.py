@@ -13,6 +13,9 @@ time and asserts nothing about their values, only the program's invariants:
 - the stack file holds no credential;
 - every rule that copies both to another region and to another account keeps at least three
   copies in distinct vaults, at least one of them outside the stack's region and account;
+- the 3-2-1 verdict never counts an EC2 recovery point (an AMI) as cold, and a plan passes only
+  when a registered lifecycle really moves what it selects to cold storage (EBS volumes, opted in
+  to the archive tier: AWS Backup moves nothing else this program backs up);
 - the stack's own vault and plans are named for ``aws:region`` when their names name a region,
   and every resource of the default provider lands in ``aws:region``, or in the region it names itself
   (pulumi-aws 7's per-resource ``region``, as copy B's do);
@@ -104,6 +107,32 @@ def test_rules_copying_to_another_region_and_account_keep_three_copies_one_off_s
             off_site = [place for place in places if place[:2] != (region, account)]
             assert len(places) >= 3, f"{plan.name} rule {rule['ruleName']} keeps {len(places)} copies"
             assert off_site, f"{plan.name} rule {rule['ruleName']} keeps no copy off-site"
+
+
+def test_the_verdict_counts_as_cold_only_what_aws_backup_moves(shipped: OfflineRun):
+    verdicts = shipped.outputs.get("three_two_one", {})
+    plans = {plan.inputs["name"]: plan for plan in shipped.of_type("aws:backup/plan:Plan")}
+    assert set(verdicts) == set(plans)
+    for name, judged in verdicts.items():
+        for copy in judged["copies"]:
+            assert "EC2" not in copy["cold_for"], f"{name}: an EC2 copy counted as cold"
+            if "EC2" in judged["resource_types"]:
+                assert copy["tier"] != "cold", f"{name}: a copy of a plan selecting EC2 counted as cold"
+        if not judged["meets_3_2_1"]:
+            continue
+        assert judged["resource_types"] == ["EBS"], f"{name} passes with {judged['resource_types']}"
+        lifecycles = [
+            lifecycle
+            for rule in plans[name].inputs["rules"]
+            for lifecycle in [
+                rule.get("lifecycle") or {},
+                *[c.get("lifecycle") or {} for c in rule.get("copyActions") or []],
+            ]
+        ]
+        assert any(
+            lifecycle.get("coldStorageAfter") and lifecycle.get("optInToArchiveForSupportedResources")
+            for lifecycle in lifecycles
+        ), f"{name} passes without a lifecycle that moves volumes to the archive tier"
 
 
 def test_names_agree_with_the_stacks_region(shipped: OfflineRun):

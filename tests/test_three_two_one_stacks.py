@@ -127,18 +127,41 @@ def test_copy_b_keeps_its_names_and_parents(prod):
 def test_every_rule_copies_to_both_destinations_with_valid_lifecycles(prod):
     run, home, other = prod
     copy_b = f"arn:aws:backup:{other}:{PROD_ACCOUNT}:backup-vault:backup-copies-from-{home}"
-    plans = run.of_type("aws:backup/plan:Plan")
-    assert len(plans) == 2
-    for plan in plans:
-        [rule] = plan.inputs["rules"]
-        assert rule["lifecycle"] == {"deleteAfter": 35}
-        assert rule["copyActions"] == [
-            {"destinationVaultArn": copy_b, "lifecycle": {"deleteAfter": 35}},
-            {
-                "destinationVaultArn": ARCHIVE_ARN,
-                "lifecycle": {"deleteAfter": 365, "coldStorageAfter": 30, "optInToArchiveForSupportedResources": True},
-            },
-        ]
+    plans = {plan.inputs["name"]: plan for plan in run.of_type("aws:backup/plan:Plan")}
+    assert set(plans) == {f"windows-weekly-ec2-vss-{home}", f"weekly-ebs-{home}"}
+    weekly_copies = [
+        {"destinationVaultArn": copy_b, "lifecycle": {"deleteAfter": 35}},
+        # The archive section keeps copies a year, and sets no cold storage: EC2 backups stay warm.
+        {"destinationVaultArn": ARCHIVE_ARN, "lifecycle": {"deleteAfter": 365}},
+    ]
+    [vss_rule] = plans[f"windows-weekly-ec2-vss-{home}"].inputs["rules"]
+    assert (vss_rule["ruleName"], vss_rule["lifecycle"]) == (f"windows-weekly-ec2-vss-{home}", {"deleteAfter": 35})
+    assert vss_rule["copyActions"] == weekly_copies
+    weekly, monthly = plans[f"weekly-ebs-{home}"].inputs["rules"]
+    assert (weekly["ruleName"], weekly["lifecycle"], weekly["copyActions"]) == (
+        "weekly",
+        {"deleteAfter": 35},
+        weekly_copies,
+    )
+    # Once a month, volume backups that move to the EBS archive tier on day 30, in all three places.
+    archived = {"coldStorageAfter": 30, "optInToArchiveForSupportedResources": True}
+    assert monthly["ruleName"] == "monthly-archive"
+    assert monthly["schedule"] == "cron(0 5 1 * ? *)"
+    assert monthly["lifecycle"] == {"deleteAfter": 120, **archived}
+    assert monthly["copyActions"] == [
+        {"destinationVaultArn": copy_b, "lifecycle": {"deleteAfter": 120, **archived}},
+        {"destinationVaultArn": ARCHIVE_ARN, "lifecycle": {"deleteAfter": 365, **archived}},
+    ]
+
+
+def test_the_volume_plan_selects_ebs_volumes_by_type_then_tag(prod):
+    run, home, _ = prod
+    [selection] = [s for s in run.of_type("aws:backup/selection:Selection") if s.inputs["name"] == f"weekly-ebs-{home}"]
+    assert selection.inputs["resources"] == [f"arn:aws:ec2:{home}:{PROD_ACCOUNT}:volume/*"]
+    assert selection.inputs["conditions"] == [
+        {"stringEquals": [{"key": "aws:ResourceTag/alk:backup", "value": "weekly-ebs"}]}
+    ]
+    assert "selectionTags" not in selection.inputs
 
 
 def test_home_vault_uses_its_own_key_shared_with_the_archive_account(prod):
@@ -173,23 +196,53 @@ def test_home_vault_lock_is_governance(prod):
     assert lock.protect is True
 
 
-def test_verdict_passes_with_three_places(prod):
+def _places(judged: dict) -> list[tuple]:
+    return [(c["rule"], c["region"], c["account"], c["tier"], c["retention_days"]) for c in judged["copies"]]
+
+
+def test_the_windows_vss_plan_is_judged_by_what_aws_does_with_ec2_backups(prod):
+    """Three copies, one of them off-site, but all warm: AWS Backup cannot move AMIs to cold storage."""
     run, home, other = prod
-    verdicts = run.outputs["three_two_one"]
-    assert set(verdicts) == {
-        f"windows-weekly-ec2-vss-{home}/windows-weekly-ec2-vss-{home}",
-        f"weekly-ebs-{home}/weekly-ebs-{home}",
-    }
-    for judged in verdicts.values():
-        assert judged["meets_3_2_1"] is True
-        assert judged["reasons"] == []
-        assert judged["media"] == ["cold", "warm"]
-        assert judged["off_site"] is True
-        assert [(c["region"], c["account"], c["tier"], c["retention_days"]) for c in judged["copies"]] == [
-            (home, PROD_ACCOUNT, "warm", 35),
-            (other, PROD_ACCOUNT, "warm", 35),
-            ("us-east-1", ARCHIVE_ACCOUNT, "cold", 365),
-        ]
+    judged = run.outputs["three_two_one"][f"windows-weekly-ec2-vss-{home}"]
+    rule = f"windows-weekly-ec2-vss-{home}"
+    assert _places(judged) == [
+        (rule, home, PROD_ACCOUNT, "warm", 35),
+        (rule, other, PROD_ACCOUNT, "warm", 35),
+        (rule, "us-east-1", ARCHIVE_ACCOUNT, "warm", 365),
+    ]
+    assert (judged["copy_count"], judged["media"], judged["off_site"]) == (3, ["warm"], True)
+    assert judged["meets_3_2_1"] is False
+    assert judged["resource_types"] == ["EC2"]
+    assert judged["by_type"] == {"EC2": {"media": ["warm"], "meets_3_2_1": False}}
+    assert judged["reasons"] == [
+        "2 media? no: EC2 instance backups (AMIs) stay warm: AWS Backup cannot move them to cold storage "
+        "(AWS Backup guide, Feature availability by resource; AWS Backup pricing)"
+    ]
+    first, second = judged["advice"]
+    assert "back the instances' EBS volumes up in a plan that selects volumes" in first
+    assert "A logically air-gapped vault isolates a copy; it does not change its medium." in first
+    assert second == (
+        f"plan 'weekly-ebs-{home}' of this stack keeps EBS volumes on both media: tag these instances' volumes "
+        "for it to give their data a second medium"
+    )
+
+
+def test_the_volume_plan_reaches_a_second_medium_in_the_ebs_archive_tier(prod):
+    run, home, other = prod
+    judged = run.outputs["three_two_one"][f"weekly-ebs-{home}"]
+    assert _places(judged) == [
+        ("weekly", home, PROD_ACCOUNT, "warm", 35),
+        ("weekly", other, PROD_ACCOUNT, "warm", 35),
+        ("weekly", "us-east-1", ARCHIVE_ACCOUNT, "warm", 365),
+        ("monthly-archive", home, PROD_ACCOUNT, "cold", 120),
+        ("monthly-archive", other, PROD_ACCOUNT, "cold", 120),
+        ("monthly-archive", "us-east-1", ARCHIVE_ACCOUNT, "cold", 365),
+    ]
+    assert all(c["cold_for"] == ["EBS"] for c in judged["copies"] if c["rule"] == "monthly-archive")
+    assert (judged["copy_count"], judged["media"], judged["off_site"]) == (3, ["cold", "warm"], True)
+    assert judged["meets_3_2_1"] is True
+    assert judged["reasons"] == [] and judged["advice"] == [] and judged["assumed"] == []
+    assert judged["resource_types"] == ["EBS"]
 
 
 def test_lookups_once_per_account(prod):

@@ -767,11 +767,13 @@ def _verdicts(sides: Sides) -> list[Finding]:
     findings = []
     for (plan, loss), names in grouped.items():
         subject = plans.get(plan) or {"urn": "", "type": PLAN, "name": plan}
+        # Verdicts keyed per selection (earlier exports) name them; a verdict per plan needs no more.
+        which = "" if names == [plan] else f" ({', '.join(f'`{n}`' for n in names)})"
         findings.append(
             _finding(
                 WARNING,
                 subject,
-                f"3-2-1 weakened for plan `{plan}` ({', '.join(f'`{n}`' for n in names)}): {loss}.",
+                f"3-2-1 weakened for plan `{plan}`{which}: {loss}.",
                 f"3-2-1 weakened for plan `{plan}`: {shown(loss, 120)}.",
             )
         )

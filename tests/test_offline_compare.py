@@ -128,47 +128,55 @@ def test_a_pull_request_that_cuts_retention_and_drops_the_archive_copy_is_warned
     lines = done.stdout.splitlines()
     archive = "vault `windows-server-archive` (account 222222222222, us-east-1)"
     west = "vault `backup-copies-from-us-east-1` (account 111111111111, us-west-2)"
-    not_met = (
-        "3-2-1 is no longer met: 2 copies (3 needed): add copies to another region and account; one kind of "
-        "storage (warm): move one copy to cold storage (e.g. the archive copy)."
+    cut = (
+        "keeps new recovery points 14 days instead of 35 days (`lifecycle.deleteAfter: 35 → 14`): a restore can "
+        "reach back only 14 days (recovery points made before the change keep their retention)."
     )
-    start = lines.index("### :warning: WARNING (9)")
-    warnings = []
-    for plan in ("weekly-ebs-us-east-1", "windows-weekly-ec2-vss-us-east-1"):  # by plan, rule, then verdict
-        warnings += [
-            f"- **`prod-east`** · retention shortened: plan `{plan}` keeps new recovery points 14 days instead of "
-            "35 days (`lifecycle.deleteAfter: 35 → 14`): a restore can reach back only 14 days (recovery points "
-            "made before the change keep their retention).",
-            f"- **`prod-east`** · retention shortened: plan `{plan}` keeps its copies in {west} 14 days instead "
-            "of 35 days.",
-            f"- **`prod-east`** · copy removed: plan `{plan}` no longer copies to {archive} (kept 365 days): new "
-            "recovery points have one copy fewer, and none there.",
-            f"- **`prod-east`** · 3-2-1 weakened for plan `{plan}` (`{plan}/{plan}`): {not_met}",
-        ]
-    warnings.insert(
-        0,
+    dropped = f"no longer copies to {archive} (kept 365 days): new recovery points have one copy fewer, and none there."
+    volumes, windows = "weekly-ebs-us-east-1", "windows-weekly-ec2-vss-us-east-1"
+    warnings = [
         "- **`prod-east`** · audit framework `backup-audit-framework` no longer checks "
         "`BACKUP_RESOURCES_PROTECTED_BY_CROSS_ACCOUNT`: no audit evidence of that any more.",
-    )
+        # by plan, rule, then verdict; the volume plan's monthly-archive rule keeps its retention
+        f"- **`prod-east`** · retention shortened: rule `weekly` of plan `{volumes}` {cut}",
+        f"- **`prod-east`** · retention shortened: rule `weekly` of plan `{volumes}` keeps its copies in {west} 14 "
+        "days instead of 35 days.",
+        f"- **`prod-east`** · copy removed: rule `weekly` of plan `{volumes}` {dropped}",
+        f"- **`prod-east`** · copy removed: rule `monthly-archive` of plan `{volumes}` {dropped}",
+        f"- **`prod-east`** · 3-2-1 weakened for plan `{volumes}`: 3-2-1 is no longer met: 3 copies? no: 2 copies "
+        "(3 needed): add copies to another region and account.",
+        f"- **`prod-east`** · retention shortened: plan `{windows}` {cut}",
+        f"- **`prod-east`** · retention shortened: plan `{windows}` keeps its copies in {west} 14 days instead of "
+        "35 days.",
+        f"- **`prod-east`** · copy removed: plan `{windows}` {dropped}",
+        # The Windows VSS plan did not meet 3-2-1 before (its AMIs stay warm): it loses a copy.
+        f"- **`prod-east`** · 3-2-1 weakened for plan `{windows}`: copies 3 → 2.",
+    ]
     assert lines[:5] == [
         TITLE,
         "",
         "> [!WARNING]",
-        "> **9 changes would weaken the protection of the backups.** Each says what is lost.",
+        "> **10 changes would weaken the protection of the backups.** Each says what is lost.",
         "",
     ]
-    assert lines[start : start + 12] == ["### :warning: WARNING (9)", "", *warnings, ""]
+    start = lines.index("### :warning: WARNING (10)")
+    assert lines[start : start + 13] == ["### :warning: WARNING (10)", "", *warnings, ""]
     # The values, in the folded details: old and new, by path.
-    plan = "windows-weekly-ec2-vss-us-east-1"
-    assert f"  - `rules[{plan}].lifecycle.deleteAfter`: `35` → `14`" in lines
+    assert f"  - `rules[{windows}].lifecycle.deleteAfter`: `35` → `14`" in lines
     assert (
-        f"  - `rules[{plan}].copyActions[arn:aws:backup:us-east-1:222222222222:backup-vault:windows-server-archive]`: "
-        'removed `{"lifecycle": {"coldStorageAfter": 30, "deleteAfter": 365, "optInToArchiveForSupportedResources": '
-        "true}}`"
+        "  - `rules[monthly-archive].copyActions[arn:aws:backup:us-east-1:222222222222:backup-vault:"
+        'windows-server-archive]`: removed `{"lifecycle": {"coldStorageAfter": 30, "deleteAfter": 365, '
+        '"optInToArchiveForSupportedResources": true}}`'
     ) in lines
-    # The diagram marks the shortened copy and the dropped archive copy.
-    assert '  v0 -->|"changed: 35 → 14 days"| v1' in lines
-    assert '  v0 -.->|"removed (was 365 days, cold)"| v2' in lines
+    # The diagram marks the shortened copies and the dropped archive copies, per rule.
+    assert (
+        '  v0 -->|"monthly-archive: 120 days, cold<br/>weekly: changed 35 → 14 days<br/>'
+        f'{windows}: changed 35 → 14 days"| v1'
+    ) in lines
+    assert (
+        '  v0 -.->|"removed (was monthly-archive: 365 days, cold<br/>weekly: 365 days, warm<br/>'
+        f'{windows}: 365 days, warm)"| v2'
+    ) in lines
     assert '      v2[("windows-server-archive<br/>removed")]' in lines
     out = done.stdout
     assert "DANGER" not in out

@@ -15,7 +15,6 @@ from conftest import FIXTURES_DIR, seed_config
 
 from components import BackupPlan
 from offline.__main__ import main
-from offline.compare import plain
 from offline.markdown import render_document, render_stack, three_two_one_section
 from offline.mermaid import copies_diagram
 from offline.report import tree
@@ -246,7 +245,8 @@ def test_a_prod_stack_draws_its_three_copies(fixture_run):
         "flowchart LR",
         '  subgraph a0["account 111111111111"]',
         '    subgraph a0r0["us-east-1"]',
-        '      v0[("backup-vault-us-east-1<br/>kept 35 days, warm")]',
+        '      v0[("backup-vault-us-east-1<br/>kept monthly-archive: 120 days, cold<br/>weekly: 35 days, warm<br/>'
+        'windows-weekly-ec2-vss-us-east-1: 35 days, warm")]',
         "    end",
         '    subgraph a0r1["us-west-2"]',
         '      v1[("backup-copies-from-us-east-1")]',
@@ -257,8 +257,11 @@ def test_a_prod_stack_draws_its_three_copies(fixture_run):
         '      v2[("windows-server-archive")]',
         "    end",
         "  end",
-        '  v0 -->|"35 days, warm"| v1',
-        '  v0 -->|"365 days, cold"| v2',
+        '  v0 -->|"monthly-archive: 120 days, cold<br/>weekly: 35 days, warm<br/>'
+        'windows-weekly-ec2-vss-us-east-1: 35 days, warm"| v1',
+        # The Windows VSS plan's archive copies are warm: AWS Backup keeps AMIs out of cold storage.
+        '  v0 -->|"monthly-archive: 365 days, cold<br/>weekly: 365 days, warm<br/>'
+        'windows-weekly-ec2-vss-us-east-1: 365 days, warm"| v2',
         "```",
     ]
 
@@ -367,14 +370,14 @@ def test_a_length_limit_leaves_the_trees_inputs_out_then_the_trees(capsys, fixtu
 
 def test_the_verdict_shows_the_types_it_judged_the_copies_cold_for_them_and_the_advice(fixture_run):
     run = fixture_run("prod-east")
-    lines = three_two_one_section(plain(run.outputs["three_two_one"]))
+    lines = three_two_one_section(run.outputs)
     vss = lines.index(
         "**`windows-weekly-ec2-vss-us-east-1`: :x: does not meet 3-2-1**: 2 media? no: EC2 instance backups (AMIs) "
         "stay warm: AWS Backup cannot move them to cold storage (AWS Backup guide, Feature availability by "
         "resource; AWS Backup pricing)"
     )
     assert lines[vss + 2 : vss + 7] == [
-        "copy_count: 3 · media: warm · off_site: yes · resource_types: EC2",
+        "copies: 3 · media: warm · off-site: yes · resource types: EC2",
         "",
         "Resource types assumed:",
         "",
@@ -383,7 +386,7 @@ def test_the_verdict_shows_the_types_it_judged_the_copies_cold_for_them_and_the_
     ]
     assert "Advice:" in lines[vss:]
     volumes = lines.index("**`weekly-ebs-us-east-1`: :white_check_mark: meets 3-2-1**")
-    assert lines[volumes + 2] == "copy_count: 3 · media: cold, warm · off_site: yes · resource_types: EBS"
+    assert lines[volumes + 2] == "copies: 3 · media: cold, warm · off-site: yes · resource types: EBS"
     assert lines[volumes + 4] == (
         "| rule | role | region | account | vault | tier | retention_days | cold_storage_after_days | cold_for |"
     )

@@ -193,3 +193,30 @@ def test_the_adapter_says_when_it_cannot_read_a_verdict():
             assert error.value is not None
         else:
             raise AssertionError(f"{value!r} was read")
+
+
+def test_the_adapter_reads_the_per_plan_verdict_with_its_types(fixture_run):
+    verdicts = plan_verdicts(fixture_run("prod-east").outputs)
+    assert verdicts is not None
+    windows = verdicts["windows-weekly-ec2-vss-us-east-1"]
+    assert (windows.plan, windows.meets, windows.resource_types, windows.media) == (
+        "windows-weekly-ec2-vss-us-east-1",
+        False,
+        ("EC2",),
+        ("warm",),
+    )
+    assert windows.by_type == {"EC2": (("warm",), False)}
+    assert windows.assumed and windows.advice
+    volumes = verdicts["weekly-ebs-us-east-1"]
+    archived = volumes.copies[-1]
+    assert (archived.rule, archived.tier, archived.cold_storage_after_days, archived.cold_for) == (
+        "monthly-archive",
+        "cold",
+        30,
+        ("EBS",),
+    )
+    assert archived.other == ()  # every key the program exports is read
+    assert volumes.other == {}
+    # An export from before the per-type keys: nothing is made up.
+    old = plan_verdicts(verdict_outputs(*THREE))
+    assert old is not None and old["weekly/weekly"].copies[0].cold_for is None

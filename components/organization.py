@@ -30,9 +30,10 @@ import pulumi_aws as aws
 from . import rules
 from ._types import TYPE_PREFIX, child_opts, plain
 from .backup_stack import ArchiveSpec, PlanSpec
-from .org_checks import GLOBAL_SETTINGS, organization_problems
+from .org_checks import GLOBAL_SETTINGS, member_stack_args, organization_problems
 from .org_policy import effective_policy, member_rules, policy_content, policy_documents, policy_plan_names
 from .org_template import instance_regions, member_template, template_body
+from .stack_checks import selected_types
 from .three_two_one import plan_verdict
 from .vault import VaultLockArgs
 
@@ -192,14 +193,19 @@ def organization_verdicts(args: Mapping[str, Any], archive_vault_arn: Optional[s
     """The 3-2-1 verdict of each policy plan in each region it runs in, as a member account gets it,
     keyed ``<policy plan>/<selection> (<region>)``."""
     result: dict[str, Any] = {}
-    for plan in args["plans"]:
+    for index, plan in enumerate(args["plans"]):
         for policy_plan, regions in policy_plan_names(plan, args).items():
             for region in regions:
+                # Judged for the resource types the plan may select, as a member account's stack would be.
+                selected = selected_types(member_stack_args(args, region))[index]
                 judged = plan_verdict(
                     member_rules(plan, region, args, archive_vault_arn, account=_VERDICT_ACCOUNT),
                     region=region,
                     account=_VERDICT_ACCOUNT,
                     vault_name=args["vault"]["name"],
+                    resource_types=selected.types,
+                    types_certain=selected.certain,
+                    assumed=selected.assumed,
                 )
                 for selection in plan["selections"]:
                     result[f"{policy_plan}/{selection['name']} ({region})"] = _member_view(judged)

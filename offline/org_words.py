@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from typing import Any, Optional
 
-from .component_rules import org_policy, rules
+from .component_rules import org_policy, rules, storage_tiers
 from .engine import OfflineRun
 from .report import _duration, _keeps, describe_schedule
 
@@ -19,19 +19,36 @@ POLICY = "aws:organizations/policy:Policy"
 BACKUP_POLICY = "BACKUP_POLICY"
 
 
-def _lifecycle(lifecycle: Optional[dict[str, str]]) -> dict[str, int]:
-    """A policy lifecycle in the words of the per-account plans' (``deleteAfter``, ``coldStorageAfter``)."""
+def _lifecycle(lifecycle: Optional[dict[str, str]]) -> dict[str, Any]:
+    """A policy lifecycle in the words of the per-account plans' (``deleteAfter``, ``coldStorageAfter``,
+    ``optInToArchiveForSupportedResources``)."""
     lifecycle = lifecycle or {}
     names = {"delete_after_days": "deleteAfter", "move_to_cold_storage_after_days": "coldStorageAfter"}
-    return {names[key]: int(value) for key, value in lifecycle.items() if key in names}
+    words: dict[str, Any] = {names[key]: int(value) for key, value in lifecycle.items() if key in names}
+    if lifecycle.get("opt_in_to_archive_for_supported_resources") == "true":
+        words["optInToArchiveForSupportedResources"] = True
+    return words
 
 
-def _archive(lifecycle: Optional[dict[str, str]]) -> str:
-    return (
-        ", archive tier opted in"
-        if (lifecycle or {}).get("opt_in_to_archive_for_supported_resources") == "true"
-        else ""
+def _types(plan: dict[str, Any], vss: bool) -> list[str]:
+    """The resource types a policy plan's selections may select (:mod:`components.storage_tiers`)."""
+    selections: list[dict[str, Any]] = [
+        {"name": name, "tags": {body["tag_key"]: "?"}, "conditions": body.get("conditions") or {}}
+        for name, body in (plan["selections"].get("tags") or {}).items()
+    ]
+    selections += [
+        {"name": name, "resources": body["resource_types"], "not_resources": body.get("not_resource_types") or []}
+        for name, body in (plan["selections"].get("resources") or {}).items()
+    ]
+    found = storage_tiers.plan_types(
+        selections, windows_vss=vss, region="*", tag_types=(storage_tiers.EC2, storage_tiers.EBS)
     )
+    return storage_tiers.ordered(found.types)
+
+
+def _region_of(arn: str) -> Optional[str]:
+    parts = arn.split(":")
+    return parts[3] if len(parts) > 3 and parts[3] else None
 
 
 def _conditions(body: dict[str, Any]) -> str:
@@ -65,6 +82,8 @@ def policy_language(run: OfflineRun, now: Optional[dt.datetime] = None) -> list[
         document = org_policy.effective_policy(json.loads(policy.inputs["content"]))
         for plan_name, plan in document["plans"].items():
             vss = (plan.get("advanced_backup_settings") or {}).get("ec2", {}).get("windows_vss") == "enabled"
+            types = _types(plan, vss)
+            home = plan["regions"][0] if len(plan["regions"]) == 1 else None
             lines.append(
                 f"Plan {plan_name} (policy {policy.inputs['name']}), in every target account in "
                 f"{', '.join(plan['regions'])}" + ("; Windows VSS on for EC2 instances" if vss else "") + ":"
@@ -83,13 +102,13 @@ def policy_language(run: OfflineRun, now: Optional[dt.datetime] = None) -> list[
                 )
                 lines.append(
                     f"    into vault {rule['target_backup_vault_name']} of the account and "
-                    f"{_keeps(_lifecycle(lifecycle))}{_archive(lifecycle)}"
+                    f"{_keeps(_lifecycle(lifecycle), types, home)}"
                 )
                 for arn, copy in (rule.get("copy_actions") or {}).items():
                     where = "the account's own vault" if ":$account:" in arn else "another account's vault"
                     lines.append(
-                        f"    copies each to {arn} ({where}) and {_keeps(_lifecycle(copy.get('lifecycle')))}"
-                        f"{_archive(copy.get('lifecycle'))}"
+                        f"    copies each to {arn} ({where}) and "
+                        f"{_keeps(_lifecycle(copy.get('lifecycle')), types, _region_of(arn))}"
                     )
     return lines
 

@@ -233,7 +233,9 @@ def test_the_outputs_show_the_policies_the_stack_set_the_effective_plans_and_3_2
         ("copy", "us-east-1", "$account", "backup-copies"),
         ("copy", "us-east-1", "222222222222", "windows-server-archive"),
     ]
-    assert west["meets_3_2_1"] is True
+    # Three copies, one off-site, all warm: AWS Backup keeps the instances' AMIs out of cold storage.
+    assert (west["meets_3_2_1"], west["media"], west["resource_types"]) == (False, ["warm"], ["EC2"])
+    assert west["reasons"][0].startswith("2 media? no: EC2 instance backups (AMIs) stay warm")
     assert verdicts["daily-ebs/volumes (us-east-1)"]["meets_3_2_1"] is False
 
 
@@ -252,10 +254,9 @@ def test_the_report_tells_the_plans_every_member_account_gets(org):
         "    into vault backup-vault of the account and keeps each recovery point 35 days",
         "    copies each to arn:aws:backup:us-west-2:$account:backup-vault:backup-copies (the account's own vault) and "
         "keeps each recovery point 35 days",
-        f"    copies each to {ARCHIVE_ARN} (another account's vault) and keeps each recovery point 365 days, in cold "
-        "storage from day 30, archive tier opted in",
+        f"    copies each to {ARCHIVE_ARN} (another account's vault) and keeps each recovery point 365 days",
     ]
-    assert "daily-ebs/volumes (us-east-1): does NOT meet 3-2-1 (1 copies, media warm, off-site: no)" in text
+    assert "daily-ebs/volumes (us-east-1): does NOT meet 3-2-1 (1 copy, media warm, off-site: no)" in text
 
 
 # --- Accounts, stack references, components from code --------------------------------------------
@@ -710,14 +711,11 @@ def test_the_per_account_rules_apply_to_every_member_account(run_config):
         "the target vault is locked to keep recovery points at least 7 days",
         "keep them at least 7 days",
     )
-    # Archive copies need a customer-managed key in the member accounts.
-    assert_problem(
-        run_config(put(org_config(), "vault.kms_key", "aws/backup")),
-        "vault.kms_key",
-        '"aws/backup"',
-        "copies into another account need the source vault to use a customer-managed key",
-        "set vault.kms_key to 'create'",
-    )
+    # Archive copies of EC2 and EBS depend on the volumes' keys: the member vault's AWS managed key is
+    # accepted, with the warning that says so (a per-account stack gets the same).
+    on_aws_managed = run_config(put(org_config(), "vault.kms_key", "aws/backup"))
+    assert on_aws_managed.error is None, on_aws_managed.error
+    assert [w.split(": ", 1)[0] for w in on_aws_managed.warnings] == ["vault.kms_key"]
     # Copies to the archive must fit its lock.
     assert_problem(
         run_config(put(org_config(), "archive.delete_after_days", 3651)),

@@ -112,7 +112,8 @@ def test_rules_copying_to_another_region_and_account_keep_three_copies_one_off_s
 def test_the_verdict_counts_as_cold_only_what_aws_backup_moves(shipped: OfflineRun):
     verdicts = shipped.outputs.get("three_two_one", {})
     plans = {plan.inputs["name"]: plan for plan in shipped.of_type("aws:backup/plan:Plan")}
-    assert set(verdicts) == set(plans)
+    if plans:  # a stack of this account's plans judges each of them (an organization's, its policies)
+        assert set(verdicts) == set(plans)
     for name, judged in verdicts.items():
         for copy in judged["copies"]:
             assert "EC2" not in copy["cold_for"], f"{name}: an EC2 copy counted as cold"
@@ -121,6 +122,8 @@ def test_the_verdict_counts_as_cold_only_what_aws_backup_moves(shipped: OfflineR
         if not judged["meets_3_2_1"]:
             continue
         assert judged["resource_types"] == ["EBS"], f"{name} passes with {judged['resource_types']}"
+        if name not in plans:
+            continue
         lifecycles = [
             lifecycle
             for rule in plans[name].inputs["rules"]

@@ -218,13 +218,12 @@ _Finding = tuple[bool, str, Any, rules.Violation]
 
 
 def selects_s3(plans: Any) -> bool:
-    """True when a selection names S3 buckets, or everything (``"*"``): the role then needs the S3 policies."""
-    return any(
-        storage_tiers.S3 in storage_tiers.arn_types(arn)
-        for plan in plans
-        for selection in plan["selections"]
-        for arn in selection.get("resources") or []
+    """True when a selection's ARNs can name S3 buckets (``arn:aws:s3:::...``, or ``"*"``): the role
+    then needs the S3 policies."""
+    types = rules.selected_resource_types(
+        arn for plan in plans for selection in plan["selections"] for arn in selection.get("resources") or []
     )
+    return types is None or storage_tiers.S3 in types
 
 
 def tag_selected_types(args: Mapping[str, Any]) -> frozenset[str]:
@@ -288,8 +287,7 @@ def _cold_finding(
         return False, rules.Violation(
             f"only the {moving} of plan {plan!r} would move to cold storage: {reasons}",
             "select the resource types that go cold in a plan of their own (e.g. resources: "
-            "['arn:aws:ec2:<region>:<account>:volume/*'] with the tag under conditions), or accept that "
-            "the others stay warm",
+            "['arn:aws:ec2:*:*:volume/*'] with the tag under conditions), or accept that the others stay warm",
         )
     if not selected.certain:
         return False, rules.Violation(

@@ -37,6 +37,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from . import rules
+
 WARM = "warm"
 COLD = "cold"
 
@@ -171,31 +173,14 @@ def tier(
 
 
 def arn_types(arn: str) -> frozenset[str]:
-    """The resource types an ARN (or ARN pattern) of a selection may reach.
-
-    ``*`` reaches everything; ``arn:aws:ec2:*:*:instance/*`` names EC2 instances and
-    ``...:volume/*`` EBS volumes (AWS Backup guide, "Assign resources with AWS CLI"); a
-    service-wide ``arn:aws:ec2:*`` reaches both; ``arn:aws:s3:::bucket`` is S3; other services
-    are ``other``.
-    """
-    if arn.strip() == "*":
+    """The resource types an ARN (or ARN pattern) of a selection may reach, in this table's terms:
+    :func:`components.rules.selected_resource_types`, with every type but EC2, EBS and S3 as
+    ``other``. ``*`` reaches everything; ``arn:aws:ec2:*:*:instance/*`` names EC2 instances and
+    ``...:volume/*`` EBS volumes (AWS Backup guide, "Assign resources with AWS CLI")."""
+    found = rules.selected_resource_types([arn])
+    if found is None:
         return ALL_TYPES
-    parts = arn.split(":", 5)
-    if len(parts) < 3 or any("*" in part for part in parts[:3]):
-        return ALL_TYPES
-    service = parts[2]
-    if service == "s3":
-        return frozenset({S3})
-    if service != "ec2":
-        return frozenset({OTHER})
-    resource = parts[5] if len(parts) == 6 else "*"
-    kind = resource.split("/", 1)[0]
-    if "*" in kind:
-        prefix = kind.split("*", 1)[0]
-        return frozenset(t for name, t in (("instance", EC2), ("volume", EBS)) if name.startswith(prefix)) or frozenset(
-            {OTHER}
-        )
-    return frozenset({EC2} if kind == "instance" else {EBS} if kind == "volume" else {OTHER})
+    return frozenset(t if t in (EC2, EBS, S3) else OTHER for t in found)
 
 
 def excluded_types(arn: str, region: str) -> frozenset[str]:

@@ -132,16 +132,14 @@ def _why_one_medium(resource_type: str, copies: Sequence[BackupCopy]) -> str:
     return f"{support.backups} stay warm: no copy moves them to cold storage"
 
 
-def _advice(
-    types: Sequence[str],
-    short_of_media: Sequence[str],
-    *,
-    certain: bool,
-    region: str,
-    account: str,
-) -> list[str]:
+#: The selection of every EBS volume of the stack's account and Region (AWS Backup guide, "Assign
+#: resources with AWS CLI"), to narrow by tag.
+VOLUMES = "arn:aws:ec2:*:*:volume/*"
+
+
+def _advice(types: Sequence[str], short_of_media: Sequence[str], *, certain: bool) -> list[str]:
     advice: list[str] = []
-    volumes = f"arn:aws:ec2:{region}:{account}:volume/*"
+    volumes = VOLUMES
     if EC2 in short_of_media and (certain or list(types) == [EC2]):
         advice.append(
             "AWS Backup keeps EC2 instance backups (AMIs) in warm storage, so they cannot give a second medium: "
@@ -222,7 +220,7 @@ def plan_verdict(
             t: {"media": media_of[t], "meets_3_2_1": len(places) >= 3 and len(media_of[t]) >= 2 and off_site}
             for t in types
         },
-        "advice": _advice(types, short_of_media, certain=types_certain, region=region, account=account),
+        "advice": _advice(types, short_of_media, certain=types_certain),
     }
 
 

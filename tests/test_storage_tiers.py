@@ -107,7 +107,7 @@ def test_the_vault_key_encrypts_only_what_aws_backup_fully_manages():
         (f"arn:aws:ec2:us-east-1:{ACCOUNT}:*", {EC2, EBS}),
         (f"arn:aws:ec2:us-east-1:{ACCOUNT}:vol*", {EBS}),
         (f"arn:aws:ec2:us-east-1:{ACCOUNT}:in*", {EC2}),
-        (f"arn:aws:ec2:us-east-1:{ACCOUNT}:image/ami-0123", {OTHER}),
+        (f"arn:aws:ec2:us-east-1:{ACCOUNT}:image/ami-0123", set()),  # nothing AWS Backup backs up
         ("arn:aws:s3:::my-bucket", {S3}),
         ("arn:aws:s3:::my-bucket-*", {S3}),
         (f"arn:aws:rds:us-east-1:{ACCOUNT}:db:orders", {OTHER}),
@@ -424,8 +424,8 @@ def test_cold_storage_on_the_tag_selected_volume_plan_deploys_with_a_warning(run
         "'weekly-ebs-us-east-1' would move to cold storage: EC2 instance backups (AMIs) stay warm: AWS Backup cannot "
         "move them to cold storage (AWS Backup guide, Feature availability by resource; AWS Backup pricing), and AWS "
         "Backup ignores cold_storage_after_days for them. Fix: select the resource types that go cold in a plan of "
-        "their own (e.g. resources: ['arn:aws:ec2:<region>:<account>:volume/*'] with the tag under conditions), or "
-        "accept that the others stay warm."
+        "their own (e.g. resources: ['arn:aws:ec2:*:*:volume/*'] with the tag under conditions), or accept that the "
+        "others stay warm."
     ]
 
 

@@ -68,7 +68,7 @@ def test_a_vss_plans_archive_copy_is_judged_by_what_aws_does_with_amis():
     assert advice.startswith(
         "AWS Backup keeps EC2 instance backups (AMIs) in warm storage, so they cannot give a second medium: back the "
         "instances' EBS volumes up in a plan that selects volumes (resources: "
-        "['arn:aws:ec2:us-east-1:111111111111:volume/*'] with the tag under conditions)"
+        "['arn:aws:ec2:*:*:volume/*'] with the tag under conditions)"
     )
 
 
@@ -118,8 +118,8 @@ def test_a_tag_selection_is_judged_per_type_and_passes_only_when_every_type_does
     }
     assert (judged["media"], judged["meets_3_2_1"]) == (["warm"], False)
     assert judged["advice"] == [
-        "to judge the volumes alone, select them by type (resources: ['arn:aws:ec2:us-east-1:111111111111:volume/*'] "
-        "with the tag under conditions.string_equals), so the plan holds EBS volumes only"
+        "to judge the volumes alone, select them by type (resources: ['arn:aws:ec2:*:*:volume/*'] with the tag under "
+        "conditions.string_equals), so the plan holds EBS volumes only"
     ]
 
 

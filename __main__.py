@@ -78,10 +78,10 @@ else:
         pulumi.export("archive_vault_arn", archive_vault_arn)
 
     backup = WindowsServerBackup("backup", component_args(config, region, archive_vault_arn))
-    pulumi.export("vault_name", backup.vault_name)
-    pulumi.export("vault_arn", backup.vault_arn)
-    pulumi.export("role_arn", backup.role_arn)
     for output in (
+        "vault_name",
+        "vault_arn",
+        "role_arn",
         "cross_region_vault_arn",
         "notification_topic_arn",
         "vss_instance_profile_name",

@@ -7,7 +7,8 @@ it may move. Every import inside the package is relative, so it works under eith
 
 from .account import AccountFacts
 from .archive_vault import ArchiveVault, ArchiveVaultArgs
-from .audit import BackupAudit, BackupAuditArgs
+from .audit import BackupAudit, BackupAuditArgs, ReportPlanArgs
+from .audit_controls import ControlArgs, ControlScopeArgs
 from .backup_stack import (
     ArchiveSpec,
     AuditSpec,
@@ -44,6 +45,7 @@ from .plan import (
     BackupRuleArgs,
     CopyActionArgs,
 )
+from .region_settings import BackupRegionSettings, BackupRegionSettingsArgs
 from .restore_testing import RestoreValidationSpec, WindowsRestoreTesting, WindowsRestoreTestingArgs
 from .restore_validation import RestoreValidationArgs, WindowsRestoreValidation
 from .selection import BackupSelection, BackupSelectionArgs, SelectionConditionsArgs
@@ -84,6 +86,8 @@ __all__ = [
     "BackupNotificationsArgs",
     "BackupPlan",
     "BackupPlanArgs",
+    "BackupRegionSettings",
+    "BackupRegionSettingsArgs",
     "BackupRuleArgs",
     "BackupSelection",
     "BackupSelectionArgs",
@@ -91,6 +95,8 @@ __all__ = [
     "BackupServiceRoleArgs",
     "BackupVault",
     "BackupVaultArgs",
+    "ControlArgs",
+    "ControlScopeArgs",
     "CopyActionArgs",
     "CrossRegionCopy",
     "CrossRegionCopyArgs",
@@ -107,6 +113,7 @@ __all__ = [
     "OrganizationBackup",
     "OrganizationBackupArgs",
     "PlanSpec",
+    "ReportPlanArgs",
     "RestoreTestingSpec",
     "RestoreValidationArgs",
     "RestoreValidationSpec",

@@ -4,8 +4,8 @@ Deployed by its own stack with the archive account's credentials, so that the so
 accounts' deploy credentials can never delete it; source stacks only need its ARN.
 """
 
-from collections.abc import Sequence
-from typing import NotRequired, Optional, TypedDict
+from collections.abc import Mapping, Sequence
+from typing import Any, NotRequired, Optional, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -14,8 +14,8 @@ from . import rules
 from ._types import TYPE_PREFIX, child_opts
 from .account import AccountFacts
 from .kms_key import BackupKey
-from .policies import vault_access_policy
-from .vault import BackupVault, VaultLockArgs
+from .policies import vault_statement_problems, vault_statement_warnings
+from .vault import BackupVault, VaultLockArgs, checked_vault_policy
 
 #: Grace period of the compliance lock by default: the shortest AWS allows.
 DEFAULT_CHANGEABLE_FOR_DAYS = 3
@@ -52,6 +52,9 @@ class ArchiveVaultArgs(TypedDict):
     """The one role still allowed to delete recovery points. Default: none."""
     protect: NotRequired[bool]
     """Protect vault, lock and key from ``pulumi destroy`` and replacement. Default: ``True``."""
+    policy_statements: NotRequired[Sequence[Mapping[str, Any]]]
+    """Statements of your own for the vault's access policy, added after the deny-deletions and
+    copy-in statements (e.g. a Deny of copies from outside the organization). Default: none."""
     tags: NotRequired[dict[str, str]]
     """Tags for what is created. Default: none."""
 
@@ -92,7 +95,14 @@ class ArchiveVault(pulumi.ComponentResource):
         }
         for index, account_id in enumerate(sources):
             checks[f"source_account_ids[{index}]"] = rules.account_id(account_id)
+        statements = list(args.get("policy_statements") or [])
         lines = rules.problems(checks)
+        lines += [
+            f"policy_statements{path}: {violation}"
+            for path, violation in vault_statement_problems(
+                statements, break_glass_role_arn=args.get("break_glass_role_arn")
+            )
+        ]
         if not sources and not organization:
             lines.append(
                 "source_account_ids: an archive vault nobody may copy into is useless. "
@@ -124,6 +134,8 @@ class ArchiveVault(pulumi.ComponentResource):
             ).arn
 
         if air_gapped:
+            for warning in vault_statement_warnings(statements):
+                pulumi.log.warn(f"ArchiveVault {name!r}: policy_statements{warning}")
             vault = aws.backup.LogicallyAirGappedVault(
                 f"{name}-vault",
                 region=args["region"],
@@ -138,12 +150,15 @@ class ArchiveVault(pulumi.ComponentResource):
                 f"{name}-vault-policy",
                 region=args["region"],
                 backup_vault_name=vault.name,
-                policy=account.partition.apply(
-                    lambda partition: vault_access_policy(
-                        partition=partition,
+                policy=pulumi.Output.all(account.account_id, account.partition).apply(
+                    lambda facts: checked_vault_policy(
+                        f"ArchiveVault {name!r}",
+                        account_id=facts[0],
+                        partition=facts[1],
                         break_glass_role_arn=args.get("break_glass_role_arn"),
                         copy_source_account_ids=sources,
                         copy_source_organization_id=organization,
+                        statements=statements,
                     )
                 ),
                 opts=child_opts(self),
@@ -167,6 +182,7 @@ class ArchiveVault(pulumi.ComponentResource):
                     "break_glass_role_arn": args.get("break_glass_role_arn"),
                     "copy_source_account_ids": sources,
                     "copy_source_organization_id": organization,
+                    "policy_statements": statements,
                     "tags": tags,
                 },
                 child_opts(self),

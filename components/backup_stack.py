@@ -11,12 +11,14 @@ import pulumi_aws as aws
 from . import rules
 from ._types import TYPE_PREFIX, child_opts
 from .account import AccountFacts
-from .audit import BackupAudit, plan_promises
+from .audit import BackupAudit, ReportPlanArgs, plan_promises
+from .audit_controls import ControlArgs
 from .cross_region import CrossRegionCopy
 from .kms_key import BackupKey
 from .malware_scanning import MalwareScanArgs, MalwareScannerRole
 from .notifications import BackupNotifications, BackupNotificationsArgs
 from .plan import BackupPlan, BackupRuleArgs, CopyActionArgs
+from .region_settings import BackupRegionSettings, BackupRegionSettingsArgs
 from .restore_testing import RestoreValidationSpec, WindowsRestoreTesting
 from .selection import BackupSelection, SelectionConditionsArgs
 from .service_role import BackupServiceRole, BackupServiceRoleArgs
@@ -56,6 +58,10 @@ class StackRuleSpec(BackupRuleArgs):
     copy_to: NotRequired[Optional[Sequence[str]]]
     """Copy destinations, among ``"cross_region"`` and ``"archive"``. Default: every destination
     the stack has."""
+    target_air_gapped_vault_lock: NotRequired[Optional[Mapping[str, int]]]
+    """The retention range (``min_retention_days``, ``max_retention_days``) of the rule's
+    ``target_air_gapped_vault_arn``, when known, so its retention is checked before deploying.
+    Default: unknown."""
 
 
 class PlanSpec(TypedDict):
@@ -187,6 +193,12 @@ class RestoreTestingSpec(TypedDict):
     Default: instance type ``t3.large``."""
     validation: NotRequired[Optional[RestoreValidationStackSpec]]
     """Check inside each restored instance and report the verdict to AWS Backup. Default: none."""
+    include_vaults: NotRequired[Sequence[str]]
+    """Vaults whose recovery points are tested, in the stack's account and region: vault names
+    (e.g. the stack's own, ``Default``, a rule's air-gapped vault), vault ARNs (``*`` may stand for
+    part of one) or ``"*"`` for every vault. Default: the stack's vault."""
+    exclude_vaults: NotRequired[Sequence[str]]
+    """Vaults to leave out, written as in ``include_vaults``. Default: none."""
 
 
 class AuditSpec(TypedDict, total=False):
@@ -203,6 +215,16 @@ class AuditSpec(TypedDict, total=False):
     """Report formats. Default: ``["CSV", "JSON"]``."""
     report_retention_days: int
     """Days reports are kept. Default: 365."""
+    stack_controls: Optional[bool]
+    """Controls that follow the stack's plans, copies and vault. Default: on when the stack has plans."""
+    controls: Sequence[ControlArgs]
+    """Controls of your own, after the stack's. Default: none."""
+    reports: Sequence[ReportPlanArgs]
+    """Report plans of your own (other accounts, Regions, frameworks). Default: none."""
+    report_bucket_name: Optional[str]
+    """An existing bucket of this account to deliver reports to. Default: create one."""
+    report_key_prefix: Optional[str]
+    """Key prefix of the reports. Default: none."""
 
 
 class WindowsServerBackupArgs(TypedDict):
@@ -211,13 +233,14 @@ class WindowsServerBackupArgs(TypedDict):
     region: str
     """The stack's region (where its default provider deploys). Used for the key policy and the
     3-2-1 verdict; never read from the ambient config."""
-    vault: BackupVaultArgs
-    """The stack's vault (copy A of 3-2-1)."""
+    vault: NotRequired[Optional[BackupVaultArgs]]
+    """The stack's vault (copy A of 3-2-1). Required with ``plans``. Default: none (a stack of
+    ``audit`` or ``region_settings`` only)."""
     create_vault_key: NotRequired[bool]
     """Create a customer-managed key for the vault (ignored when ``vault.kms_key_arn`` is set).
     Default: ``False`` (the AWS-managed ``aws/backup`` key, as in the article)."""
-    plans: Sequence[PlanSpec]
-    """Plans with their selections."""
+    plans: NotRequired[Sequence[PlanSpec]]
+    """Plans with their selections. Default: none (a vault-only stack, e.g. a copy destination)."""
     role: NotRequired[BackupServiceRoleArgs]
     """Settings of the service role this component creates. Default: an auto-named role with
     the backup and restore policies. Ignored when ``existing_role_arn`` is given."""
@@ -239,6 +262,9 @@ class WindowsServerBackupArgs(TypedDict):
     """An Audit Manager framework and daily reports into an S3 bucket. Default: none."""
     malware_scanning: NotRequired[Optional[MalwareScanningSpec]]
     """GuardDuty malware scans of the plans' new recovery points. Default: none."""
+    region_settings: NotRequired[Optional[BackupRegionSettingsArgs]]
+    """The region's AWS Backup opt-in (and full management) for the resource types named; the
+    settings are the account's, for every stack in the region. Default: none (left as they are)."""
     enable_cross_account_backup: NotRequired[bool]
     """Turn on AWS Backup's cross-account backup for the whole organization. Only the AWS
     Organizations management account may do this. Default: ``False``."""
@@ -268,12 +294,12 @@ class WindowsServerBackup(pulumi.ComponentResource):
     selection name), ``restore_testing`` and ``audit`` (or ``None``).
     """
 
-    vault_name: pulumi.Output[str]
-    """Name of the stack's vault (copy A)."""
-    vault_arn: pulumi.Output[str]
-    """ARN of the stack's vault."""
-    role_arn: pulumi.Output[str]
-    """ARN of the role the selections use."""
+    vault_name: Optional[pulumi.Output[str]]
+    """Name of the stack's vault (copy A); ``None`` in a stack without one."""
+    vault_arn: Optional[pulumi.Output[str]]
+    """ARN of the stack's vault; ``None`` in a stack without one."""
+    role_arn: Optional[pulumi.Output[str]]
+    """ARN of the role the selections use; ``None`` in a stack without plans."""
     cross_region_vault_arn: Optional[pulumi.Output[str]]
     """ARN of copy B's vault in the second region, when there is one."""
     plan_ids: pulumi.Output[dict[str, str]]
@@ -313,39 +339,14 @@ class WindowsServerBackup(pulumi.ComponentResource):
         if archive_arn is not None:
             # Known only once the account is looked up (and the ARN resolved): checked at preview.
             pulumi.Output.all(account.account_id, archive_arn).apply(lambda pair: _archive_elsewhere(*pair))
+        for where, arn in _air_gapped_targets(args):
+            pulumi.Output.all(account.account_id, arn).apply(lambda pair, where=where: _air_gapped_here(where, *pair))
 
-        vault_args: BackupVaultArgs = {
-            **args["vault"],
-            "tags": {**common_tags, **(args["vault"].get("tags") or {})},
-        }
-        if not vault_args.get("kms_key_arn") and args.get("create_vault_key", False):
-            vault_args["kms_key_arn"] = BackupKey(
-                f"{name}-vault-key",
-                {
-                    "region": region,
-                    "alias": args["vault"]["name"],
-                    # The archive account's AWS Backup must read what it copies.
-                    "copy_account_ids": archive_arn.apply(lambda arn: [rules.vault_arn_parts(arn)[1]])
-                    if archive_arn
-                    else [],
-                    "protect": args["vault"].get("protect", True),
-                    "tags": common_tags,
-                },
-                child_opts(self),
-                account=account,
-            ).arn
-        self.vault: BackupVault = BackupVault(f"{name}-vault", vault_args, child_opts(self), account=account)
-        self.vault_name, self.vault_arn = self.vault.name, self.vault.arn
-
-        existing_role_arn = args.get("existing_role_arn")
-        if existing_role_arn is not None:
-            self.role_arn = pulumi.Output.from_input(existing_role_arn)
-        else:
-            role_args = BackupServiceRoleArgs(**(args.get("role") or {}))
-            role_args["tags"] = {**common_tags, **(role_args.get("tags") or {})}
-            role_args.setdefault("allow_s3", selects_s3(args["plans"]))
-            role_args.setdefault("allow_scans", args.get("malware_scanning") is not None)
-            self.role_arn = BackupServiceRole(f"{name}-restore-role", role_args, child_opts(self), account=account).arn
+        plans = list(args.get("plans") or [])
+        self.vault: Optional[BackupVault] = self._vault(name, args, archive_arn, account) if args.get("vault") else None
+        self.vault_name = self.vault.name if self.vault else None
+        self.vault_arn = self.vault.arn if self.vault else None
+        self.role_arn = self._role(name, args, account) if plans else None
 
         self.cross_region: Optional[CrossRegionCopy] = None
         cross_region = args.get(CROSS_REGION)
@@ -359,8 +360,8 @@ class WindowsServerBackup(pulumi.ComponentResource):
                     "existing_vault_arn": cross_region.get("existing_vault_arn"),
                     "create_kms_key": cross_region.get("create_kms_key", False),
                     "lock": cross_region.get("lock"),
-                    "break_glass_role_arn": args["vault"].get("break_glass_role_arn"),
-                    "protect": args["vault"].get("protect", True),
+                    "break_glass_role_arn": (args.get("vault") or {}).get("break_glass_role_arn"),
+                    "protect": (args.get("vault") or {}).get("protect", True),
                     "tags": common_tags,
                 },
                 child_opts(self),
@@ -373,10 +374,10 @@ class WindowsServerBackup(pulumi.ComponentResource):
         if notifications is not None:
             notification_args: BackupNotificationsArgs = {
                 **notifications,
-                "vault_name": self.vault.name,
+                "vault_name": self._stack_vault().name,
                 # Only a stack whose plans take VSS backups can see them fall back.
                 "completed_with_issues_rule": notifications.get("completed_with_issues_rule", True)
-                and any(plan.get("windows_vss", False) for plan in args["plans"]),
+                and any(plan.get("windows_vss", False) for plan in plans),
                 "tags": common_tags,
             }
             self.notification_topic_arn = BackupNotifications(
@@ -390,7 +391,7 @@ class WindowsServerBackup(pulumi.ComponentResource):
             vss_instances = WindowsVssInstances(
                 f"{name}-vss-instances",
                 {
-                    "target_tags": vss_target_tags(args["plans"]),
+                    "target_tags": vss_target_tags(plans),
                     "schedule": vss.get("schedule", "rate(7 days)"),
                     "tags": common_tags,
                 },
@@ -421,8 +422,9 @@ class WindowsServerBackup(pulumi.ComponentResource):
                 f"{name}-restore-testing",
                 {
                     **restore_testing,
-                    "vault_arn": self.vault.arn,
-                    "selection_tags": restore_testing.get("selection_tags") or restore_test_tags(args["plans"]),
+                    "include_vaults": self._vault_arns(restore_testing.get("include_vaults"), args, account),
+                    "exclude_vaults": self._vault_arns(restore_testing.get("exclude_vaults") or [], args, account),
+                    "selection_tags": restore_testing.get("selection_tags") or restore_test_tags(plans),
                     "validation": validation_args,
                     "tags": common_tags,
                 },
@@ -436,6 +438,9 @@ class WindowsServerBackup(pulumi.ComponentResource):
                 global_settings={"isCrossAccountBackupEnabled": "true"},
                 opts=child_opts(self),
             )
+        region_settings = args.get("region_settings")
+        if region_settings is not None:
+            BackupRegionSettings(f"{name}-region-settings", region_settings, child_opts(self))
 
         destination_arns: dict[str, pulumi.Output[str]] = {}
         if self.cross_region:
@@ -458,14 +463,14 @@ class WindowsServerBackup(pulumi.ComponentResource):
         self.plans: dict[str, BackupPlan] = {}
         self.selections: dict[str, dict[str, BackupSelection]] = {}
         plan_rules: dict[str, list[BackupRuleArgs]] = {}
-        for spec in args["plans"]:
+        for spec in plans:
             plan_name = f"{name}-{spec['name']}"
             plan_rules[spec["name"]] = [self._with_copies(rule, args, destination_arns) for rule in spec["rules"]]
             plan = BackupPlan(
                 plan_name,
                 {
                     "name": spec["name"],
-                    "vault_name": self.vault.name,
+                    "vault_name": self._stack_vault().name,
                     "rules": plan_rules[spec["name"]],
                     "windows_vss": spec.get("windows_vss", False),
                     "malware_scan": malware_scan if spec["name"] in scanned else None,
@@ -505,6 +510,76 @@ class WindowsServerBackup(pulumi.ComponentResource):
             }
         )
 
+    def _vault(
+        self,
+        name: str,
+        args: WindowsServerBackupArgs,
+        archive_arn: Optional[pulumi.Output[str]],
+        account: AccountFacts,
+    ) -> BackupVault:
+        """The stack's vault, with the customer-managed key it asks for."""
+        spec = args["vault"]
+        assert spec is not None
+        common_tags = dict(args.get("tags") or {})
+        vault_args: BackupVaultArgs = {**spec, "tags": {**common_tags, **(spec.get("tags") or {})}}
+        if not vault_args.get("kms_key_arn") and args.get("create_vault_key", False):
+            vault_args["kms_key_arn"] = BackupKey(
+                f"{name}-vault-key",
+                {
+                    "region": args["region"],
+                    "alias": spec["name"],
+                    # The archive account's AWS Backup must read what it copies.
+                    "copy_account_ids": archive_arn.apply(lambda arn: [rules.vault_arn_parts(arn)[1]])
+                    if archive_arn
+                    else [],
+                    "protect": spec.get("protect", True),
+                    "tags": common_tags,
+                },
+                child_opts(self),
+                account=account,
+            ).arn
+        return BackupVault(f"{name}-vault", vault_args, child_opts(self), account=account)
+
+    def _role(self, name: str, args: WindowsServerBackupArgs, account: AccountFacts) -> pulumi.Output[str]:
+        """The role the selections use: the given one, or a new service role."""
+        existing_role_arn = args.get("existing_role_arn")
+        if existing_role_arn is not None:
+            return pulumi.Output.from_input(existing_role_arn)
+        role_args = BackupServiceRoleArgs(**(args.get("role") or {}))
+        role_args["tags"] = {**dict(args.get("tags") or {}), **(role_args.get("tags") or {})}
+        role_args.setdefault("allow_s3", selects_s3(args.get("plans") or []))
+        role_args.setdefault("allow_scans", args.get("malware_scanning") is not None)
+        return BackupServiceRole(f"{name}-restore-role", role_args, child_opts(self), account=account).arn
+
+    def _stack_vault(self) -> BackupVault:
+        # Plans, notifications and restore tests need the vault; stack_problems made sure it exists.
+        assert self.vault is not None, "checked by stack_problems"
+        return self.vault
+
+    def _vault_arns(
+        self, vaults: Optional[Sequence[str]], args: WindowsServerBackupArgs, account: AccountFacts
+    ) -> list[pulumi.Input[str]]:
+        """Vault names of this account and region as ARNs (ARNs and ``*`` as they are); ``None``:
+        the stack's vault."""
+        if vaults is None:
+            return [self._stack_vault().arn]
+        own = (args.get("vault") or {}).get("name")
+        arns: list[pulumi.Input[str]] = []
+        for vault in vaults:
+            if vault == "*" or vault.startswith("arn:"):
+                arns.append(vault)
+            elif vault == own:
+                arns.append(self._stack_vault().arn)
+            else:
+                arns.append(
+                    pulumi.Output.all(account.partition, account.account_id).apply(
+                        lambda facts, vault=vault: (
+                            f"arn:{facts[0]}:backup:{args['region']}:{facts[1]}:backup-vault:{vault}"
+                        )
+                    )
+                )
+        return arns
+
     @staticmethod
     def _with_copies(
         rule: StackRuleSpec, args: WindowsServerBackupArgs, destination_arns: Mapping[str, pulumi.Output[str]]
@@ -524,6 +599,7 @@ class WindowsServerBackup(pulumi.ComponentResource):
             )
         with_copies: StackRuleSpec = {**rule, "copy_actions": copies}
         with_copies.pop("copy_to", None)
+        with_copies.pop("target_air_gapped_vault_lock", None)
         return with_copies
 
     def _audit(
@@ -534,34 +610,37 @@ class WindowsServerBackup(pulumi.ComponentResource):
         plan_rules: Mapping[str, list[BackupRuleArgs]],
         account: AccountFacts,
     ) -> BackupAudit:
-        """The audit framework, with controls for what this stack actually set up."""
-        every_rule = [rule for rule_list in plan_rules.values() for rule in rule_list]
-        unit, value, retention = plan_promises(every_rule)
-        copied_to = {target for spec in args["plans"] for rule in spec["rules"] for target in copy_targets(rule, args)}
-        break_glass = args["vault"].get("break_glass_role_arn")
-        scope = audit.get("scope_tag")
-        return BackupAudit(
-            f"{name}-audit",
-            {
-                **audit,
-                "vault_name": self.vault.name,
+        """The audit framework: controls for what this stack actually set up (when it has plans),
+        then the controls and reports of the ``audit`` setting."""
+        vault = args.get("vault") or {}
+        own = {key: value for key, value in audit.items() if key != "stack_controls"}
+        evidence: dict[str, Any] = {
+            **own,
+            "protect_report_bucket": vault.get("protect", True),
+            "tags": dict(args.get("tags") or {}),
+        }
+        plans = args.get("plans") or []
+        if plans and audit.get("stack_controls") is not False:
+            every_rule = [rule for rule_list in plan_rules.values() for rule in rule_list]
+            unit, value, retention = plan_promises(every_rule)
+            copied_to = {target for spec in plans for rule in spec["rules"] for target in copy_targets(rule, args)}
+            break_glass = vault.get("break_glass_role_arn")
+            scope = audit.get("scope_tag")
+            evidence |= {
+                "vault_name": self._stack_vault().name,
                 "required_frequency_unit": unit,
                 "required_frequency_value": value,
                 "required_retention_days": retention,
                 "scope_tag": scope if scope is not None else audit_scope(args.get("tags") or {}),
                 "cross_region": CROSS_REGION in copied_to,
                 "cross_account": ARCHIVE in copied_to,
-                "vault_lock": args["vault"].get("lock") is not None,
+                "vault_lock": vault.get("lock") is not None,
                 # The vault policy still lets the break-glass role delete: the control must know.
                 "deletion_allowed_role_arns": (
-                    [break_glass] if break_glass and args["vault"].get("deny_deletions", True) else []
+                    [break_glass] if break_glass and vault.get("deny_deletions", True) else []
                 ),
-                "protect_report_bucket": args["vault"].get("protect", True),
-                "tags": dict(args.get("tags") or {}),
-            },
-            child_opts(self),
-            account=account,
-        )
+            }
+        return BackupAudit(f"{name}-audit", evidence, child_opts(self), account=account)  # type: ignore[arg-type]
 
     def _verdicts(
         self, args: WindowsServerBackupArgs, plan_rules: Mapping[str, list[BackupRuleArgs]], account: AccountFacts
@@ -595,9 +674,11 @@ class WindowsServerBackup(pulumi.ComponentResource):
                     "types_certain": selected.certain,
                     "assumed": list(selected.assumed),
                 }
-                for spec, selected in zip(args["plans"], types, strict=True)
+                for spec, selected in zip(args.get("plans") or [], types, strict=True)
             ]
-            return stack_verdicts(plans, region=args["region"], account=account_id, vault_name=args["vault"]["name"])
+            return stack_verdicts(
+                plans, region=args["region"], account=account_id, vault_name=(args.get("vault") or {}).get("name", "")
+            )
 
         return pulumi.Output.all(account.account_id, *arns).apply(judge)
 
@@ -631,6 +712,25 @@ def restore_test_tags(plans: Sequence[PlanSpec]) -> dict[str, str]:
 def audit_scope(tags: Mapping[str, str]) -> Optional[dict[str, str]]:
     """The audit scope a stack's tags give: the tag itself when there is exactly one, else none."""
     return dict(tags) if len(tags) == 1 else None
+
+
+def _air_gapped_targets(args: WindowsServerBackupArgs) -> list[tuple[str, pulumi.Input[str]]]:
+    """``(rule path, ARN)`` of every rule backing up into a logically air-gapped vault."""
+    return [
+        (f"plans[{plan_index}].rules[{rule_index}]", rule["target_air_gapped_vault_arn"])
+        for plan_index, plan in enumerate(args.get("plans") or [])
+        for rule_index, rule in enumerate(plan["rules"])
+        if rule.get("target_air_gapped_vault_arn") is not None
+    ]
+
+
+def _air_gapped_here(where: str, account_id: str, arn: str) -> None:
+    # AWS Backup API, BackupRuleInput: the air-gapped vault "must be in the same account and Region".
+    if rules.vault_arn(arn) is None and rules.vault_arn_parts(arn)[1] != account_id:
+        raise pulumi.RunError(
+            f"{where}.target_air_gapped_vault_arn: {arn!r} is in another account than this stack's ({account_id}); "
+            "a rule backs up only into an air-gapped vault of its own account and region."
+        )
 
 
 def _archive_elsewhere(account_id: str, archive_arn: str) -> None:

@@ -59,7 +59,14 @@ class BackupRuleArgs(TypedDict):
     recovery_point_tags: NotRequired[dict[str, str]]
     """Tags put on every recovery point. Default: none."""
     target_vault_name: NotRequired[pulumi.Input[str]]
-    """Vault this rule writes to. Default: the plan's ``vault_name``."""
+    """Vault this rule writes to, in the plan's account and region (e.g. ``Default``). Default: the
+    plan's ``vault_name``."""
+    target_air_gapped_vault_arn: NotRequired[Optional[pulumi.Input[str]]]
+    """A logically air-gapped vault of the plan's account and region to back up into. Fully
+    managed resource types go there directly; others, EC2 and EBS among them, first make a
+    temporary (billable) recovery point in ``target_vault_name``, which AWS Backup copies there
+    and then deletes. Its retention must fit the air-gapped vault's (at least 7 days, never
+    forever). Default: none."""
     copy_actions: NotRequired[Sequence[CopyActionArgs]]
     """Copies of each recovery point into other vaults. Default: none."""
 
@@ -112,6 +119,36 @@ def _copy_action(rule: BackupRuleArgs, copy: CopyActionArgs) -> aws.backup.PlanR
     )
 
 
+def air_gapped_rule_retention(delete_after_days: Optional[int]) -> Optional[rules.Violation]:
+    """A rule backing up into a logically air-gapped vault keeps its recovery points 7 days or more,
+    and not forever: such a vault always has a minimum retention of at least 7 days and a maximum
+    (CreateLogicallyAirGappedBackupVault requires both), and jobs outside them fail."""
+    if delete_after_days is None:
+        return rules.Violation(
+            "a logically air-gapped vault always has a maximum retention, so recovery points kept forever "
+            "cannot go there and every job would fail",
+            "set delete_after_days within the air-gapped vault's retention range",
+        )
+    if delete_after_days < rules.AIR_GAPPED_MIN_RETENTION:
+        return rules.Violation(
+            f"a logically air-gapped vault keeps recovery points at least {rules.AIR_GAPPED_MIN_RETENTION} days, "
+            f"so jobs keeping them {delete_after_days} days fail",
+            f"keep them at least {rules.AIR_GAPPED_MIN_RETENTION} days",
+        )
+    return None
+
+
+def air_gapped_target_warning(plan: str, rule: str, target_vault: object) -> str:
+    """What a rule targeting a logically air-gapped vault does with EC2 instances and EBS volumes."""
+    where = f"vault {target_vault!r}" if isinstance(target_vault, str) else "the plan's vault"
+    return (
+        f"plan {plan!r}, rule {rule!r}: EC2 instances and EBS volumes cannot back up straight into a logically "
+        f"air-gapped vault; AWS Backup first makes a temporary (billed) recovery point in {where}, copies it to "
+        "the air-gapped vault and then deletes it. Volumes encrypted with the AWS-managed aws/ebs key are never "
+        "copied there (they stay in the backup vault only): encrypt them with a customer-managed key"
+    )
+
+
 def _rule_problems(index: int, rule: BackupRuleArgs) -> list[str]:
     at = f"rules[{index}]"
     checks: dict[str, Optional[rules.Violation]] = {
@@ -133,6 +170,14 @@ def _rule_problems(index: int, rule: BackupRuleArgs) -> list[str]:
     zone = rule.get("schedule_timezone")
     if zone:
         checks[f"{at}.schedule_timezone"] = rules.timezone(zone)
+    target = rule.get("target_vault_name")
+    if isinstance(target, str):
+        checks[f"{at}.target_vault_name"] = rules.vault_name(target)
+    air_gapped = rule.get("target_air_gapped_vault_arn")
+    if air_gapped is not None:
+        checks[f"{at}.target_air_gapped_vault_arn"] = (
+            rules.vault_arn(air_gapped) if isinstance(air_gapped, str) else None
+        ) or air_gapped_rule_retention(rule.get("delete_after_days"))
     for copy_index, copy in enumerate(rule.get("copy_actions") or []):
         checks[f"{at}.copy_actions[{copy_index}].lifecycle"] = rules.lifecycle(
             copy.get("delete_after_days", rule.get("delete_after_days")),
@@ -173,6 +218,13 @@ class BackupPlan(pulumi.ComponentResource):
         if duplicates:
             lines.append(f"rules: rule names must be unique in a plan, {duplicates} repeat. Fix: rename them.")
         rules.raise_if_any("BackupPlan", name, lines)
+        for rule in plan_rules:
+            if rule.get("target_air_gapped_vault_arn") is not None:
+                pulumi.log.warn(
+                    air_gapped_target_warning(
+                        args["name"], rule["name"], rule.get("target_vault_name", args["vault_name"])
+                    )
+                )
 
         self.plan = aws.backup.Plan(
             name,
@@ -235,6 +287,7 @@ class BackupPlan(pulumi.ComponentResource):
                 if scan is not None
                 else None
             ),
+            target_logically_air_gapped_backup_vault_arn=rule.get("target_air_gapped_vault_arn"),
         )
 
 
@@ -245,4 +298,6 @@ __all__ = [
     "BackupPlanArgs",
     "BackupRuleArgs",
     "CopyActionArgs",
+    "air_gapped_rule_retention",
+    "air_gapped_target_warning",
 ]

@@ -6,9 +6,11 @@ Every document is least privilege: each statement names who, what and under whic
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any, Optional
 
+from . import rules
 from .account import root_arn
 
 #: What nobody but the break-glass role may do to a vault's recovery points (or the vault).
@@ -19,6 +21,33 @@ PROTECTED_VAULT_ACTIONS = (
 )
 #: What a source account needs on a destination vault to copy into it.
 COPY_INTO_VAULT_ACTION = "backup:CopyIntoBackupVault"
+#: Sids of the statements :func:`vault_access_policy` writes itself.
+DENY_DELETIONS_SID = "DenyRecoveryPointDeletion"
+COPY_INTO_SID = "AllowCopyIntoFromSourceAccounts"
+#: The elements a statement of a vault access policy may hold (IAM JSON policy element reference).
+STATEMENT_ELEMENTS = (
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+)
+#: Condition keys AWS Backup defines (Service Authorization Reference, "Actions, resources, and
+#: condition keys for AWS Backup"); global ``aws:`` keys are allowed besides.
+BACKUP_CONDITION_KEYS = (
+    "backup:ChangeableForDays",
+    "backup:CopyTargetOrgPaths",
+    "backup:CopyTargets",
+    "backup:FrameworkArns",
+    "backup:Index",
+    "backup:MaxRetentionDays",
+    "backup:MinRetentionDays",
+)
+_ACCOUNT_IN_PRINCIPAL = re.compile(r"^(?:arn:aws[a-z-]*:iam::)?(\d{12})(?::|$)")
 #: What another account's AWS Backup needs on a key to copy recovery points encrypted with it.
 KEY_USE_FOR_COPIES = (
     "kms:Decrypt",
@@ -50,6 +79,7 @@ def vault_access_policy(
     break_glass_role_arn: Optional[str] = None,
     copy_source_account_ids: Sequence[str] = (),
     copy_source_organization_id: Optional[str] = None,
+    statements: Sequence[Mapping[str, Any]] = (),
 ) -> str:
     """Access policy for a vault: deletions denied to all but the break-glass role; copies in allowed.
 
@@ -57,11 +87,13 @@ def vault_access_policy(
     ``break_glass_role_arn`` (AWS Backup's own lifecycle expiry is not affected).
     ``copy_source_*`` (for a vault that receives copies from other accounts): allow exactly
     ``backup:CopyIntoBackupVault`` to those accounts or that organization, nothing more.
+    ``statements``: the caller's own statements, appended as they are (check them first with
+    :func:`vault_statement_problems`).
     """
-    statements: list[dict[str, Any]] = []
+    document: list[dict[str, Any]] = []
     if deny_deletions:
         deny: dict[str, Any] = {
-            "Sid": "DenyRecoveryPointDeletion",
+            "Sid": DENY_DELETIONS_SID,
             "Effect": "Deny",
             "Principal": {"AWS": "*"},
             "Action": list(PROTECTED_VAULT_ACTIONS),
@@ -69,11 +101,11 @@ def vault_access_policy(
         }
         if break_glass_role_arn:
             deny["Condition"] = {"ArnNotEquals": {"aws:PrincipalArn": break_glass_role_arn}}
-        statements.append(deny)
+        document.append(deny)
     if copy_source_account_ids or copy_source_organization_id:
         principal, condition = _copy_principals(partition, copy_source_account_ids, copy_source_organization_id)
         allow: dict[str, Any] = {
-            "Sid": "AllowCopyIntoFromSourceAccounts",
+            "Sid": COPY_INTO_SID,
             "Effect": "Allow",
             "Principal": principal,
             "Action": COPY_INTO_VAULT_ACTION,
@@ -81,8 +113,192 @@ def vault_access_policy(
         }
         if condition:
             allow["Condition"] = condition
-        statements.append(allow)
-    return _document(statements)
+        document.append(allow)
+    document += [dict(statement) for statement in statements]
+    return _document(document)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def principal_accounts(principal: Any) -> set[str]:
+    """Accounts a ``Principal`` names (account IDs, root, role and user ARNs); ``"*"`` names none."""
+    values = _as_list(principal.get("AWS", [])) if isinstance(principal, Mapping) else _as_list(principal)
+    return {
+        match.group(1) for value in values if isinstance(value, str) and (match := _ACCOUNT_IN_PRINCIPAL.match(value))
+    }
+
+
+def _is_everyone(principal: Any) -> bool:
+    if isinstance(principal, Mapping):
+        return "*" in _as_list(principal.get("AWS", []))
+    return principal == "*"
+
+
+def _only_principal(principal: Any) -> Optional[str]:
+    """The one ARN a principal names, if it names exactly one."""
+    values = _as_list(principal.get("AWS", [])) if isinstance(principal, Mapping) else _as_list(principal)
+    if isinstance(principal, Mapping) and set(principal) != {"AWS"}:
+        return None
+    return values[0] if len(values) == 1 and isinstance(values[0], str) else None
+
+
+def _actions_problem(statement: Mapping[str, Any]) -> Optional[rules.Violation]:
+    element = "Action" if "Action" in statement else "NotAction"
+    for action in _as_list(statement.get(element)):
+        if not isinstance(action, str) or not action:
+            return rules.Violation(f"{element} lists action names as text", "e.g. 'backup:DescribeBackupVault'")
+        if "*" in action or "?" in action:
+            # AWS Backup guide, "Vault access policies": vault access policies don't support a
+            # wildcard in the Action key.
+            return rules.Violation(
+                f"{action!r}: AWS Backup vault access policies do not accept wildcards in actions",
+                "list each action by name, e.g. 'backup:DescribeBackupVault'",
+            )
+        if not action.startswith("backup:"):
+            # AWS Backup guide, "Vault access policies": they only control access to AWS Backup APIs.
+            return rules.Violation(
+                f"{action!r}: a vault access policy only governs AWS Backup API calls, so it would have no effect",
+                "keep 'backup:' actions here; grant other services' actions in IAM policies",
+            )
+    return None
+
+
+def _condition_problem(condition: Any) -> Optional[rules.Violation]:
+    if not isinstance(condition, Mapping) or not all(isinstance(block, Mapping) for block in condition.values()):
+        return rules.Violation(
+            "a Condition maps operators to keys and values",
+            "e.g. {'StringEquals': {'aws:PrincipalOrgID': 'o-a1b2c3d4e5'}}",
+        )
+    return None
+
+
+def _statement_problems(
+    index: int,
+    statement: Any,
+    sids: list[Any],
+    *,
+    deny_deletions: bool,
+    break_glass_role_arn: Optional[str],
+    account_id: Optional[str],
+) -> list[tuple[str, rules.Violation]]:
+    at = f"[{index}]"
+    found: list[tuple[str, rules.Violation]] = []
+
+    def problem(element: str, rule: str, fix: str) -> None:
+        found.append((f"{at}.{element}" if element else at, rules.Violation(rule, fix)))
+
+    if not isinstance(statement, Mapping):
+        problem("", "a statement is a mapping of policy elements", "write Sid, Effect, Principal, Action, Resource")
+        return found
+    unknown = sorted(str(key) for key in statement if key not in STATEMENT_ELEMENTS)
+    if unknown:
+        problem("", f"{unknown} are not policy statement elements", f"use only {list(STATEMENT_ELEMENTS)}")
+    sid = statement.get("Sid")
+    if not isinstance(sid, str) or not sid:
+        problem("Sid", "each statement of your own needs a Sid, unique in the policy", "e.g. 'AuditRoleReadsVault'")
+    elif sid in (DENY_DELETIONS_SID, COPY_INTO_SID) or sids.count(sid) > 1:
+        problem("Sid", f"Sid {sid!r} is already used in this vault's policy", "give each statement its own Sid")
+    effect = statement.get("Effect")
+    if effect not in ("Allow", "Deny"):
+        problem("Effect", "Effect is 'Allow' or 'Deny'", "write one of the two")
+    for element, negated in (("Principal", "NotPrincipal"), ("Action", "NotAction"), ("Resource", "NotResource")):
+        if (element in statement) == (negated in statement):
+            problem("", f"a statement holds exactly one of {element} and {negated}", f"write {element}")
+    action_element = "Action" if "Action" in statement else "NotAction"
+    if action_element in statement and (violation := _actions_problem(statement)):
+        found.append((f"{at}.{action_element}", violation))
+    if "Condition" in statement and (violation := _condition_problem(statement["Condition"])):
+        found.append((f"{at}.Condition", violation))
+    if (
+        effect != "Allow"
+        or not {"Principal", "NotPrincipal"} & set(statement)
+        or not {"Action", "NotAction"} & set(statement)
+    ):
+        return found
+    if "NotAction" in statement or "NotPrincipal" in statement:
+        negated = "NotAction" if "NotAction" in statement else "NotPrincipal"
+        problem(negated, f"an Allow with {negated} grants all it does not list", f"list what to allow in {negated[3:]}")
+        return found
+    principal = statement["Principal"]
+    if _is_everyone(principal) and not statement.get("Condition"):
+        problem(
+            "Principal",
+            "an Allow to every principal without a Condition opens the vault to any AWS account",
+            "name the principals, or add a Condition such as aws:PrincipalOrgID",
+        )
+    actions = {str(action) for action in _as_list(statement["Action"])}
+    protected = sorted(actions & set(PROTECTED_VAULT_ACTIONS))
+    break_glass_only = bool(break_glass_role_arn) and _only_principal(principal) == break_glass_role_arn
+    if deny_deletions and protected and not break_glass_only:
+        # IAM guide, "Policy evaluation logic": an explicit deny in any policy overrides any allow.
+        problem(
+            "Action",
+            f"{DENY_DELETIONS_SID} denies {protected} to everyone but the break-glass role, and an explicit deny "
+            "always wins, so this Allow would do nothing",
+            "remove those actions (or allow them to the break-glass role only), or set deny_deletions: false",
+        )
+    foreign = sorted(principal_accounts(principal) - {account_id}) if account_id else []
+    other_actions = sorted(actions - {COPY_INTO_VAULT_ACTION})
+    if foreign and other_actions:
+        # AWS Backup guide, "Vault access policies": cross-account access for any action other
+        # than backup:CopyIntoBackupVault is rejected, whatever the vault's access policy says.
+        problem(
+            "Principal",
+            f"AWS Backup rejects other accounts' ({', '.join(foreign)}) access for any action but "
+            f"{COPY_INTO_VAULT_ACTION}, so allowing {other_actions} would do nothing",
+            f"allow other accounts only {COPY_INTO_VAULT_ACTION}; give an auditor a role in account {account_id}",
+        )
+    return found
+
+
+def vault_statement_problems(
+    statements: Sequence[Any],
+    *,
+    deny_deletions: bool = True,
+    break_glass_role_arn: Optional[str] = None,
+    account_id: Optional[str] = None,
+) -> list[tuple[str, rules.Violation]]:
+    """Problems of a caller's own vault access policy statements, each at ``[i]`` or ``[i].<Element>``.
+
+    Each statement is a mapping of IAM policy elements with a ``Sid`` of its own. Refused: wildcard
+    or non-``backup:`` actions (the guide "Vault access policies": no wildcards in ``Action``, and
+    only AWS Backup APIs are governed); an ``Allow`` to everyone without a ``Condition``; an
+    ``Allow`` of what the deny-deletions statement denies (an explicit deny wins, so it would do
+    nothing); ``Allow`` with ``NotAction`` or ``NotPrincipal``; and, when ``account_id`` is known,
+    another account allowed anything but ``backup:CopyIntoBackupVault`` (AWS rejects that).
+    """
+    sids = [statement.get("Sid") for statement in statements if isinstance(statement, Mapping)]
+    found: list[tuple[str, rules.Violation]] = []
+    for index, statement in enumerate(statements):
+        found += _statement_problems(
+            index,
+            statement,
+            sids,
+            deny_deletions=deny_deletions,
+            break_glass_role_arn=break_glass_role_arn,
+            account_id=account_id,
+        )
+    return found
+
+
+def vault_statement_warnings(statements: Sequence[Any]) -> list[str]:
+    """Condition keys in ``backup:`` that AWS Backup does not define (a condition on an unknown key
+    never matches); AWS adds keys, so this warns instead of failing."""
+    found = []
+    for index, statement in enumerate(statements):
+        condition = statement.get("Condition") if isinstance(statement, Mapping) else None
+        if not isinstance(condition, Mapping):
+            continue
+        for block in condition.values():
+            for key in block if isinstance(block, Mapping) else ():
+                if str(key).lower().startswith("backup:") and key not in BACKUP_CONDITION_KEYS:
+                    found.append(
+                        f"[{index}].Condition: {key!r} is not a condition key AWS Backup documents "
+                        f"({', '.join(BACKUP_CONDITION_KEYS)}); a condition on it may never match"
+                    )
+    return found
 
 
 def backup_key_policy(

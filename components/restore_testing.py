@@ -51,6 +51,12 @@ DEFAULT_RESTORE_METADATA_OVERRIDES = {"instanceType": DEFAULT_INSTANCE_TYPE}
 #: instance's first boot (its volumes load from snapshots) and the checks.
 DEFAULT_VALIDATION_WINDOW_HOURS = 4
 INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$")
+#: A vault a restore testing plan takes recovery points from: a vault ARN in which ``*`` may stand
+#: for region, account or part of the name (botocore, RestoreTestingRecoveryPointSelection:
+#: "wildcard ["*"] or by specific ARNs or ARN wilcard replacement").
+VAULT_SELECTOR = re.compile(
+    r"^arn:aws[a-z-]*:backup:(?P<region>[a-z0-9-]+|\*):(?P<account>\d{12}|\*):backup-vault:(?P<name>[a-zA-Z0-9\-_*]{1,50})$"
+)
 SUBNET_ID = re.compile(r"^subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 
 
@@ -108,6 +114,18 @@ def algorithm(value: str) -> Optional[rules.Violation]:
         return None
     return rules.Violation(
         f"the recovery point algorithm must be one of {list(ALGORITHMS)}", "use LATEST_WITHIN_WINDOW"
+    )
+
+
+def vault_selector(value: str) -> Optional[rules.Violation]:
+    """A vault whose recovery points a restore test may take: ``*`` (every vault), or a vault ARN in
+    which ``*`` may stand for the region, the account or part of the name."""
+    if value == "*" or VAULT_SELECTOR.fullmatch(value):
+        return None
+    return rules.Violation(
+        "a restore test takes recovery points from vaults named by ARN "
+        "(arn:aws:backup:<region>:<account>:backup-vault:<name>, '*' allowed in each part) or '*' for every vault",
+        "copy the vault's ARN from `aws backup list-backup-vaults`",
     )
 
 
@@ -223,8 +241,14 @@ class WindowsRestoreTestingArgs(TypedDict):
     schedule: str
     """When tests start: ``cron(Minutes Hours Day-of-month Month Day-of-week Year)``, e.g.
     ``cron(0 6 ? * MON *)``."""
-    vault_arn: pulumi.Input[str]
-    """The vault whose recovery points are tested (the plan's only included vault)."""
+    vault_arn: NotRequired[pulumi.Input[str]]
+    """The vault whose recovery points are tested. Required unless ``include_vaults``."""
+    include_vaults: NotRequired[Sequence[pulumi.Input[str]]]
+    """Vaults whose recovery points are tested: vault ARNs (``*`` may stand for part of one) or
+    ``"*"`` for every vault of the account. A restore test runs in its plan's account and region.
+    Default: ``[vault_arn]``."""
+    exclude_vaults: NotRequired[Sequence[pulumi.Input[str]]]
+    """Vaults to leave out, written as in ``include_vaults``. Default: none."""
     selection_tags: Mapping[str, str]
     """Instances to test: tag key to value, every pair must match (e.g. the Windows VSS plan's
     selection tag ``{"alk:backup": "windows-weekly-ec2-vss"}``)."""
@@ -260,7 +284,7 @@ class WindowsRestoreTesting(pulumi.ComponentResource):
     Children, named from ``name``: ``aws.iam.Role`` ``<name>-role`` (AWS Backup, for this
     account only) with exactly AWSBackupServiceRolePolicyForRestores through
     ``aws.iam.RolePolicyAttachmentsExclusive`` ``<name>-role-policies``,
-    ``aws.backup.RestoreTestingPlan`` ``<name>-plan`` (snapshot recovery points of the one vault)
+    ``aws.backup.RestoreTestingPlan`` ``<name>-plan`` (snapshot recovery points of the included vaults)
     and ``aws.backup.RestoreTestingSelection`` ``<name>-selection`` (EC2 instances carrying the
     selection tags). The role is separate from the backup role so that restores, which create
     and delete instances, never need the backup policy and vice versa. With ``validation``: the
@@ -299,10 +323,24 @@ class WindowsRestoreTesting(pulumi.ComponentResource):
         overrides = dict(DEFAULT_RESTORE_METADATA_OVERRIDES if given is None else given)
         tags = args.get("tags") or {}
         validation_problems = _validation_problems(validation, overrides) if validation is not None else {}
+        include = list(args.get("include_vaults") or ([args["vault_arn"]] if "vault_arn" in args else []))
+        exclude = list(args.get("exclude_vaults") or [])
+        selector_checks = {
+            f"{key}[{index}]": vault_selector(value)
+            for key, values in (("include_vaults", args.get("include_vaults") or []), ("exclude_vaults", exclude))
+            for index, value in enumerate(values)
+            if isinstance(value, str)
+        }
+        lines = rules.problems(selector_checks)
+        if not include:
+            lines.append(
+                "include_vaults: a restore test needs a vault to take recovery points from. Fix: give vault_arn."
+            )
         rules.raise_if_any(
             "WindowsRestoreTesting",
             name,
-            rules.problems(
+            lines
+            + rules.problems(
                 {
                     "name": restore_testing_name(args["name"]),
                     "schedule": rules.schedule(args["schedule"]),
@@ -318,7 +356,9 @@ class WindowsRestoreTesting(pulumi.ComponentResource):
                         else None
                     ),
                     "restore_metadata_overrides": restore_metadata_overrides(overrides),
-                    "vault_arn": rules.vault_arn(args["vault_arn"]) if plain(args["vault_arn"]) else None,
+                    "vault_arn": rules.vault_arn(args["vault_arn"])  # type: ignore[arg-type]
+                    if "vault_arn" in args and plain(args["vault_arn"])
+                    else None,
                     "tags": rules.tags(tags),
                     **validation_problems,
                 }
@@ -357,7 +397,8 @@ class WindowsRestoreTesting(pulumi.ComponentResource):
             start_window_hours=start_hours,
             recovery_point_selection=aws.backup.RestoreTestingPlanRecoveryPointSelectionArgs(
                 algorithm=choice,
-                include_vaults=[args["vault_arn"]],
+                include_vaults=include,
+                exclude_vaults=exclude or None,
                 # Snapshots only: EC2 has no continuous (point-in-time) recovery points.
                 recovery_point_types=["SNAPSHOT"],
                 selection_window_days=window_days,
@@ -471,4 +512,5 @@ __all__ = [
     "subnet_id",
     "tag_conditions",
     "validation_window_hours",
+    "vault_selector",
 ]

@@ -13,6 +13,9 @@ from collections.abc import Mapping
 from typing import Any, Final, Optional
 
 from . import rules, storage_tiers
+from .audit import framework_controls
+from .audit_controls import controls_problems
+from .restore_testing import VAULT_SELECTOR
 from .restore_testing import selection_tags as restore_test_selection_tags
 
 # Final, so that type checkers read them as the literal keys of WindowsServerBackupArgs.
@@ -94,7 +97,9 @@ def stack_problems(args: Mapping[str, Any], source_account_id: Optional[str] = N
     ``source_account_id``: the stack's account when known before deploying (e.g. from
     ``aws:allowedAccountIds``), to check that the archive lives elsewhere.
     """
-    found: list[StackProblem] = []
+    # A stack may hold no vault or no plans (an audit-only or a vault-only stack).
+    args = {**args, "vault": args.get("vault") or {}, "plans": list(args.get("plans") or [])}
+    found: list[StackProblem] = [(path, "...", violation) for path, violation in shape_problems(present_sections(args))]
     cross_region = args.get(CROSS_REGION)
     archive = args.get(ARCHIVE)
     vault = args["vault"]
@@ -168,17 +173,22 @@ def stack_problems(args: Mapping[str, Any], source_account_id: Optional[str] = N
     found += _restore_testing_problems(args)
     found += _restore_validation_problems(args)
     found += _malware_scanning_problems(args)
+    found += _restore_testing_vault_problems(args, source_account_id)
     found += _audit_problems(args)
     found += [(path, value, violation) for error, path, value, violation in _tier_findings(args) if error]
+    found += _region_settings_problems(args)
 
     destinations = {CROSS_REGION: cross_region, ARCHIVE: archive}
     primary_min, primary_max = _lock_range(vault.get("lock"))
     for plan_index, plan in enumerate(args["plans"]):
         for rule_index, rule in enumerate(plan["rules"]):
             at = f"plans[{plan_index}].rules[{rule_index}]"
-            violation = rules.retention_within_lock(rule.get("delete_after_days"), primary_min, primary_max)
-            if violation:
-                found.append((f"{at}.delete_after_days", rule.get("delete_after_days"), violation))
+            # Only a rule writing to the stack's vault is bound by its lock.
+            if rule.get("target_vault_name") in (None, vault.get("name")):
+                violation = rules.retention_within_lock(rule.get("delete_after_days"), primary_min, primary_max)
+                if violation:
+                    found.append((f"{at}.delete_after_days", rule.get("delete_after_days"), violation))
+            found += _target_problems(at, rule, args, source_account_id)
             for target in copy_targets(rule, args):
                 destination = destinations.get(target)
                 if destination is None:
@@ -470,6 +480,182 @@ def stack_warnings(args: Mapping[str, Any]) -> list[StackProblem]:
     ]
 
 
+#: Sections that act on the stack's plans, and those that act on its vault.
+PLAN_SECTIONS = (CROSS_REGION, ARCHIVE, "vss_instances", "malware_scanning")
+VAULT_SECTIONS = ("restore_testing", "notifications")
+#: Sections a stack may hold alone (besides a vault, with or without plans).
+STANDALONE_SECTIONS = ("audit", "region_settings", "enable_cross_account_backup")
+#: The vault AWS Backup creates in each region, encrypted with the AWS-managed key.
+DEFAULT_VAULT = "Default"
+
+
+def present_sections(args: Mapping[str, Any]) -> set[str]:
+    """The top-level sections ``args`` sets (``plans`` only when there is one, flags when true; an
+    empty mapping is a section with its defaults)."""
+    return {key for key, value in args.items() if value is not None and value is not False and value != []}
+
+
+def shape_problems(present: set[str]) -> list[tuple[str, rules.Violation]]:
+    """What a stack may hold: plans write to its vault; copies and VSS act on its plans; restore tests
+    and notifications on its vault; and it deploys something."""
+    found: list[tuple[str, rules.Violation]] = []
+    if "plans" in present and "vault" not in present:
+        found.append(
+            (
+                "vault",
+                rules.Violation("the plans write to the stack's vault, and it has none", "add vault: {name: ...}"),
+            )
+        )
+    for sections, needed, what in ((PLAN_SECTIONS, "plans", "plans"), (VAULT_SECTIONS, "vault", "vault")):
+        for key in sections:
+            if key in present and needed not in present:
+                found.append(
+                    (
+                        key,
+                        rules.Violation(
+                            f"{key} acts on the stack's {what}, and it has none",
+                            f"add {'a plan' if needed == 'plans' else 'a vault'}, or remove {key}",
+                        ),
+                    )
+                )
+    if not found and not present & {"vault", "plans", *STANDALONE_SECTIONS}:
+        found.append(
+            (
+                "vault",
+                rules.Violation(
+                    "the stack deploys nothing",
+                    "add vault and plans (a source stack), archive_vault (the archive stack), or audit or "
+                    "region_settings on their own",
+                ),
+            )
+        )
+    return found
+
+
+def _target_problems(
+    at: str, rule: Mapping[str, Any], args: Mapping[str, Any], source_account_id: Optional[str]
+) -> list[StackProblem]:
+    """A rule's own target vaults: an air-gapped vault of this account and region, within its lock;
+    and no archive copies out of the Default vault."""
+    found: list[StackProblem] = []
+    arn = _plain_arn(rule.get("target_air_gapped_vault_arn"))
+    if arn:
+        region, account, _ = rules.vault_arn_parts(arn)
+        # AWS Backup API, BackupRuleInput.TargetLogicallyAirGappedBackupVaultArn: "ARN must be in the
+        # same account and Region".
+        if region != args["region"] or (source_account_id and account != source_account_id):
+            found.append(
+                (
+                    f"{at}.air_gapped_target.vault_arn",
+                    arn,
+                    rules.Violation(
+                        "a rule backs up only into a logically air-gapped vault of its own account and region "
+                        f"({source_account_id or 'this account'}, {args['region']})",
+                        "use a vault of this account and region; to reach another one, copy to it instead",
+                    ),
+                )
+            )
+        lock = rule.get("target_air_gapped_vault_lock") or {}
+        days = rule.get("delete_after_days")
+        violation = rules.retention_within_lock(days, lock.get("min_retention_days"), lock.get("max_retention_days"))
+        if violation:
+            found.append((f"{at}.delete_after_days", days, violation))
+    if rule.get("target_vault_name") == DEFAULT_VAULT and ARCHIVE in copy_targets(rule, args):
+        found.append(
+            (
+                f"{at}.target_vault_name",
+                DEFAULT_VAULT,
+                rules.Violation(
+                    "the Default vault is encrypted with the AWS-managed key, which cannot be shared, so its "
+                    "recovery points cannot be copied to the archive account",
+                    "write to a vault with a customer-managed key (the stack's vault with kms_key: create), or "
+                    "copy_to: [cross_region] only",
+                ),
+            )
+        )
+    return found
+
+
+def _restore_testing_vault_problems(args: Mapping[str, Any], source_account_id: Optional[str]) -> list[StackProblem]:
+    """A restore test runs in its plan's account and region: it restores recovery points of vaults there.
+
+    Restore jobs run where the recovery point is, and AWS Backup refuses other accounts every access to
+    a vault but copying into it (AWS Backup guide, "Vault access policies").
+    """
+    tests = args.get("restore_testing")
+    if not tests:
+        return []
+    copy_b = args.get(CROSS_REGION) or {}
+    found: list[StackProblem] = []
+    for key in ("include_vaults", "exclude_vaults"):
+        for index, value in enumerate(tests.get(key) or []):
+            at = f"restore_testing.{key}[{index}]"
+            if not isinstance(value, str) or value == "*":
+                continue
+            if value == copy_b.get("vault_name"):
+                found.append(
+                    (
+                        at,
+                        value,
+                        rules.Violation(
+                            f"{value!r} is copy B's vault, in {copy_b['region']}, and a restore test only takes "
+                            f"recovery points of its own region ({args['region']})",
+                            f"test copy B from the stack of {copy_b['region']}, naming this vault's ARN in its "
+                            "restore_testing.include_vaults",
+                        ),
+                    )
+                )
+                continue
+            match = VAULT_SELECTOR.fullmatch(value)
+            if match is None:
+                continue
+            region, account = match.group("region"), match.group("account")
+            if region not in ("*", args["region"]) or (
+                account != "*" and source_account_id and account != source_account_id
+            ):
+                found.append(
+                    (
+                        at,
+                        value,
+                        rules.Violation(
+                            f"a restore test only takes recovery points of its own account and region "
+                            f"({source_account_id or 'this account'}, {args['region']})",
+                            "include vaults of this account and region; test other regions from their own stacks",
+                        ),
+                    )
+                )
+    return found
+
+
+def _tag_selected(plan: Mapping[str, Any]) -> bool:
+    return any(
+        selection.get("tags") or any((selection.get("conditions") or {}).values()) for selection in plan["selections"]
+    )
+
+
+def _region_settings_problems(args: Mapping[str, Any]) -> list[StackProblem]:
+    """Tag selections follow the region's opt-in: a VSS plan selecting instances by tag needs EC2 on."""
+    settings = args.get("region_settings")
+    if not settings or settings["opt_in"].get("EC2") is not False:
+        return []
+    vss = [plan["name"] for plan in args["plans"] if plan.get("windows_vss") and _tag_selected(plan)]
+    if not vss:
+        return []
+    # AWS Backup API, UpdateRegionSettings: "If resource assignments are only based on tags, then
+    # service opt-in settings are applied."
+    return [
+        (
+            "region_settings.opt_in.EC2",
+            False,
+            rules.Violation(
+                f"plans {vss} select Windows instances by tag, and tag selections skip resource types that are "
+                "not opted in, so they would back up nothing",
+                "set EC2: true, or select the instances by ARN",
+            ),
+        )
+    ]
+
+
 def _vss_tag_pairs(args: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Every distinct (key, value) the plans with ``windows_vss`` select by, in order."""
     pairs: list[tuple[str, str]] = []
@@ -566,20 +752,50 @@ def _malware_scanning_problems(args: Mapping[str, Any]) -> list[StackProblem]:
 
 
 def _audit_problems(args: Mapping[str, Any]) -> list[StackProblem]:
-    """The audit's scope defaults to the stack's tag: with several tags, one must be chosen."""
+    """The stack's own controls need its plans; with several stack tags their scope must be chosen;
+    controls of your own do not repeat the stack's."""
     audit = args.get("audit")
-    tags = args.get("tags") or {}
-    if audit is None or audit.get("scope_tag") is not None or len(tags) <= 1:
+    if audit is None:
         return []
-    first_key = sorted(tags)[0]
-    return [
-        (
-            "audit.scope_tag",
-            None,
-            rules.Violation(
-                f"the audit controls are scoped by one tag, and the stack has {len(tags)} tags to choose from",
-                f"name one in audit.scope_tag, e.g. {{{first_key!r}: {tags[first_key]!r}}}, or {{}} to judge every "
-                "resource of the region",
-            ),
+    plans = args["plans"]
+    if audit.get("stack_controls") and not plans:
+        return [
+            (
+                "audit.stack_controls",
+                True,
+                rules.Violation(
+                    "the stack's own controls follow its plans, and it has none",
+                    "leave stack_controls out (or false) and list your controls in audit.controls",
+                ),
+            )
+        ]
+    if not plans or audit.get("stack_controls") is False:
+        return []
+    found: list[StackProblem] = []
+    tags = args.get("tags") or {}
+    if audit.get("scope_tag") is None and len(tags) > 1:
+        first_key = sorted(tags)[0]
+        found.append(
+            (
+                "audit.scope_tag",
+                None,
+                rules.Violation(
+                    f"the audit controls are scoped by one tag, and the stack has {len(tags)} tags to choose from",
+                    f"name one in audit.scope_tag, e.g. {{{first_key!r}: {tags[first_key]!r}}}, or {{}} to judge "
+                    "every resource of the region",
+                ),
+            )
         )
-    ]
+    copied_to = {target for plan in plans for rule in plan["rules"] for target in copy_targets(rule, args)}
+    own = framework_controls(
+        required_frequency_unit="days",
+        required_frequency_value=1,
+        required_retention_days=None,
+        vault_name=args["vault"].get("name"),
+        cross_region=CROSS_REGION in copied_to,
+        cross_account=ARCHIVE in copied_to,
+        vault_lock=args["vault"].get("lock") is not None,
+    )
+    problems, _ = controls_problems(list(audit.get("controls") or []), [control["name"] for control in own])
+    found += [(f"audit.controls{path}", None, violation) for path, violation in problems]
+    return found

@@ -105,6 +105,13 @@ def copies_of_rule(
     types = storage_tiers.ordered(resource_types)
     days, cold = rule.get("delete_after_days"), rule.get("cold_storage_after_days")
     opt_in = bool(rule.get("opt_in_to_archive"))
+    # Where the rule keeps its recovery point: an air-gapped vault it backs up into (EC2 and EBS
+    # pass through the backup vault only for the copy), else its own target vault.
+    air_gapped, target = rule.get("target_air_gapped_vault_arn"), rule.get("target_vault_name")
+    if isinstance(air_gapped, str):
+        vault_name = rules.vault_arn_parts(air_gapped)[2]
+    elif isinstance(target, str):
+        vault_name = target
     copies = [_copy(rule["name"], "primary", (region, account, vault_name), days, cold, opt_in, types)]
     for copy in rule.get("copy_actions") or []:
         copies.append(

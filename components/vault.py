@@ -1,7 +1,7 @@
 """BackupVault: the AWS Backup vault that holds recovery points, its lock and its access policy."""
 
-from collections.abc import Sequence
-from typing import NotRequired, Optional, TypedDict
+from collections.abc import Mapping, Sequence
+from typing import Any, NotRequired, Optional, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -9,7 +9,7 @@ import pulumi_aws as aws
 from . import rules
 from ._types import TYPE_PREFIX, child_opts
 from .account import AccountFacts
-from .policies import vault_access_policy
+from .policies import vault_access_policy, vault_statement_problems, vault_statement_warnings
 
 #: Alias of the AWS-managed key AWS Backup uses when no customer-managed key is given.
 AWS_MANAGED_BACKUP_KEY_ALIAS = "alias/aws/backup"
@@ -58,17 +58,85 @@ class BackupVaultArgs(TypedDict):
     """An AWS Organization whose accounts may copy in. Default: none."""
     lock: NotRequired[Optional[VaultLockArgs]]
     """Vault Lock settings. Default: no lock."""
+    policy_statements: NotRequired[Sequence[Mapping[str, Any]]]
+    """Statements of your own for the vault's access policy (IAM policy elements, each with a
+    ``Sid`` of its own), added after the deny-deletions and copy-in statements, e.g. read access
+    for an audit role of this account. Checked by :func:`components.policies.vault_statement_problems`.
+    Default: none."""
+    force_destroy: NotRequired[bool]
+    """Let ``pulumi destroy`` DELETE EVERY RECOVERY POINT in the vault so it can delete the vault:
+    only for throwaway vaults. Needs ``protect: False`` and no ``lock``. Default: ``False``."""
     tags: NotRequired[dict[str, str]]
     """Tags for the vault. Default: none."""
+
+
+def force_destroy_problems(force_destroy: bool, protect: bool, locked: bool) -> list[tuple[str, rules.Violation]]:
+    """``force_destroy`` is only for a throwaway vault: never protected, never locked."""
+    if not force_destroy:
+        return []
+    found = []
+    if protect:
+        found.append(
+            (
+                "protect",
+                rules.Violation(
+                    "force_destroy is for throwaway vaults, and a protected vault is never destroyed: the two together "
+                    "only arm a delete-everything switch for whoever later unprotects it",
+                    "set protect: false as well (a throwaway stack), or remove force_destroy",
+                ),
+            )
+        )
+    if locked:
+        # AWS Backup API, PutBackupVaultLockConfiguration: Vault Lock prevents deleting any
+        # recovery point before its retention ends, so force_destroy could not empty the vault.
+        found.append(
+            (
+                "lock",
+                rules.Violation(
+                    "Vault Lock stops every deletion of a recovery point before its retention ends, so force_destroy "
+                    "could never empty a locked vault",
+                    "remove the lock from a throwaway vault, or remove force_destroy",
+                ),
+            )
+        )
+    return found
+
+
+def checked_vault_policy(
+    component: str,
+    *,
+    account_id: str,
+    partition: str,
+    statements: Sequence[Mapping[str, Any]],
+    deny_deletions: bool = True,
+    break_glass_role_arn: Optional[str] = None,
+    **copy_sources: Any,
+) -> str:
+    """:func:`vault_access_policy` once the vault's account is known, which the statements' check
+    needs: other accounts may be allowed nothing but copies into the vault."""
+    foreign = vault_statement_problems(
+        statements, deny_deletions=deny_deletions, break_glass_role_arn=break_glass_role_arn, account_id=account_id
+    )
+    if foreign:
+        listed = "\n".join(f"  - policy_statements{path}: {violation}" for path, violation in foreign)
+        raise pulumi.RunError(f"{component} has invalid arguments:\n{listed}")
+    return vault_access_policy(
+        partition=partition,
+        deny_deletions=deny_deletions,
+        break_glass_role_arn=break_glass_role_arn,
+        statements=statements,
+        **copy_sources,
+    )
 
 
 class BackupVault(pulumi.ComponentResource):
     """An AWS Backup vault.
 
-    Children: ``aws.backup.Vault`` named ``<name>`` (protected by default and never
-    force-destroyed: Pulumi never empties a vault), ``aws.backup.VaultPolicy`` ``<name>-policy``
-    when ``deny_deletions`` or copy sources are set, and ``aws.backup.VaultLockConfiguration``
-    ``<name>-lock`` when ``lock`` is set; all in ``region`` when it is given.
+    Children: ``aws.backup.Vault`` named ``<name>`` (protected by default; force-destroyed only
+    when asked for, unprotected and unlocked), ``aws.backup.VaultPolicy`` ``<name>-policy`` when
+    ``deny_deletions``, copy sources or ``policy_statements`` are set, and
+    ``aws.backup.VaultLockConfiguration`` ``<name>-lock`` when ``lock`` is set; all in ``region``
+    when it is given.
     """
 
     vault: aws.backup.Vault
@@ -109,9 +177,29 @@ class BackupVault(pulumi.ComponentResource):
             checks["lock"] = rules.vault_lock(
                 lock["min_retention_days"], lock["max_retention_days"], lock.get("changeable_for_days")
             )
-        rules.raise_if_any("BackupVault", name, rules.problems(checks))
-
         protect = args.get("protect", True)
+        force_destroy = args.get("force_destroy", False)
+        deny = args.get("deny_deletions", True)
+        statements = list(args.get("policy_statements") or [])
+        lines = rules.problems(checks)
+        lines += [
+            f"{path}: {violation}" for path, violation in force_destroy_problems(force_destroy, protect, bool(lock))
+        ]
+        lines += [
+            f"policy_statements{path}: {violation}"
+            for path, violation in vault_statement_problems(
+                statements, deny_deletions=deny, break_glass_role_arn=break_glass
+            )
+        ]
+        rules.raise_if_any("BackupVault", name, lines)
+        for warning in vault_statement_warnings(statements):
+            pulumi.log.warn(f"BackupVault {name!r}: policy_statements{warning}")
+        if force_destroy:
+            pulumi.log.warn(
+                f"BackupVault {name!r}: force_destroy is on, so `pulumi destroy` (or a replacement) DELETES EVERY "
+                f"RECOVERY POINT in vault {args['name']!r} before deleting it. Use it only for a throwaway stack."
+            )
+
         if key_arn is None:
             # The AWS-managed key of the vault's own region (lookups take a region too).
             key_arn = aws.kms.get_key_output(
@@ -122,25 +210,29 @@ class BackupVault(pulumi.ComponentResource):
             region=region,
             name=args["name"],
             kms_key_arn=key_arn,
-            # force_destroy would delete every recovery point with the vault: never.
-            force_destroy=False,
+            # force_destroy deletes every recovery point with the vault: only when asked for, and
+            # only for an unprotected, unlocked vault (checked above).
+            force_destroy=force_destroy,
             tags=args.get("tags") or None,
             opts=child_opts(self, protect=protect),
         )
-        if args.get("deny_deletions", True) or source_accounts or organization:
+        if deny or source_accounts or organization or statements:
             account = account or AccountFacts.lookup(self)
-            deny = args.get("deny_deletions", True)
+
             aws.backup.VaultPolicy(
                 f"{name}-policy",
                 region=region,
                 backup_vault_name=self.vault.name,
-                policy=account.partition.apply(
-                    lambda partition: vault_access_policy(
-                        partition=partition,
+                policy=pulumi.Output.all(account.account_id, account.partition).apply(
+                    lambda facts: checked_vault_policy(
+                        f"BackupVault {name!r}",
+                        account_id=facts[0],
+                        partition=facts[1],
                         deny_deletions=deny,
                         break_glass_role_arn=break_glass,
                         copy_source_account_ids=source_accounts,
                         copy_source_organization_id=organization,
+                        statements=statements,
                     )
                 ),
                 opts=child_opts(self),
@@ -161,4 +253,11 @@ class BackupVault(pulumi.ComponentResource):
         self.register_outputs({"name": self.name, "arn": self.arn, "kms_key_arn": self.kms_key_arn})
 
 
-__all__ = ["AWS_MANAGED_BACKUP_KEY_ALIAS", "BackupVault", "BackupVaultArgs", "VaultLockArgs"]
+__all__ = [
+    "AWS_MANAGED_BACKUP_KEY_ALIAS",
+    "BackupVault",
+    "BackupVaultArgs",
+    "VaultLockArgs",
+    "checked_vault_policy",
+    "force_destroy_problems",
+]

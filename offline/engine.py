@@ -437,6 +437,12 @@ _GLOBAL_TYPES = frozenset(
     }
 )
 
+
+def _region_settings(name: str, inputs: dict, region: str, account: str) -> tuple[str, dict]:
+    # One per account and region, known by the region (as the provider's ID is).
+    return region, {}
+
+
 _RESOURCE_OUTPUTS: dict[str, Callable[[str, dict, str, str], tuple[str, dict]]] = {
     "aws:backup/vault:Vault": _vault,
     "aws:backup/plan:Plan": _plan,
@@ -476,6 +482,7 @@ _RESOURCE_OUTPUTS: dict[str, Callable[[str, dict, str, str], tuple[str, dict]]] 
     "aws:organizations/delegatedAdministrator:DelegatedAdministrator": _delegated_administrator,
     "aws:cloudformation/stackSet:StackSet": _stack_set,
     "aws:cloudformation/stackSetInstance:StackSetInstance": _stack_set_instance,
+    "aws:backup/regionSettings:RegionSettings": _region_settings,
 }
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Optional, cast
+from typing import Any, Optional, cast
 
 import pulumi
 
 from components import (
     ArchiveSpec,
     ArchiveVaultArgs,
+    AuditSpec,
+    ControlArgs,
     NotificationsSpec,
     OrganizationBackupArgs,
     PlanSpec,
+    ReportPlanArgs,
     RestoreTestingSpec,
     SelectionSpec,
     StackRuleSpec,
@@ -25,8 +28,10 @@ from .models import (
     CREATE_KEY,
     ArchiveCopyConfig,
     ArchiveVaultConfig,
+    AuditConfig,
     LockConfig,
     PlanConfig,
+    RuleConfig,
     StackConfig,
 )
 
@@ -55,9 +60,22 @@ def _rules(plan: PlanConfig) -> list[StackRuleSpec]:
             enable_continuous_backup=rule.continuous_backup,
             recovery_point_tags=dict(rule.recovery_point_tags),
             copy_to=rule.copy_to,
+            **_targets(rule),
         )
         for index, rule in enumerate(plan.rules)
     ]
+
+
+def _targets(rule: RuleConfig) -> dict[str, Any]:
+    """A rule's own target vaults, when it names any."""
+    targets: dict[str, Any] = {}
+    if rule.target_vault_name is not None:
+        targets["target_vault_name"] = rule.target_vault_name
+    if rule.air_gapped_target is not None:
+        targets["target_air_gapped_vault_arn"] = rule.air_gapped_target.vault_arn
+        lock = rule.air_gapped_target.lock
+        targets["target_air_gapped_vault_lock"] = lock.model_dump() if lock else None
+    return targets
 
 
 def _selections(plan: PlanConfig) -> list[SelectionSpec]:
@@ -89,20 +107,9 @@ def component_args(
     ``archive_vault_arn``: the archive ARN when it comes from a stack reference (or the
     one-program archive vault) rather than the config.
     """
-    assert config.vault is not None, "a source stack config always has a vault"
     vault = config.vault
     args = WindowsServerBackupArgs(
         region=region,
-        vault={
-            "name": vault.name,
-            "kms_key_arn": None if vault.kms_key in (AWS_MANAGED_KEY, CREATE_KEY) else vault.kms_key,
-            "protect": vault.protect,
-            "deny_deletions": vault.deny_deletions,
-            "break_glass_role_arn": vault.break_glass_role_arn,
-            "lock": _lock(vault.lock),
-            "tags": dict(vault.tags),
-        },
-        create_vault_key=vault.kms_key == CREATE_KEY,
         plans=_plan_specs(config.plans),
         role={
             "role_name": config.role.name,
@@ -115,6 +122,24 @@ def component_args(
         # stack_warnings() reports the component's warnings with the config's key paths.
         log_warnings=False,
     )
+    if vault is not None:
+        args["vault"] = {
+            "name": vault.name,
+            "kms_key_arn": None if vault.kms_key in (AWS_MANAGED_KEY, CREATE_KEY) else vault.kms_key,
+            "protect": vault.protect,
+            "deny_deletions": vault.deny_deletions,
+            "break_glass_role_arn": vault.break_glass_role_arn,
+            "lock": _lock(vault.lock),
+            "policy_statements": [dict(statement) for statement in vault.policy_statements],
+            "force_destroy": vault.force_destroy,
+            "tags": dict(vault.tags),
+        }
+        args["create_vault_key"] = vault.kms_key == CREATE_KEY
+    if config.region_settings is not None:
+        args["region_settings"] = {
+            "opt_in": dict(config.region_settings.opt_in),
+            "full_management": dict(config.region_settings.full_management),
+        }
     if config.role.existing_arn:
         args["existing_role_arn"] = config.role.existing_arn
     # These models' fields are the specs' keys, so their dumps are the specs.
@@ -135,6 +160,8 @@ def component_args(
             "selection_tags": dict(tests.selection_tags) if tests.selection_tags is not None else None,
             "validation_window_hours": tests.validation_window_hours,
             "restore_metadata_overrides": tests.restore_metadata_overrides.as_metadata(),
+            **({"include_vaults": list(tests.include_vaults)} if tests.include_vaults is not None else {}),
+            "exclude_vaults": list(tests.exclude_vaults),
         }
         if tests.validation is not None:
             restore_testing["validation"] = {
@@ -151,14 +178,7 @@ def component_args(
             "plans": list(scanning.plans) if scanning.plans is not None else None,
         }
     if config.audit:
-        evidence = config.audit
-        args["audit"] = {
-            "framework_name": evidence.framework_name,
-            "scope_tag": dict(evidence.scope_tag) if evidence.scope_tag is not None else None,
-            "job_reports": list(evidence.job_reports),
-            "report_formats": list(evidence.report_formats),
-            "report_retention_days": evidence.report_retention_days,
-        }
+        args["audit"] = _audit(config.audit)
     if config.cross_region:
         copy_b = config.cross_region
         args["cross_region"] = {
@@ -266,6 +286,31 @@ def organization_args(
     return args
 
 
+def _audit(evidence: AuditConfig) -> AuditSpec:
+    return {
+        "framework_name": evidence.framework_name,
+        "scope_tag": dict(evidence.scope_tag) if evidence.scope_tag is not None else None,
+        "job_reports": list(evidence.job_reports),
+        "report_formats": list(evidence.report_formats),
+        "report_retention_days": evidence.report_retention_days,
+        "stack_controls": evidence.stack_controls,
+        "controls": [
+            ControlArgs(
+                name=control.name,
+                parameters=dict(control.parameters),
+                scope=control.scope.model_dump() if control.scope else None,  # type: ignore[typeddict-item]
+            )
+            for control in evidence.controls
+        ],
+        "reports": [
+            ReportPlanArgs(**{key: value for key, value in report.model_dump().items() if value not in (None, [])})  # type: ignore[typeddict-item]
+            for report in evidence.reports
+        ],
+        "report_bucket_name": evidence.report_bucket,
+        "report_key_prefix": evidence.report_key_prefix,
+    }
+
+
 def archive_vault_args(archive: ArchiveVaultConfig, region: str, tags: dict[str, str]) -> ArchiveVaultArgs:
     """The :class:`components.ArchiveVault` arguments of a validated archive vault config."""
     return ArchiveVaultArgs(
@@ -280,5 +325,6 @@ def archive_vault_args(archive: ArchiveVaultConfig, region: str, tags: dict[str,
         kms_key_arn=None if archive.kms_key == CREATE_KEY else archive.kms_key,
         break_glass_role_arn=archive.break_glass_role_arn,
         protect=archive.protect,
+        policy_statements=[dict(statement) for statement in archive.policy_statements],
         tags=dict(tags),
     )

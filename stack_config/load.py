@@ -93,7 +93,7 @@ def cross_component_problems(config: StackConfig, region: str, account: str | No
         management = account if config.organization.stack_set.call_as == "SELF" else None
         found = organization_problems(organization_args(config), management, archive)
         return [Problem(organization_key_path(path), value, v.rule, v.fix) for path, value, v in found]
-    if config.vault is not None:
+    if config.archive_vault is None:
         found = stack_problems(component_args(config, region), account)
         problems = [Problem(path, value, v.rule, v.fix) for path, value, v in found]
         # One-program mode deploys the archive from this stack: it stays in this partition too.

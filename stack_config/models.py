@@ -14,9 +14,21 @@ from typing import Annotated, Any, Final, Literal, Optional
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from components import audit, malware_scanning, org_checks, restore_testing, restore_validation, rules
+from components import (
+    audit,
+    audit_controls,
+    malware_scanning,
+    org_checks,
+    region_settings,
+    restore_testing,
+    restore_validation,
+    rules,
+    stack_checks,
+)
 from components.notifications import DEFAULT_VAULT_EVENTS, vault_events_problem
 from components.organization import DEFAULT_POLICY_NAME_PREFIX, DEFAULT_STACK_SET_NAME
+from components.policies import vault_statement_problems
+from components.vault import force_destroy_problems
 from components.vss_instances import DEFAULT_SCHEDULE as DEFAULT_VSS_SCHEDULE
 
 #: Value of ``vault.kms_key`` that means the AWS-managed key of the region.
@@ -103,6 +115,37 @@ ReportFormats = Annotated[list[audit.ReportFormat], _enforce(audit.report_format
 ReportRetentionDays = Annotated[int, _enforce(audit.report_retention_days)]
 OrganizationalUnitId = Annotated[str, _enforce(org_checks.organizational_unit_id)]
 StackSetName = Annotated[str, _enforce(org_checks.stack_set_name)]
+BucketName = Annotated[str, _enforce(audit.bucket_name)]
+#: A policy statement as written in the stack file (checked as a whole by its vault's model).
+PolicyStatement = dict[str, Any]
+
+
+def _restore_test_vault(value: str) -> Optional[rules.Violation]:
+    if value == "*" or value.startswith("arn:"):
+        return restore_testing.vault_selector(value)
+    return rules.vault_name(value)
+
+
+RestoreTestVault = Annotated[str, _enforce(_restore_test_vault)]
+
+
+def _statement_problems(
+    statements: list[PolicyStatement], deny_deletions: bool, break_glass_role_arn: Optional[str]
+) -> list[tuple[str, Any, str, str]]:
+    """The vault policy statements' problems, at ``policy_statements[i].<Element>``."""
+    return [
+        (f"policy_statements{path}", _element(statements, path), violation.rule, violation.fix)
+        for path, violation in vault_statement_problems(
+            statements, deny_deletions=deny_deletions, break_glass_role_arn=break_glass_role_arn
+        )
+    ]
+
+
+def _element(statements: list[PolicyStatement], path: str) -> Any:
+    """The value at ``[i]`` or ``[i].<Element>`` of the statements (what the error prints)."""
+    index, _, element = path[1:].partition("].")
+    statement = statements[int(index.rstrip("]"))]
+    return statement.get(element) if element and isinstance(statement, dict) else statement
 
 
 def lock_problem(
@@ -209,7 +252,30 @@ class VaultConfig(_Model):
         None, description="The one role still allowed those deletions. Default: none."
     )
     lock: Optional[LockConfig] = Field(None, description="Vault Lock for this vault. Default: no lock.")
+    policy_statements: list[PolicyStatement] = Field(
+        default_factory=list,
+        description="Statements of your own for the vault's access policy (IAM policy elements, each with its own "
+        "Sid), added after the deny-deletions statement, e.g. read access for an audit role of this account. No "
+        "wildcard actions, only backup: actions; no Allow of what deny_deletions denies; other accounts may only be "
+        "allowed backup:CopyIntoBackupVault. Default: none.",
+    )
+    force_destroy: bool = Field(
+        False,
+        description="Let `pulumi destroy` DELETE EVERY RECOVERY POINT in the vault so it can delete it: only for "
+        "throwaway stacks, with protect: false and no lock. Default: false.",
+    )
     tags: Tags = Field(default_factory=dict, description="Tags for the vault. Default: none.")
+
+    @model_validator(mode="after")
+    def _policy_and_teardown(self) -> VaultConfig:
+        problems = [
+            (path, getattr(self, path), violation.rule, violation.fix)
+            for path, violation in force_destroy_problems(self.force_destroy, self.protect, self.lock is not None)
+        ]
+        problems += _statement_problems(self.policy_statements, self.deny_deletions, self.break_glass_role_arn)
+        if problems:
+            raise cross_field_error(problems)
+        return self
 
 
 class RoleConfig(_Model):
@@ -290,6 +356,17 @@ class RuleConfig(_Model):
         None,
         description="Where this rule's recovery points are copied: 'cross_region', 'archive'. "
         "Default: every destination the stack configures ([] for none).",
+    )
+    target_vault_name: Optional[VaultName] = Field(
+        None,
+        description="Another existing vault of this account and region to write to, e.g. 'Default' (the stack's "
+        "vault lock does not apply to it). Default: the stack's vault.",
+    )
+    air_gapped_target: Optional[AirGappedTargetConfig] = Field(
+        None,
+        description="Back up into a logically air-gapped vault of this account and region. EC2 and EBS go through a "
+        "temporary (billed) recovery point in the target vault, copied there, then deleted; volumes on the "
+        "AWS-managed aws/ebs key never reach it. Default: none.",
     )
 
     @model_validator(mode="after")
@@ -472,6 +549,17 @@ class KnownLockConfig(_Model):
     max_retention_days: Days = Field(description="The vault lock's maximum retention. Required.")
 
 
+class AirGappedTargetConfig(_Model):
+    """A logically air-gapped vault of the stack's account and region that a rule backs up into."""
+
+    vault_arn: VaultArn = Field(description="The air-gapped vault's ARN (same account and region). Required.")
+    lock: Optional[KnownLockConfig] = Field(
+        None,
+        description="The air-gapped vault's retention range, so the rule's retention is checked before deploying. "
+        "Default: unknown (the rule still keeps 7 days or more, and not forever).",
+    )
+
+
 class ArchiveInThisProgramConfig(_Model):
     """One-program mode: this stack also deploys the archive vault, through a role in the archive account."""
 
@@ -550,10 +638,17 @@ class ArchiveVaultConfig(_Model):
     )
     break_glass_role_arn: Optional[RoleArn] = Field(None, description="Role still allowed deletions. Default: none.")
     protect: bool = Field(True, description="Protect vault, lock and key. Default: true.")
+    policy_statements: list[PolicyStatement] = Field(
+        default_factory=list,
+        description="Statements of your own for the vault's access policy, added after the deny-deletions and "
+        "copy-in statements (e.g. a Deny of copies from outside the organization). Default: none.",
+    )
 
     @model_validator(mode="after")
     def _checks(self) -> ArchiveVaultConfig:
-        problems: list[tuple[str, Any, str, str]] = []
+        problems: list[tuple[str, Any, str, str]] = _statement_problems(
+            self.policy_statements, True, self.break_glass_role_arn
+        )
         if not self.source_account_ids and not self.source_organization_id:
             problems.append(
                 (
@@ -742,6 +837,74 @@ class MalwareScanningConfig(_Model):
     plans: Optional[list[PlanName]] = Field(
         None, description="Names of the plans to scan. Default: every plan of the stack."
     )
+    include_vaults: Optional[list[RestoreTestVault]] = Field(
+        None,
+        min_length=1,
+        description="Vaults of this account and region whose recovery points are tested: vault names (the stack's, "
+        "'Default', a rule's air-gapped vault), vault ARNs ('*' may stand for part of one) or '*' for every vault. "
+        "Restore tests run in the stack's region: test copy B from its region's stack. Default: the stack's vault.",
+    )
+    exclude_vaults: list[RestoreTestVault] = Field(
+        default_factory=list, description="Vaults to leave out, written as in include_vaults. Default: none."
+    )
+
+
+class ControlScopeConfig(_Model):
+    """What a control judges (one of: resource types, one tag, or resource IDs of one type)."""
+
+    resource_ids: list[str] = Field(
+        default_factory=list, description="IDs of the resources to judge, 1-100, with one resource type. Default: none."
+    )
+    resource_types: list[str] = Field(
+        default_factory=list,
+        description="Resource types to judge, e.g. ['EBS'] or ['AWS::EC2::Instance']. Default: any.",
+    )
+    tags: TagFilter = Field(default_factory=dict, description="The one tag the judged resources carry. Default: none.")
+
+
+class ControlConfig(_Model):
+    """A control of the audit framework, as AWS Backup Audit Manager names it."""
+
+    name: str = Field(
+        description="Control name as AWS documents it, e.g. BACKUP_RECOVERY_POINT_ENCRYPTED (an unknown name is "
+        "warned about). Required."
+    )
+    parameters: dict[str, str | int | bool] = Field(
+        default_factory=dict,
+        description="Input parameters, e.g. {requiredRetentionDays: 35}; checked against the ones AWS documents for "
+        "the control. Default: none (the control's defaults).",
+    )
+    scope: Optional[ControlScopeConfig] = Field(
+        None, description="What the control judges. Default: every resource of the account and region."
+    )
+
+
+class ReportConfig(_Model):
+    """A report plan of your own: which template, which accounts, Regions and frameworks it covers."""
+
+    name: AuditName = Field(description="Report plan name: a letter, then letters, digits or '_'. Required.")
+    template: audit.ReportTemplate = Field(description="Report template. Required.")
+    formats: ReportFormats = Field(
+        default_factory=lambda: list(audit.DEFAULT_CUSTOM_REPORT_FORMATS),
+        description="CSV, JSON or both; reports across accounts or Regions are CSV only. Default: [CSV].",
+    )
+    accounts: list[str] = Field(
+        default_factory=list,
+        description="Accounts covered (12-digit IDs, or ROOT for the whole organization; management or delegated "
+        "administrator account only). Default: this account.",
+    )
+    organization_units: list[str] = Field(
+        default_factory=list, description="Organizational units covered (ou-...). Default: none."
+    )
+    regions: list[str] = Field(
+        default_factory=list, description="Regions covered (codes, or '*' for all). Default: this region."
+    )
+    framework_arns: list[str] = Field(
+        default_factory=list,
+        description="Frameworks a compliance report covers (RESOURCE_ or CONTROL_COMPLIANCE_REPORT only). "
+        "Default: none.",
+    )
+    description: Optional[str] = Field(None, description="Description. Default: none.")
 
 
 class AuditConfig(_Model):
@@ -772,12 +935,73 @@ class AuditConfig(_Model):
         audit.DEFAULT_REPORT_RETENTION_DAYS,
         description="Days reports are kept in the bucket before they expire, 1-36500. Default: 365.",
     )
+    stack_controls: Optional[bool] = Field(
+        None,
+        description="The controls that follow the stack's plans, copies and vault. Default: on when the stack has "
+        "plans.",
+    )
+    controls: list[ControlConfig] = Field(
+        default_factory=list, description="Controls of your own, after the stack's (at most 50 in all). Default: none."
+    )
+    reports: list[ReportConfig] = Field(
+        default_factory=list,
+        description="Report plans of your own, e.g. job reports across the organization's accounts. Default: none.",
+    )
+    report_bucket: Optional[BucketName] = Field(
+        None,
+        description="An existing bucket of this account to deliver the reports to, instead of one this stack creates; "
+        "its policy must let Audit Manager write (see README). Default: create one.",
+    )
+    report_key_prefix: Optional[str] = Field(None, description="Key prefix of every report. Default: none.")
 
     @model_validator(mode="after")
     def _room_for_report_plans(self) -> AuditConfig:
+        problems: list[tuple[str, Any, str, str]] = []
         violation = audit.framework_name(self.framework_name, self.job_reports)
         if violation:
-            raise cross_field_error([("framework_name", self.framework_name, violation.rule, violation.fix)])
+            problems.append(("framework_name", self.framework_name, violation.rule, violation.fix))
+        controls = [control.model_dump() for control in self.controls]
+        found, _ = audit_controls.controls_problems(controls)  # unknown names warn when the stack runs
+        taken = list(audit.report_plan_names(self.framework_name, self.job_reports).values())
+        reported, _ = audit.reports_problems([report.model_dump() for report in self.reports], taken)
+        problems += [(f"controls{path}", None, v.rule, v.fix) for path, v in found]
+        problems += [(f"reports{path}", None, v.rule, v.fix) for path, v in reported]
+        if problems:
+            raise cross_field_error(problems)
+        return self
+
+
+class RegionSettingsConfig(_Model):
+    """The region's AWS Backup settings, for the resource types named only (others stay as they are). They
+    belong to the account and region: hold this section in one stack per account and region."""
+
+    opt_in: dict[str, bool] = Field(
+        min_length=1,
+        description="Resource type to whether AWS Backup protects it here, e.g. {EC2: true, EBS: true}; selections "
+        "by tag skip types that are off. Required.",
+    )
+    full_management: dict[str, bool] = Field(
+        default_factory=dict,
+        description="Resource type to full AWS Backup management (e.g. {DynamoDB: true}); not for EC2, EBS, Aurora "
+        "or FSx. Default: none.",
+    )
+
+    @model_validator(mode="after")
+    def _types(self) -> RegionSettingsConfig:
+        problems = [
+            (key, value, violation.rule, violation.fix)
+            for key, value, violation in (
+                ("opt_in", self.opt_in, region_settings.resource_types_problem(self.opt_in)),
+                (
+                    "full_management",
+                    self.full_management,
+                    region_settings.resource_types_problem(self.full_management, full_management=True),
+                ),
+            )
+            if violation
+        ]
+        if problems:
+            raise cross_field_error(problems)
         return self
 
 
@@ -909,6 +1133,8 @@ class OrganizationConfig(_Model):
 
 
 ArchiveInThisProgramConfig.model_rebuild()
+RuleConfig.model_rebuild()
+PlanConfig.model_rebuild()
 
 
 class StackConfig(_Model):
@@ -950,6 +1176,11 @@ class StackConfig(_Model):
         description="Turn on AWS Backup cross-account backup for the organization (only in the Organizations "
         "management account's stack). Default: false.",
     )
+    region_settings: Optional[RegionSettingsConfig] = Field(
+        None,
+        description="The region's AWS Backup opt-in and full management, for the resource types named; shared by "
+        "every stack of the account in the region. Default: none (left as they are).",
+    )
     archive_vault: Optional[ArchiveVaultConfig] = Field(
         None, description="Makes this the archive stack: the vault that receives copy C. Default: none."
     )
@@ -967,7 +1198,7 @@ class StackConfig(_Model):
             problems += self._organization_stack()
         elif self.archive_vault is not None:
             source_only = ("vault", "cross_region", "archive", "vss_instances", "restore_testing", "audit")
-            for key in (*source_only, "malware_scanning"):
+            for key in (*source_only, "malware_scanning", "region_settings"):
                 if getattr(self, key) is not None:
                     problems.append(
                         (
@@ -987,17 +1218,11 @@ class StackConfig(_Model):
                     )
                 )
         else:
-            if self.vault is None:
-                problems.append(
-                    (
-                        "vault",
-                        None,
-                        "a source stack needs a vault (or archive_vault for the archive stack)",
-                        "add vault: {name: backup-vault-<region>}",
-                    )
-                )
-            if not self.plans:
-                problems.append(("plans", [], "a source stack needs at least one plan", "add a plan"))
+            present = stack_checks.present_sections(self.model_dump(exclude_none=True))
+            problems += [
+                (path, "..." if getattr(self, path) is not None else None, violation.rule, violation.fix)
+                for path, violation in stack_checks.shape_problems(present)
+            ]
         names = [plan.name for plan in self.plans]
         problems += [
             (f"plans[{index}].name", plan_name, "plan names must be unique in a region", "rename one of them")
@@ -1024,6 +1249,7 @@ class StackConfig(_Model):
             "audit",
             "malware_scanning",
             "enable_cross_account_backup",
+            "region_settings",
         ):
             if getattr(self, key) not in (None, False):
                 problems.append(

@@ -170,6 +170,7 @@ _RULE_INPUTS = {
     "recoveryPointTags",
     "copyActions",
     "scanActions",
+    "targetLogicallyAirGappedBackupVaultArn",
 }
 _LIFECYCLE_INPUTS = {"deleteAfter", "coldStorageAfter", "optInToArchiveForSupportedResources"}
 
@@ -204,6 +205,8 @@ def _backup_rule(rule: dict[str, Any], where: str) -> dict[str, Any]:
         params["Lifecycle"] = _lifecycle(rule["lifecycle"], f"{where}.lifecycle")
     if rule.get("recoveryPointTags"):
         params["RecoveryPointTags"] = rule["recoveryPointTags"]
+    if rule.get("targetLogicallyAirGappedBackupVaultArn"):
+        params["TargetLogicallyAirGappedBackupVaultArn"] = rule["targetLogicallyAirGappedBackupVaultArn"]
     copies = []
     for index, copy in enumerate(rule.get("copyActions") or []):
         _only(copy, {"destinationVaultArn", "lifecycle"}, f"{where}.copyActions[{index}]")
@@ -339,6 +342,23 @@ def _air_gapped_vault(ctx: _Context) -> list[tuple[str, str, dict[str, Any]]]:
 @translates("aws:backup/globalSettings:GlobalSettings", inputs={"globalSettings"})
 def _global_settings(ctx: _Context) -> list[tuple[str, str, dict[str, Any]]]:
     return [("backup", "UpdateGlobalSettings", {"GlobalSettings": ctx.inputs["globalSettings"]})]
+
+
+@translates(
+    "aws:backup/regionSettings:RegionSettings",
+    inputs={"resourceTypeOptInPreference", "resourceTypeManagementPreference", "region"},
+)
+def _region_settings(ctx: _Context) -> list[tuple[str, str, dict[str, Any]]]:
+    # region_settings.go: create and update send only the maps that are set and not empty.
+    params = {
+        member: dict(ctx.inputs[wire])
+        for wire, member in (
+            ("resourceTypeOptInPreference", "ResourceTypeOptInPreference"),
+            ("resourceTypeManagementPreference", "ResourceTypeManagementPreference"),
+        )
+        if ctx.inputs.get(wire)
+    }
+    return [("backup", "UpdateRegionSettings", params)]
 
 
 @translates(

@@ -447,7 +447,8 @@ def test_unknown_key_without_a_close_match_lists_the_settings(run_config):
         "vault.colour",
         '"blue"',
         "is not a setting of this program",
-        "remove it or use one of: name, kms_key, protect, deny_deletions, break_glass_role_arn, lock, tags",
+        "remove it or use one of: name, kms_key, protect, deny_deletions, break_glass_role_arn, lock, "
+        "policy_statements, force_destroy, tags",
     )
     assert "did you mean" not in str(run.error)
 
@@ -470,14 +471,45 @@ def test_missing_required_key(run_config, stack, path):
     )
 
 
-def test_empty_stack_needs_a_vault_and_a_plan(run_config):
+def test_an_empty_stack_deploys_nothing(run_config):
     run = run_config({"aws:region": "us-east-1"})
-    text = rejected(run, count=2)
+    text = rejected(run, count=1)
     assert (
-        "  - vault: got null; a source stack needs a vault (or archive_vault for the archive stack). "
-        "Fix: add vault: {name: backup-vault-<region>}." in text
+        "  - vault: got null; the stack deploys nothing. Fix: add vault and plans (a source stack), archive_vault "
+        "(the archive stack), or audit or region_settings on their own." in text
     )
-    assert "  - plans: got []; a source stack needs at least one plan. Fix: add a plan." in text
+
+
+def test_plans_need_the_stacks_vault(run_config):
+    config = seed_config(notifications=None)
+    del config["windows-server-backup:vault"]
+    assert_problem(
+        run_config(config), "vault", "null", "the plans write to the stack's vault, and it has none", "add vault:"
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("cross_region", {"region": "us-west-2", "vault_name": "copies"}),
+        ("archive", {"vault_arn": "arn:aws:backup:us-east-1:222222222222:backup-vault:archive"}),
+        ("vss_instances", {}),
+    ],
+)
+def test_sections_that_act_on_plans_need_plans(run_config, key, value):
+    # The seed stack has vss_instances too: without plans, that is a problem of its own.
+    config = seed_config(plans=[], **{key: value})
+    text = rejected(run_config(config), count=1 if key == "vss_instances" else 2)
+    assert f"  - {key}: got " in text
+    assert f"{key} acts on the stack's plans, and it has none. Fix: add a plan, or remove {key}." in text
+
+
+@pytest.mark.parametrize("key", ["restore_testing", "notifications"])
+def test_sections_that_act_on_the_vault_need_a_vault(run_config, key):
+    value = {"name": "windows_tests", "schedule": "cron(0 6 ? * MON *)"} if key == "restore_testing" else {}
+    config = {"aws:region": "us-east-1", f"windows-server-backup:{key}": value}
+    text = rejected(run_config(config))
+    assert f"{key} acts on the stack's vault, and it has none. Fix: add a vault, or remove {key}." in text
 
 
 # --- region ----------------------------------------------------------------------------------------------

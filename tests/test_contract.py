@@ -19,6 +19,7 @@ from offline import OFFLINE_ACCOUNT_ID, OfflineRun, Registration, StackSettings,
 STACKS = stack_names(FIXTURES_DIR)
 NS = "windows-server-backup"
 KEY_ARN = f"arn:aws:kms:us-east-1:{OFFLINE_ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+AIR_GAPPED_ARN = f"arn:aws:backup:us-east-1:{OFFLINE_ACCOUNT_ID}:backup-vault:contract-air-gapped"
 TRUST = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole"}],
@@ -379,6 +380,11 @@ def _every_type_program() -> None:
         "air-gapped", name="contract-air-gapped", min_retention_days=7, max_retention_days=365
     )
     aws.backup.GlobalSettings("global", global_settings={"isCrossAccountBackupEnabled": "true"})
+    aws.backup.RegionSettings(
+        "region-settings",
+        resource_type_opt_in_preference={"EC2": True, "EBS": True},
+        resource_type_management_preference={"DynamoDB": True},
+    )
     role = aws.iam.Role(
         "role",
         name="contract-role",
@@ -410,6 +416,7 @@ def _every_type_program() -> None:
                     )
                 ],
                 scan_actions=[aws.backup.PlanRuleScanActionArgs(malware_scanner="GUARDDUTY", scan_mode="FULL_SCAN")],
+                target_logically_air_gapped_backup_vault_arn=AIR_GAPPED_ARN,
             )
         ],
         scan_settings=[
@@ -544,6 +551,7 @@ def test_every_type_translates_to_the_providers_requests(every_type):
             ("backup", "PutBackupVaultNotifications"),
             ("backup", "CreateLogicallyAirGappedBackupVault"),
             ("backup", "UpdateGlobalSettings"),
+            ("backup", "UpdateRegionSettings"),
             ("iam", "CreateRole"),
             ("iam", "AttachRolePolicy"),
             ("iam", "AttachRolePolicy"),
@@ -593,6 +601,11 @@ def test_every_type_translates_to_the_providers_requests(every_type):
         "MaxRetentionDays": 365,
     }
     assert params[("UpdateGlobalSettings", "global")] == {"GlobalSettings": {"isCrossAccountBackupEnabled": "true"}}
+    # Only the types named: AWS leaves the region's other types as they are.
+    assert params[("UpdateRegionSettings", "region-settings")] == {
+        "ResourceTypeOptInPreference": {"EC2": True, "EBS": True},
+        "ResourceTypeManagementPreference": {"DynamoDB": True},
+    }
     assert params[("CreateRole", "role")] == {
         "RoleName": "contract-role",
         "AssumeRolePolicyDocument": json.dumps(TRUST, separators=(",", ":")),
@@ -623,6 +636,7 @@ def test_every_type_translates_to_the_providers_requests(every_type):
             "CompletionWindowMinutes": 180,
             "EnableContinuousBackup": False,
             "Lifecycle": {"DeleteAfterDays": 120, "MoveToColdStorageAfterDays": 30},
+            "TargetLogicallyAirGappedBackupVaultArn": AIR_GAPPED_ARN,
             "CopyActions": [
                 {
                     "DestinationBackupVaultArn": f"arn:aws:backup:us-west-2:{OFFLINE_ACCOUNT_ID}:backup-vault:copy",
@@ -785,7 +799,7 @@ def _registration(type_: str, inputs: dict[str, Any]) -> Registration:
 @pytest.mark.parametrize(
     "type_",
     [
-        "aws:backup/regionSettings:RegionSettings",
+        "aws:backup/tieringConfiguration:TieringConfiguration",
         "aws:iam/policy:Policy",
         "aws:kms/grant:Grant",
     ],

@@ -89,38 +89,39 @@ class Control:
     """Parameter name to the check of its value."""
     confirmed: bool = True
     """Whether the parameter names are confirmed by an AWS page (else unknown names only warn)."""
-    ranges: Callable[[Mapping[str, str]], Optional[tuple[str, str]]] = lambda _: None
-    """A check across parameters: ``(parameter, rule)`` when they disagree."""
+    ranges: Callable[[Mapping[str, str]], Optional[tuple[str, str, str]]] = lambda _: None
+    """A check across parameters: ``(parameter, rule, fix)`` when they disagree."""
 
 
 def _age_ranges(
     hours: int, days: int, least_hours: int = 1
-) -> Callable[[Mapping[str, str]], Optional[tuple[str, str]]]:
-    def check(values: Mapping[str, str]) -> Optional[tuple[str, str]]:
+) -> Callable[[Mapping[str, str]], Optional[tuple[str, str, str]]]:
+    def check(values: Mapping[str, str]) -> Optional[tuple[str, str, str]]:
         unit, value = values.get("recoveryPointAgeUnit", "days"), values.get("recoveryPointAgeValue")
         if value is None or not value.isdigit():
             return None
         low, high = (least_hours, hours) if unit == "hours" else (1, days)
         if not low <= int(value) <= high:
-            return "recoveryPointAgeValue", f"in {unit} it is {low}-{high}"
+            return "recoveryPointAgeValue", f"in {unit} it is {low}-{high}", f"use {low}-{high} {unit}"
         return None
 
     return check
 
 
-def _frequency_ranges(values: Mapping[str, str]) -> Optional[tuple[str, str]]:
+def _frequency_ranges(values: Mapping[str, str]) -> Optional[tuple[str, str, str]]:
     # AWS Config rule "backup-plan-min-frequency-and-min-retention-check": at most 24 hours or 31 days.
     unit, value = values.get("requiredFrequencyUnit", "days"), values.get("requiredFrequencyValue")
     high = 24 if unit == "hours" else 31
     if value is not None and value.isdigit() and int(value) > high:
-        return "requiredFrequencyValue", f"in {unit} it is at most {high}"
+        other = "days" if unit == "hours" else "a shorter period"
+        return "requiredFrequencyValue", f"in {unit} it is at most {high}", f"use 1-{high} {unit}, or count in {other}"
     return None
 
 
-def _lock_ranges(values: Mapping[str, str]) -> Optional[tuple[str, str]]:
+def _lock_ranges(values: Mapping[str, str]) -> Optional[tuple[str, str, str]]:
     low, high = values.get("minRetentionDays"), values.get("maxRetentionDays")
     if low and high and low.isdigit() and high.isdigit() and int(high) < int(low):
-        return "maxRetentionDays", "it cannot be less than minRetentionDays"
+        return "maxRetentionDays", "it cannot be less than minRetentionDays", f"use at least {low}"
     return None
 
 
@@ -257,8 +258,8 @@ def control_problems(control: Mapping[str, Any]) -> tuple[list[tuple[str, rules.
         elif rule := check(value):
             found.append((f"parameters.{key}", rules.Violation(f"{name}'s {key} is {rule}", f"write {rule}")))
     if not found and (disagreement := known.ranges(values)):
-        key, rule = disagreement
-        found.append((f"parameters.{key}", rules.Violation(f"{name}'s {key}: {rule}", "change the value")))
+        key, rule, fix = disagreement
+        found.append((f"parameters.{key}", rules.Violation(f"{name}'s {key}: {rule}", fix)))
     return found, warnings
 
 

@@ -20,7 +20,10 @@ from .account import AccountFacts
 from .restore_validation import RestoreValidationArgs, WindowsRestoreValidation
 from .service_role import RESTORE_POLICY, managed_policy_arn, trust_policy
 
-#: Restore testing plan and selection names (botocore: alphanumeric and underscores; 50 at most).
+#: Restore testing plan and selection names. AWS Backup API, RestoreTestingPlanForCreate: the name
+#: "must consist of only alphanumeric characters and underscores"; RestoreTestingSelectionForCreate:
+#: the same, "Maximum length is 50"; the provider enforces 1-50. A '-' is refused (some Terraform
+#: modules accept it; the provider and AWS do not).
 RESTORE_TESTING_NAME = re.compile(r"^[0-9A-Za-z_]{1,50}$")
 #: Characters AWS accepts in the key and value of a protected-resource tag condition.
 _CONDITION_TEXT = re.compile(r"^[\w\s.:/=+\-@]*$")

@@ -26,6 +26,9 @@ from pyawscron import AWSCron
 from . import regions
 
 # Name patterns, as in the botocore model for AWS Backup.
+# AWS Backup API, CreateBackupVault: BackupVaultName "^[a-zA-Z0-9\-\_]{2,50}$" and nothing else. No
+# word is reserved: names holding "test", "temp", "delete", "remove" or "default" are valid (some
+# Terraform modules refuse them; AWS does not).
 VAULT_NAME = re.compile(r"^[a-zA-Z0-9\-_]{2,50}$")
 PLAN_NAME = re.compile(r"^[a-zA-Z0-9\-_.]{1,50}$")
 RULE_NAME = re.compile(r"^[a-zA-Z0-9\-_.]{1,50}$")
@@ -544,6 +547,9 @@ def completion_window(minutes: int) -> Violation | None:
     )
 
 
+# AWS Backup API, Lifecycle: DeleteAfterDays "must be at least 90 days after" MoveToColdStorageAfterDays
+# ("Backups transitioned to cold storage must be stored in cold storage for a minimum of 90 days"), so
+# cold 30 / delete 90 is refused (some Terraform modules only check cold <= delete) and 30 / 120 passes.
 def lifecycle(
     delete_after: int | None,
     cold_storage_after: int | None,
@@ -686,6 +692,9 @@ def raise_if_any(component: str, name: str, lines: list[str]) -> None:
         raise RunError(f"{component} {name!r} has invalid arguments:\n{listed}")
 
 
+# AWS Backup API, PutBackupVaultLockConfiguration: MinRetentionDays "shortest ... is 1 day",
+# MaxRetentionDays "longest ... 36500 days", ChangeableForDays "3 or greater", "maximum ... 36,500
+# days". The whole range is allowed (some Terraform modules stop at 7, 2555 and 365).
 def vault_lock(
     min_retention_days: int | None, max_retention_days: int | None, changeable_for_days: int | None
 ) -> Violation | None:

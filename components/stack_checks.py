@@ -15,6 +15,7 @@ from typing import Any, Final, Optional
 from . import rules, storage_tiers
 from .audit import framework_controls
 from .audit_controls import controls_problems
+from .policies import vault_statement_problems
 from .restore_testing import VAULT_SELECTOR
 from .restore_testing import selection_tags as restore_test_selection_tags
 
@@ -177,6 +178,7 @@ def stack_problems(args: Mapping[str, Any], source_account_id: Optional[str] = N
     found += _audit_problems(args)
     found += [(path, value, violation) for error, path, value, violation in _tier_findings(args) if error]
     found += _region_settings_problems(args)
+    found += _foreign_account_statements(vault, source_account_id)
 
     destinations = {CROSS_REGION: cross_region, ARCHIVE: archive}
     primary_min, primary_max = _lock_range(vault.get("lock"))
@@ -627,6 +629,23 @@ def _restore_testing_vault_problems(args: Mapping[str, Any], source_account_id: 
     return found
 
 
+def _foreign_account_statements(vault: Mapping[str, Any], source_account_id: Optional[str]) -> list[StackProblem]:
+    """Statements allowing other accounts more than copies in, once the stack's account is known."""
+    statements = list(vault.get("policy_statements") or [])
+    if not statements or not source_account_id:
+        return []
+    options = {
+        "deny_deletions": vault.get("deny_deletions", True),
+        "break_glass_role_arn": vault.get("break_glass_role_arn"),
+    }
+    known = {path for path, _ in vault_statement_problems(statements, **options)}
+    return [
+        (f"vault.policy_statements{path}", statements[int(path[1 : path.index("]")])].get("Principal"), violation)
+        for path, violation in vault_statement_problems(statements, account_id=source_account_id, **options)
+        if path not in known
+    ]
+
+
 def _tag_selected(plan: Mapping[str, Any]) -> bool:
     return any(
         selection.get("tags") or any((selection.get("conditions") or {}).values()) for selection in plan["selections"]
@@ -796,6 +815,14 @@ def _audit_problems(args: Mapping[str, Any]) -> list[StackProblem]:
         cross_account=ARCHIVE in copied_to,
         vault_lock=args["vault"].get("lock") is not None,
     )
-    problems, _ = controls_problems(list(audit.get("controls") or []), [control["name"] for control in own])
-    found += [(f"audit.controls{path}", None, violation) for path, violation in problems]
+    controls = list(audit.get("controls") or [])
+    problems, _ = controls_problems(controls, [control["name"] for control in own])
+    found += [
+        (
+            f"audit.controls{path}",
+            controls[int(path[1 : path.index("]")])]["name"] if path.endswith(".name") else None,
+            violation,
+        )
+        for path, violation in problems
+    ]
     return found

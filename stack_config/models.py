@@ -27,6 +27,7 @@ from components import (
 )
 from components.notifications import DEFAULT_VAULT_EVENTS, vault_events_problem
 from components.organization import DEFAULT_POLICY_NAME_PREFIX, DEFAULT_STACK_SET_NAME
+from components.plan import air_gapped_rule_retention
 from components.policies import vault_statement_problems
 from components.vault import force_destroy_problems
 from components.vss_instances import DEFAULT_SCHEDULE as DEFAULT_VSS_SCHEDULE
@@ -134,18 +135,25 @@ def _statement_problems(
 ) -> list[tuple[str, Any, str, str]]:
     """The vault policy statements' problems, at ``policy_statements[i].<Element>``."""
     return [
-        (f"policy_statements{path}", _element(statements, path), violation.rule, violation.fix)
+        (f"policy_statements{path}", value_at(statements, path), violation.rule, violation.fix)
         for path, violation in vault_statement_problems(
             statements, deny_deletions=deny_deletions, break_glass_role_arn=break_glass_role_arn
         )
     ]
 
 
-def _element(statements: list[PolicyStatement], path: str) -> Any:
-    """The value at ``[i]`` or ``[i].<Element>`` of the statements (what the error prints)."""
-    index, _, element = path[1:].partition("].")
-    statement = statements[int(index.rstrip("]"))]
-    return statement.get(element) if element and isinstance(statement, dict) else statement
+def value_at(data: Any, path: str) -> Any:
+    """The value at a sub-path such as ``[0].parameters.requiredFrequencyValue`` (what an error prints);
+    ``None`` where there is none."""
+    for part in re.findall(r"\[(\d+)\]|([^.\[\]]+)", path):
+        index, key = part
+        if index and isinstance(data, list) and int(index) < len(data):
+            data = data[int(index)]
+        elif key and isinstance(data, dict):
+            data = data.get(key)
+        else:
+            return None
+    return data
 
 
 def lock_problem(
@@ -269,8 +277,8 @@ class VaultConfig(_Model):
     @model_validator(mode="after")
     def _policy_and_teardown(self) -> VaultConfig:
         problems = [
-            (path, getattr(self, path), violation.rule, violation.fix)
-            for path, violation in force_destroy_problems(self.force_destroy, self.protect, self.lock is not None)
+            (path, self.lock.model_dump() if path == "lock" and self.lock else getattr(self, path), v.rule, v.fix)
+            for path, v in force_destroy_problems(self.force_destroy, self.protect, self.lock is not None)
         ]
         problems += _statement_problems(self.policy_statements, self.deny_deletions, self.break_glass_role_arn)
         if problems:
@@ -372,6 +380,8 @@ class RuleConfig(_Model):
     @model_validator(mode="after")
     def _lifecycle(self) -> RuleConfig:
         violation = rules.lifecycle(self.delete_after_days, self.cold_storage_after_days, self.continuous_backup)
+        if violation is None and self.air_gapped_target is not None:
+            violation = air_gapped_rule_retention(self.delete_after_days)
         if violation:
             value = {
                 "delete_after_days": self.delete_after_days,
@@ -964,8 +974,9 @@ class AuditConfig(_Model):
         found, _ = audit_controls.controls_problems(controls)  # unknown names warn when the stack runs
         taken = list(audit.report_plan_names(self.framework_name, self.job_reports).values())
         reported, _ = audit.reports_problems([report.model_dump() for report in self.reports], taken)
-        problems += [(f"controls{path}", None, v.rule, v.fix) for path, v in found]
-        problems += [(f"reports{path}", None, v.rule, v.fix) for path, v in reported]
+        reports = [report.model_dump() for report in self.reports]
+        problems += [(f"controls{path}", value_at(controls, path), v.rule, v.fix) for path, v in found]
+        problems += [(f"reports{path}", value_at(reports, path), v.rule, v.fix) for path, v in reported]
         if problems:
             raise cross_field_error(problems)
         return self

@@ -1,0 +1,217 @@
+"""Rules that write to another vault than the stack's own: an existing vault by name (e.g. ``Default``),
+or a logically air-gapped vault of the same account and region (EC2 and EBS pass through a temporary
+recovery point in the target vault). Every rule at its boundary, through the stack file and from code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pytest
+from conftest import fixture_config, seed_config
+from contract import invalid_requests, translate
+from test_restore_testing import built, rejected_with
+
+from components import BackupPlan
+from components.plan import air_gapped_target_warning
+from offline import OFFLINE_ACCOUNT_ID
+
+PLAN = "aws:backup/plan:Plan"
+PROD_ACCOUNT = "111111111111"
+AIR_GAPPED = f"arn:aws:backup:us-east-1:{OFFLINE_ACCOUNT_ID}:backup-vault:windows-air-gapped"
+PROD_AIR_GAPPED = f"arn:aws:backup:us-east-1:{PROD_ACCOUNT}:backup-vault:windows-air-gapped"
+WEEKLY = "cron(0 18 ? * SUN *)"
+
+
+def _vss_plan(**rule: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "windows-weekly",
+            "windows_vss": True,
+            "rules": [{"schedule": WEEKLY, "delete_after_days": 35, **rule}],
+            "selections": [{"tags": {"alk:backup": "windows-weekly-ec2-vss"}}],
+        }
+    ]
+
+
+def _rule(run) -> dict[str, Any]:
+    [plan] = run.of_type(PLAN)
+    [rule] = plan.inputs["rules"]
+    return rule
+
+
+# --- Another vault by name ----------------------------------------------------------------------
+
+
+def test_a_rule_writes_to_the_default_vault(run_config):
+    run = built(run_config(seed_config(plans=_vss_plan(target_vault_name="Default"))))
+    assert _rule(run)["targetVaultName"] == "Default"
+    assert "targetLogicallyAirGappedBackupVaultArn" not in _rule(run)
+    verdict = run.outputs["three_two_one"]["windows-weekly/windows-weekly"]
+    assert [copy["vault"] for copy in verdict["copies"]] == ["Default"]
+
+
+def test_the_stacks_vault_lock_binds_only_rules_that_write_to_it(run_config):
+    lock = {"min_retention_days": 7, "max_retention_days": 30}
+    vault = {"name": "backup-vault-us-east-1", "lock": lock}
+    built(run_config(seed_config(vault=vault, plans=_vss_plan(target_vault_name="Default"))))
+    rejected_with(
+        run_config(seed_config(vault=vault, plans=_vss_plan())),
+        "plans[0].rules[0].delete_after_days",
+        "35",
+        "the target vault is locked to keep recovery points at most 30 days",
+        "keep them at most 30 days",
+    )
+
+
+def test_the_default_vault_cannot_feed_the_archive(run_config):
+    config = fixture_config("prod-east", plans=_vss_plan(target_vault_name="Default"))
+    rejected_with(
+        run_config(config),
+        "plans[0].rules[0].target_vault_name",
+        '"Default"',
+        "the Default vault is encrypted with the AWS-managed key, which cannot be shared",
+        "copy_to: [cross_region] only",
+    )
+    built(
+        run_config(fixture_config("prod-east", plans=_vss_plan(target_vault_name="Default", copy_to=["cross_region"])))
+    )
+
+
+def test_a_target_vault_name_follows_aws_naming(run_config):
+    rejected_with(
+        run_config(seed_config(plans=_vss_plan(target_vault_name="my.vault"))),
+        "plans[0].rules[0].target_vault_name",
+        '"my.vault"',
+        "a vault name must be 2-50 letters, digits, '-' or '_'",
+        "e.g. 'my-vault'",
+    )
+
+
+# --- A logically air-gapped vault ----------------------------------------------------------------
+
+
+def test_a_rule_backs_up_into_an_air_gapped_vault_through_the_stacks_vault(run_config):
+    run = built(run_config(seed_config(plans=_vss_plan(air_gapped_target={"vault_arn": AIR_GAPPED}))))
+    rule = _rule(run)
+    # AWS needs both: the backup vault for EC2 and EBS's temporary recovery point, and the air-gapped vault.
+    assert rule["targetVaultName"] == "backup-vault-us-east-1"
+    assert rule["targetLogicallyAirGappedBackupVaultArn"] == AIR_GAPPED
+    assert run.warnings == [
+        "plan 'windows-weekly', rule 'windows-weekly': EC2 instances and EBS volumes cannot back up straight into a "
+        "logically air-gapped vault; AWS Backup first makes a temporary (billed) recovery point in the plan's vault, "
+        "copies it to the air-gapped vault and then deletes it. Volumes encrypted with the AWS-managed aws/ebs key "
+        "are never copied there (they stay in the backup vault only): encrypt them with a customer-managed key"
+    ]
+    verdict = run.outputs["three_two_one"]["windows-weekly/windows-weekly"]
+    assert [(copy["vault"], copy["account"]) for copy in verdict["copies"]] == [
+        ("windows-air-gapped", OFFLINE_ACCOUNT_ID)
+    ]
+    assert invalid_requests(translate(run)) == {}
+
+
+def test_an_air_gapped_vault_of_another_region_is_refused(run_config):
+    other = AIR_GAPPED.replace("us-east-1", "us-west-2")
+    rejected_with(
+        run_config(seed_config(plans=_vss_plan(air_gapped_target={"vault_arn": other}))),
+        "plans[0].rules[0].air_gapped_target.vault_arn",
+        f'"{other}"',
+        "a rule backs up only into a logically air-gapped vault of its own account and region",
+        "copy to it instead",
+    )
+
+
+def test_an_air_gapped_vault_of_another_account_is_refused_before_deploying(run_config):
+    config = fixture_config("prod-east", plans=_vss_plan(air_gapped_target={"vault_arn": AIR_GAPPED}, copy_to=[]))
+    rejected_with(
+        run_config(config),
+        "plans[0].rules[0].air_gapped_target.vault_arn",
+        f'"{AIR_GAPPED}"',
+        f"of its own account and region ({PROD_ACCOUNT}, us-east-1)",
+        "use a vault of this account and region",
+    )
+    config = fixture_config("prod-east", plans=_vss_plan(air_gapped_target={"vault_arn": PROD_AIR_GAPPED}, copy_to=[]))
+    built(run_config(config))
+
+
+def test_an_air_gapped_vault_of_another_account_fails_the_preview_when_the_account_is_not_pinned(run_config):
+    other = AIR_GAPPED.replace(OFFLINE_ACCOUNT_ID, "999999999999")
+    run = run_config(seed_config(plans=_vss_plan(air_gapped_target={"vault_arn": other})))
+    assert isinstance(run.error, pulumi.RunError)
+    assert str(run.error).startswith(
+        f"plans[0].rules[0].target_air_gapped_vault_arn: {other!r} is in another account than this stack's "
+        f"({OFFLINE_ACCOUNT_ID})"
+    )
+
+
+@pytest.mark.parametrize(
+    ("days", "shown", "rule"),
+    [
+        (None, "null", "a logically air-gapped vault always has a maximum retention, so recovery points kept forever"),
+        (
+            6,
+            "6",
+            "a logically air-gapped vault keeps recovery points at least 7 days, so jobs keeping them 6 days fail",
+        ),
+    ],
+    ids=["forever", "6-days"],
+)
+def test_an_air_gapped_target_needs_a_retention_it_can_hold(run_config, days, shown, rule):
+    plans = _vss_plan(air_gapped_target={"vault_arn": AIR_GAPPED}, delete_after_days=days)
+    rejected_with(
+        run_config(seed_config(plans=plans)),
+        "plans[0].rules[0].delete_after_days",
+        f'{{"delete_after_days": {shown}',
+        rule,
+        "",
+    )
+
+
+def test_seven_days_is_the_shortest_retention_into_an_air_gapped_vault(run_config):
+    plans = _vss_plan(air_gapped_target={"vault_arn": AIR_GAPPED}, delete_after_days=7)
+    assert _rule(built(run_config(seed_config(plans=plans))))["lifecycle"] == {"deleteAfter": 7}
+
+
+@pytest.mark.parametrize(("days", "ok"), [(29, False), (30, True), (90, True), (91, False)])
+def test_a_known_air_gapped_lock_range_is_checked(run_config, days, ok):
+    target = {"vault_arn": AIR_GAPPED, "lock": {"min_retention_days": 30, "max_retention_days": 90}}
+    run = run_config(seed_config(plans=_vss_plan(air_gapped_target=target, delete_after_days=days)))
+    if ok:
+        built(run)
+    else:
+        rejected_with(run, "plans[0].rules[0].delete_after_days", str(days), "the target vault is locked", "")
+
+
+# --- From code ----------------------------------------------------------------------------------
+
+
+def _plan_with(rule: dict[str, Any]):
+    return lambda: BackupPlan("p", {"name": "weekly", "vault_name": "vault1", "rules": [rule]})
+
+
+@pytest.mark.parametrize(
+    ("extra", "problem"),
+    [
+        ({"target_air_gapped_vault_arn": "not-an-arn"}, "a backup vault ARN looks like"),
+        ({"target_air_gapped_vault_arn": AIR_GAPPED}, "recovery points kept forever cannot go there"),
+        ({"target_air_gapped_vault_arn": AIR_GAPPED, "delete_after_days": 6}, "at least 7 days"),
+        ({"target_vault_name": "a"}, "a vault name must be 2-50"),
+    ],
+    ids=["arn", "forever", "6-days", "name"],
+)
+def test_the_plan_component_checks_its_targets(run_components, extra, problem):
+    run = run_components(_plan_with({"name": "weekly", "schedule": WEEKLY, **extra}))
+    assert isinstance(run.error, pulumi.RunError)
+    [line] = str(run.error).splitlines()[1:]
+    assert line.startswith("  - rules[0].target_"), line
+    assert problem in line
+
+
+def test_the_plan_component_sends_both_targets(run_components):
+    rule = {"name": "weekly", "schedule": WEEKLY, "delete_after_days": 7, "target_air_gapped_vault_arn": AIR_GAPPED}
+    run = run_components(_plan_with(rule))
+    assert run.error is None, run.error
+    assert _rule(run)["targetVaultName"] == "vault1"
+    assert _rule(run)["targetLogicallyAirGappedBackupVaultArn"] == AIR_GAPPED
+    assert run.warnings == [air_gapped_target_warning("weekly", "weekly", "vault1")]

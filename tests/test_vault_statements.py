@@ -1,0 +1,328 @@
+"""Vault access policy statements of your own, and force_destroy for throwaway vaults.
+
+Statements are added after the program's deny-deletions and copy-in statements and checked first:
+each rule at its boundary, through components and through the stack file; the merged documents
+pass parliament. force_destroy is only for an unprotected, unlocked vault, and warns loudly.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pytest
+from conftest import PROJECT, seed_config
+from test_policy_lint import findings_above_low
+from test_restore_testing import built, rejected_with
+
+from components import ArchiveVault, BackupVault
+from components.policies import vault_statement_problems, vault_statement_warnings
+from offline import OFFLINE_ACCOUNT_ID
+
+POLICY = "aws:backup/vaultPolicy:VaultPolicy"
+VAULT = "aws:backup/vault:Vault"
+KEY_ARN = f"arn:aws:kms:us-east-1:{OFFLINE_ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+AUDITOR = f"arn:aws:iam::{OFFLINE_ACCOUNT_ID}:role/backup-auditor"
+BREAK_GLASS = f"arn:aws:iam::{OFFLINE_ACCOUNT_ID}:role/break-glass"
+DENY = {
+    "Sid": "DenyRecoveryPointDeletion",
+    "Effect": "Deny",
+    "Principal": {"AWS": "*"},
+    "Action": ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle", "backup:DeleteBackupVault"],
+    "Resource": "*",
+}
+AUDIT_READ = {
+    "Sid": "AuditorReadsVault",
+    "Effect": "Allow",
+    "Principal": {"AWS": AUDITOR},
+    "Action": ["backup:DescribeBackupVault", "backup:ListRecoveryPointsByBackupVault"],
+    "Resource": "*",
+}
+ORG_ONLY = {
+    "Sid": "DenyCopiesFromOutsideTheOrganization",
+    "Effect": "Deny",
+    "Principal": {"AWS": "*"},
+    "Action": "backup:CopyIntoBackupVault",
+    "Resource": "*",
+    "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}},
+}
+
+
+def _with(**changes: Any) -> dict[str, Any]:
+    statement = {**AUDIT_READ, **changes}
+    return {key: value for key, value in statement.items() if value is not None}
+
+
+def _policy(run, name: str = "v-policy") -> dict[str, Any]:
+    return json.loads(run.named(POLICY, name).inputs["policy"])
+
+
+# --- Components ------------------------------------------------------------------------------
+
+
+def test_statements_follow_the_deny_deletions_statement(run_components):
+    run = run_components(
+        lambda: BackupVault(
+            "v", {"name": "vault1", "kms_key_arn": KEY_ARN, "policy_statements": [AUDIT_READ, ORG_ONLY]}
+        )
+    )
+    assert run.error is None, run.error
+    assert _policy(run) == {"Version": "2012-10-17", "Statement": [DENY, AUDIT_READ, ORG_ONLY]}
+    assert run.warnings == []
+
+
+def test_statements_alone_make_a_policy_without_the_deny(run_components):
+    run = run_components(
+        lambda: BackupVault(
+            "v", {"name": "vault1", "kms_key_arn": KEY_ARN, "deny_deletions": False, "policy_statements": [AUDIT_READ]}
+        )
+    )
+    assert run.error is None, run.error
+    assert _policy(run)["Statement"] == [AUDIT_READ]
+
+
+def test_the_break_glass_role_may_be_allowed_what_the_deny_spares_it(run_components):
+    allow = _with(
+        Sid="BreakGlassDeletes", Principal={"AWS": BREAK_GLASS}, Action="backup:DeleteRecoveryPoint", Resource="*"
+    )
+    run = run_components(
+        lambda: BackupVault(
+            "v",
+            {
+                "name": "vault1",
+                "kms_key_arn": KEY_ARN,
+                "break_glass_role_arn": BREAK_GLASS,
+                "policy_statements": [allow],
+            },
+        )
+    )
+    assert run.error is None, run.error
+    assert _policy(run)["Statement"][1] == allow
+
+
+BAD_STATEMENTS = [
+    # (statement, path, rule)
+    ("not a statement", "[0]", "a statement is a mapping of policy elements"),
+    (_with(Sid=None), "[0].Sid", "each statement of your own needs a Sid"),
+    (_with(Sid="DenyRecoveryPointDeletion"), "[0].Sid", "Sid 'DenyRecoveryPointDeletion' is already used"),
+    (_with(Effect="Permit"), "[0].Effect", "Effect is 'Allow' or 'Deny'"),
+    (_with(Resource=None), "[0]", "a statement holds exactly one of Resource and NotResource"),
+    (_with(Principal=None), "[0]", "a statement holds exactly one of Principal and NotPrincipal"),
+    (_with(Action=None, NotAction="backup:DeleteBackupVault"), "[0].NotAction", "an Allow with NotAction grants"),
+    (_with(Principal=None, NotPrincipal={"AWS": AUDITOR}), "[0].NotPrincipal", "an Allow with NotPrincipal grants"),
+    (_with(Action="backup:*"), "[0].Action", "do not accept wildcards in actions"),
+    (_with(Action="backup:List*"), "[0].Action", "do not accept wildcards in actions"),
+    (_with(Action="s3:GetObject"), "[0].Action", "a vault access policy only governs AWS Backup API calls"),
+    (_with(Principal="*"), "[0].Principal", "an Allow to every principal without a Condition"),
+    (_with(Principal={"AWS": "*"}), "[0].Principal", "an Allow to every principal without a Condition"),
+    (_with(Action="backup:DeleteRecoveryPoint"), "[0].Action", "an explicit deny always wins"),
+    (_with(Condition={"StringEquals": "o-a1b2c3d4e5"}), "[0].Condition", "a Condition maps operators"),
+    (_with(Statement="nested"), "[0]", "['Statement'] are not policy statement elements"),
+]
+
+
+@pytest.mark.parametrize(("statement", "path", "rule"), BAD_STATEMENTS, ids=[b[2][:40] for b in BAD_STATEMENTS])
+def test_each_rule_of_a_statement(statement, path, rule):
+    [(where, violation)] = vault_statement_problems([statement])
+    assert (where, rule in violation.rule) == (path, True), violation
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        AUDIT_READ,
+        ORG_ONLY,
+        # A Deny may use NotAction and wildcards of principals freely.
+        {**ORG_ONLY, "Sid": "DenyAllButCopies", "Action": None, "NotAction": ["backup:CopyIntoBackupVault"]},
+        # An Allow to everyone with a Condition is how an organization copies in.
+        {**AUDIT_READ, "Principal": "*", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}},
+    ],
+    ids=["audit-read", "org-only-deny", "deny-not-action", "allow-everyone-with-condition"],
+)
+def test_statements_that_pass(statement):
+    statement = {key: value for key, value in statement.items() if value is not None}
+    assert vault_statement_problems([statement]) == []
+
+
+def test_two_statements_with_one_sid_are_both_reported():
+    found = vault_statement_problems([AUDIT_READ, AUDIT_READ])
+    assert [where for where, _ in found] == ["[0].Sid", "[1].Sid"]
+
+
+def test_another_account_may_only_copy_in():
+    other = "arn:aws:iam::999999999999:role/auditor"
+    copy_in = _with(Sid="CopyIn", Principal={"AWS": "999999999999"}, Action="backup:CopyIntoBackupVault")
+    assert vault_statement_problems([copy_in], account_id=OFFLINE_ACCOUNT_ID) == []
+    [(where, violation)] = vault_statement_problems([_with(Principal={"AWS": other})], account_id=OFFLINE_ACCOUNT_ID)
+    assert where == "[0].Principal"
+    assert "AWS Backup rejects other accounts' (999999999999) access for any action but" in violation.rule
+    # Without the account, the same statement cannot be judged yet.
+    assert vault_statement_problems([_with(Principal={"AWS": other})]) == []
+
+
+def test_the_component_checks_other_accounts_once_the_account_is_known(run_components):
+    other = _with(Principal={"AWS": "arn:aws:iam::999999999999:role/auditor"})
+    run = run_components(
+        lambda: BackupVault("v", {"name": "vault1", "kms_key_arn": KEY_ARN, "policy_statements": [other]})
+    )
+    assert isinstance(run.error, pulumi.RunError)
+    assert str(run.error).startswith("BackupVault 'v' has invalid arguments:\n  - policy_statements[0].Principal: ")
+
+
+def test_an_unknown_backup_condition_key_warns():
+    # backup:CopySourceRegion appears in community examples; AWS Backup defines no such key.
+    statement = {**ORG_ONLY, "Condition": {"StringNotEquals": {"backup:CopySourceRegion": "us-east-1"}}}
+    assert vault_statement_problems([statement]) == []
+    [warning] = vault_statement_warnings([statement])
+    assert warning.startswith("[0].Condition: 'backup:CopySourceRegion' is not a condition key AWS Backup documents")
+
+
+def test_the_component_lists_every_problem_before_registering(run_components):
+    run = run_components(
+        lambda: BackupVault(
+            "v",
+            {
+                "name": "vault1",
+                "kms_key_arn": KEY_ARN,
+                "policy_statements": [_with(Action="backup:*"), _with(Sid="Two", Principal="*")],
+            },
+        )
+    )
+    assert [line.split(":", 1)[0] for line in str(run.error).splitlines()] == [
+        "BackupVault 'v' has invalid arguments",
+        "  - policy_statements[0].Action",
+        "  - policy_statements[1].Principal",
+    ]
+    assert [r.type for r in run.registrations] == ["pulumi:pulumi:Stack", "windows-server-backup:index:BackupVault"]
+
+
+@pytest.mark.parametrize("air_gapped", [False, True], ids=["standard", "air-gapped"])
+def test_the_archive_vault_takes_statements_too(run_components, air_gapped):
+    run = run_components(
+        lambda: ArchiveVault(
+            "archive",
+            {
+                "vault_name": "archive-vault",
+                "region": "us-east-1",
+                "source_account_ids": ["111111111111"],
+                "min_retention_days": 30,
+                "max_retention_days": 3650,
+                "air_gapped": air_gapped,
+                "policy_statements": [ORG_ONLY],
+            },
+        )
+    )
+    assert run.error is None, run.error
+    [policy] = run.of_type(POLICY)
+    statements = json.loads(policy.inputs["policy"])["Statement"]
+    assert [statement["Sid"] for statement in statements] == [
+        "DenyRecoveryPointDeletion",
+        "AllowCopyIntoFromSourceAccounts",
+        "DenyCopiesFromOutsideTheOrganization",
+    ]
+
+
+# --- The stack file --------------------------------------------------------------------------
+
+
+def test_statements_through_the_stack_file_pass_parliament(run_config):
+    run = built(
+        run_config(seed_config(vault={"name": "backup-vault-us-east-1", "policy_statements": [AUDIT_READ, ORG_ONLY]}))
+    )
+    document = _policy(run, "backup-vault-policy")
+    assert document["Statement"] == [DENY, AUDIT_READ, ORG_ONLY]
+    assert findings_above_low(document) == []
+
+
+def test_a_bad_statement_in_the_stack_file(run_config):
+    rejected_with(
+        run_config(
+            seed_config(vault={"name": "backup-vault-us-east-1", "policy_statements": [_with(Action="backup:*")]})
+        ),
+        "vault.policy_statements[0].Action",
+        '"backup:*"',
+        "AWS Backup vault access policies do not accept wildcards in actions",
+        "list each action by name",
+    )
+
+
+def test_a_bad_statement_of_the_archive_vault(run_config):
+    archive = {
+        "aws:region": "us-east-1",
+        f"{PROJECT}:archive_vault": {
+            "name": "windows-server-archive",
+            "source_account_ids": ["111111111111"],
+            "min_retention_days": 30,
+            "max_retention_days": 3650,
+            "policy_statements": [_with(Action="backup:DeleteBackupVault")],
+        },
+    }
+    rejected_with(
+        run_config(archive),
+        "archive_vault.policy_statements[0].Action",
+        '"backup:DeleteBackupVault"',
+        "an explicit deny always wins, so this Allow would do nothing",
+        "set deny_deletions: false",
+    )
+
+
+def test_another_account_is_judged_before_deploying_when_the_stack_pins_its_account(run_config):
+    other = _with(Principal={"AWS": "arn:aws:iam::999999999999:role/auditor"})
+    config = seed_config(vault={"name": "backup-vault-us-east-1", "policy_statements": [other]})
+    config["aws:allowedAccountIds"] = ["111111111111"]
+    run = run_config(config)
+    assert isinstance(run.error, pulumi.RunError)
+    assert "  - vault.policy_statements[0].Principal: " in str(run.error)
+    assert [r.type for r in run.registrations] == ["pulumi:pulumi:Stack"]
+
+
+# --- force_destroy ------------------------------------------------------------------------------
+
+
+def test_force_destroy_for_an_unprotected_throwaway_vault(run_config):
+    run = built(run_config(seed_config(vault={"name": "throwaway", "protect": False, "force_destroy": True})))
+    vault = run.named(VAULT, "backup-vault")
+    assert vault.inputs["forceDestroy"] is True
+    assert vault.protect is False
+    assert run.warnings == [
+        "BackupVault 'backup-vault': force_destroy is on, so `pulumi destroy` (or a replacement) DELETES EVERY "
+        "RECOVERY POINT in vault 'throwaway' before deleting it. Use it only for a throwaway stack."
+    ]
+
+
+def test_force_destroy_is_never_the_default(run_config):
+    run = built(run_config(seed_config(vault={"name": "kept", "protect": False})))
+    assert run.named(VAULT, "backup-vault").inputs["forceDestroy"] is False
+    assert not any("force_destroy" in warning for warning in run.warnings)
+
+
+def test_force_destroy_needs_protect_false(run_config):
+    rejected_with(
+        run_config(seed_config(vault={"name": "kept", "force_destroy": True})),
+        "vault.protect",
+        "true",
+        "force_destroy is for throwaway vaults, and a protected vault is never destroyed",
+        "set protect: false as well",
+    )
+
+
+def test_force_destroy_never_with_a_lock(run_config):
+    lock = {"min_retention_days": 1, "max_retention_days": 40}
+    rejected_with(
+        run_config(seed_config(vault={"name": "kept", "protect": False, "force_destroy": True, "lock": lock})),
+        "vault.lock",
+        '{"min_retention_days": 1',
+        "Vault Lock stops every deletion of a recovery point before its retention ends",
+        "remove the lock from a throwaway vault",
+    )
+
+
+def test_the_component_refuses_force_destroy_of_a_protected_locked_vault(run_components):
+    lock = {"min_retention_days": 1, "max_retention_days": 40}
+    run = run_components(lambda: BackupVault("v", {"name": "vault1", "force_destroy": True, "lock": lock}))
+    assert [line.split(":", 1)[0] for line in str(run.error).splitlines()] == [
+        "BackupVault 'v' has invalid arguments",
+        "  - protect",
+        "  - lock",
+    ]

@@ -1152,12 +1152,17 @@ class StackConfig(_Model):
     """Everything under the ``windows-server-backup:`` namespace of a stack's config.
 
     A source stack has ``vault`` and ``plans`` (and optionally ``cross_region`` and ``archive``);
-    the archive stack has only ``archive_vault``.
+    the archive stack has only ``archive_vault``. A stack may also hold a vault alone, or only
+    ``audit`` or ``region_settings``.
     """
 
-    vault: Optional[VaultConfig] = Field(None, description="The stack's vault. Required in a source stack.")
+    vault: Optional[VaultConfig] = Field(
+        None, description="The stack's vault. Required with plans; alone, a vault-only stack (e.g. a copy destination)."
+    )
     role: RoleConfig = Field(default_factory=RoleConfig, description="The AWS Backup service role.")
-    plans: list[PlanConfig] = Field(default_factory=list, description="Backup plans. Required in a source stack.")
+    plans: list[PlanConfig] = Field(
+        default_factory=list, description="Backup plans, writing to the stack's vault. Default: none."
+    )
     cross_region: Optional[CrossRegionConfig] = Field(None, description="Copy B: a second region. Default: none.")
     archive: Optional[ArchiveCopyConfig] = Field(None, description="Copy C: the archive account. Default: none.")
     notifications: Optional[NotificationsConfig] = Field(

@@ -1,0 +1,269 @@
+"""Every stack of every scenario under ``examples/`` runs offline and builds the resources its README
+promises: exact types, names and key inputs; its requests are ones AWS's API model accepts, and its
+policy documents pass parliament. The examples are the project's own files, so this test pins them."""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+import pytest
+from conftest import PROJECT_DIR
+from contract import invalid_requests, translate
+from test_policy_lint import findings_above_low, stack_documents
+
+from offline import OfflineRun, run_offline, stack_names
+
+EXAMPLES_DIR = PROJECT_DIR / "examples"
+#: Examples that are other programs (they use the components), tested in their own files.
+CONSUMERS = {"python-consumer", "yaml-consumer"}
+SCENARIOS = sorted(path.name for path in EXAMPLES_DIR.iterdir() if path.is_dir() and path.name not in CONSUMERS)
+STACKS = [(scenario, stack) for scenario in SCENARIOS for stack in stack_names(EXAMPLES_DIR / scenario)]
+PROD, ARCHIVE, AUDIT = "111111111111", "222222222222", "333333333333"
+
+VAULT = "aws:backup/vault:Vault"
+AIR_GAPPED_VAULT = "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault"
+LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
+POLICY = "aws:backup/vaultPolicy:VaultPolicy"
+PLAN = "aws:backup/plan:Plan"
+SELECTION = "aws:backup/selection:Selection"
+REGION_SETTINGS = "aws:backup/regionSettings:RegionSettings"
+FRAMEWORK = "aws:backup/framework:Framework"
+REPORT_PLAN = "aws:backup/reportPlan:ReportPlan"
+RESTORE_TESTING_PLAN = "aws:backup/restoreTestingPlan:RestoreTestingPlan"
+PROVIDER = "pulumi:providers:aws"
+
+
+@functools.cache
+def example(scenario: str, stack: str) -> OfflineRun:
+    return run_offline(EXAMPLES_DIR / scenario, stack)
+
+
+def built(scenario: str, stack: str) -> OfflineRun:
+    run = example(scenario, stack)
+    assert run.error is None, run.error
+    return run
+
+
+def _statements(run: OfflineRun, name: str) -> list[dict[str, Any]]:
+    return json.loads(run.named(POLICY, name).inputs["policy"])["Statement"]
+
+
+# --- Every example ----------------------------------------------------------------------------------
+
+
+def test_the_examples_are_the_scenarios_of_the_readme():
+    assert SCENARIOS == ["air-gapped-archive", "audit-only", "one-program-archive", "single-region", "three-two-one"]
+    readme = (EXAMPLES_DIR / "README.md").read_text(encoding="utf-8")
+    for scenario in SCENARIOS:
+        assert f"[`{scenario}/`]({scenario}/)" in readme
+        assert (EXAMPLES_DIR / scenario / "README.md").is_file()
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_each_example_is_a_project_running_the_repositorys_program(scenario):
+    from offline import read_stack
+
+    [stack, *_] = stack_names(EXAMPLES_DIR / scenario)
+    settings = read_stack(EXAMPLES_DIR / scenario, stack)
+    assert settings.project == "windows-server-backup"
+    assert settings.main.resolve() == (PROJECT_DIR / "__main__.py").resolve()
+    readme = (EXAMPLES_DIR / scenario / "README.md").read_text(encoding="utf-8")
+    for name in stack_names(EXAMPLES_DIR / scenario):
+        assert f"-m offline {name} --project-dir examples/{scenario}" in readme
+
+
+@pytest.mark.parametrize(("scenario", "stack"), STACKS, ids=[f"{a}/{b}" for a, b in STACKS])
+def test_each_stack_sends_only_requests_aws_accepts_and_lints_clean(scenario, stack):
+    run = built(scenario, stack)
+    assert invalid_requests(translate(run)) == {}
+    assert {d.label: f for d in stack_documents(run) if (f := findings_above_low(d.body))} == {}
+    for vault in run.of_type(VAULT) + run.of_type(AIR_GAPPED_VAULT) + run.of_type(LOCK):
+        assert vault.protect, f"{vault.name} is not protected"
+        assert vault.inputs.get("forceDestroy", False) is False
+
+
+# --- single-region ---------------------------------------------------------------------------------
+
+
+def test_single_region():
+    run = built("single-region", "dev")
+    assert run.warnings == []
+    vault = run.named(VAULT, "backup-vault")
+    assert (vault.inputs["name"], vault.protect) == ("windows-backups", True)
+    assert _statements(run, "backup-vault-policy")[1] == {
+        "Sid": "AuditorReadsVault",
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:role/backup-auditor"},
+        "Action": ["backup:DescribeBackupVault", "backup:ListRecoveryPointsByBackupVault"],
+        "Resource": "*",
+    }
+    plans = {plan.inputs["name"]: plan.inputs for plan in run.of_type(PLAN)}
+    assert sorted(plans) == ["ebs-daily-monthly", "windows-weekly-vss"]
+    assert plans["windows-weekly-vss"]["advancedBackupSettings"] == [
+        {"backupOptions": {"WindowsVSS": "enabled"}, "resourceType": "EC2"}
+    ]
+    daily, monthly = plans["ebs-daily-monthly"]["rules"]
+    assert (daily["ruleName"], daily["scheduleExpressionTimezone"], daily["lifecycle"]) == (
+        "daily",
+        "Europe/Berlin",
+        {"deleteAfter": 14},
+    )
+    assert monthly["lifecycle"] == {
+        "coldStorageAfter": 30,
+        "deleteAfter": 365,
+        "optInToArchiveForSupportedResources": True,
+    }
+    [settings] = run.of_type(REGION_SETTINGS)
+    assert settings.inputs == {"resourceTypeOptInPreference": {"EC2": True, "EBS": True}}
+    assert sorted(s.inputs["selectionTags"][0]["value"] for s in run.of_type(SELECTION)) == [
+        "ebs-daily",
+        "windows-weekly-ec2-vss",
+    ]
+    assert _verdict_of(run, "windows-weekly-vss")["meets_3_2_1"] is False
+
+
+def _verdict_of(run: OfflineRun, plan: str) -> dict[str, Any]:
+    return run.outputs["three_two_one"][f"{plan}/{plan}"]
+
+
+# --- three-two-one ----------------------------------------------------------------------------------
+
+
+def test_three_two_one_archive():
+    run = built("three-two-one", "archive")
+    assert run.account_id == ARCHIVE
+    vault = run.named(VAULT, "archive-vault")
+    assert vault.inputs["name"] == "windows-server-archive"
+    assert run.named(LOCK, "archive-vault-lock").inputs == {
+        "backupVaultName": "windows-server-archive",
+        "changeableForDays": 3,
+        "maxRetentionDays": 3650,
+        "minRetentionDays": 30,
+    }
+    assert [s["Sid"] for s in _statements(run, "archive-vault-policy")] == [
+        "DenyRecoveryPointDeletion",
+        "AllowCopyIntoFromSourceAccounts",
+        "DenyCopiesFromOutsideTheOrganization",
+    ]
+    assert _statements(run, "archive-vault-policy")[1]["Principal"] == {"AWS": [f"arn:aws:iam::{PROD}:root"]}
+    assert run.outputs["archive_vault_arn"] == f"arn:aws:backup:us-east-1:{ARCHIVE}:backup-vault:windows-server-archive"
+
+
+def test_three_two_one_prod():
+    run = built("three-two-one", "prod")
+    assert run.account_id == PROD
+    [plan] = run.of_type(PLAN)
+    [rule] = plan.inputs["rules"]
+    assert [(copy["destinationVaultArn"], copy["lifecycle"]) for copy in rule["copyActions"]] == [
+        (f"arn:aws:backup:us-west-2:{PROD}:backup-vault:backup-copies-from-us-east-1", {"deleteAfter": 35}),
+        (
+            f"arn:aws:backup:us-east-1:{ARCHIVE}:backup-vault:windows-server-archive",
+            {"coldStorageAfter": 30, "deleteAfter": 365, "optInToArchiveForSupportedResources": True},
+        ),
+    ]
+    [reference] = run.of_type("pulumi:pulumi:StackReference")
+    assert reference.name == "acme/windows-server-backup/archive"
+    [testing] = run.of_type(RESTORE_TESTING_PLAN)
+    assert testing.inputs["recoveryPointSelection"]["includeVaults"] == [
+        f"arn:aws:backup:us-east-1:{PROD}:backup-vault:backup-vault-us-east-1"
+    ]
+    verdict = _verdict_of(run, "windows-weekly-vss")
+    assert (verdict["meets_3_2_1"], verdict["copy_count"], verdict["media"]) == (True, 3, ["cold", "warm"])
+
+
+# --- one-program-archive -----------------------------------------------------------------------------
+
+
+def test_one_program_archive():
+    run = built("one-program-archive", "prod")
+    archive_provider = run.named(PROVIDER, "aws-archive-account")
+    assert (
+        json.loads(archive_provider.inputs["assumeRoles"])[0]["roleArn"]
+        == "arn:aws:iam::222222222222:role/archive-deployer"
+    )
+    archive_vault = run.named(VAULT, "archive-vault")
+    assert archive_vault.provider.startswith(archive_provider.urn)
+    assert archive_vault.outputs["arn"] == f"arn:aws:backup:eu-west-1:{ARCHIVE}:backup-vault:windows-server-archive"
+    copy_region = run.named(PROVIDER, "aws-eu-central-1")
+    assert run.named(VAULT, "backup-copy-eu-central-1-vault").provider.startswith(copy_region.urn)
+    assert _verdict_of(run, "windows-weekly-vss")["meets_3_2_1"] is True
+
+
+# --- air-gapped-archive ------------------------------------------------------------------------------
+
+
+def test_air_gapped_archive():
+    archive = built("air-gapped-archive", "archive")
+    [vault] = archive.of_type(AIR_GAPPED_VAULT)
+    assert vault.inputs == {
+        "name": "windows-air-gapped-archive",
+        "minRetentionDays": 7,
+        "maxRetentionDays": 3650,
+        "tags": {"environment": "archive"},
+    }
+    assert archive.of_type(VAULT) == [] and archive.of_type("aws:kms/key:Key") == []
+    prod = built("air-gapped-archive", "prod")
+    [plan] = prod.of_type(PLAN)
+    assert plan.inputs["rules"][0]["copyActions"][1] == {
+        "destinationVaultArn": archive.outputs["archive_vault_arn"],
+        "lifecycle": {"deleteAfter": 730},
+    }
+    verdict = _verdict_of(prod, "windows-weekly-vss")
+    assert (verdict["meets_3_2_1"], verdict["media"]) == (True, ["cold", "warm"])
+
+
+# --- audit-only ------------------------------------------------------------------------------------------
+
+
+def test_audit_only():
+    run = built("audit-only", "audit")
+    assert sorted(r.type for r in run.resources if r.custom) == [FRAMEWORK] + [REPORT_PLAN] * 3
+    [framework] = run.of_type(FRAMEWORK)
+    assert framework.inputs["name"] == "backup_evidence"
+    assert [control["name"] for control in framework.inputs["controls"]] == [
+        "BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN",
+        "BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK",
+        "BACKUP_RECOVERY_POINT_ENCRYPTED",
+        "BACKUP_RESOURCES_PROTECTED_BY_BACKUP_VAULT_LOCK",
+        "BACKUP_LAST_RECOVERY_POINT_CREATED",
+    ]
+    assert framework.inputs["controls"][1] == {
+        "name": "BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK",
+        "inputParameters": [
+            {"name": "requiredFrequencyUnit", "value": "days"},
+            {"name": "requiredFrequencyValue", "value": "7"},
+            {"name": "requiredRetentionDays", "value": "35"},
+        ],
+        "scope": {"tags": {"environment": "prod"}},
+    }
+    plans = {plan.inputs["name"]: plan.inputs for plan in run.of_type(REPORT_PLAN)}
+    assert sorted(plans) == ["backup_evidence_controls", "org_backup_jobs", "org_copy_jobs"]
+    assert plans["org_copy_jobs"] == {
+        "name": "org_copy_jobs",
+        "reportDeliveryChannel": {
+            "s3BucketName": "acme-backup-audit-reports",
+            "s3KeyPrefix": "windows-server-backup",
+            "formats": ["CSV"],
+        },
+        "reportSetting": {"reportTemplate": "COPY_JOB_REPORT", "accounts": ["ROOT"], "regions": ["*"]},
+    }
+    assert run.outputs["audit_report_bucket"] == "acme-backup-audit-reports"
+    assert "vault_arn" not in run.outputs
+    assert run.warnings == [
+        f"BackupAudit 'backup-audit': report '{name}' covers other accounts: only the organization's management "
+        "account or a delegated administrator may create it"
+        for name in ("org_backup_jobs", "org_copy_jobs")
+    ]
+
+
+def test_the_audit_readme_shows_the_bucket_policy_the_program_writes_for_its_own_bucket():
+    readme = (EXAMPLES_DIR / "audit-only" / "README.md").read_text(encoding="utf-8")
+    statement = json.loads(readme.split("```json\n", 1)[1].split("```", 1)[0])
+    from components.audit import report_bucket_policy
+
+    [own, _tls] = json.loads(
+        report_bucket_policy(bucket_arn="arn:aws:s3:::acme-backup-audit-reports", partition="aws", account_id=AUDIT)
+    )["Statement"]
+    assert statement == own

@@ -52,7 +52,7 @@ REPORT_TEMPLATES: tuple[str, ...] = get_args(ReportTemplate)
 #: The templates whose coverage includes frameworks.
 COMPLIANCE_REPORTS = ("RESOURCE_COMPLIANCE_REPORT", "CONTROL_COMPLIANCE_REPORT")
 #: Formats of a report plan of your own when none are given (CSV is what every report can be).
-DEFAULT_CUSTOM_REPORT_FORMATS = ("CSV",)
+DEFAULT_CUSTOM_REPORT_FORMATS: tuple[ReportFormat, ...] = ("CSV",)
 #: AWS Backup guide, "Creating report plans using the AWS Backup console": 1,000 frameworks at most.
 MAX_REPORT_FRAMEWORKS = 1000
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")

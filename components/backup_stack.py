@@ -2,6 +2,8 @@
 
 # No ``from __future__ import annotations``: the component provider host (``provider/``) reads
 # these annotations at run time to build the package schema for other languages.
+
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, Optional, TypedDict
 
@@ -340,7 +342,7 @@ class WindowsServerBackup(pulumi.ComponentResource):
             # Known only once the account is looked up (and the ARN resolved): checked at preview.
             pulumi.Output.all(account.account_id, archive_arn).apply(lambda pair: _archive_elsewhere(*pair))
         for where, arn in _air_gapped_targets(args):
-            pulumi.Output.all(account.account_id, arn).apply(lambda pair, where=where: _air_gapped_here(where, *pair))
+            pulumi.Output.all(account.account_id, arn).apply(functools.partial(_air_gapped_here, where))
 
         plans = list(args.get("plans") or [])
         self.vault: Optional[BackupVault] = self._vault(name, args, archive_arn, account) if args.get("vault") else None
@@ -360,8 +362,8 @@ class WindowsServerBackup(pulumi.ComponentResource):
                     "existing_vault_arn": cross_region.get("existing_vault_arn"),
                     "create_kms_key": cross_region.get("create_kms_key", False),
                     "lock": cross_region.get("lock"),
-                    "break_glass_role_arn": (args.get("vault") or {}).get("break_glass_role_arn"),
-                    "protect": (args.get("vault") or {}).get("protect", True),
+                    "break_glass_role_arn": self._stack_vault_args(args).get("break_glass_role_arn"),
+                    "protect": self._stack_vault_args(args).get("protect", True),
                     "tags": common_tags,
                 },
                 child_opts(self),
@@ -482,7 +484,7 @@ class WindowsServerBackup(pulumi.ComponentResource):
             self.selections[spec["name"]] = {
                 selection["name"]: BackupSelection(
                     f"{plan_name}-{selection['name']}",
-                    {**selection, "plan_id": plan.id, "role_arn": self.role_arn},
+                    {**selection, "plan_id": plan.id, "role_arn": self._stack_role_arn()},
                     child_opts(plan),
                 )
                 for selection in spec["selections"]
@@ -556,6 +558,17 @@ class WindowsServerBackup(pulumi.ComponentResource):
         assert self.vault is not None, "checked by stack_problems"
         return self.vault
 
+    @staticmethod
+    def _stack_vault_args(args: WindowsServerBackupArgs) -> BackupVaultArgs:
+        vault = args.get("vault")
+        assert vault is not None, "checked by stack_problems"
+        return vault
+
+    def _stack_role_arn(self) -> pulumi.Output[str]:
+        # Every stack with plans has the role.
+        assert self.role_arn is not None
+        return self.role_arn
+
     def _vault_arns(
         self, vaults: Optional[Sequence[str]], args: WindowsServerBackupArgs, account: AccountFacts
     ) -> list[pulumi.Input[str]]:
@@ -563,7 +576,7 @@ class WindowsServerBackup(pulumi.ComponentResource):
         the stack's vault."""
         if vaults is None:
             return [self._stack_vault().arn]
-        own = (args.get("vault") or {}).get("name")
+        own = self._stack_vault_args(args)["name"]
         arns: list[pulumi.Input[str]] = []
         for vault in vaults:
             if vault == "*" or vault.startswith("arn:"):
@@ -573,9 +586,7 @@ class WindowsServerBackup(pulumi.ComponentResource):
             else:
                 arns.append(
                     pulumi.Output.all(account.partition, account.account_id).apply(
-                        lambda facts, vault=vault: (
-                            f"arn:{facts[0]}:backup:{args['region']}:{facts[1]}:backup-vault:{vault}"
-                        )
+                        functools.partial(_vault_arn, args["region"], vault)
                     )
                 )
         return arns
@@ -612,7 +623,7 @@ class WindowsServerBackup(pulumi.ComponentResource):
     ) -> BackupAudit:
         """The audit framework: controls for what this stack actually set up (when it has plans),
         then the controls and reports of the ``audit`` setting."""
-        vault = args.get("vault") or {}
+        vault: Mapping[str, Any] = args.get("vault") or {}
         own = {key: value for key, value in audit.items() if key != "stack_controls"}
         evidence: dict[str, Any] = {
             **own,
@@ -716,15 +727,23 @@ def audit_scope(tags: Mapping[str, str]) -> Optional[dict[str, str]]:
 
 def _air_gapped_targets(args: WindowsServerBackupArgs) -> list[tuple[str, pulumi.Input[str]]]:
     """``(rule path, ARN)`` of every rule backing up into a logically air-gapped vault."""
-    return [
-        (f"plans[{plan_index}].rules[{rule_index}]", rule["target_air_gapped_vault_arn"])
-        for plan_index, plan in enumerate(args.get("plans") or [])
-        for rule_index, rule in enumerate(plan["rules"])
-        if rule.get("target_air_gapped_vault_arn") is not None
-    ]
+    found: list[tuple[str, pulumi.Input[str]]] = []
+    for plan_index, plan in enumerate(args.get("plans") or []):
+        for rule_index, rule in enumerate(plan["rules"]):
+            arn = rule.get("target_air_gapped_vault_arn")
+            if arn is not None:
+                found.append((f"plans[{plan_index}].rules[{rule_index}]", arn))
+    return found
 
 
-def _air_gapped_here(where: str, account_id: str, arn: str) -> None:
+def _vault_arn(region: str, name: str, facts: list[str]) -> str:
+    """The ARN of vault ``name`` of the account and partition in ``facts``, in ``region``."""
+    partition, account_id = facts
+    return f"arn:{partition}:backup:{region}:{account_id}:backup-vault:{name}"
+
+
+def _air_gapped_here(where: str, facts: list[str]) -> None:
+    account_id, arn = facts
     # AWS Backup API, BackupRuleInput: the air-gapped vault "must be in the same account and Region".
     if rules.vault_arn(arn) is None and rules.vault_arn_parts(arn)[1] != account_id:
         raise pulumi.RunError(

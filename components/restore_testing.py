@@ -359,7 +359,7 @@ class WindowsRestoreTesting(pulumi.ComponentResource):
                         else None
                     ),
                     "restore_metadata_overrides": restore_metadata_overrides(overrides),
-                    "vault_arn": rules.vault_arn(args["vault_arn"])  # type: ignore[arg-type]
+                    "vault_arn": rules.vault_arn(args["vault_arn"])
                     if "vault_arn" in args and plain(args["vault_arn"])
                     else None,
                     "tags": rules.tags(tags),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, cast
+from typing import Optional, cast
 
 import pulumi
 
@@ -60,15 +60,15 @@ def _rules(plan: PlanConfig) -> list[StackRuleSpec]:
             enable_continuous_backup=rule.continuous_backup,
             recovery_point_tags=dict(rule.recovery_point_tags),
             copy_to=rule.copy_to,
-            **_targets(rule),
         )
+        | _targets(rule)
         for index, rule in enumerate(plan.rules)
     ]
 
 
-def _targets(rule: RuleConfig) -> dict[str, Any]:
-    """A rule's own target vaults, when it names any."""
-    targets: dict[str, Any] = {}
+def _targets(rule: RuleConfig) -> StackRuleSpec:
+    """A rule's own target vaults, when it names any (to merge into its spec)."""
+    targets = cast(StackRuleSpec, {})
     if rule.target_vault_name is not None:
         targets["target_vault_name"] = rule.target_vault_name
     if rule.air_gapped_target is not None:
@@ -160,7 +160,6 @@ def component_args(
             "selection_tags": dict(tests.selection_tags) if tests.selection_tags is not None else None,
             "validation_window_hours": tests.validation_window_hours,
             "restore_metadata_overrides": tests.restore_metadata_overrides.as_metadata(),
-            **({"include_vaults": list(tests.include_vaults)} if tests.include_vaults is not None else {}),
             "exclude_vaults": list(tests.exclude_vaults),
         }
         if tests.validation is not None:
@@ -169,6 +168,8 @@ def component_args(
                 "log_retention_days": tests.validation.log_retention_days,
                 "instance_role_arns": list(tests.validation.instance_role_arns),
             }
+        if tests.include_vaults is not None:
+            restore_testing["include_vaults"] = list(tests.include_vaults)
         args["restore_testing"] = restore_testing
     if config.malware_scanning:
         scanning = config.malware_scanning

@@ -5,7 +5,7 @@ recovery point in the target vault). Every rule at its boundary, through the sta
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pytest
@@ -13,7 +13,7 @@ from conftest import fixture_config, seed_config
 from contract import invalid_requests, translate
 from test_restore_testing import built, rejected_with
 
-from components import BackupPlan
+from components import BackupPlan, BackupRuleArgs
 from components.plan import air_gapped_target_warning
 from offline import OFFLINE_ACCOUNT_ID
 
@@ -187,7 +187,7 @@ def test_a_known_air_gapped_lock_range_is_checked(run_config, days, ok):
 
 
 def _plan_with(rule: dict[str, Any]):
-    return lambda: BackupPlan("p", {"name": "weekly", "vault_name": "vault1", "rules": [rule]})
+    return lambda: BackupPlan("p", {"name": "weekly", "vault_name": "vault1", "rules": [cast(BackupRuleArgs, rule)]})
 
 
 @pytest.mark.parametrize(

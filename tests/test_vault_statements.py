@@ -16,7 +16,7 @@ from conftest import PROJECT, seed_config
 from test_policy_lint import findings_above_low
 from test_restore_testing import built, rejected_with
 
-from components import ArchiveVault, BackupVault
+from components import ArchiveVault, BackupVault, VaultLockArgs
 from components.policies import vault_statement_problems, vault_statement_warnings
 from offline import OFFLINE_ACCOUNT_ID
 
@@ -319,7 +319,7 @@ def test_force_destroy_never_with_a_lock(run_config):
 
 
 def test_the_component_refuses_force_destroy_of_a_protected_locked_vault(run_components):
-    lock = {"min_retention_days": 1, "max_retention_days": 40}
+    lock: VaultLockArgs = {"min_retention_days": 1, "max_retention_days": 40}
     run = run_components(lambda: BackupVault("v", {"name": "vault1", "force_destroy": True, "lock": lock}))
     assert [line.split(":", 1)[0] for line in str(run.error).splitlines()] == [
         "BackupVault 'v' has invalid arguments",

@@ -89,8 +89,15 @@ def _selects(selection: Registration) -> str:
 def _rule_lines(rule: dict[str, Any], now: dt.datetime, types: Optional[list[str]], region: str) -> list[str]:
     zone = rule.get("scheduleExpressionTimezone") or "UTC"
     schedule = rule["schedule"]
+    air_gapped = rule.get("targetLogicallyAirGappedBackupVaultArn")
+    into = f"into vault {code(rule['targetVaultName'])}"
+    if air_gapped:
+        into = (
+            f"into logically air-gapped vault {code(air_gapped)} (EC2 and EBS through a temporary recovery point "
+            f"in vault {code(rule['targetVaultName'])})"
+        )
     lines = [
-        f"- Rule {code(rule['ruleName'])} into vault {code(rule['targetVaultName'])}",
+        f"- Rule {code(rule['ruleName'])} {into}",
         f"  - Schedule: {describe_schedule(schedule)} ({code(schedule)}, {zone})",
         f"  - Next runs: {'; '.join(next_runs(schedule, zone, now))}",
         f"  - Starts within {_duration(rule['startWindow'])}, must finish within {_duration(rule['completionWindow'])}",

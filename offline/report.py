@@ -201,7 +201,15 @@ def plain_language(run: OfflineRun, now: Optional[dt.datetime] = None) -> list[s
                 + ("; Windows VSS on for EC2 instances" if vss else "")
             )
             lines.append(f"  backs up {selects}")
-            lines.append(f"  into vault {rule['targetVaultName']} and {_keeps(rule.get('lifecycle'), types, region)}")
+            keeps = _keeps(rule.get("lifecycle"), types, region)
+            air_gapped = rule.get("targetLogicallyAirGappedBackupVaultArn")
+            if air_gapped:
+                lines.append(
+                    f"  into logically air-gapped vault {air_gapped} (EC2 and EBS through a temporary recovery "
+                    f"point in vault {rule['targetVaultName']}) and {keeps}"
+                )
+            else:
+                lines.append(f"  into vault {rule['targetVaultName']} and {keeps}")
             for copy in rule.get("copyActions") or []:
                 arn = copy["destinationVaultArn"]
                 copy_region = rules.vault_arn_parts(arn)[0] if not rules.vault_arn(arn) else None

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from conftest import PROJECT_DIR
 from contract import invalid_requests, translate
-from test_policy_lint import findings_above_low, stack_documents
+from test_policy_lint import community_auditor_severities, community_findings, findings_above_low, stack_documents
 
 from offline import OfflineRun, run_offline, stack_names
 
@@ -21,6 +21,8 @@ CONSUMERS = {"python-consumer", "yaml-consumer"}
 SCENARIOS = sorted(path.name for path in EXAMPLES_DIR.iterdir() if path.is_dir() and path.name not in CONSUMERS)
 STACKS = [(scenario, stack) for scenario in SCENARIOS for stack in stack_names(EXAMPLES_DIR / scenario)]
 PROD, ARCHIVE, AUDIT = "111111111111", "222222222222", "333333333333"
+#: Parliament's community auditors need their severities loaded (a module fixture of the lint test).
+__all__ = ["community_auditor_severities"]
 
 VAULT = "aws:backup/vault:Vault"
 AIR_GAPPED_VAULT = "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault"
@@ -79,6 +81,7 @@ def test_each_stack_sends_only_requests_aws_accepts_and_lints_clean(scenario, st
     run = built(scenario, stack)
     assert invalid_requests(translate(run)) == {}
     assert {d.label: f for d in stack_documents(run) if (f := findings_above_low(d.body))} == {}
+    assert {d.label: f for d in stack_documents(run) if (f := community_findings(d))} == {}
     for vault in run.of_type(VAULT) + run.of_type(AIR_GAPPED_VAULT) + run.of_type(LOCK):
         assert vault.protect, f"{vault.name} is not protected"
         assert vault.inputs.get("forceDestroy", False) is False

@@ -215,3 +215,21 @@ def test_the_plan_component_sends_both_targets(run_components):
     assert _rule(run)["targetVaultName"] == "vault1"
     assert _rule(run)["targetLogicallyAirGappedBackupVaultArn"] == AIR_GAPPED
     assert run.warnings == [air_gapped_target_warning("weekly", "weekly", "vault1")]
+
+
+def test_the_reports_say_where_a_rule_keeps_its_recovery_points(run_config):
+    import datetime as dt
+
+    from offline.markdown import plans_section
+    from offline.report import plain_language
+
+    run = built(run_config(seed_config(plans=_vss_plan(air_gapped_target={"vault_arn": AIR_GAPPED}))))
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    assert (
+        f"  into logically air-gapped vault {AIR_GAPPED} (EC2 and EBS through a temporary recovery point in vault "
+        "backup-vault-us-east-1) and keeps each recovery point 35 days"
+    ) in plain_language(run, now)
+    assert (
+        f"- Rule `windows-weekly` into logically air-gapped vault `{AIR_GAPPED}` (EC2 and EBS through a temporary "
+        "recovery point in vault `backup-vault-us-east-1`)"
+    ) in plans_section(run, now)

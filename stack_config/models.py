@@ -817,6 +817,16 @@ class RestoreTestingConfig(_Model):
         description="Check inside each restored instance and report the verdict to AWS Backup (a Lambda function "
         "driven by a Step Functions state machine; restored instances keep their instance profile). Default: none.",
     )
+    include_vaults: Optional[list[RestoreTestVault]] = Field(
+        None,
+        min_length=1,
+        description="Vaults of this account and region whose recovery points are tested: vault names (the stack's, "
+        "'Default', a rule's air-gapped vault), vault ARNs ('*' may stand for part of one) or '*' for every vault. "
+        "Restore tests run in the stack's region: test copy B from its region's stack. Default: the stack's vault.",
+    )
+    exclude_vaults: list[RestoreTestVault] = Field(
+        default_factory=list, description="Vaults to leave out, written as in include_vaults. Default: none."
+    )
 
     @model_validator(mode="after")
     def _time_to_validate(self) -> RestoreTestingConfig:
@@ -846,16 +856,6 @@ class MalwareScanningConfig(_Model):
     )
     plans: Optional[list[PlanName]] = Field(
         None, description="Names of the plans to scan. Default: every plan of the stack."
-    )
-    include_vaults: Optional[list[RestoreTestVault]] = Field(
-        None,
-        min_length=1,
-        description="Vaults of this account and region whose recovery points are tested: vault names (the stack's, "
-        "'Default', a rule's air-gapped vault), vault ARNs ('*' may stand for part of one) or '*' for every vault. "
-        "Restore tests run in the stack's region: test copy B from its region's stack. Default: the stack's vault.",
-    )
-    exclude_vaults: list[RestoreTestVault] = Field(
-        default_factory=list, description="Vaults to leave out, written as in include_vaults. Default: none."
     )
 
 

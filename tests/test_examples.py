@@ -56,7 +56,14 @@ def _statements(run: OfflineRun, name: str) -> list[dict[str, Any]]:
 
 
 def test_the_examples_are_the_scenarios_of_the_readme():
-    assert SCENARIOS == ["air-gapped-archive", "audit-only", "one-program-archive", "single-region", "three-two-one"]
+    assert SCENARIOS == [
+        "air-gapped-archive",
+        "audit-only",
+        "one-program-archive",
+        "restore-testing-with-validation",
+        "single-region",
+        "three-two-one",
+    ]
     readme = (EXAMPLES_DIR / "README.md").read_text(encoding="utf-8")
     for scenario in SCENARIOS:
         assert f"[`{scenario}/`]({scenario}/)" in readme
@@ -215,6 +222,36 @@ def test_air_gapped_archive():
     }
     verdict = _verdict_of(prod, "windows-weekly-vss")
     assert (verdict["meets_3_2_1"], verdict["media"]) == (True, ["cold", "warm"])
+
+
+# --- restore-testing-with-validation -----------------------------------------------------------------
+
+
+def test_restore_testing_with_validation():
+    run = built("restore-testing-with-validation", "prod-west")
+    assert run.warnings == []
+    [plan] = run.of_type(RESTORE_TESTING_PLAN)
+    assert plan.inputs["recoveryPointSelection"]["includeVaults"] == [
+        f"arn:aws:backup:us-west-2:{PROD}:backup-vault:backup-vault-us-west-2",
+        f"arn:aws:backup:us-west-2:{PROD}:backup-vault:backup-copies-from-us-east-1",
+    ]
+    [selection] = run.of_type("aws:backup/restoreTestingSelection:RestoreTestingSelection")
+    assert selection.inputs["restoreMetadataOverrides"] == {
+        "iamInstanceProfileName": "UseBackedUpValue",
+        "instanceType": "t3.large",
+        "subnetId": "subnet-0123456789abcdef0",
+    }
+    assert selection.inputs["validationWindowHours"] == 4
+    [function] = run.of_type("aws:lambda/function:Function")
+    assert function.name == "backup-restore-testing-validation-function"
+    [workflow] = run.of_type("aws:sfn/stateMachine:StateMachine")
+    assert workflow.name == "backup-restore-testing-validation-workflow"
+    trigger = run.named("aws:cloudwatch/eventRule:EventRule", "backup-restore-testing-validation-trigger")
+    assert json.loads(trigger.inputs["eventPattern"])["detail-type"] == ["Restore Job State Change"]
+    [backup_plan] = run.of_type(PLAN)
+    assert backup_plan.inputs["rules"][0]["scanActions"] == [
+        {"malwareScanner": "GUARDDUTY", "scanMode": "INCREMENTAL_SCAN"}
+    ]
 
 
 # --- audit-only ------------------------------------------------------------------------------------------

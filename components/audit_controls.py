@@ -8,7 +8,8 @@ is a warning, not an error. A parameter AWS does not document for a control is a
 control's parameter list is confirmed, else a warning.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: the component provider host (``provider/``) reads
+# the argument types at run time to build the package schema for other languages.
 
 import difflib
 import re

@@ -19,7 +19,8 @@ which pulumi-aws wraps), and why this component names only the types you give it
   as they are. Turn a type off by setting it ``false`` first.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: the component provider host (``provider/``) reads
+# the argument types at run time to build the package schema for other languages.
 
 import re
 from collections.abc import Mapping

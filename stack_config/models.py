@@ -1323,4 +1323,36 @@ class StackConfig(_Model):
                     "deploy the archive stack with the archive account's credentials and give its vault_arn",
                 )
             )
+        return problems + self._organization_vault_options()
+
+    def _organization_vault_options(self) -> list[tuple[str, Any, str, str]]:
+        """Options of a stack's own vault and rules that the StackSet's member vaults and the backup
+        policies do not carry: refused rather than silently dropped."""
+        problems: list[tuple[str, Any, str, str]] = []
+        vault = self.vault
+        if vault is not None and vault.policy_statements:
+            problems.append(
+                (
+                    "vault.policy_statements",
+                    "...",
+                    "the StackSet gives every member vault the program's own access policy only",
+                    "remove policy_statements from the organization stack",
+                )
+            )
+        if vault is not None and vault.force_destroy:
+            problems.append(
+                ("vault.force_destroy", True, "member vaults are retained, never force-destroyed", "remove it")
+            )
+        for plan_index, plan in enumerate(self.plans):
+            for rule_index, rule in enumerate(plan.rules):
+                for key in ("target_vault_name", "air_gapped_target"):
+                    if getattr(rule, key) is not None:
+                        problems.append(
+                            (
+                                f"plans[{plan_index}].rules[{rule_index}].{key}",
+                                "...",
+                                "the organization's backup policies write every rule to the StackSet's vault",
+                                f"remove {key}, or back this up from a per-account stack",
+                            )
+                        )
         return problems

@@ -346,7 +346,7 @@ FRAMEWORK_ARN = (
         (_report(framework_arns=[FRAMEWORK_ARN]), "framework_arns", "frameworks only apply to"),
         (_report(accounts=["12345"]), "accounts[0]", "an AWS account ID is 12 digits, or ROOT for every account"),
         (_report(organization_units=["ou-1"]), "organization_units[0]", "an organizational unit ID looks like"),
-        (_report(regions=["east"]), "regions[0]", "an AWS region is a code like 'us-east-1', or '*'"),
+        (_report(regions=["east"]), "regions[0]", "not a region where AWS Backup runs"),
         (
             _report(template="CONTROL_COMPLIANCE_REPORT", framework_arns=["arn:aws:backup:x"]),
             "framework_arns[0]",

@@ -60,6 +60,7 @@ def test_the_examples_are_the_scenarios_of_the_readme():
         "air-gapped-archive",
         "audit-only",
         "one-program-archive",
+        "organization",
         "restore-testing-with-validation",
         "single-region",
         "three-two-one",
@@ -147,6 +148,7 @@ def test_three_two_one_archive():
     vault = run.named(VAULT, "archive-vault")
     assert vault.inputs["name"] == "windows-server-archive"
     assert run.named(LOCK, "archive-vault-lock").inputs == {
+        "region": "us-east-1",
         "backupVaultName": "windows-server-archive",
         "changeableForDays": 3,
         "maxRetentionDays": 3650,
@@ -196,8 +198,8 @@ def test_one_program_archive():
     archive_vault = run.named(VAULT, "archive-vault")
     assert archive_vault.provider.startswith(archive_provider.urn)
     assert archive_vault.outputs["arn"] == f"arn:aws:backup:eu-west-1:{ARCHIVE}:backup-vault:windows-server-archive"
-    copy_region = run.named(PROVIDER, "aws-eu-central-1")
-    assert run.named(VAULT, "backup-copy-eu-central-1-vault").provider.startswith(copy_region.urn)
+    # Copy B goes through the stack's own provider, placed by the resources' region.
+    assert run.named(VAULT, "backup-copy-eu-central-1-vault").inputs["region"] == "eu-central-1"
     assert _verdict_of(run, "windows-weekly-vss")["meets_3_2_1"] is True
 
 
@@ -208,6 +210,7 @@ def test_air_gapped_archive():
     archive = built("air-gapped-archive", "archive")
     [vault] = archive.of_type(AIR_GAPPED_VAULT)
     assert vault.inputs == {
+        "region": "us-east-1",
         "name": "windows-air-gapped-archive",
         "minRetentionDays": 7,
         "maxRetentionDays": 3650,
@@ -252,6 +255,33 @@ def test_restore_testing_with_validation():
     assert backup_plan.inputs["rules"][0]["scanActions"] == [
         {"malwareScanner": "GUARDDUTY", "scanMode": "INCREMENTAL_SCAN"}
     ]
+
+
+# --- organization ----------------------------------------------------------------------------------------
+
+
+def test_organization():
+    archive = built("organization", "archive")
+    [_deny, copy_in] = _statements(archive, "archive-vault-policy")
+    assert copy_in == {
+        "Sid": "AllowCopyIntoFromSourceAccounts",
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "backup:CopyIntoBackupVault",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}},
+    }
+    run = built("organization", "org")
+    assert run.account_id == "333333333333"
+    [policy] = run.of_type("aws:organizations/policy:Policy")
+    assert policy.inputs["type"] == "BACKUP_POLICY"
+    content = json.loads(policy.inputs["content"])
+    assert sorted(content["plans"]) == ["windows-weekly-vss-eu-central-1", "windows-weekly-vss-eu-west-1"]
+    [attachment] = run.of_type("aws:organizations/policyAttachment:PolicyAttachment")
+    assert attachment.inputs["targetId"] == "ou-ab12-windows1"
+    instances = run.of_type("aws:cloudformation/stackSetInstance:StackSetInstance")
+    assert sorted(i.name for i in instances) == ["organization-members-eu-central-1", "organization-members-eu-west-1"]
+    assert not [r for r in run.resources if r.type.startswith("aws:backup/vault")]
 
 
 # --- audit-only ------------------------------------------------------------------------------------------

@@ -772,3 +772,65 @@ def test_the_markdown_report_shows_the_member_accounts_plans(org):
         in text
     )
     assert "No backup plans in this stack." not in text
+
+
+# --- What the organization stack refuses of the per-account vocabulary (issue 16) ----------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "path", "rule"),
+    [
+        (
+            {"region_settings": {"opt_in": {"EC2": True}}},
+            "region_settings",
+            "the organization stack deploys from the management account and holds no per-account resources",
+        ),
+        (
+            {
+                "vault": {
+                    "name": "backup-vault",
+                    "policy_statements": [
+                        {
+                            "Sid": "AuditorReads",
+                            "Effect": "Allow",
+                            "Principal": {"AWS": "arn:aws:iam::333333333333:role/auditor"},
+                            "Action": "backup:DescribeBackupVault",
+                            "Resource": "*",
+                        }
+                    ],
+                }
+            },
+            "vault.policy_statements",
+            "the StackSet gives every member vault the program's own access policy only",
+        ),
+        (
+            {"vault": {"name": "backup-vault", "protect": False, "force_destroy": True}},
+            "vault.force_destroy",
+            "member vaults are retained, never force-destroyed",
+        ),
+    ],
+    ids=["region-settings", "policy-statements", "force-destroy"],
+)
+def test_per_account_vault_options_are_refused_not_dropped(run_config, change, path, rule):
+    config = org_config()
+    for key, value in change.items():
+        config[f"{PROJECT}:{key}"] = value
+    text = str(run_config(config).error)
+    assert f"  - {path}: got " in text, text
+    assert rule in text
+
+
+@pytest.mark.parametrize("key", ["target_vault_name", "air_gapped_target"])
+def test_rule_targets_are_refused_in_the_organization_stack(run_config, key):
+    config = org_config()
+    value: Any = (
+        "Default"
+        if key == "target_vault_name"
+        else {"vault_arn": "arn:aws:backup:us-east-1:333333333333:backup-vault:air-gapped"}
+    )
+    config[f"{PROJECT}:plans"][1]["rules"][0][key] = value
+    text = str(run_config(config).error)
+    assert (
+        f'  - plans[1].rules[0].{key}: got "..."; the organization\'s backup policies write every rule to the '
+        "StackSet's vault" in text
+    ), text

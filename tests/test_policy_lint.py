@@ -124,7 +124,8 @@ def _is_service_trust(statement: dict[str, Any], document: Document) -> bool:
 
 def _is_own_root_admin(statement: dict[str, Any], document: Document) -> bool:
     """Allow to the key's own account root (not another account's)."""
-    principal = (statement.get("Principal") or {}).get("AWS")
+    named = statement.get("Principal") or {}
+    principal = named.get("AWS") if isinstance(named, dict) else named  # "*" names everyone, not the root
     if statement.get("Effect") != "Allow" or not isinstance(principal, str) or not document.account:
         return False
     return ROOT_PRINCIPAL.match(principal) is not None and principal.split(":")[4] == document.account

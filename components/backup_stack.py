@@ -664,7 +664,9 @@ class WindowsServerBackup(pulumi.ComponentResource):
             for copy in rule.get("copy_actions") or []
         ]
 
-        types = selected_types(args)
+        types = selected_types({**args, "plans": args.get("plans") or []})
+        vault_spec = args.get("vault")
+        vault_name = vault_spec["name"] if vault_spec else ""  # no vault, no plans: nothing to judge
 
         def judge(resolved: list[Any]) -> dict[str, Any]:
             account_id, known = resolved[0], iter(resolved[1:])
@@ -687,9 +689,7 @@ class WindowsServerBackup(pulumi.ComponentResource):
                 }
                 for spec, selected in zip(args.get("plans") or [], types, strict=True)
             ]
-            return stack_verdicts(
-                plans, region=args["region"], account=account_id, vault_name=(args.get("vault") or {}).get("name", "")
-            )
+            return stack_verdicts(plans, region=args["region"], account=account_id, vault_name=vault_name)
 
         return pulumi.Output.all(account.account_id, *arns).apply(judge)
 

@@ -98,8 +98,7 @@ def stack_problems(args: Mapping[str, Any], source_account_id: Optional[str] = N
     ``source_account_id``: the stack's account when known before deploying (e.g. from
     ``aws:allowedAccountIds``), to check that the archive lives elsewhere.
     """
-    # A stack may hold no vault or no plans (an audit-only or a vault-only stack).
-    args = {**args, "vault": args.get("vault") or {}, "plans": list(args.get("plans") or [])}
+    args = _with_defaults(args)
     found: list[StackProblem] = [(path, "...", violation) for path, violation in shape_problems(present_sections(args))]
     cross_region = args.get(CROSS_REGION)
     archive = args.get(ARCHIVE)
@@ -471,10 +470,16 @@ def _key_findings(args: Mapping[str, Any]) -> list[_Finding]:
     return found
 
 
+def _with_defaults(args: Mapping[str, Any]) -> dict[str, Any]:
+    """``args`` with an empty vault and no plans where it has none (an audit-only or vault-only stack)."""
+    return {**args, "vault": args.get("vault") or {}, "plans": list(args.get("plans") or [])}
+
+
 def stack_warnings(args: Mapping[str, Any]) -> list[StackProblem]:
     """Settings that deploy but may not do what they say: cold storage AWS Backup would apply to
     only some of the types a plan may select (or to none, when the types are assumed from tags),
     archive opt-ins that do nothing, and the keys EC2 and EBS copies depend on."""
+    args = _with_defaults(args)
     return [
         (path, value, violation)
         for error, path, value, violation in _tier_findings(args) + _key_findings(args)

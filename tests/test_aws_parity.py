@@ -43,9 +43,23 @@ def test_api_lifecycle_cold_30_delete_90_is_refused(run_config):
 
 
 def test_api_lifecycle_cold_30_delete_120_passes(run_config):
-    run = built(run_config(seed_config(plans=_plan(cold_storage_after_days=30, delete_after_days=120))))
-    [plan] = run.of_type("aws:backup/plan:Plan")
-    assert plan.inputs["rules"][0]["lifecycle"] == {"coldStorageAfter": 30, "deleteAfter": 120}
+    # EBS volumes reach the archive tier (EC2 instance backups stay warm whatever the lifecycle says).
+    volumes = {
+        "name": "volumes",
+        "rules": [
+            {"schedule": WEEKLY, "cold_storage_after_days": 30, "delete_after_days": 120, "opt_in_to_archive": True}
+        ],
+        "selections": [
+            {"resources": ["arn:aws:ec2:*:*:volume/*"], "conditions": {"string_equals": {"alk:backup": "weekly-ebs"}}}
+        ],
+    }
+    run = built(run_config(seed_config(plans=[*_plan(delete_after_days=35), volumes])))
+    plan = run.named("aws:backup/plan:Plan", "backup-volumes")
+    assert plan.inputs["rules"][0]["lifecycle"] == {
+        "coldStorageAfter": 30,
+        "deleteAfter": 120,
+        "optInToArchiveForSupportedResources": True,
+    }
 
 
 @pytest.mark.parametrize("name", ["weekly-restore-test", "weekly.restore"])

@@ -128,15 +128,20 @@ def test_single_region():
     }
     [settings] = run.of_type(REGION_SETTINGS)
     assert settings.inputs == {"resourceTypeOptInPreference": {"EC2": True, "EBS": True}}
-    assert sorted(s.inputs["selectionTags"][0]["value"] for s in run.of_type(SELECTION)) == [
-        "ebs-daily",
-        "windows-weekly-ec2-vss",
+    selections = {s.inputs["name"]: s.inputs for s in run.of_type(SELECTION)}
+    assert selections["windows-weekly-vss"]["selectionTags"] == [
+        {"key": "alk:backup", "type": "STRINGEQUALS", "value": "windows-weekly-ec2-vss"}
     ]
+    # Volumes by type, then by tag: the plan backs up EBS volumes only, so their archive tier is certain.
+    assert selections["ebs-daily-monthly"]["resources"] == ["arn:aws:ec2:*:*:volume/*"]
+    assert _verdict_of(run, "ebs-daily-monthly")["by_type"] == {
+        "EBS": {"media": ["cold", "warm"], "meets_3_2_1": False}
+    }
     assert _verdict_of(run, "windows-weekly-vss")["meets_3_2_1"] is False
 
 
 def _verdict_of(run: OfflineRun, plan: str) -> dict[str, Any]:
-    return run.outputs["three_two_one"][f"{plan}/{plan}"]
+    return run.outputs["three_two_one"][plan]
 
 
 # --- three-two-one ----------------------------------------------------------------------------------
@@ -166,23 +171,26 @@ def test_three_two_one_archive():
 def test_three_two_one_prod():
     run = built("three-two-one", "prod")
     assert run.account_id == PROD
-    [plan] = run.of_type(PLAN)
-    [rule] = plan.inputs["rules"]
+    [rule] = run.named(PLAN, "backup-windows-weekly-vss").inputs["rules"]
     assert [(copy["destinationVaultArn"], copy["lifecycle"]) for copy in rule["copyActions"]] == [
         (f"arn:aws:backup:us-west-2:{PROD}:backup-vault:backup-copies-from-us-east-1", {"deleteAfter": 35}),
-        (
-            f"arn:aws:backup:us-east-1:{ARCHIVE}:backup-vault:windows-server-archive",
-            {"coldStorageAfter": 30, "deleteAfter": 365, "optInToArchiveForSupportedResources": True},
-        ),
+        (f"arn:aws:backup:us-east-1:{ARCHIVE}:backup-vault:windows-server-archive", {"deleteAfter": 365}),
     ]
+    _weekly, monthly = run.named(PLAN, "backup-weekly-ebs").inputs["rules"]
+    assert monthly["copyActions"][1] == {
+        "destinationVaultArn": f"arn:aws:backup:us-east-1:{ARCHIVE}:backup-vault:windows-server-archive",
+        "lifecycle": {"coldStorageAfter": 30, "deleteAfter": 365, "optInToArchiveForSupportedResources": True},
+    }
     [reference] = run.of_type("pulumi:pulumi:StackReference")
     assert reference.name == "acme/windows-server-backup/archive"
     [testing] = run.of_type(RESTORE_TESTING_PLAN)
     assert testing.inputs["recoveryPointSelection"]["includeVaults"] == [
         f"arn:aws:backup:us-east-1:{PROD}:backup-vault:backup-vault-us-east-1"
     ]
-    verdict = _verdict_of(run, "windows-weekly-vss")
+    # EC2 instance backups stay warm; the volume plan gives the instances' data its second medium.
+    verdict = _verdict_of(run, "weekly-ebs")
     assert (verdict["meets_3_2_1"], verdict["copy_count"], verdict["media"]) == (True, 3, ["cold", "warm"])
+    assert _verdict_of(run, "windows-weekly-vss")["media"] == ["warm"]
 
 
 # --- one-program-archive -----------------------------------------------------------------------------
@@ -200,7 +208,7 @@ def test_one_program_archive():
     assert archive_vault.outputs["arn"] == f"arn:aws:backup:eu-west-1:{ARCHIVE}:backup-vault:windows-server-archive"
     # Copy B goes through the stack's own provider, placed by the resources' region.
     assert run.named(VAULT, "backup-copy-eu-central-1-vault").inputs["region"] == "eu-central-1"
-    assert _verdict_of(run, "windows-weekly-vss")["meets_3_2_1"] is True
+    assert _verdict_of(run, "weekly-ebs")["meets_3_2_1"] is True
 
 
 # --- air-gapped-archive ------------------------------------------------------------------------------
@@ -218,12 +226,15 @@ def test_air_gapped_archive():
     }
     assert archive.of_type(VAULT) == [] and archive.of_type("aws:kms/key:Key") == []
     prod = built("air-gapped-archive", "prod")
-    [plan] = prod.of_type(PLAN)
+    plan = prod.named(PLAN, "backup-windows-weekly-vss")
     assert plan.inputs["rules"][0]["copyActions"][1] == {
         "destinationVaultArn": archive.outputs["archive_vault_arn"],
         "lifecycle": {"deleteAfter": 730},
     }
-    verdict = _verdict_of(prod, "windows-weekly-vss")
+    # The monthly archive-tier copies go to the second region only, not into the air-gapped vault.
+    _weekly, monthly = prod.named(PLAN, "backup-weekly-ebs").inputs["rules"]
+    assert [copy["destinationVaultArn"].split(":")[3] for copy in monthly["copyActions"]] == ["us-west-2"]
+    verdict = _verdict_of(prod, "weekly-ebs")
     assert (verdict["meets_3_2_1"], verdict["media"]) == (True, ["cold", "warm"])
 
 
@@ -273,12 +284,12 @@ def test_organization():
     }
     run = built("organization", "org")
     assert run.account_id == "333333333333"
-    [policy] = run.of_type("aws:organizations/policy:Policy")
+    policy = run.named("aws:organizations/policy:Policy", "organization-windows-weekly-vss")
     assert policy.inputs["type"] == "BACKUP_POLICY"
     content = json.loads(policy.inputs["content"])
     assert sorted(content["plans"]) == ["windows-weekly-vss-eu-central-1", "windows-weekly-vss-eu-west-1"]
-    [attachment] = run.of_type("aws:organizations/policyAttachment:PolicyAttachment")
-    assert attachment.inputs["targetId"] == "ou-ab12-windows1"
+    attachments = run.of_type("aws:organizations/policyAttachment:PolicyAttachment")
+    assert {a.inputs["targetId"] for a in attachments} == {"ou-ab12-windows1"}
     instances = run.of_type("aws:cloudformation/stackSetInstance:StackSetInstance")
     assert sorted(i.name for i in instances) == ["organization-members-eu-central-1", "organization-members-eu-west-1"]
     assert not [r for r in run.resources if r.type.startswith("aws:backup/vault")]

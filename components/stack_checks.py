@@ -572,9 +572,11 @@ def _target_problems(
             (
                 f"{at}.target_vault_name",
                 DEFAULT_VAULT,
+                # AWS Backup guide, "Creating backup copies across AWS accounts": cross-account copies
+                # use vaults other than the default vault (which is on the AWS-managed key).
                 rules.Violation(
-                    "the Default vault is encrypted with the AWS-managed key, which cannot be shared, so its "
-                    "recovery points cannot be copied to the archive account",
+                    "cross-account copies need a vault other than the Default vault (on the AWS-managed key, "
+                    "which cannot be shared), so its recovery points cannot be copied to the archive account",
                     "write to a vault with a customer-managed key (the stack's vault with kms_key: create), or "
                     "copy_to: [cross_region] only",
                 ),

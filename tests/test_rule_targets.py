@@ -71,7 +71,7 @@ def test_the_default_vault_cannot_feed_the_archive(run_config):
         run_config(config),
         "plans[0].rules[0].target_vault_name",
         '"Default"',
-        "the Default vault is encrypted with the AWS-managed key, which cannot be shared",
+        "cross-account copies need a vault other than the Default vault",
         "copy_to: [cross_region] only",
     )
     built(

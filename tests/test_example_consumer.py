@@ -84,7 +84,9 @@ def consumer_dir(tmp_path_factory) -> Path:
 
 def test_the_package_installs_the_typed_components_and_the_offline_engine(installed):
     modules = {path.stem for path in (PROJECT_DIR / "components").glob("*.py")}
-    engine = {path.stem for path in (PROJECT_DIR / "offline").glob("*.py")}
+    # The engine with its subpackages (offline/risk/), as the source tree holds it.
+    engine = {path.relative_to(PROJECT_DIR / "offline").as_posix() for path in (PROJECT_DIR / "offline").rglob("*.py")}
+    folders = {f"windows_server_backup/offline/{path.parent}" for path in map(Path, engine) if path.parent != Path()}
     shipped = {p.relative_to(installed).as_posix() for p in (installed / "windows_server_backup").rglob("*")}
     # The restore validation function's code, which the component packages when it deploys it.
     function = {
@@ -98,7 +100,8 @@ def test_the_package_installs_the_typed_components_and_the_offline_engine(instal
     assert shipped == (
         {f"windows_server_backup/{module}.py" for module in modules}
         | {"windows_server_backup/py.typed", "windows_server_backup/offline"}
-        | {f"windows_server_backup/offline/{module}.py" for module in engine}
+        | {f"windows_server_backup/offline/{module}" for module in engine}
+        | folders
         | function
     )
     top_level = {p.name for p in installed.iterdir() if not p.name.endswith(".dist-info")}

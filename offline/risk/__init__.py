@@ -1,0 +1,74 @@
+"""The review's judgement: which changes lose backups (DANGER) or weaken protection (WARNING).
+
+Read from what both sides register and from the 3-2-1 verdict they export (through
+:mod:`offline.verdict`), never from the stack files, so it judges any program built on the
+components as well as this one. A change that is neither is a plain change; adding something
+is never a warning.
+
+DANGER (``compare`` exits 3): a vault or the KMS key that encrypts it is deleted or replaced;
+a vault lock is removed or its minimum retention lowered; the vault access policy stops denying
+deletions; a selection is deleted while no other selection of the head selects its resources.
+
+WARNING: a retention shortened (a rule's or a copy's); a copy action removed or redirected; a
+plan's 3-2-1 verdict from met to not met, or a plan losing a copy, a kind of storage or its
+off-site copy; a schedule that runs less often; Windows VSS or continuous backup turned off; a
+selection narrowed; restore testing, audit or notifications removed; a vault lock moved to
+compliance mode; a vault or key no longer protected, or a vault that may now be force-destroyed;
+a vault or key moved to a provider configured for another region (it may be replaced).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from .findings import DANGER, WARNING, Finding, Sides, vault_place
+from .locks import PROTECTED_ACTIONS, denied, locks, policies
+from .rules import longest_gap_minutes, plans
+from .selections import Scope, selections
+from .vaults import REPLACE_INPUTS, guarded, protection_options
+from .verdicts import verdicts
+from .watchers import watchers
+
+#: Every judge, in the order their findings are listed.
+JUDGES: tuple[Callable[[Sides], list[Finding]], ...] = (
+    guarded,
+    locks,
+    policies,
+    selections,
+    plans,
+    verdicts,
+    protection_options,
+    watchers,
+)
+
+
+def judge(sides: Sides) -> list[Finding]:
+    """Every DANGER and WARNING of a change (each once): dangers first, then by the resource they
+    are about, so that the same change reads the same on every run."""
+    ranked: dict[Finding, tuple[bool, str, int, int]] = {}
+    for rank, run in enumerate(JUDGES):
+        for position, finding in enumerate(run(sides)):
+            ranked.setdefault(finding, (finding.level != DANGER, finding.name, rank, position))
+    return sorted(ranked, key=ranked.__getitem__)
+
+
+def levels(findings: Iterable[Finding], level: str) -> list[Finding]:
+    """The findings of one level."""
+    return [f for f in findings if f.level == level]
+
+
+__all__ = [
+    "DANGER",
+    "JUDGES",
+    "PROTECTED_ACTIONS",
+    "REPLACE_INPUTS",
+    "WARNING",
+    "Finding",
+    "Scope",
+    "Sides",
+    "denied",
+    "judge",
+    "levels",
+    "longest_gap_minutes",
+    "vault_place",
+]

@@ -790,3 +790,20 @@ def vault_arn_parts(value: str) -> tuple[str, str, str]:
     if not match:
         raise ValueError(f"not a backup vault ARN: {value!r}")
     return match.group("region"), match.group("account"), match.group("name")
+
+
+@functools.cache
+def _region_in_name() -> re.Pattern[str]:
+    """A real region's code inside a name (see :mod:`components.regions`), written with '-' or '_',
+    not inside a longer word or number: ``backup-vault-us-east-1``, ``windows_vss_us_east_1``."""
+    codes = sorted(regions.backup_regions(), key=len, reverse=True)  # us-gov-west-1 before a shorter match
+    alternatives = "|".join("[-_]".join(re.escape(part) for part in code.split("-")) for code in codes)
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives})(?![0-9])")
+
+
+def regions_named_in(name: str) -> list[str]:
+    """The regions ``name`` mentions, as region codes (``us_east_1`` is ``us-east-1``), in order.
+
+    Only regions where AWS Backup runs, by the installed botocore's endpoint data, count.
+    """
+    return list(dict.fromkeys(found.replace("_", "-") for found in _region_in_name().findall(name)))

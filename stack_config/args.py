@@ -184,7 +184,7 @@ def component_args(
         copy_b = config.cross_region
         args["cross_region"] = {
             "region": copy_b.region,
-            "vault_name": copy_b.vault_name,
+            "vault_name": copy_b.created_vault_name(region),
             "existing_vault_arn": copy_b.existing_vault_arn,
             "create_kms_key": copy_b.kms_key == CREATE_KEY,
             "lock": _lock(copy_b.lock),

@@ -526,7 +526,9 @@ class CrossRegionConfig(_CopyLifecycle):
 
     region: Region = Field(description="The second region; must differ from the stack's. Required.")
     vault_name: Optional[VaultName] = Field(
-        None, description="Vault to create there. Required unless existing_vault_arn is given."
+        None,
+        description="Vault to create there. Default: 'backup-copies-from-<aws:region>' (unless existing_vault_arn), "
+        "so that the stacks of several regions copying to one region name their vaults apart.",
     )
     existing_vault_arn: Optional[VaultArn] = Field(
         None, description="Copy into this existing vault instead of creating one. Default: create one."
@@ -538,18 +540,29 @@ class CrossRegionConfig(_CopyLifecycle):
 
     @model_validator(mode="after")
     def _one_vault(self) -> CrossRegionConfig:
-        if bool(self.vault_name) == bool(self.existing_vault_arn):
+        if self.vault_name and self.existing_vault_arn:
             raise cross_field_error(
                 [
                     (
                         "vault_name",
                         self.vault_name,
-                        "give exactly one of vault_name (create a vault) and existing_vault_arn (use one)",
+                        "give at most one of vault_name (create a vault) and existing_vault_arn (use one)",
                         "keep one of the two",
                     )
                 ]
             )
         return self
+
+    def created_vault_name(self, source_region: str) -> Optional[str]:
+        """The name of the vault to create for copies from ``source_region`` (``None``: an existing vault)."""
+        if self.existing_vault_arn:
+            return None
+        return self.vault_name or copy_vault_name(source_region)
+
+
+def copy_vault_name(source_region: str) -> str:
+    """The default name of copy B's vault: ``backup-copies-from-<source region>``."""
+    return f"backup-copies-from-{source_region}"
 
 
 class KnownLockConfig(_Model):

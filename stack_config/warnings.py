@@ -2,38 +2,26 @@
 
 from __future__ import annotations
 
-import re
+from typing import Optional
 
 from components import rules
 from components.org_checks import is_root
 from components.stack_checks import stack_warnings as component_warnings
 
 from .args import component_args
-from .models import PlanConfig, StackConfig
+from .models import PlanConfig, StackConfig, copy_vault_name
 
 #: Some community modules require completion >= start + 60 minutes; AWS documents no such rule.
 COMPLETION_AFTER_START_MINUTES = 60
-_REGION_IN_NAME = re.compile(r"(?:af|ap|ca|cn|eu|il|me|mx|sa|us)(?:-gov)?-[a-z]+-\d")
 
 
 def stack_warnings(config: StackConfig, region: str) -> list[str]:
     """Every warning for a validated stack config in ``region``."""
     found: list[str] = []
-    names = [(f"plans[{index}].name", plan.name) for index, plan in enumerate(config.plans)]
-    if config.vault is not None:
-        names.insert(0, ("vault.name", config.vault.name))
-    if config.archive_vault is not None:
-        names.insert(0, ("archive_vault.name", config.archive_vault.name))
     if config.organization is not None:
-        names = []  # the organization's vault and plans are the same in every region it backs up
         found += _organization_warnings(config)
-    for path, name in names:
-        mentioned = _REGION_IN_NAME.search(name)
-        if mentioned and mentioned.group(0) != region:
-            found.append(
-                f"{path}: {name!r} names region {mentioned.group(0)} but this stack deploys to {region}; "
-                "was the stack file copied from another region?"
-            )
+    else:  # the organization's vault and plans are the same in every region it backs up
+        found += _names_of_another_region(config, region)
     for plan_index, plan in enumerate(config.plans):
         for rule_index, rule in enumerate(plan.rules):
             at = f"plans[{plan_index}].rules[{rule_index}]"
@@ -73,6 +61,65 @@ def stack_warnings(config: StackConfig, region: str) -> list[str]:
         # depend on), shared with WindowsServerBackup; their paths are the config's key paths.
         found += [f"{path}: {violation}" for path, _, violation in component_warnings(component_args(config, region))]
     return found
+
+
+def _names(config: StackConfig) -> list[tuple[str, str]]:
+    """Every name the stack file sets for something this stack creates, by key path, in the file's order."""
+    names: list[tuple[str, Optional[str]]] = []
+    if config.archive_vault is not None:
+        names.append(("archive_vault.name", config.archive_vault.name))
+    if config.vault is not None:
+        names.append(("vault.name", config.vault.name))
+    names.append(("role.name", config.role.name))
+    if config.cross_region is not None:
+        names.append(("cross_region.vault_name", config.cross_region.vault_name))
+    for index, plan in enumerate(config.plans):
+        names.append((f"plans[{index}].name", plan.name))
+        names += [(f"plans[{index}].rules[{i}].name", rule.name) for i, rule in enumerate(plan.rules)]
+        names += [(f"plans[{index}].selections[{i}].name", item.name) for i, item in enumerate(plan.selections)]
+    if config.restore_testing is not None:
+        names.append(("restore_testing.name", config.restore_testing.name))
+        names.append(("restore_testing.selection_name", config.restore_testing.selection_name))
+    if config.audit is not None:
+        names.append(("audit.framework_name", config.audit.framework_name))
+    return [(path, name) for path, name in names if name]
+
+
+def _names_of_another_region(config: StackConfig, region: str) -> list[str]:
+    """Names that mention another region than the stack's: a stack file copied from another region.
+
+    Most of these names are unique per account and region only, so a copy deploys, misnamed. Two
+    are not: IAM role names are unique in the whole account, and copy B's vault is created in the
+    second region, where the stack the file was copied from may keep a vault of that name already.
+    """
+    found = []
+    copy_region = config.cross_region.region if config.cross_region is not None else None
+    for path, name in _names(config):
+        for other in rules.regions_named_in(name):
+            if other == region or (path == "cross_region.vault_name" and other == copy_region):
+                continue
+            found.append(
+                f"{path}: {name!r} names region {other} but this stack deploys to {region}; "
+                + _clash(path, name, other, region, copy_region)
+            )
+    return found
+
+
+def _clash(path: str, name: str, other: str, region: str, copy_region: Optional[str]) -> str:
+    """What a name of another region's stack breaks, and the fix."""
+    if path == "role.name":
+        return (
+            f"IAM role names are unique in the whole account, so if the stack of {other} is in this account it "
+            "already has this role and `pulumi up` fails: rename it, or leave it out for a generated name"
+        )
+    if path == "cross_region.vault_name":
+        return (
+            f"if the stack file was copied from the stack of {other}, that stack already keeps a vault of this name "
+            f"(and its key alias) in {copy_region}, and `pulumi up` fails there (vault names are unique per account "
+            f"and region): name it for this stack, e.g. {name.replace(other, region)!r}, or leave it out for the "
+            f"default {copy_vault_name(region)!r}"
+        )
+    return "was the stack file copied from another region?"
 
 
 def _organization_warnings(config: StackConfig) -> list[str]:

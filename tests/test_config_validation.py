@@ -792,27 +792,27 @@ def test_cross_region_same_region(run_config):
     )
 
 
-@pytest.mark.parametrize(
-    "section",
-    [
-        {
-            "region": "us-west-2",
-            "vault_name": "copies",
-            "existing_vault_arn": f"arn:aws:backup:us-west-2:{ACCOUNT}:backup-vault:copies",
-        },
-        {"region": "us-west-2"},
-    ],
-    ids=["both", "neither"],
-)
-def test_cross_region_needs_exactly_one_vault(run_config, section):
-    shown = '"copies"' if "vault_name" in section else "null"
+def test_cross_region_takes_at_most_one_vault(run_config):
+    section = {
+        "region": "us-west-2",
+        "vault_name": "copies",
+        "existing_vault_arn": f"arn:aws:backup:us-west-2:{ACCOUNT}:backup-vault:copies",
+    }
     assert_problem(
         run_config(_cross_region(**section)),
         "cross_region.vault_name",
-        shown,
-        "give exactly one of vault_name (create a vault) and existing_vault_arn (use one)",
+        '"copies"',
+        "give at most one of vault_name (create a vault) and existing_vault_arn (use one)",
         "keep one of the two",
     )
+
+
+def test_cross_region_names_its_vault_for_the_stacks_region_by_default(run_config):
+    run = run_config(_cross_region(region="us-west-2"))
+    accepted(run)
+    [copy_vault] = [v for v in run.of_type("aws:backup/vault:Vault") if v.name.startswith("backup-copy")]
+    assert copy_vault.inputs["name"] == "backup-copies-from-us-east-1"
+    assert copy_vault.outputs["arn"] == f"arn:aws:backup:us-west-2:{ACCOUNT}:backup-vault:backup-copies-from-us-east-1"
 
 
 @pytest.mark.parametrize(
@@ -1330,6 +1330,34 @@ def test_no_warnings_at_the_boundaries(run_config):
     run = run_config(config)
     accepted(run)
     assert run.warnings == []
+
+
+def test_names_of_another_region_are_warned_with_what_each_one_breaks(run_config):
+    config = seed_config(role={"name": "backup-role-us-west-2"})
+    put(config, "plans[0].rules[0].name", "weekly_eu_west_1")
+    config[NS + "cross_region"] = {"region": "us-west-2", "vault_name": "copies-from-eu-west-1", "kms_key": "create"}
+    run = run_config(config)
+    accepted(run)
+    assert run.warnings == [
+        "role.name: 'backup-role-us-west-2' names region us-west-2 but this stack deploys to us-east-1; IAM role "
+        "names are unique in the whole account, so if the stack of us-west-2 is in this account it already has "
+        "this role and `pulumi up` fails: rename it, or leave it out for a generated name",
+        "cross_region.vault_name: 'copies-from-eu-west-1' names region eu-west-1 but this stack deploys to "
+        "us-east-1; if the stack file was copied from the stack of eu-west-1, that stack already keeps a vault of "
+        "this name (and its key alias) in us-west-2, and `pulumi up` fails there (vault names are unique per "
+        "account and region): name it for this stack, e.g. 'copies-from-us-east-1', or leave it out for the "
+        "default 'backup-copies-from-us-east-1'",
+        "plans[0].rules[0].name: 'weekly_eu_west_1' names region eu-west-1 but this stack deploys to us-east-1; "
+        "was the stack file copied from another region?",
+    ]
+
+
+def test_a_copy_vault_named_for_either_region_of_the_copy_is_no_warning(run_config):
+    for name in ("copies-from-us-east-1", "copies-in-us-west-2", "us-east-1-to-us-west-2"):
+        config = seed_config(cross_region={"region": "us-west-2", "vault_name": name, "kms_key": "create"})
+        run = run_config(config)
+        accepted(run)
+        assert run.warnings == [], name
 
 
 def test_fixture_stacks_are_valid(run_config):

@@ -50,6 +50,7 @@ def test_every_public_rule_has_a_test_here():
         "organization_id",
         "plan_name",
         "problems",
+        "regions_named_in",
         "raise_if_any",
         "retention_within_lock",
         "rule_name",
@@ -80,6 +81,23 @@ def test_violation_reads_as_rule_then_fix():
 
 
 # --- names -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "mentioned"),
+    [
+        ("backup-vault-us-east-1", ["us-east-1"]),
+        ("windows_vss_us_west_2", ["us-west-2"]),  # restore testing names take no '-'
+        ("copies-from-us-gov-west-1", ["us-gov-west-1"]),  # the longer code, not a part of it
+        ("eu-west-1-to-us-east-2", ["eu-west-1", "us-east-2"]),
+        ("campus-east-1", []),  # inside a longer word
+        ("us-east-12", []),  # inside a longer number
+        ("xx-east-1", []),  # shaped like a region, but AWS has none of that name
+        ("backup-vault", []),
+    ],
+)
+def test_the_regions_a_name_mentions_are_real_regions_at_word_boundaries(name, mentioned):
+    assert rules.regions_named_in(name) == mentioned
 
 
 @pytest.mark.parametrize("value", ["ab", "a" * 50, "backup-vault_us-east-1", "A1"])

@@ -26,9 +26,6 @@ Behaviour (exact resources, inputs, names) is pinned on the fixtures in ``tests/
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 import yaml
 from conftest import PROJECT_DIR, shipped_run, stack_set_resources
@@ -47,8 +44,6 @@ VAULT_TYPES = (
     "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault",
     "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
 )
-#: A region code inside a name, e.g. the ``us-east-1`` of ``backup-vault-us-east-1``.
-REGION_IN_NAME = re.compile(r"(?:af|ap|ca|cn|eu|il|me|mx|sa|us)(?:-gov|-iso[a-z]?)?-[a-z]+-\d")
 
 
 @pytest.fixture(params=SHIPPED)
@@ -151,7 +146,7 @@ def test_names_agree_with_the_stacks_region(shipped: OfflineRun):
             )
         # Names name the stack's region (copy B's vault says where its copies come from).
         if registration.type in ("aws:backup/vault:Vault", "aws:backup/plan:Plan", VAULT_TYPES[1]):
-            mentioned = REGION_IN_NAME.findall(str(registration.inputs["name"]))
+            mentioned = rules.regions_named_in(str(registration.inputs["name"]))
             assert set(mentioned) <= {home}, (
                 f"{registration.type} {registration.inputs['name']!r} names {mentioned} in a stack of {home}"
             )
@@ -165,8 +160,3 @@ def test_backup_policies_are_valid_and_name_what_the_stack_sets_create(shipped: 
 
 def test_every_request_is_one_aws_accepts(shipped: OfflineRun):
     assert invalid_requests(translate(shipped)) == {}
-
-
-def test_shipped_stacks_are_found_from_the_files(tmp_path: Path):
-    """A new region is one new file: nothing lists the stacks by hand."""
-    assert sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in PROJECT_DIR.glob("Pulumi.*.yaml")) == SHIPPED

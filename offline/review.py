@@ -141,13 +141,24 @@ def _finding_lines(diffs: list[StackDiff], level: str, brief: bool) -> Iterator[
                 yield f"- **{code(diff.stack)}** · {finding.brief if brief else finding.message}"
 
 
+def _judged_with(resource: dict[str, Any], judged: set[str], base: dict[str, dict[str, Any]]) -> bool:
+    """A removed resource a finding is about, itself or through a removed component it belongs to."""
+    urn = resource["urn"]
+    while urn:
+        if urn in judged:
+            return True
+        urn = (base.get(urn) or {}).get("parent", "")
+    return False
+
+
 def _plain_counts(diffs: list[StackDiff]) -> str:
     parts = []
     for diff in diffs:
         judged = {f.urn for f in diff.findings}
         changed = len([c for c in diff.changed if c.urn not in judged and c.old_urn not in judged])
         added = len(diff.added)
-        removed = len([r for r in diff.removed if r["urn"] not in judged])
+        base = diff.base.resources
+        removed = len([r for r in diff.removed if not _judged_with(r, judged, base)])
         if changed or added or removed:
             parts.append(f"{code(diff.stack)}: {changed} changed, {added} added, {removed} removed")
     return "; ".join(parts)

@@ -204,6 +204,43 @@ def test_narrowing_a_selection_is_a_warning_that_names_what_is_no_longer_backed_
     assert "  - `selectionTags[alk:backup].value`: `weekly-ebs` → `weekly-ebs-critical`" in out.splitlines()
 
 
+def test_removing_notifications_audit_and_restore_testing_is_one_warning_each_and_no_danger(capsys, base, head):
+    def remove(config: dict[str, Any]) -> None:
+        for section in ("notifications", "audit", "restore_testing"):
+            del config[f"{PROJECT}:{section}"]
+
+    edit_config(head / "Pulumi.prod-east.yaml", remove)
+
+    status, out = compare(capsys, base, head, "prod-east")
+
+    # The notification topic's key encrypts no vault: it goes with the notifications, no DANGER.
+    assert status == 0 and "DANGER" not in out
+    lines = out.splitlines()
+    start = lines.index("### :warning: WARNING (3)")
+    assert lines[start + 2 : start + 5] == [
+        "- **`prod-east`** · component `backup-audit` (BackupAudit) is removed, and with it audit framework "
+        "`backup-audit-framework` and 4 audit report plans: audit evidence stops: no control judges the backups any "
+        "more; audit reports are no longer delivered.",
+        "- **`prod-east`** · component `backup-notifications` (BackupNotifications) is removed, and with it vault "
+        "notifications `backup-notifications-vault-events`, 2 EventBridge rules and notification subscription "
+        "`backup-notifications-email-0`: the vault's events are no longer sent to anyone; EventBridge no longer acts "
+        "on EC2 backup jobs completed with issues (Windows VSS fell back to crash-consistent); EventBridge no longer "
+        "acts on AWS Backup jobs that failed, were aborted or expired (no recovery point made); "
+        "`backup-alerts@example.com` is no longer notified.",
+        "- **`prod-east`** · component `backup-restore-testing` (WindowsRestoreTesting) is removed, and with it "
+        "restore testing plan `backup-restore-testing-plan`, restore testing selection "
+        "`backup-restore-testing-selection` and EventBridge rule `backup-restore-testing-validation-trigger`: restore "
+        "testing stops: nothing proves any more that the backups restore; EventBridge no longer acts on an EC2 "
+        "restore job of the restore testing plan completed: validate the restored instance.",
+    ]
+    # Everything removed belongs to a component a warning is about: no plain removal is left.
+    assert "**Plain changes**" not in out
+    assert (
+        "- KMS key `backup-notifications-key` (`aws:kms/key:Key`): `description: Encrypts the AWS Backup notification topic backup-notifications`"
+        in lines
+    )
+
+
 def test_a_pull_request_that_only_adds_a_plan_gets_no_warning(capsys, base, head):
     def add_plan(config: dict[str, Any]) -> None:
         config[f"{PROJECT}:plans"].append(
@@ -516,10 +553,26 @@ def test_a_region_of_its_own_on_the_same_provider_is_no_finding():
     assert compared([vault()], [vault(region="us-east-1")]).findings == []
 
 
-def test_a_removed_key_that_encrypts_no_vault_is_still_a_danger():
-    assert dangers([key(), vault(kmsKeyArn=OTHER_KEY_ARN)], [vault(kmsKeyArn=OTHER_KEY_ARN)]) == [
+def test_a_key_that_encrypts_no_vault_may_go_as_a_plain_change():
+    # e.g. the notification topic's key, removed with the notifications: no recovery point depends on it.
+    removed = compared([key(), vault(kmsKeyArn=OTHER_KEY_ARN)], [vault(kmsKeyArn=OTHER_KEY_ARN)])
+    assert (removed.findings, [r["name"] for r in removed.removed]) == ([], ["vault-key"])
+    replaced = compared([key(multiRegion=False)], [key(multiRegion=True) | {"protect": False}])
+    assert replaced.findings == []
+    assert [(c.name, c.inputs, c.options) for c in replaced.changed] == [
+        ("vault-key", ["multiRegion"], ["protect: true → false"])
+    ]
+
+
+def test_a_removed_key_that_encrypts_a_vault_is_a_danger_naming_it():
+    lag = resource(
+        "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault",
+        "archive",
+        {"name": "a", "encryptionKeyArn": KEY_ARN, "minRetentionDays": 7, "maxRetentionDays": 365},
+    )
+    assert dangers([key(), lag], [lag]) == [
         "`vault-key` would be DELETED: it is no longer declared. "
-        "It is a KMS key: whatever it encrypted could no longer be decrypted." + PROTECTED
+        "It is a KMS key that encrypts vault `a`: its recovery points could no longer be restored." + PROTECTED
     ]
 
 

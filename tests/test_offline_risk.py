@@ -350,7 +350,7 @@ def test_removing_restore_testing_audit_or_notifications_is_a_warning():
     ]
     assert sorted(warnings([vault(), *watchers], [vault()])) == [
         "audit framework `audit` is removed: audit evidence stops: no control judges the backups any more.",
-        "notification subscription `mail` (`ops@example.com`) is removed: its endpoint is no longer notified.",
+        "notification subscription `mail` is removed: `ops@example.com` is no longer notified.",
         "restore testing plan `restore-plan` is removed: restore testing stops: nothing proves any more that the "
         "backups restore.",
         "vault notifications `events` is removed: the vault's events are no longer sent to anyone.",
@@ -368,4 +368,32 @@ def test_values_change_by_path_with_lists_matched_by_their_names():
     assert [(v.path, v.old, v.new) for v in value_changes(before, after)] == [
         (f"rules[a].copyActions[{WEST_COPIES}].lifecycle.deleteAfter", 30, 14),
         ("rules[a].lifecycle.deleteAfter", 30, 14),
+    ]
+
+
+def test_watchers_removed_with_their_component_are_one_warning_for_the_component():
+    component = resource("p:index:Audit", "audit", {}, urn="urn:pulumi:dev::p::p:index:Backup$p:index:Audit::audit")
+    children = [
+        resource("aws:backup/framework:Framework", "audit-framework", {"name": "f"}, parent_type="p:index:Audit"),
+        *(
+            resource("aws:backup/reportPlan:ReportPlan", f"audit-{n}", {"name": n}, parent_type="p:index:Audit")
+            for n in ("copies", "backups")
+        ),
+    ]
+    for child in children:
+        child["parent"] = component["urn"]
+    diff = compared([vault(), component, *children], [vault()])
+    assert [(f.level, f.name, f.message, f.brief) for f in diff.findings] == [
+        (
+            "WARNING",
+            "audit",
+            "component `audit` (Audit) is removed, and with it audit framework `audit-framework` and 2 audit report "
+            "plans: audit evidence stops: no control judges the backups any more; audit reports are no longer "
+            "delivered.",
+            "component `audit` (Audit) removed: audit framework `audit-framework` and 2 audit report plans.",
+        )
+    ]
+    # One report plan less, its component kept: a warning of its own.
+    assert warnings([vault(), component, *children], [vault(), component, *children[:2]]) == [
+        "audit report plan `audit-backups` is removed: audit reports are no longer delivered."
     ]

@@ -5,14 +5,16 @@ Read from what both sides register and from the 3-2-1 verdict they export (throu
 components as well as this one. A change that is neither is a plain change; adding something
 is never a warning.
 
-DANGER (``compare`` exits 3): a vault or the KMS key that encrypts it is deleted or replaced;
+DANGER (``compare`` exits 3): a vault or the KMS key that encrypts it is deleted or replaced (a
+key that encrypts no vault, such as a notification topic's, is a plain change);
 a vault lock is removed or its minimum retention lowered; the vault access policy stops denying
 deletions; a selection is deleted while no other selection of the head selects its resources.
 
 WARNING: a retention shortened (a rule's or a copy's); a copy action removed or redirected; a
 plan's 3-2-1 verdict from met to not met, or a plan losing a copy, a kind of storage or its
 off-site copy; a schedule that runs less often; Windows VSS or continuous backup turned off; a
-selection narrowed; restore testing, audit or notifications removed; a vault lock moved to
+selection narrowed; restore testing, audit or notifications removed (one warning per component
+removed with them, e.g. the audit with its framework and report plans); a vault lock moved to
 compliance mode; a vault or key no longer protected, or a vault that may now be force-destroyed;
 a vault or key moved to a provider configured for another region (it may be replaced).
 """

@@ -33,22 +33,35 @@ REPLACE_INPUTS: dict[str, tuple[str, ...]] = {
 }
 
 
+def _encrypted_vaults(key: Mapping[str, Any], resources: Mapping[str, dict[str, Any]]) -> list[str]:
+    """The names of the vaults (and air-gapped vaults) among ``resources`` that ``key`` encrypts."""
+    arn = (key.get("outputs") or {}).get("arn")
+    return sorted(
+        str(r["inputs"].get("name"))
+        for r in of_type(resources, *VAULT_TYPES)
+        if arn and arn in (r["inputs"].get("kmsKeyArn"), r["inputs"].get("encryptionKeyArn"))
+    )
+
+
+def _guards_backups(resource: Mapping[str, Any], resources: Mapping[str, dict[str, Any]]) -> bool:
+    """A vault, or a KMS key that encrypts one of ``resources``' vaults.
+
+    A key that encrypts no vault (a notification topic's, say) holds no backup: losing it is a plain
+    change, judged, if at all, by what it served.
+    """
+    return resource["type"] in REPLACE_INPUTS and (
+        resource["type"] != KMS_KEY or bool(_encrypted_vaults(resource, resources))
+    )
+
+
 def _what(resource: dict[str, Any], resources: Mapping[str, dict[str, Any]]) -> str:
     """What is lost with a guarded resource, for the messages."""
     if resource["type"] == VAULT:
         return "backup vault: its recovery points go with it"
     if resource["type"] == AIR_GAPPED_VAULT:
         return "logically air-gapped vault: its recovery points go with it"
-    arn = (resource.get("outputs") or {}).get("arn")
-    vaults = sorted(
-        str(r["inputs"].get("name"))
-        for r in of_type(resources, *VAULT_TYPES)
-        if arn and arn in (r["inputs"].get("kmsKeyArn"), r["inputs"].get("encryptionKeyArn"))
-    )
-    if vaults:
-        named = ", ".join(f"`{v}`" for v in vaults)
-        return f"KMS key that encrypts vault {named}: its recovery points could no longer be restored"
-    return "KMS key: whatever it encrypted could no longer be decrypted"
+    named = ", ".join(f"`{v}`" for v in _encrypted_vaults(resource, resources))
+    return f"KMS key that encrypts vault {named}: its recovery points could no longer be restored"
 
 
 def _guard(resource: Mapping[str, Any]) -> str:
@@ -67,11 +80,11 @@ def _short(value: Any) -> str:
 
 
 def guarded(sides: Sides) -> list[Finding]:
-    """Vaults and keys deleted, or replaced by a change of a create-only input, region or URN."""
+    """Vaults and the keys that encrypt them deleted, or replaced by a change of a create-only input, region or URN."""
     findings = []
     for old_urn, new_urn in sides.pairs:
         before, after = sides.base[old_urn], sides.head[new_urn]
-        if after["type"] not in REPLACE_INPUTS or before["type"] != after["type"]:
+        if before["type"] != after["type"] or not _guards_backups(before, sides.base):
             continue
         what = _what(before, sides.base)
         for key in REPLACE_INPUTS[after["type"]]:
@@ -121,7 +134,7 @@ def guarded(sides: Sides) -> list[Finding]:
             )
     added = sides.added
     for gone in sides.removed:
-        if gone["type"] not in REPLACE_INPUTS:
+        if not _guards_backups(gone, sides.base):
             continue
         what = _what(gone, sides.base)
         successor = next((r for r in added if r["type"] == gone["type"] and _identity(r) == _identity(gone)), None)
@@ -145,7 +158,7 @@ def protection_options(sides: Sides) -> list[Finding]:
     findings = []
     for old_urn, new_urn in sides.pairs:
         before, after = sides.base[old_urn], sides.head[new_urn]
-        if after["type"] not in REPLACE_INPUTS:
+        if before["type"] != after["type"] or not _guards_backups(before, sides.base):
             continue
         if before.get("protect") and not after.get("protect"):
             findings.append(

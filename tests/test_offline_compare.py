@@ -358,8 +358,8 @@ def test_a_code_change_that_renames_the_vault_is_caught_from_the_heads_own_compo
     assert (
         f"- **`seed`** · `backup-vault` would be REPLACED: its URN changes from `{VAULT_URN}` to "
         f"`{new_urn}` (renamed or re-parented without an alias), so Pulumi deletes the old one and creates a new "
-        "one. It is a backup vault: its recovery points go with it. Add `aliases=[...]` with the old URN to keep it."
-        + PROTECTED
+        "one. It is a backup vault: its recovery points go with it." + PROTECTED + " In code, add `aliases=[...]` with "
+        "the old URN to keep it; when only a stack file changed, change back the key its name is built from."
     ) in out.splitlines()
     assert "> **DANGER: 1 change would lose backups**" in out
 
@@ -574,6 +574,32 @@ def test_a_removed_key_that_encrypts_a_vault_is_a_danger_naming_it():
         "`vault-key` would be DELETED: it is no longer declared. "
         "It is a KMS key that encrypts vault `a`: its recovery points could no longer be restored." + PROTECTED
     ]
+
+
+def test_a_copy_vault_moved_to_another_region_is_replaced_not_renamed():
+    # cross_region.region us-west-2 -> us-east-2: the copy vault keeps its name, its logical name follows the region.
+    def copy_vault(region: str) -> list[dict[str, Any]]:
+        provider_urn = f"urn:pulumi:dev::p::pulumi:providers:aws::copy-{region}"
+        provider = resource(
+            "pulumi:providers:aws", f"copy-{region}", {"region": region}, urn=provider_urn, parent=STACK
+        )
+        named = vault(name="copies") | {
+            "name": f"copy-{region}-vault",
+            "urn": f"urn:pulumi:dev::p::p:index:Backup$aws:backup/vault:Vault::copy-{region}-vault",
+            "provider": f"{provider_urn}::0000",
+        }
+        return [provider, named]
+
+    [finding] = compared(copy_vault("us-west-2"), copy_vault("us-east-2")).dangers
+    assert finding.message == (
+        "`copy-us-west-2-vault` would be REPLACED: vault `copies` moves from us-west-2 to us-east-2, and nothing moves "
+        "between regions: Pulumi deletes the one in us-west-2 and creates a new, empty one in us-east-2 "
+        "(`copy-us-east-2-vault`). It is a backup vault: its recovery points go with it." + PROTECTED + " If a region "
+        "in the stack file changed (e.g. `cross_region.region`), the copies already made in us-west-2 go with the old "
+        "one: to keep them until they expire, keep that region, or take the old vault out of the stack's state before "
+        '`pulumi up` (Pulumi\'s guide: "Removing resources without deleting them").'
+    )
+    assert finding.brief == "`copy-us-west-2-vault` would be REPLACED: it moves from us-west-2 to us-east-2."
 
 
 def test_a_vault_moved_with_an_alias_is_a_change_not_a_danger():

@@ -138,12 +138,25 @@ def guarded(sides: Sides) -> list[Finding]:
             continue
         what = _what(gone, sides.base)
         successor = next((r for r in added if r["type"] == gone["type"] and _identity(r) == _identity(gone)), None)
-        if successor is not None:
+        old_region = region_of(gone, sides.base_document)
+        new_region = region_of(successor, sides.head_document) if successor is not None else None
+        if successor is not None and new_region != old_region:
+            message = (
+                f"`{gone['name']}` would be REPLACED: {_named(gone)} moves from {old_region} to {new_region}, "
+                f"and nothing moves between regions: Pulumi deletes the one in {old_region} and creates a new, "
+                f"empty one in {new_region} (`{successor['name']}`). It is a {what}.{_guard(gone)} If a region "
+                f"in the stack file changed (e.g. `cross_region.region`), the copies already made in {old_region} "
+                "go with the old one: to keep them until they expire, keep that region, or take the old vault out of "
+                "the stack's state before `pulumi up` (Pulumi's guide: \"Removing resources without deleting them\")."
+            )
+            short = f"`{gone['name']}` would be REPLACED: it moves from {old_region} to {new_region}."
+        elif successor is not None:
             message = (
                 f"`{gone['name']}` would be REPLACED: its URN changes from `{gone['urn']}` to "
                 f"`{successor['urn']}` (renamed or re-parented without an alias), so Pulumi deletes the "
-                f"old one and creates a new one. It is a {what}. Add `aliases=[...]` with the old "
-                f"URN to keep it.{_guard(gone)}"
+                f"old one and creates a new one. It is a {what}.{_guard(gone)} In code, add `aliases=[...]` "
+                "with the old URN to keep it; when only a stack file changed, change back the key its name "
+                "is built from."
             )
             short = f"`{gone['name']}` would be REPLACED: renamed or re-parented without an alias."
         else:
@@ -151,6 +164,12 @@ def guarded(sides: Sides) -> list[Finding]:
             short = f"`{gone['name']}` would be DELETED: it is no longer declared."
         findings.append(finding(DANGER, gone, message, short))
     return findings
+
+
+def _named(resource: Mapping[str, Any]) -> str:
+    """``vault `copies``` for a vault, ``the key`` for a key (keys have no name in AWS)."""
+    name = inputs(resource).get("name")
+    return f"vault `{name}`" if name else "the key"
 
 
 def protection_options(sides: Sides) -> list[Finding]:

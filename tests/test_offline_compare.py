@@ -241,6 +241,26 @@ def test_removing_notifications_audit_and_restore_testing_is_one_warning_each_an
     )
 
 
+def test_renaming_a_plan_while_cutting_its_retention_is_warned_as_a_cut(capsys, base, head):
+    def rename_and_cut(config: dict[str, Any]) -> None:
+        ebs = next(p for p in config[f"{PROJECT}:plans"] if p["name"] == "weekly-ebs-us-east-1")
+        ebs["name"] = "weekly-ebs"
+        ebs["rules"][0]["delete_after_days"] = 7
+
+    edit_config(head / "Pulumi.seed.yaml", rename_and_cut)
+
+    status, out = compare(capsys, base, head, "seed")
+
+    # The renamed plan's selection selects what the old one did: nothing is lost but retention.
+    assert status == 0 and "DANGER" not in out
+    assert "### :warning: WARNING (1)" in out
+    assert (
+        "- **`seed`** · retention shortened: plan `weekly-ebs` (renamed from `weekly-ebs-us-east-1`) keeps new "
+        "recovery points 7 days instead of 30 days (`lifecycle.deleteAfter: 30 → 7`): a restore can reach back only "
+        "7 days (recovery points made before the change keep their retention)."
+    ) in out.splitlines()
+
+
 def test_a_pull_request_that_only_adds_a_plan_gets_no_warning(capsys, base, head):
     def add_plan(config: dict[str, Any]) -> None:
         config[f"{PROJECT}:plans"].append(

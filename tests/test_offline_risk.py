@@ -289,6 +289,36 @@ def test_removing_a_rule_is_a_warning():
     ]
 
 
+TAGGED_WEEKLY = {"selectionTags": [{"type": "STRINGEQUALS", "key": "backup", "value": "weekly"}]}
+
+
+def test_a_renamed_plan_is_judged_against_the_old_one_so_a_cut_retention_shows():
+    # The stack file renames the plan and cuts its retention: the old plan is removed, the new one
+    # added, and the new one's selection takes over everything the old one selected.
+    old = [plan("weekly", rule("weekly", days=35), vss=True), selection("weekly", "weekly", **TAGGED_WEEKLY)]
+    new = [plan("weekly-2", rule("weekly-2", days=7)), selection("weekly-2", "weekly-2", **TAGGED_WEEKLY)]
+    diff = compared(old, new)
+    assert diff.dangers == []
+    assert [f.message for f in diff.warnings] == [
+        "Windows VSS turned off: plan `weekly-2` (renamed from `weekly`) now takes crash-consistent backups of "
+        "Windows instances, no longer application-consistent ones (open files and databases may not restore "
+        "cleanly).",
+        "retention shortened: plan `weekly-2` (renamed from `weekly`) keeps new recovery points 7 days instead of "
+        "35 days (`lifecycle.deleteAfter: 35 → 7`): a restore can reach back only 7 days (recovery points made "
+        "before the change keep their retention).",
+    ]
+
+
+def test_a_new_plan_that_selects_less_is_no_successor_of_a_deleted_one():
+    old = [plan("weekly", rule("weekly", days=35)), selection("weekly", "weekly", **TAGGED_WEEKLY)]
+    narrower = dict(TAGGED_WEEKLY, conditions=[{"stringEquals": [{"key": "aws:ResourceTag/env", "value": "prod"}]}])
+    new = [plan("weekly-2", rule("weekly-2", days=7)), selection("weekly-2", "weekly-2", **narrower)]
+    diff = compared(old, new)
+    assert [f.brief for f in diff.findings] == [
+        "backup selection `backup-weekly` deleted: resources tagged `backup=weekly` no longer backed up."
+    ]
+
+
 def test_additions_are_never_warnings():
     before = [vault(), plan(), selection()]
     after = [

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Optional
 
-from ..resources import PLAN
+from ..resources import PLAN, SELECTION
 from .findings import WARNING, Finding, Sides, days, finding, inputs, of_type, shorter, vault_place
+from .selections import Scope
 
 
 def longest_gap_minutes(schedule: str) -> Optional[int]:
@@ -64,10 +65,18 @@ def _vss(plan: Mapping[str, Any]) -> bool:
     )
 
 
-def _rule_findings(plan: dict[str, Any], before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Finding]:
+def _plan_label(plan: Mapping[str, Any], was: Optional[str]) -> str:
+    """``plan `weekly```, or ``plan `weekly-2` (renamed from `weekly`)``."""
+    name = inputs(plan).get("name")
+    return f"plan `{name}`" + (f" (renamed from `{was}`)" if was else "")
+
+
+def _rule_findings(
+    plan: dict[str, Any], before: Mapping[str, Any], after: Mapping[str, Any], was: Optional[str] = None
+) -> list[Finding]:
     findings = []
     plan_name, rule_name = inputs(plan).get("name"), after.get("ruleName")
-    rule = f"plan `{plan_name}`" if rule_name == plan_name else f"rule `{rule_name}` of plan `{plan_name}`"
+    rule = _plan_label(plan, was) if rule_name == plan_name else f"rule `{rule_name}` of {_plan_label(plan, was)}"
     old_days, new_days = _lifecycle_days(before.get("lifecycle")), _lifecycle_days(after.get("lifecycle"))
     # Plan changes apply to recovery points made from then on ("Backup Plan | Update", AMS Change
     # Type Reference: "no effect on existing backups created by the backup plan").
@@ -144,13 +153,47 @@ def _rule_findings(plan: dict[str, Any], before: Mapping[str, Any], after: Mappi
     return findings
 
 
-def plans(sides: Sides) -> list[Finding]:
-    findings = []
-    added_plans = {str(inputs(p).get("name")): p for p in sides.added if p["type"] == PLAN}
+def _selected(resources: Mapping[str, dict[str, Any]], plan: Mapping[str, Any]) -> list[Scope]:
+    """What the selections of ``plan`` select."""
+    return [Scope.of(s) for s in of_type(resources, SELECTION) if str(inputs(s).get("planId")) == str(plan.get("id"))]
+
+
+def _successors(sides: Sides) -> list[tuple[dict[str, Any], dict[str, Any], Optional[str]]]:
+    """Each base plan with the head plan it becomes, and its old name when it was renamed.
+
+    The head plan is its counterpart, else the added plan of the same name, else an added plan
+    whose selections select everything the old plan's selected: a plan renamed in the stack
+    file (its URN follows its name), whose rules must be judged against the old plan's.
+    """
+    added = [p for p in sides.added if p["type"] == PLAN]
+    by_name = {str(inputs(p).get("name")): p for p in added}
+    found: list[tuple[dict[str, Any], dict[str, Any], Optional[str]]] = []
+    unpaired = []
     for plan in of_type(sides.base, PLAN):
-        after = sides.counterpart(plan["urn"]) or added_plans.get(str(inputs(plan).get("name")))
+        after = sides.counterpart(plan["urn"]) or by_name.get(str(inputs(plan).get("name")))
         if after is None:
-            continue  # a deleted plan: judged by what its selections no longer select
+            unpaired.append(plan)
+        else:
+            found.append((plan, after, None))
+    taken = {after["urn"] for _, after, _ in found}
+    for plan in unpaired:
+        old_scopes = _selected(sides.base, plan)
+        for candidate in added:
+            new_scopes = _selected(sides.head, candidate)
+            if candidate["urn"] in taken or not old_scopes or not new_scopes:
+                continue
+            if all(any(new.covers(old, part) for new in new_scopes) for old in old_scopes for part in old.parts()):
+                found.append((plan, candidate, str(inputs(plan).get("name"))))
+                taken.add(candidate["urn"])
+                break
+    return found  # a plan without a successor is deleted: judged by what its selections no longer select
+
+
+def plans(sides: Sides) -> list[Finding]:
+    """Rules shortened, thinned or removed, and Windows VSS turned off, plan by plan (renamed ones too)."""
+    findings = []
+    for plan, after, was in _successors(sides):
+        named = _plan_label(after, was)
         # "Create Windows VSS backups" (AWS Backup guide): without VSS, backups of Windows
         # instances are crash-consistent rather than application-consistent.
         if _vss(plan) and not _vss(after):
@@ -158,26 +201,25 @@ def plans(sides: Sides) -> list[Finding]:
                 finding(
                     WARNING,
                     after,
-                    f"Windows VSS turned off: plan `{inputs(after).get('name')}` now takes crash-consistent "
-                    "backups of Windows instances, no longer application-consistent ones (open files and "
-                    "databases may not restore cleanly).",
-                    f"Windows VSS turned off in plan `{inputs(after).get('name')}`.",
+                    f"Windows VSS turned off: {named} now takes crash-consistent backups of Windows instances, no "
+                    "longer application-consistent ones (open files and databases may not restore cleanly).",
+                    f"Windows VSS turned off in {named}.",
                 )
             )
         rules, removed, _ = _matched(
             list(inputs(plan).get("rules") or []), list(inputs(after).get("rules") or []), "ruleName"
         )
         for before, now in rules:
-            findings += _rule_findings(after, before, now)
+            findings += _rule_findings(after, before, now, was)
         for rule in removed:
             findings.append(
                 finding(
                     WARNING,
                     after,
-                    f"rule removed: plan `{inputs(after).get('name')}` no longer runs rule `{rule.get('ruleName')}` "
+                    f"rule removed: {named} no longer runs rule `{rule.get('ruleName')}` "
                     f"(`{rule.get('schedule')}`, kept {days(_lifecycle_days(rule.get('lifecycle')))}, "
                     f"{len(rule.get('copyActions') or [])} copies): the backups it made stop.",
-                    f"rule removed: `{rule.get('ruleName')}` of plan `{inputs(after).get('name')}`.",
+                    f"rule removed: `{rule.get('ruleName')}` of {named}.",
                 )
             )
     return findings

@@ -202,6 +202,28 @@ def test_what_narrows_a_selection(before, after, narrowed):
     assert len(found) == (1 if narrowed else 0)
 
 
+def test_a_tag_kept_under_an_added_condition_or_exclusion_is_said_to_be_selected_only_under_it():
+    tag: dict[str, Any] = {"selectionTags": [{"type": "STRINGEQUALS", "key": "backup", "value": "weekly"}]}
+    prod = [{"stringEquals": [{"key": "aws:ResourceTag/env", "value": "prod"}]}]
+    found = compared([plan(), selection(**tag)], [plan(), selection(**tag, conditions=prod)]).warnings
+    assert [(f.message, f.brief) for f in found] == [
+        (
+            "backup selection `backup-weekly` of plan `weekly` is narrowed: it now selects resources tagged "
+            "`backup=weekly` only when they also match `aws:ResourceTag/env` equals `prod`, and no other selection "
+            "of this stack selects the others, so those are no longer backed up.",
+            "backup selection `backup-weekly` now selects resources tagged `backup=weekly` only when they also match "
+            "`aws:ResourceTag/env` equals `prod`.",
+        )
+    ]
+    both = dict(tag, conditions=prod, notResources=["arn:aws:ec2:*:*:volume/*"])
+    assert warnings([plan(), selection(**tag)], [plan(), selection(**both)]) == [
+        "backup selection `backup-weekly` of plan `weekly` is narrowed: it now selects resources tagged "
+        "`backup=weekly` only when they also match `aws:ResourceTag/env` equals `prod`, and except "
+        "`arn:aws:ec2:*:*:volume/*`, and no other selection of this stack selects the others, so those are no "
+        "longer backed up."
+    ]
+
+
 def test_a_scope_covers_what_it_selects_per_aws_logic():
     tagged = Scope.of(selection())
     everything = Scope.of(selection(resources=["*"]))

@@ -70,6 +70,46 @@ def _part_text(part: tuple[Optional[str], Optional[tuple[str, str]]]) -> str:
     return f"`{arn}`" + (f" {tagged}" if tag else "")
 
 
+#: The condition operators of a selection (``Conditions``, BackupSelection API reference), in words.
+_OPERATORS = {
+    "stringEquals": "equals",
+    "stringNotEquals": "does not equal",
+    "stringLike": "is like",
+    "stringNotLike": "is not like",
+}
+
+
+def _narrowing(
+    before: Scope, after: Scope, lost: list[tuple[Optional[str], Optional[tuple[str, str]]]]
+) -> tuple[str, str]:
+    """What a selection no longer selects, in words and in short: parts it dropped, and parts it
+    keeps but now selects only under added conditions or with added exclusions."""
+    kept = [part for part in lost if part in after.parts()]
+    dropped = [part for part in lost if part not in kept]
+    conditions = [
+        f"`{key}` {_OPERATORS.get(operator, operator)} `{value}`"
+        for operator, key, value in sorted(after.conditions - before.conditions)
+    ]
+    exclusions = [f"`{arn}`" for arn in sorted(after.not_resources - before.not_resources)]
+    clauses = []
+    if dropped:
+        clauses.append(f"no longer selects {', '.join(_part_text(part) for part in dropped)}")
+    if kept:
+        limits = []
+        if conditions:
+            limits.append(f"only when they also match {' and '.join(conditions)}")
+        if exclusions:
+            limits.append(f"except {', '.join(exclusions)}")
+        clauses.append(f"now selects {', '.join(_part_text(part) for part in kept)} {', and '.join(limits)}")
+    said = "; it ".join(clauses)
+    if kept:
+        return (
+            f"it {said}, and no other selection of this stack selects the others, so those are no longer backed up",
+            said,
+        )
+    return f"it {said}, and no other selection of this stack does, so they are no longer backed up", said
+
+
 def _plan_names(resources: Mapping[str, dict[str, Any]]) -> dict[str, str]:
     return {str(p.get("id")): str(inputs(p).get("name") or p["name"]) for p in of_type(resources, PLAN)}
 
@@ -89,13 +129,13 @@ def selections(sides: Sides) -> list[Finding]:
         what = ", ".join(_part_text(part) for part in lost)
         counterpart = sides.counterpart(selection["urn"])
         if counterpart is not None:
+            change, short = _narrowing(scope, Scope.of(counterpart), lost)
             findings.append(
                 finding(
                     WARNING,
                     counterpart,
-                    f"{label(counterpart)} of plan `{plan}` is narrowed: it no longer selects {what}, and no "
-                    "other selection of this stack does, so they are no longer backed up.",
-                    f"{label(counterpart)} no longer selects {what}.",
+                    f"{label(counterpart)} of plan `{plan}` is narrowed: {change}.",
+                    f"{label(counterpart)} {short}.",
                 )
             )
             continue

@@ -170,8 +170,15 @@ def test_fork_comments_are_posted_from_main_for_the_right_pull_request():
     assert triggers(workflow) == {"workflow_run": {"workflows": [load(PR_WORKFLOW)["name"]], "types": ["completed"]}}
     job = workflow["jobs"]["comment"]
     assert "head_repository.full_name != github.repository" in job["if"]
-    assert job["permissions"] == {"actions": "read", "pull-requests": "write"}
-    assert not steps_using(job, "actions/checkout")  # nothing of the fork is checked out or run
+    assert job["permissions"] == {"actions": "read", "contents": "read", "pull-requests": "write"}
+    # Nothing of the fork is checked out or run: only the default branch's comment script, first.
+    (checkout,) = steps_using(job, "actions/checkout")
+    assert job["steps"][0] is checkout
+    assert checkout["with"] == {
+        "ref": env_var("github.event.repository.default_branch"),
+        "sparse-checkout": ".github/scripts",
+        "persist-credentials": False,
+    }
     assert steps_using(job, "actions/download-artifact")[0]["with"]["run-id"] == env_var("github.event.workflow_run.id")
     check = next(step for step in job["steps"] if step.get("id") == "pr")
     assert check["env"]["HEAD_SHA"] == env_var("github.event.workflow_run.head_sha")
@@ -186,16 +193,26 @@ def comment_step(job: dict[str, Any]) -> dict[str, Any]:
 
 
 MARKER = "<!-- windows-server-backup:offline-report -->"
+COMMENT_SCRIPT = PROJECT_DIR / ".github" / "scripts" / "post-pr-comment.sh"
 
 
-def test_both_workflows_post_the_comment_with_the_same_script():
+def test_both_workflows_post_the_comment_with_the_one_script():
     own = comment_step(load(PR_WORKFLOW)["jobs"]["offline-report"])
     forks = comment_step(load(COMMENT_WORKFLOW)["jobs"]["comment"])
-    assert own["run"] == forks["run"]
-    assert MARKER in own["run"]
+    # The pull request's checkout is in head/; the fork workflow's (the default branch's) at the top.
+    assert own["run"] == "bash head/.github/scripts/post-pr-comment.sh comment.md"
+    assert forks["run"] == "bash .github/scripts/post-pr-comment.sh comment.md"
     for step in (own, forks):
         assert step["env"]["GH_TOKEN"] == env_var("github.token")
         assert step["env"]["REPOSITORY"] == env_var("github.repository")
+
+
+def test_the_comment_script_is_shellcheck_clean():
+    done = subprocess.run(
+        [tool("shellcheck"), str(COMMENT_SCRIPT)], cwd=PROJECT_DIR, capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert MARKER in COMMENT_SCRIPT.read_text()
 
 
 FAKE_GH = """#!/usr/bin/env bash
@@ -222,7 +239,6 @@ def post_comment(tmp_path: Path, existing: list[dict[str, Any]]) -> tuple[list[s
     # Two pages, as `gh api --paginate` prints them.
     (tmp_path / "comments.json").write_text(json.dumps(existing[:1]) + json.dumps(existing[1:]))
     (tmp_path / "comment.md").write_text("# Backup review\n\nNo changes (`dev`).\n")
-    script = comment_step(load(PR_WORKFLOW)["jobs"]["offline-report"])["run"]
     env = {
         **os.environ,
         "PATH": os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")]),
@@ -232,7 +248,7 @@ def post_comment(tmp_path: Path, existing: list[dict[str, Any]]) -> tuple[list[s
         "REPOSITORY": "org/repo",
         "NUMBER": "17",
     }
-    subprocess.run(["bash", "-eo", "pipefail", "-c", script], cwd=tmp_path, env=env, check=True)
+    subprocess.run(["bash", str(COMMENT_SCRIPT), "comment.md"], cwd=tmp_path, env=env, check=True)
     calls = (tmp_path / "calls.log").read_text().splitlines()
     return calls, json.loads((tmp_path / "body.json").read_text())["body"]
 
@@ -250,6 +266,15 @@ def test_the_comment_is_updated_in_place_when_the_bot_posted_it_before(tmp_path:
         "api --method PATCH repos/org/repo/issues/comments/42 --input comment.json",
     ]
     assert body == f"{MARKER}\n# Backup review\n\nNo changes (`dev`).\n"
+
+
+def test_with_several_earlier_comments_the_first_is_updated(tmp_path: Path):
+    earlier = [{"id": n, "user": {"login": "github-actions[bot]"}, "body": f"{MARKER}\nreview {n}"} for n in (5, 6, 8)]
+    calls, _ = post_comment(tmp_path, earlier)
+    assert calls == [
+        "api --paginate repos/org/repo/issues/17/comments",
+        "api --method PATCH repos/org/repo/issues/comments/5 --input comment.json",
+    ]
 
 
 def test_the_sticky_comment_actions_old_comment_is_taken_over(tmp_path: Path):

@@ -19,8 +19,10 @@ import logging
 import runpy
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, cast
@@ -650,6 +652,37 @@ def sibling_stack_outputs(
     return outputs
 
 
+class _WorkerLoops:
+    """The event loops of a run's worker threads, opened when each thread starts and closed with the run.
+
+    The SDK's mock monitor answers each registration in a thread of the run loop's executor, and
+    the SDK opens an event loop in each such thread that needs one
+    (``pulumi.runtime.sync_await._ensure_event_loop``) and never closes it. Such a loop is then
+    closed by the garbage collector, whenever it gets to it: often together with the loop's
+    self-pipe sockets, which may be finalized first, and closing it then fails with "Exception
+    ignored in: BaseEventLoop.__del__ ... ValueError: Invalid file descriptor: -1" on stderr,
+    after the run's own output (more often after a failed run, whose exception keeps the loops'
+    frames alive). Opening each worker thread's loop here, and closing them all once the threads
+    have ended, leaves the collector nothing to close.
+    """
+
+    def __init__(self) -> None:
+        self.loops: list[asyncio.AbstractEventLoop] = []
+        self._lock = threading.Lock()
+
+    def open(self) -> None:
+        """A worker thread's initializer: give the thread an event loop of its own."""
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        with self._lock:
+            self.loops.append(loop)
+
+    def close(self) -> None:
+        """Close every worker thread's loop (once the threads have ended)."""
+        for loop in self.loops:
+            loop.close()
+
+
 def _settle_after_failure(loop: asyncio.AbstractEventLoop) -> None:
     """Cancel what a failed program left pending, and keep asyncio from reporting it at exit.
 
@@ -688,11 +721,12 @@ def run_program(
     logger.propagate = False
     logger.handlers = [collector]
 
-    # A loop of its own per run: the mock monitor answers from the loop's worker threads, which
-    # each open an event loop; shutting the executor down at the end closes those here, not at
-    # interpreter exit (where closing them fails noisily).
+    # A loop of its own per run, and its worker threads' loops, all closed when the run ends (see
+    # _WorkerLoops), not by the garbage collector at some point after (where closing them fails noisily).
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    worker_loops = _WorkerLoops()
+    loop.set_default_executor(ThreadPoolExecutor(thread_name_prefix="offline", initializer=worker_loops.open))
     settings.ROOT.set(None)  # a fresh root stack resource for every run in this process
     # The SDK keeps pending outputs in a process-wide set that mock settings do not replace;
     # a run that ended in an exception leaves tasks of its closed loop there.
@@ -723,6 +757,7 @@ def run_program(
         if not finished:
             _settle_after_failure(loop)
         loop.run_until_complete(loop.shutdown_default_executor())
+        worker_loops.close()
         loop.close()
         asyncio.set_event_loop(None)
     return OfflineRun(

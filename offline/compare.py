@@ -243,8 +243,8 @@ def parser() -> argparse.ArgumentParser:
         "--max-chars",
         type=int,
         default=DEFAULT_MAX_CHARS,
-        help="keep the Markdown below this many characters: details are shortened first, dangers and "
-        f"warnings last (default: {DEFAULT_MAX_CHARS:,}, room for a pull-request comment)",
+        help="the Markdown is never longer than this: details give way first, then warnings, then dangers, "
+        f"each counted when left out (default: {DEFAULT_MAX_CHARS:,}, room for a pull-request comment)",
     )
     command.add_argument(
         "stacks", nargs="*", help="stacks to compare (default: every Pulumi.<stack>.yaml of either side)"

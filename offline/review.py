@@ -7,15 +7,16 @@ and, folded, every changed value, every added and removed resource with its key 
 the URNs.
 
 A comment holds at most 65,536 characters. When the whole text is longer than ``max_chars``,
-the details are shortened first (shorter values, no URNs, then resource names only, then no
-details at all), and only then the findings (each in one short line); no DANGER or WARNING is
-left out unless even their short lines do not fit, and then the comment says how many are not
-shown.
+the details are shortened first (shorter values, no URNs, then resource names only, then one
+line per stack with a failure's first line only, then no stack sections at all), and only then
+the findings: first each in one short line, then warnings left out before dangers, with a count
+of the dangers and of the warnings not shown. The result is never longer than ``max_chars``: if
+even the counts do not fit, the text is cut.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Optional
 
 from .diff import MISSING, ValueChange, shown
@@ -34,8 +35,13 @@ FOOTNOTE = (
 )
 
 _ALL_OF_THEM = "the job summary and `python -m offline compare` list them all"
-#: How much detail the stacks' sections hold, from most to least.
-DETAILS = ("full", "short", "names", "none")
+#: How much detail the stacks' sections hold, from most to least: ``none`` is one line per
+#: stack, ``gone`` leaves the stacks' sections out.
+DETAILS = ("full", "short", "names", "none", "gone")
+#: The longest failure text a one-line stack section shows.
+FAILURE_WIDTH = 160
+#: Ends a text cut to fit ``max_chars``.
+CUT = "\n\n_(cut to fit: the job summary has the whole review)_\n"
 _VALUE_WIDTH = {"full": 120, "short": 48}
 
 
@@ -106,6 +112,21 @@ def _type_and_name(resource: dict[str, Any]) -> tuple[str, str]:
     return (resource["type"], resource["name"])
 
 
+def _stack_line(diff: StackDiff) -> list[str]:
+    """A stack's section in one line: its counts, or why it was not compared."""
+    failures = [side for side in (diff.base, diff.head) if side.present and side.failure]
+    if failures:
+        side = failures[0]
+        said = [line.strip() for line in str(side.failure).splitlines() if line.strip()]
+        # A crash's first line is its exit status and its last the exception: show both.
+        why = " … ".join(dict.fromkeys([said[0], said[-1]])) if said else ""
+        return [
+            f"- {code(diff.stack)}: not compared, the {side.label} side could not be run: " + shown(why, FAILURE_WIDTH)
+        ]
+    counts = f"{plural(len(diff.changed), 'resource')} changed, {len(diff.added)} added, {len(diff.removed)} removed"
+    return [f"- {code(diff.stack)}: {counts}"]
+
+
 def _stack_lines(diff: StackDiff, detail: str) -> list[str]:
     lines = [f"## Stack {code(diff.stack)}", ""]
     base, head = diff.base, diff.head
@@ -119,11 +140,8 @@ def _stack_lines(diff: StackDiff, detail: str) -> list[str]:
             lines += [*fenced(side.failure), ""]
     if diff.failed:
         return lines
-    if detail != "none":
-        lines += _diagram(diff, detail)
+    lines += _diagram(diff, detail)
     counts = f"{plural(len(diff.changed), 'resource')} changed, {len(diff.added)} added, {len(diff.removed)} removed"
-    if detail == "none":
-        return lines + [f"{counts} (details left out to fit: `python -m offline compare` prints them).", ""]
     body: list[str] = []
     changed = [line for c in sorted(diff.changed, key=lambda c: (c.type, c.name)) for line in _changed_lines(c, detail)]
     added = [line for r in sorted(diff.added, key=_type_and_name) for line in _listed_lines(r, detail)]
@@ -132,6 +150,19 @@ def _stack_lines(diff: StackDiff, detail: str) -> list[str]:
         if entries:
             body += [f"**{title}**", "", *entries, ""]
     return lines + details(f"Changes in {code(diff.stack)}: {counts}", body[:-1] if body else body)
+
+
+def _stacks_section(diffs: list[StackDiff], detail: str) -> list[str]:
+    """The sections of the stacks that change, as much of them as ``detail`` allows."""
+    changing = [d for d in diffs if not d.unchanged]
+    if not changing:
+        return []
+    if detail == "gone":
+        return ["_The stacks' details are left out to fit: `python -m offline compare` prints them._", ""]
+    if detail == "none":
+        lines = ["**Stacks** (details left out to fit: `python -m offline compare` prints them):", ""]
+        return lines + [line for d in changing for line in _stack_line(d)] + [""]
+    return [line for d in changing for line in _stack_lines(d, detail)]
 
 
 def _finding_lines(diffs: list[StackDiff], level: str, brief: bool) -> Iterator[str]:
@@ -164,7 +195,26 @@ def _plain_counts(diffs: list[StackDiff]) -> str:
     return "; ".join(parts)
 
 
-def _render(diffs: list[StackDiff], detail: str, brief: bool, room: Optional[int] = None) -> str:
+def _findings_section(diffs: list[StackDiff], level: str, brief: bool, keep: Optional[int]) -> list[str]:
+    """The findings of one level, the first ``keep`` of them (all: ``None``) and a count of the others."""
+    lines = list(_finding_lines(diffs, level, brief))
+    if not lines:
+        return []
+    icon = ":rotating_light:" if level == "DANGER" else ":warning:"
+    section = [f"### {icon} {level} ({len(lines)})", ""]
+    if keep is None or keep >= len(lines):
+        return section + lines + [""]
+    left = plural(len(lines) - keep, f"more {level.lower()}")
+    return section + lines[:keep] + [f"- … and {left} not shown here: {_ALL_OF_THEM}", ""]
+
+
+def _render(
+    diffs: list[StackDiff],
+    detail: str,
+    brief: bool,
+    keep_dangers: Optional[int] = None,
+    keep_warnings: Optional[int] = None,
+) -> str:
     dangers = sum(len(d.dangers) for d in diffs)
     warnings = sum(len(d.warnings) for d in diffs)
     failed = [d.stack for d in diffs if d.failed]
@@ -186,39 +236,33 @@ def _render(diffs: list[StackDiff], detail: str, brief: bool, room: Optional[int
         ]
     if not dangers and not warnings and not failed:
         lines += ["No change loses backups or weakens their protection.", ""]
-    findings: list[str] = []
-    for level, icon, count in (("DANGER", ":rotating_light:", dangers), ("WARNING", ":warning:", warnings)):
-        if count:
-            findings += [f"### {icon} {level} ({count})", "", *_finding_lines(diffs, level, brief), ""]
-    if room is not None:
-        findings = _fit(findings, room)
-    lines += findings
+    lines += _findings_section(diffs, "DANGER", brief, keep_dangers)
+    lines += _findings_section(diffs, "WARNING", brief, keep_warnings)
     plain_changes = _plain_counts(diffs)
     if plain_changes:
         lines += [f"**Plain changes** (resources with no finding): {plain_changes}.", ""]
     if failed:
         lines += [f"Not compared (a side could not be run): {', '.join(code(s) for s in failed)}.", ""]
     lines += [FOOTNOTE, ""]
+    lines += _stacks_section(diffs, detail)
     unchanged = [d.stack for d in diffs if d.unchanged]
-    for diff in diffs:
-        if not diff.unchanged:
-            lines += _stack_lines(diff, detail)
     if unchanged:
         lines += [f"No changes in {', '.join(code(s) for s in unchanged)}.", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _fit(findings: list[str], room: int) -> list[str]:
-    """As many finding lines as fit in ``room`` characters, then how many are left out."""
-    kept: list[str] = []
-    used = 0
-    for index, line in enumerate(findings):
-        if used + len(line) + 1 > room and line.startswith("- "):
-            left = sum(1 for rest in findings[index:] if rest.startswith("- "))
-            return [*kept, f"- … and {left} more not shown here: {_ALL_OF_THEM}", ""]
-        kept.append(line)
-        used += len(line) + 1
-    return kept
+def _most_that_fit(count: int, fits: Callable[[int], bool]) -> Optional[int]:
+    """The largest ``keep`` in ``0..count`` for which ``fits(keep)``, or ``None`` when not even 0 does."""
+    if not fits(0):
+        return None
+    low, high = 0, count  # fits(low) holds; the count of what is left out grows by a digit at most
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def render_review(diffs: list[StackDiff], max_chars: Optional[int] = None) -> str:
@@ -230,11 +274,18 @@ def render_review(diffs: list[StackDiff], max_chars: Optional[int] = None) -> st
             if max_chars is None or len(text) <= max_chars:
                 return text
     assert max_chars is not None  # the loop returned otherwise
-    overflow = len(text) - max_chars + 200  # the findings must give up this much, and some spare
-    findings_size = sum(len(line) + 1 for d in diffs for line in _finding_lines([d], "DANGER", True)) + sum(
-        len(line) + 1 for d in diffs for line in _finding_lines([d], "WARNING", True)
-    )
-    return _render(diffs, "none", True, room=max(findings_size - overflow, 0))
+    limit = max_chars
+    dangers = sum(len(d.dangers) for d in diffs)
+    warnings = sum(len(d.warnings) for d in diffs)
+    # Warnings give way first, then dangers, each with a count of those left out.
+    keep_warnings = _most_that_fit(warnings, lambda keep: len(_render(diffs, "gone", True, None, keep)) <= limit)
+    if keep_warnings is not None:
+        return _render(diffs, "gone", True, None, keep_warnings)
+    keep_dangers = _most_that_fit(dangers, lambda keep: len(_render(diffs, "gone", True, keep, 0)) <= limit)
+    if keep_dangers is not None:
+        return _render(diffs, "gone", True, keep_dangers, 0)
+    text = _render(diffs, "gone", True, 0, 0)  # even the counts do not fit: cut the text
+    return text[: max(max_chars - len(CUT), 0)] + CUT[:max_chars]
 
 
 __all__ = ["DETAILS", "FOOTNOTE", "TITLE", "render_review"]

@@ -6,14 +6,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from run_documents import compared, plan, resource, rule, selection, vault, verdict_outputs
+import pytest
+from run_documents import compared, plan, resource, rule, selection, side, vault, verdict_outputs
 
+from offline.compare import Side, diff_sides
 from offline.mermaid import copies_diagram, escape
 from offline.review import FOOTNOTE, TITLE, render_review
 from offline.verdict import Copy, VerdictFormatError, plan_verdicts
 
 #: GitHub refuses a comment longer than this.
 GITHUB_COMMENT_LIMIT = 65_536
+ALL_OF_THEM = "the job summary and `python -m offline compare` list them all"
 
 THREE = (
     ("primary", "us-east-1", "111111111111", "warm", 35),
@@ -91,7 +94,7 @@ def test_a_huge_diff_stays_under_the_comment_limit_and_keeps_every_danger_and_wa
     assert len(findings) == 41
     for finding in findings:
         assert finding.message in short  # details gave way first: the findings are whole
-    assert "1540 resources changed, 0 added, 1 removed (details left out to fit" in short
+    assert "- `dev`: 1540 resources changed, 0 added, 1 removed" in short.splitlines()  # one line per stack
 
 
 def test_when_even_the_findings_do_not_fit_they_get_short_then_counted():
@@ -100,9 +103,65 @@ def test_when_even_the_findings_do_not_fit_they_get_short_then_counted():
     assert len(short) <= 10_000
     assert "`vault` would be DELETED: it is no longer declared." in short  # dangers come first
     assert "retention shortened: plan `p0`: 35 days → 14 days." in short  # in their one short line
-    assert "more not shown here: the job summary and `python -m offline compare` list them all" in short
     shown = short.count("retention shortened: plan `p")
-    assert short.count(f"- … and {400 - shown} more not shown here") == 1
+    assert 0 < shown < 400
+    assert (
+        short.count(
+            f"- … and {400 - shown} more warnings not shown here: the job summary and `python -m offline compare` list "
+            "them all"
+        )
+        == 1
+    )
+    # The stacks' sections gave way before any finding did.
+    assert short.endswith("_The stacks' details are left out to fit: `python -m offline compare` prints them._\n")
+
+
+def many_dangers(vaults: int, plans: int) -> list[Any]:
+    """``vaults`` vaults deleted and ``plans`` plans losing retention, in one stack."""
+    before = [vault() | {"name": f"vault-{i}", "urn": vault()["urn"] + f"-{i}"} for i in range(vaults)]
+    before += [plan(f"p{i}", rule(f"p{i}", days=35)) for i in range(plans)]
+    after = [plan(f"p{i}", rule(f"p{i}", days=14)) for i in range(plans)]
+    return [compared(before, after)]
+
+
+@pytest.mark.parametrize("limit", [3000, 1500, 900])
+def test_far_below_the_findings_size_warnings_go_before_dangers_and_each_are_counted(limit: int):
+    diffs = many_dangers(vaults=60, plans=300)
+    assert len(render_review(diffs)) > 20 * limit
+
+    short = render_review(diffs, max_chars=limit)
+
+    assert len(short) <= limit
+    lines = short.splitlines()
+    assert "### :rotating_light: DANGER (60)" in lines and "### :warning: WARNING (300)" in lines
+    dangers = sum(1 for line in lines if "would be DELETED" in line)
+    assert sum(1 for line in lines if "retention shortened" in line) == 0  # warnings went first
+    assert 0 < dangers < 60
+    assert lines.count(f"- … and {60 - dangers} more dangers not shown here: {ALL_OF_THEM}") == 1
+    assert lines.count(f"- … and 300 more warnings not shown here: {ALL_OF_THEM}") == 1
+
+
+def test_a_limit_below_even_the_counts_cuts_the_text_to_the_limit():
+    diffs = many_dangers(vaults=60, plans=300)
+    for limit in (400, 80, 10, 0):
+        short = render_review(diffs, max_chars=limit)
+        assert len(short) <= limit
+    assert render_review(diffs, max_chars=400).endswith("_(cut to fit: the job summary has the whole review)_\n")
+
+
+def test_a_stack_that_could_not_be_run_takes_one_line_when_details_give_way():
+    failure = "exit status 1\n" + "\n".join(f"  frame {n} " + "x" * 200 for n in range(40)) + "\nValueError: boom"
+    broken = diff_sides("prod", side("base", vault()), Side("head", True, None, failure))
+    diffs = [*many_dangers(vaults=3, plans=30), broken]
+    whole = render_review(diffs)
+    assert failure in whole
+
+    short = render_review(diffs, max_chars=len(whole) // 2)
+
+    assert len(short) <= len(whole) // 2
+    line = next(line for line in short.splitlines() if line.startswith("- `prod`"))
+    assert line == "- `prod`: not compared, the head side could not be run: exit status 1 … ValueError: boom"
+    assert all(finding.message in short for finding in diffs[0].findings)  # every finding kept, whole
 
 
 # --- the diagram -------------------------------------------------------------------------------------

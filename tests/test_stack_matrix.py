@@ -61,11 +61,11 @@ def order(folder: Path) -> list[tuple[str, str]]:
 
 def test_the_fixture_stacks_in_deploy_order_with_their_environments(tmp_path: Path):
     assert ci_stacks(fixture_project(tmp_path)) == [
-        CiStack("seed", "seed", DeployGroup.STANDALONE),
         CiStack("archive", "archive", DeployGroup.ARCHIVE),
         CiStack("org", "org", DeployGroup.ORGANIZATION),
         CiStack("prod-east", "prod", DeployGroup.SOURCE),
         CiStack("prod-west", "prod", DeployGroup.SOURCE),
+        CiStack("seed", "seed", DeployGroup.STANDALONE),
     ]
 
 
@@ -75,23 +75,26 @@ def test_a_new_region_and_a_new_archive_are_one_file_each(tmp_path: Path):
     (folder / "Pulumi.prod-eu-west-1.yaml").write_text(east.replace("us-east-1", "eu-west-1"))
     (folder / "Pulumi.archive-eu.yaml").write_text((folder / "Pulumi.archive.yaml").read_text())
     assert order(folder) == [
-        ("seed", "seed"),
         ("archive", "archive"),
         ("archive-eu", "archive"),
         ("org", "org"),
         ("prod-east", "prod"),
         ("prod-eu-west-1", "prod"),
         ("prod-west", "prod"),
+        ("seed", "seed"),
     ]
 
 
-def test_archive_stacks_deploy_before_the_stacks_that_copy_to_them_whatever_their_names(tmp_path: Path):
+def test_archive_stacks_deploy_first_then_the_others_by_name_whatever_their_names(tmp_path: Path):
     # By name alone, "a-source" would come first and "z-vault" last.
-    folder = project(tmp_path, **{"a-source": SOURCE_STACK, "z-vault": ARCHIVE_STACK, "m-dev": PLAIN_STACK})
+    folder = project(
+        tmp_path, **{"a-source": SOURCE_STACK, "z-vault": ARCHIVE_STACK, "m-dev": PLAIN_STACK, "b-qa": PLAIN_STACK}
+    )
     assert [(stack.name, stack.group) for stack in ci_stacks(folder)] == [
-        ("m-dev", DeployGroup.STANDALONE),
         ("z-vault", DeployGroup.ARCHIVE),
         ("a-source", DeployGroup.SOURCE),
+        ("b-qa", DeployGroup.STANDALONE),
+        ("m-dev", DeployGroup.STANDALONE),
     ]
 
 
@@ -101,10 +104,10 @@ def test_organization_stacks_deploy_after_the_archive_and_before_the_sources_wha
         tmp_path, **{"a-source": SOURCE_STACK, "b-org": organization, "z-vault": ARCHIVE_STACK, "m-dev": PLAIN_STACK}
     )
     assert [(stack.name, stack.group) for stack in ci_stacks(folder)] == [
-        ("m-dev", DeployGroup.STANDALONE),
         ("z-vault", DeployGroup.ARCHIVE),
         ("b-org", DeployGroup.ORGANIZATION),
         ("a-source", DeployGroup.SOURCE),
+        ("m-dev", DeployGroup.STANDALONE),
     ]
 
 
@@ -122,8 +125,8 @@ def test_keys_without_the_project_prefix_and_a_renamed_project_are_read_as_pulum
     # Another project's key is not this project's archive vault.
     (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  windows-server-backup:archive_vault:\n    name: x\n")
     assert [(stack.name, stack.group) for stack in ci_stacks(tmp_path)] == [
-        ("dev", DeployGroup.STANDALONE),
         ("vault", DeployGroup.ARCHIVE),
+        ("dev", DeployGroup.STANDALONE),
         ("prod", DeployGroup.SOURCE),
     ]
 
@@ -245,11 +248,11 @@ def test_json_is_the_github_matrix_on_one_line(tmp_path: Path, capsys: pytest.Ca
         == matrix(ci_stacks(folder))
         == {
             "include": [
-                {"stack": "seed", "environment": "seed"},
                 {"stack": "archive", "environment": "archive"},
                 {"stack": "org", "environment": "org"},
                 {"stack": "prod-east", "environment": "prod"},
                 {"stack": "prod-west", "environment": "prod"},
+                {"stack": "seed", "environment": "seed"},
             ]
         }
     )
@@ -259,11 +262,11 @@ def test_the_text_says_the_order_the_environments_and_why(tmp_path: Path, capsys
     assert main(["--project-dir", str(fixture_project(tmp_path))]) == 0
     assert capsys.readouterr().out == (
         "Deploy order (one stack at a time; a failure stops the rest):\n"
-        "  1. seed       environment seed     outside the 3-2-1 chain\n"
-        "  2. archive    environment archive  archive vault: before the stacks that copy to it\n"
-        "  3. org        environment org      organization: after the archive, before the per-account stacks\n"
-        "  4. prod-east  environment prod     copies to an archive vault\n"
-        "  5. prod-west  environment prod     copies to an archive vault\n"
+        "  1. archive    environment archive  archive vault: before the stacks that copy to it\n"
+        "  2. org        environment org      organization: after the archive, before the per-account stacks\n"
+        "  3. prod-east  environment prod     copies to an archive vault\n"
+        "  4. prod-west  environment prod     copies to an archive vault\n"
+        "  5. seed       environment seed     outside the 3-2-1 chain\n"
     )
 
 

@@ -11,13 +11,12 @@ so a new region or environment is one new file. For each stack this works out:
 - **its GitHub environment**: the part of its name before the first ``-`` (``prod-us-east-1`` and
   ``prod-eu-west-1`` deploy in ``prod``, ``dev`` in ``dev``, ``archive`` in ``archive``), unless the
   optional ``.github/stacks.yaml`` names another one for it (``stacks: {<stack>: {environment: <name>}}``);
-- **its place in the deploy order**, from what its config holds: first the stacks outside the 3-2-1
-  chain (neither ``archive_vault`` nor ``archive``: dev and test stacks, where a broken change fails
-  before it reaches a stack that keeps backups), then the archive stacks (``archive_vault``: their
-  vaults must exist, and let the source accounts in, before copies are sent to them), then the
-  organization stacks (``organization``: their member accounts copy to the archive, and they may turn
-  on the organization's cross-account backup that every archive copy needs), then the stacks that copy
-  to an archive (``archive``); by name within each group.
+- **its place in the deploy order**, from what its config holds: first the archive stacks
+  (``archive_vault``: their vaults must exist, and let the source accounts in, before copies are sent
+  to them), then the organization stacks (``organization``: their member accounts copy to the
+  archive, and they may turn on the organization's cross-account backup that every archive copy
+  needs), then all the others, by name: the stacks that copy to an archive (``archive``) and those
+  outside the 3-2-1 chain (dev and test stacks); by name within each group.
 
 The ``stacks`` job of ``.github/workflows/pull-request.yml`` and ``deploy.yml`` prints ``--json`` into
 ``$GITHUB_OUTPUT``; the preview and deploy jobs read it with ``fromJSON``. Exit status 1, with every
@@ -57,25 +56,30 @@ MAX_STACK_NAME = 40
 MAX_ENVIRONMENT_NAME = 255
 
 
-class DeployGroup(enum.IntEnum):
-    """Where a stack deploys in the order, by what its config holds (lower first)."""
+class DeployGroup(enum.Enum):
+    """What a stack's config makes it, and so where it deploys in the order (see :attr:`rank`)."""
 
-    STANDALONE = 0
-    """Neither holds nor copies to an archive vault (dev and test stacks)."""
-    ARCHIVE = 1
+    ARCHIVE = "archive"
     """Holds an archive vault (``archive_vault``) that other stacks copy to."""
-    ORGANIZATION = 2
+    ORGANIZATION = "organization"
     """Sends plans to AWS Organizations OUs (``organization``), from the management account."""
-    SOURCE = 3
+    SOURCE = "source"
     """Copies to an archive vault (``archive``)."""
+    STANDALONE = "standalone"
+    """Neither holds nor copies to an archive vault (dev and test stacks)."""
+
+    @property
+    def rank(self) -> int:
+        """Lower deploys first: archive stacks, then organization stacks, then all the others."""
+        return {DeployGroup.ARCHIVE: 0, DeployGroup.ORGANIZATION: 1}.get(self, 2)
 
     @property
     def reason(self) -> str:
         return {
-            DeployGroup.STANDALONE: "outside the 3-2-1 chain",
             DeployGroup.ARCHIVE: "archive vault: before the stacks that copy to it",
             DeployGroup.ORGANIZATION: "organization: after the archive, before the per-account stacks",
             DeployGroup.SOURCE: "copies to an archive vault",
+            DeployGroup.STANDALONE: "outside the 3-2-1 chain",
         }[self]
 
 
@@ -202,7 +206,7 @@ def ci_stacks(project_dir: Path = PROJECT_DIR) -> list[CiStack]:
         found.append(CiStack(name, environments.get(name) or environment_by_convention(name), group))
     if problems:
         raise StackMatrixError(list(dict.fromkeys(problems)))  # one Pulumi.yaml problem, not one per stack
-    return sorted(found, key=lambda stack: (stack.group, stack.name))
+    return sorted(found, key=lambda stack: (stack.group.rank, stack.name))
 
 
 def matrix(stacks: list[CiStack]) -> dict[str, list[dict[str, str]]]:

@@ -64,7 +64,11 @@ COMMANDS = "\n".join(
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=f"python -m {ENGINE_MODULE}",
-        description=__doc__.splitlines()[0],
+        description=textwrap.fill(
+            "What `pulumi up` would create for a stack, and each backup plan in words, without AWS or the "
+            "Pulumi CLI: the project's own program runs against Pulumi's mock engine.",
+            width=90,
+        ),
         epilog=COMMANDS,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -31,10 +31,10 @@ from typing import Any, Optional
 
 from .aliases import match_resources
 from .diff import ValueChange, value_changes
-from .document import STACK_TYPE, plain, run_document
+from .document import STACK_TYPE
 from .location import ENGINE_MODULE, IMPORT_ROOT
-from .markup import code
-from .risk import DANGER, REPLACE_INPUTS, WARNING, Finding, Sides, judge
+from .review import render_review
+from .risk import DANGER, WARNING, Finding, Sides, judge
 from .stack_files import stack_names
 
 #: Exit status when a change would lose backups (see the module docstring).
@@ -116,10 +116,6 @@ class Change:
     def inputs(self) -> list[str]:
         """The top-level inputs that changed, sorted."""
         return sorted({value.top for value in self.values})
-
-
-#: The findings are a DANGER or a WARNING (:class:`offline.risk.Finding`).
-Danger = Finding
 
 
 @dataclass
@@ -222,13 +218,6 @@ def exit_status(diffs: list[StackDiff]) -> int:
     return 0
 
 
-def render_comparison(diffs: list[StackDiff], max_chars: Optional[int] = None) -> str:
-    """The comparison as Markdown (see :func:`offline.review.render_review`)."""
-    from .review import render_review
-
-    return render_review(diffs, max_chars)
-
-
 # --- command line ----------------------------------------------------------------------------
 
 
@@ -269,7 +258,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         )
         return 2
     diffs = compare_stacks(stacks, options.base, options.head)
-    print(render_comparison(diffs, options.max_chars), end="")
+    print(render_review(diffs, options.max_chars), end="")
     return exit_status(diffs)
 
 
@@ -277,19 +266,13 @@ __all__ = [
     "DANGER_EXIT",
     "DEFAULT_MAX_CHARS",
     "EXIT_STATUSES",
-    "REPLACE_INPUTS",
     "Change",
-    "Danger",
     "Side",
     "StackDiff",
-    "code",
     "compare_stacks",
     "diff_sides",
     "exit_status",
     "main",
     "parser",
-    "plain",
-    "render_comparison",
-    "run_document",
     "run_side",
 ]

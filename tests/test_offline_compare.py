@@ -32,8 +32,8 @@ from run_documents import (
 )
 
 from offline.__main__ import main
-from offline.compare import DANGER_EXIT, Side, diff_sides, render_comparison
-from offline.review import TITLE
+from offline.compare import DANGER_EXIT, Side, diff_sides
+from offline.review import TITLE, render_review
 from offline.stack_files import stack_names
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -420,7 +420,10 @@ def test_the_help_lists_compare_with_its_exit_statuses(capsys):
     with pytest.raises(SystemExit) as stopped:
         main(["--help"])
     assert stopped.value.code == 0
-    out = " ".join(capsys.readouterr().out.split())
+    text = capsys.readouterr().out
+    assert "``" not in text  # plain text, not the docstrings' markup
+    out = " ".join(text.split())
+    assert "What `pulumi up` would create for a stack, and each backup plan in words, without AWS" in out
     assert "compare --base DIR --head DIR [--max-chars N] [stack ...]" in out
     assert (
         "exit status: 0 no DANGER (warnings do not count), 1 a side of a stack could not be run, "
@@ -695,7 +698,7 @@ def test_other_resources_may_come_and_go_without_danger():
     renamed = resource("aws:iam/role:Role", "role", {"name": "r2"}, protect=False)
     diff = compared([role, vault()], [renamed, vault()])
     assert diff.findings == []
-    lines = render_comparison([diff]).splitlines()
+    lines = render_review([diff]).splitlines()
     start = lines.index("**Changed**")
     assert lines[start : start + 5] == [
         "**Changed**",
@@ -710,8 +713,8 @@ def test_other_resources_may_come_and_go_without_danger():
 def test_the_comparison_says_when_nothing_is_lost_or_when_a_side_failed():
     quiet = compared([vault()], [vault(tags={"a": "b"})])
     broken = diff_sides("prod", side("base", vault()), Side("head", True, None, "exit status 1\nTraceback ..."))
-    assert render_comparison([quiet]).splitlines()[2] == "No change loses backups or weakens their protection."
-    text = render_comparison([quiet, broken]).splitlines()
+    assert render_review([quiet]).splitlines()[2] == "No change loses backups or weakens their protection."
+    text = render_review([quiet, broken]).splitlines()
     assert "Not compared (a side could not be run): `prod`." in text
     assert text[text.index("**The head side could not be run**, so this stack was not compared:") + 2 :][:4] == [
         "```text",

@@ -464,10 +464,3 @@ def test_every_variable_is_declared_for_actionlint_and_explained_in_the_docs():
     assert "repo:<org>/<repo>:environment:<environment>" in doc
     assert "repo:<org>/<repo>:pull_request" in doc
     assert ".github/stacks.yaml" in doc and "python -m tools.stack_matrix" in doc
-
-
-def test_adding_a_region_asks_for_no_edit_of_the_workflows():
-    readme = README.read_text()
-    section = readme.split("### Adding a region or an environment")[1].split("\n### ")[0]
-    assert ".github/workflows" not in section and "stacks` list" not in section
-    assert "pulumi stack init" in section and "python -m offline" in section

@@ -21,13 +21,13 @@ a vault or key moved to a provider configured for another region (it may be repl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
-from .findings import DANGER, WARNING, Finding, Sides, vault_place
-from .locks import PROTECTED_ACTIONS, denied, locks, policies
-from .rules import longest_gap_minutes, plans
+from .findings import DANGER, WARNING, Finding, Sides
+from .locks import denied, locks, policies
+from .rules import plans
 from .selections import Scope, selections
-from .vaults import REPLACE_INPUTS, guarded, protection_options
+from .vaults import guarded, protection_options
 from .verdicts import verdicts
 from .watchers import watchers
 
@@ -54,23 +54,4 @@ def judge(sides: Sides) -> list[Finding]:
     return sorted(ranked, key=ranked.__getitem__)
 
 
-def levels(findings: Iterable[Finding], level: str) -> list[Finding]:
-    """The findings of one level."""
-    return [f for f in findings if f.level == level]
-
-
-__all__ = [
-    "DANGER",
-    "JUDGES",
-    "PROTECTED_ACTIONS",
-    "REPLACE_INPUTS",
-    "WARNING",
-    "Finding",
-    "Scope",
-    "Sides",
-    "denied",
-    "judge",
-    "levels",
-    "longest_gap_minutes",
-    "vault_place",
-]
+__all__ = ["DANGER", "JUDGES", "WARNING", "Finding", "Scope", "Sides", "denied", "judge"]

@@ -76,7 +76,8 @@ def policy_language(run: OfflineRun, now: Optional[dt.datetime] = None) -> list[
     """One paragraph per rule of every policy plan: where it runs, when, what, where it keeps backups."""
     now = now or dt.datetime.now(dt.UTC)
     lines: list[str] = []
-    for policy in run.of_type(POLICY):
+    # By name: the engine may register the policies in any order, and the report must read the same each run.
+    for policy in sorted(run.of_type(POLICY), key=lambda policy: str(policy.inputs.get("name"))):
         if policy.inputs.get("type") != BACKUP_POLICY:
             continue
         document = org_policy.effective_policy(json.loads(policy.inputs["content"]))

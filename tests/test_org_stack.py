@@ -19,7 +19,7 @@ from org_registrations import backup_policies, disagreements
 from test_config_validation import accepted, assert_problem, drop, put, rejected
 
 from components import OrganizationBackup
-from components.org_policy import policy_problems
+from components.org_policy_syntax import policy_problems
 from offline import OfflineRun, run_offline
 from offline.report import render
 
@@ -244,6 +244,9 @@ def test_the_report_tells_the_plans_every_member_account_gets(org):
 
     text = render(org, dt.datetime(2026, 12, 5, tzinfo=dt.UTC)).splitlines()
     start = text.index("The plans every target account gets from the backup policies, in plain words:")
+    # The policies by name, whatever order the engine registered them in.
+    assert text[start + 1].startswith("Plan daily-ebs (policy windows-server-backup-daily-ebs)")
+    start = text.index(next(line for line in text if line.startswith("Plan windows-weekly-ec2-vss-us-east-1"))) - 1
     assert text[start + 1 : start + 8] == [
         "Plan windows-weekly-ec2-vss-us-east-1 (policy windows-server-backup-windows-weekly-ec2-vss), in every target "
         "account in us-east-1; Windows VSS on for EC2 instances:",

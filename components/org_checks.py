@@ -22,17 +22,10 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from . import rules
-from .org_policy import (
-    MAX_POLICIES_PER_TARGET,
-    is_resource_type,
-    partition_of_region,
-    policy_content,
-    policy_documents,
-    policy_plan_names,
-    policy_problems,
-    utc_schedule,
-)
+from .org_policy import policy_documents, policy_plan_names, utc_schedule
+from .org_policy_syntax import MAX_POLICIES_PER_TARGET, is_resource_type, policy_content, policy_problems
 from .org_template import instance_regions, member_template, template_body, template_size_problem
+from .regions import partition_of
 from .stack_checks import CROSS_REGION, StackProblem, stack_problems
 
 #: ``OrganizationalUnitIds`` items (botocore ``cloudformation`` ``DeploymentTargets``): an OU or the root.
@@ -106,7 +99,7 @@ def _regions(args: Mapping[str, Any]) -> list[StackProblem]:
             found.append((f"regions[{index}]", region, violation))
         elif regions.index(region) != index:
             found.append(_problem(f"regions[{index}]", region, "the region is listed twice", "list it once"))
-    partitions = sorted({partition_of_region(region) for region in regions})
+    partitions = sorted({p for p in map(partition_of, regions) if p})
     if len(partitions) > 1:
         found.append(
             _problem(

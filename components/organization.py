@@ -31,7 +31,8 @@ from . import rules
 from ._types import TYPE_PREFIX, child_opts, plain
 from .backup_stack import ArchiveSpec, PlanSpec
 from .org_checks import GLOBAL_SETTINGS, member_stack_args, organization_problems
-from .org_policy import effective_policy, member_rules, policy_content, policy_documents, policy_plan_names
+from .org_policy import effective_policy, member_rules, policy_documents, policy_plan_names
+from .org_policy_syntax import policy_content
 from .org_template import instance_regions, member_template, template_body
 from .stack_checks import selected_types
 from .three_two_one import plan_verdict

@@ -1,7 +1,7 @@
 """BackupPlan: when backups run, where they go, how long they are kept, and Windows VSS."""
 
 from collections.abc import Sequence
-from typing import NotRequired, Optional, TypedDict, TypeVar
+from typing import Any, NotRequired, Optional, TypedDict, TypeVar
 
 import pulumi
 import pulumi_aws as aws
@@ -93,18 +93,27 @@ class BackupPlanArgs(TypedDict):
 _Lifecycle = TypeVar("_Lifecycle", aws.backup.PlanRuleLifecycleArgs, aws.backup.PlanRuleCopyActionLifecycleArgs)
 
 
+def lifecycle_values(days: Optional[int], cold: Optional[int], archive: Optional[bool]) -> Optional[dict[str, Any]]:
+    """What a rule's or a copy's lifecycle sets, by pulumi-aws's names: ``delete_after`` and
+    ``cold_storage_after`` when given, ``opt_in_to_archive_for_supported_resources`` only when on
+    (off is AWS's default); ``None`` when nothing is set, so that no empty lifecycle is sent. The
+    organization stack's backup policies write the same values (:mod:`components.org_policy`)."""
+    if days is None and cold is None and not archive:
+        return None
+    values = {
+        "delete_after": days,
+        "cold_storage_after": cold,
+        "opt_in_to_archive_for_supported_resources": True if archive else None,
+    }
+    return {key: value for key, value in values.items() if value is not None}
+
+
 def _lifecycle(
     kind: type[_Lifecycle], days: Optional[int], cold: Optional[int], archive: Optional[bool]
 ) -> Optional[_Lifecycle]:
     """The rule's or a copy's lifecycle (``kind``), or None when nothing is set."""
-    if days is None and cold is None and not archive:
-        return None
-    # Unset values are left out of what is sent, as pulumi-aws leaves out None.
-    return kind(
-        delete_after=days,
-        cold_storage_after=cold,
-        opt_in_to_archive_for_supported_resources=True if archive else None,
-    )
+    values = lifecycle_values(days, cold, archive)
+    return None if values is None else kind(**values)
 
 
 def _copy_action(rule: BackupRuleArgs, copy: CopyActionArgs) -> aws.backup.PlanRuleCopyActionArgs:
@@ -300,4 +309,5 @@ __all__ = [
     "CopyActionArgs",
     "air_gapped_rule_retention",
     "air_gapped_target_warning",
+    "lifecycle_values",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, cast
+from typing import Any, Optional, cast
 
 import pulumi
 
@@ -29,7 +29,9 @@ from .models import (
     ArchiveCopyConfig,
     ArchiveVaultConfig,
     AuditConfig,
+    CrossRegionConfig,
     LockConfig,
+    OrgCrossRegionConfig,
     PlanConfig,
     RuleConfig,
     StackConfig,
@@ -186,15 +188,22 @@ def component_args(
             "region": copy_b.region,
             "vault_name": copy_b.created_vault_name(region),
             "existing_vault_arn": copy_b.existing_vault_arn,
-            "create_kms_key": copy_b.kms_key == CREATE_KEY,
-            "lock": _lock(copy_b.lock),
-            "delete_after_days": copy_b.delete_after_days,
-            "cold_storage_after_days": copy_b.cold_storage_after_days,
-            "opt_in_to_archive": copy_b.opt_in_to_archive,
+            **_copy_vault(copy_b),
         }
     if config.archive:
         args["archive"] = _archive_spec(config.archive, archive_vault_arn)
     return args
+
+
+def _copy_vault(copy_b: CrossRegionConfig | OrgCrossRegionConfig) -> dict[str, Any]:
+    """Copy B's vault key and lock and the copies' lifecycle: the same in a per-account and the organization stack."""
+    return {
+        "create_kms_key": copy_b.kms_key == CREATE_KEY,
+        "lock": _lock(copy_b.lock),
+        "delete_after_days": copy_b.delete_after_days,
+        "cold_storage_after_days": copy_b.cold_storage_after_days,
+        "opt_in_to_archive": copy_b.opt_in_to_archive,
+    }
 
 
 def _plan_specs(plans: list[PlanConfig]) -> list[PlanSpec]:
@@ -276,11 +285,7 @@ def organization_args(
         args["cross_region"] = {
             "copy_regions": dict(copy_b.copy_regions),
             "vault_name": copy_b.vault_name,
-            "create_kms_key": copy_b.kms_key == CREATE_KEY,
-            "lock": _lock(copy_b.lock),
-            "delete_after_days": copy_b.delete_after_days,
-            "cold_storage_after_days": copy_b.cold_storage_after_days,
-            "opt_in_to_archive": copy_b.opt_in_to_archive,
+            **_copy_vault(copy_b),
         }
     if config.archive:
         args["archive"] = _archive_spec(config.archive, archive_vault_arn)

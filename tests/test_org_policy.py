@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from components.org_policy import (
+from components.org_policy import effective_policy, policy_documents, policy_plan_names, utc_schedule
+from components.org_policy_syntax import (
     MAX_POLICY_CHARACTERS,
-    effective_policy,
     is_resource_type,
     policy_content,
-    policy_documents,
-    policy_plan_names,
     policy_problems,
-    utc_schedule,
+    policy_warnings,
 )
 
 ARCHIVE_ARN = "arn:aws:backup:us-east-1:222222222222:backup-vault:windows-server-archive"
@@ -102,10 +101,8 @@ def test_the_rule_holds_every_value_under_assign_with_numbers_as_strings():
         "start_backup_window_minutes": a("60"),
         "complete_backup_window_minutes": a("1440"),
         "target_backup_vault_name": a("backup-vault"),
-        "lifecycle": {
-            "delete_after_days": a("35"),
-            "opt_in_to_archive_for_supported_resources": a("false"),
-        },
+        # The values a per-account plan sends (components.plan.lifecycle_values): the archive opt-in only when on.
+        "lifecycle": {"delete_after_days": a("35")},
         "recovery_point_tags": {"owner": {"tag_key": a("Owner"), "tag_value": a("backup")}},
     }
 
@@ -117,7 +114,7 @@ def test_copy_actions_are_keyed_by_destination_arn_and_always_name_it():
         # Same-account copies use $account; the copy's lifecycle is the rule's unless the destination sets one.
         same_account: {
             "target_backup_vault_arn": a(same_account),
-            "lifecycle": {"delete_after_days": a("35"), "opt_in_to_archive_for_supported_resources": a("false")},
+            "lifecycle": {"delete_after_days": a("35")},
         },
         # Cross-account copies use the real account ID.
         ARCHIVE_ARN: {
@@ -392,6 +389,42 @@ def test_every_value_sits_under_one_value_operator():
     assert policy_problems(with_change([*RULE, "target_backup_vault_name"], {"@@append": "Vault_1"})) == [
         "plans.Windows_Plan.rules.Daily.target_backup_vault_name: @@append works only on settings that hold a list"
     ]
+
+
+def test_a_json_boolean_is_taken_with_a_warning_as_the_guides_example_5_writes_one():
+    # Example 5 writes "opt_in_to_archive_for_supported_resources": {"@@assign": false}; Examples 1-3 "false".
+    lifecycle = {"delete_after_days": a("35"), "opt_in_to_archive_for_supported_resources": a(False)}
+    document = with_change([*RULE, "lifecycle"], lifecycle)
+    assert policy_problems(document) == []
+    assert policy_warnings(document) == [
+        "plans.Windows_Plan.rules.Daily.lifecycle.opt_in_to_archive_for_supported_resources: a JSON false where the "
+        "guide's examples write the string 'false' (only its Example 5 writes a JSON boolean): unconfirmed that AWS "
+        "accepts it, write it as a string"
+    ]
+    # Still checked as a flag: a JSON true where only a window is allowed is no number.
+    assert policy_problems(with_change([*RULE, "start_backup_window_minutes"], a(True))) == [
+        "plans.Windows_Plan.rules.Daily.start_backup_window_minutes: must be a whole number of at least 60, written as "
+        "a string"
+    ]
+    assert policy_warnings(valid()) == []
+
+
+def aws_examples() -> dict[str, dict[str, Any]]:
+    """AWS's example policies, verbatim (tests/data/aws-backup-policy-examples.txt names the page)."""
+    text = (Path(__file__).parent / "data" / "aws-backup-policy-examples.txt").read_text()
+    return {name: json.loads(body) for name, body in (chunk.split("\n", 1) for chunk in text.split("\n=== ")[1:])}
+
+
+def test_the_guides_own_examples_1_2_and_8_pass_the_checker():
+    examples = aws_examples()
+    assert list(examples) == [
+        "Example 1, parent policy",
+        "Example 2, parent policy",
+        "Example 2, child policy",
+        "Example 8",
+    ]
+    for name, document in examples.items():
+        assert (policy_problems(document), policy_warnings(document)) == ([], []), name
 
 
 def test_numbers_are_written_as_strings():

@@ -34,7 +34,7 @@ from org_registrations import backup_policies, disagreements
 from test_no_credentials import find_credentials, plaintext_stack_credentials
 
 from components import rules
-from components.org_policy import policy_problems
+from components.org_policy_syntax import policy_problems
 from offline import OfflineRun, stack_names
 
 SHIPPED = stack_names(PROJECT_DIR)

@@ -22,7 +22,7 @@ if config.organization is not None:
     org_archive_arn = None
     if config.archive is not None and config.archive.stack_reference:
         org_archive_arn = pulumi.StackReference(config.archive.stack_reference).require_output("archive_vault_arn")
-    organization = OrganizationBackup("organization", organization_args(config, org_archive_arn))
+    organization = OrganizationBackup("organization", organization_args(config, region, org_archive_arn))
     pulumi.export("backup_policy_ids", {plan: policy.id for plan, policy in organization.policies.items()})
     pulumi.export("stack_set_name", organization.stack_set.name)
     pulumi.export("stack_set_regions", list(organization.instances))

@@ -24,7 +24,7 @@ from typing import Any, Optional
 from . import rules
 from .org_policy import policy_documents, policy_plan_names, utc_schedule
 from .org_policy_syntax import MAX_POLICIES_PER_TARGET, is_resource_type, policy_content, policy_problems
-from .org_template import instance_regions, member_template, template_body, template_size_problem
+from .org_template import member_template, template_body, template_size_problem
 from .regions import partition_of
 from .stack_checks import CROSS_REGION, StackProblem, stack_problems
 
@@ -152,13 +152,26 @@ def _regions(args: Mapping[str, Any]) -> list[StackProblem]:
                 )
             )
     home = args.get("role_region")
-    if home is not None and home not in instance_regions(args):
+    if not home:
         found.append(
             _problem(
                 "role_region",
                 home,
-                "the role is created by the member stacks of this region, and the StackSet deploys none there",
-                f"use one of {instance_regions(args)}",
+                "the member stacks of one region create the role (IAM is global), and that region must never "
+                "change once deployed, so it is not taken from the order of regions",
+                "give the region this stack deploys from, e.g. role_region='us-east-1'",
+            )
+        )
+    elif violation := rules.aws_region(home):
+        found.append(("role_region", home, violation))
+    elif partitions and partition_of(home) not in partitions:
+        found.append(
+            _problem(
+                "role_region",
+                home,
+                f"the role's region is in partition {partition_of(home)}, and the backed-up regions in "
+                f"{', '.join(partitions)}",
+                "use a region of the backed-up regions' partition",
             )
         )
     return found

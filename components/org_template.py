@@ -16,8 +16,9 @@ replacement; ``AccessPolicy``; ``LockConfiguration``, whose ``MinRetentionDays``
 "AWS::KMS::Key" (``PendingWindowInDays`` 7-30); "AWS::IAM::Role" (a named role needs
 ``CAPABILITY_NAMED_IAM``); "Condition functions" (``Fn::Or`` takes 2 to 10 conditions); "Template
 anatomy"; and "Quotas" via the CreateStackSet API (a template body holds at most 51,200 bytes).
-IAM is global: the role is created in one region only (``role_region``), or every region's stack
-would try to create the same role.
+IAM is global: the role is created in one region only (``role_region``, fixed: never derived from
+the order of ``regions``), or every region's stack would try to create the same role; it is
+retained like the vaults, because AWS Backup needs it for every plan of the account.
 """
 
 from __future__ import annotations
@@ -71,23 +72,20 @@ def _document(text: str) -> Any:
 
 
 def instance_regions(args: Mapping[str, Any]) -> list[str]:
-    """Every region the StackSet deploys to: the backed-up regions, then the copy regions not
-    among them (their vaults receive the copies, so they must exist too)."""
-    regions = list(dict.fromkeys(args["regions"]))
+    """Every region the StackSet deploys to, in the order it deploys them: the role's region first
+    (its stacks hold the role, even where nothing is backed up), then the backed-up regions, then
+    the copy regions not among them (their vaults receive the copies, so they must exist too)."""
+    regions = list(dict.fromkeys([args["role_region"], *args["regions"]]))
     cross_region = args.get("cross_region")
     if cross_region:
         regions += [r for r in dict.fromkeys(cross_region["copy_regions"].values()) if r not in regions]
     return regions
 
 
-def role_region(args: Mapping[str, Any]) -> str:
-    """The one region whose member stacks create the role (IAM is global). Default: the first backed-up region."""
-    return str(args.get("role_region") or args["regions"][0])
-
-
 def _region_in(regions: Sequence[str]) -> dict[str, Any]:
-    """A condition that holds in any of ``regions``."""
-    tests: list[dict[str, Any]] = [{"Fn::Equals": [{"Ref": "AWS::Region"}, region]} for region in regions]
+    """A condition that holds in any of ``regions``, written in sorted order: listing the same
+    regions in another order leaves the template, and so the member stacks, unchanged."""
+    tests: list[dict[str, Any]] = [{"Fn::Equals": [{"Ref": "AWS::Region"}, region]} for region in sorted(regions)]
     while len(tests) > 1:
         tests = [
             {"Fn::Or": tests[i : i + _MAX_OR]} if len(tests[i : i + _MAX_OR]) > 1 else tests[i]
@@ -165,9 +163,11 @@ def _vault_resources(
     return resources
 
 
-def _role(args: Mapping[str, Any], condition: Optional[str], tags: Mapping[str, str]) -> dict[str, Any]:
+def _role(args: Mapping[str, Any], condition: str, tags: Mapping[str, str]) -> dict[str, Any]:
     """The role the policies name, as ``BackupServiceRole`` makes it: trusted by AWS Backup for this
-    account only (``aws:SourceAccount``), with the AWS managed backup (and restore) policies."""
+    account only (``aws:SourceAccount``), with the AWS managed backup (and restore) policies.
+    Retained with the vaults (``vault.protect``): a role deleted with a member stack would stop
+    every backup of the account."""
     role = args["role"]
     restores = role.get("allow_restores", True)
     s3 = role.get("allow_s3", selects_s3(args["plans"]))
@@ -180,7 +180,9 @@ def _role(args: Mapping[str, Any], condition: Optional[str], tags: Mapping[str, 
         "ManagedPolicyArns": [_sub(managed_policy_arn(PARTITION, policy)) for policy in policies],
         "Tags": _tag_list({"Name": role["name"], **tags, **(role.get("tags") or {})}),
     }
-    return _conditional({"Type": "AWS::IAM::Role", "Properties": properties}, condition)
+    return _retained(
+        {"Type": "AWS::IAM::Role", "Properties": properties}, args["vault"].get("protect", True), condition
+    )
 
 
 def member_template(args: Mapping[str, Any], archive_account_id: Optional[str] = None) -> dict[str, Any]:
@@ -226,12 +228,10 @@ def member_template(args: Mapping[str, Any], archive_account_id: Optional[str] =
             _vault_resources((COPY_VAULT_KEY, COPY_VAULT_KEY_ALIAS, COPY_VAULT), copy_vault, copies_here, tags)
         )
         outputs["CopyVaultArn"] = _conditional({"Value": {"Fn::GetAtt": [COPY_VAULT, "BackupVaultArn"]}}, copies_here)
-    holds_role = None
-    if len(regions) > 1:
-        holds_role = HOLDS_ROLE
-        conditions[holds_role] = _region_in([role_region(args)])
-    resources[ROLE] = _role(args, holds_role, tags)
-    outputs["RoleArn"] = _conditional({"Value": {"Fn::GetAtt": [ROLE, "Arn"]}}, holds_role)
+    # Always a condition, even with one region: the role's definition never changes with the regions.
+    conditions[HOLDS_ROLE] = _region_in([args["role_region"]])
+    resources[ROLE] = _role(args, HOLDS_ROLE, tags)
+    outputs["RoleArn"] = _conditional({"Value": {"Fn::GetAtt": [ROLE, "Arn"]}}, HOLDS_ROLE)
     template: dict[str, Any] = {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": "windows-server-backup: the vaults and the role the organization's backup policies use in "
@@ -266,7 +266,6 @@ __all__ = [
     "VAULT_KEY",
     "instance_regions",
     "member_template",
-    "role_region",
     "template_body",
     "template_size_problem",
 ]

@@ -145,6 +145,12 @@ class OrganizationBackupArgs(TypedDict):
 
     regions: Sequence[str]
     """Regions the policies back up; the StackSet deploys there and to the copy regions."""
+    role_region: str
+    """Region whose member stacks create the IAM role the policies name (IAM is global, so one
+    region holds it for the account). The StackSet deploys there first, even if it backs nothing up
+    there. Never change it once deployed: the role is retained, so the new region's stacks would
+    fail to create a role of the same name (change ``role.name`` with it). The organization stack's
+    config passes its own ``aws:region``."""
     targets: OrgTargetsSpec
     """The OUs (and optionally accounts) that get the plans."""
     vault: MemberVaultSpec
@@ -153,8 +159,6 @@ class OrganizationBackupArgs(TypedDict):
     """The member accounts' backup role."""
     plans: Sequence[PlanSpec]
     """The plans, as in a per-account stack; one backup policy each."""
-    role_region: NotRequired[Optional[str]]
-    """Region whose member stacks create the role (IAM is global). Default: the first of ``regions``."""
     cross_region: NotRequired[Optional[OrgCrossRegionSpec]]
     """Copy B. Default: none."""
     archive: NotRequired[Optional[ArchiveSpec]]
@@ -218,11 +222,12 @@ class OrganizationBackup(pulumi.ComponentResource):
 
     Children, named from ``name``: ``aws.cloudformation.StackSet`` ``<name>-members`` (service-managed,
     automatic deployment, ``CAPABILITY_NAMED_IAM``) and one ``aws.cloudformation.StackSetInstance``
-    ``<name>-members-<region>`` per region it deploys to, created one after the other (StackSets
-    runs one operation per StackSet at a time); one ``aws.organizations.Policy`` ``<name>-<plan>``
-    (type ``BACKUP_POLICY``) per plan and one ``aws.organizations.PolicyAttachment``
-    ``<name>-<plan>-<target>`` per plan and target, attached once the member stacks exist (AWS: the
-    vault and the role must exist when the plan first runs); with the flags,
+    ``<name>-members-<region>`` per region it deploys to, created one after the other, the role's
+    region first (StackSets runs one operation per StackSet at a time); one
+    ``aws.organizations.Policy`` ``<name>-<plan>`` (type ``BACKUP_POLICY``) per plan and one
+    ``aws.organizations.PolicyAttachment`` ``<name>-<plan>-<target>`` per plan and target, both
+    created and changed only once the member stacks are (AWS: the vault and the role must exist
+    when the plan first runs); with the flags,
     ``aws.organizations.DelegatedAdministrator`` ``<name>-backup-delegated-admin`` and
     ``aws.backup.GlobalSettings`` ``<name>-backup-global-settings``. It looks nothing up.
     """
@@ -279,7 +284,12 @@ class OrganizationBackup(pulumi.ComponentResource):
             ),
             capabilities=["CAPABILITY_NAMED_IAM"],
             call_as=call_as,
-            operation_preferences=aws.cloudformation.StackSetOperationPreferencesArgs(**_preferences(stack_set)),
+            # The role's region first (instance_regions), in updates of every account's stacks. Automatic
+            # deployment to a new account ignores operation preferences (StackSetOperationPreferences:
+            # they "don't apply to AutoDeployment"); no other region's stack needs the role.
+            operation_preferences=aws.cloudformation.StackSetOperationPreferencesArgs(
+                **_preferences(stack_set), region_orders=instance_regions(args)
+            ),
             template_body=archive_arn.apply(lambda arn: template_body(member_template(args, _archive_account(arn)))),
             tags=tags or None,
             # A service-managed StackSet with automatic deployment reads back an administration role
@@ -317,6 +327,10 @@ class OrganizationBackup(pulumi.ComponentResource):
         self.policies = {}
         prefix = args.get("policy_name_prefix", DEFAULT_POLICY_NAME_PREFIX)
         policy_targets = accounts or list(targets["organizational_unit_ids"])
+        # AWS Backup needs the vaults and the role when a plan first runs: a policy (and each change of
+        # it, which may name a new vault or region) reaches the member accounts only once the member
+        # stacks are in place.
+        member_stacks: list[pulumi.Resource] = [self.stack_set, *self.instances.values()]
         for plan in args["plans"]:
             plan_name = plan["name"]
             policy = aws.organizations.Policy(
@@ -327,7 +341,7 @@ class OrganizationBackup(pulumi.ComponentResource):
                 "that, not this policy)",
                 content=documents.apply(functools.partial(_content_of, plan_name)),
                 tags=tags or None,
-                opts=child_opts(self),
+                opts=child_opts(self, depends_on=member_stacks),
             )
             self.policies[plan_name] = policy
             for target in policy_targets:
@@ -335,7 +349,7 @@ class OrganizationBackup(pulumi.ComponentResource):
                     f"{name}-{plan_name}-{target}",
                     policy_id=policy.id,
                     target_id=target,
-                    opts=child_opts(self, depends_on=list(self.instances.values())),
+                    opts=child_opts(self, depends_on=member_stacks),
                 )
 
         administrator = args.get("delegated_administrator_account_id")

@@ -230,11 +230,13 @@ def _archive_spec(copy_c: ArchiveCopyConfig, archive_vault_arn: Optional[pulumi.
 
 
 def organization_args(
-    config: StackConfig, archive_vault_arn: Optional[pulumi.Input[str]] = None
+    config: StackConfig, region: str, archive_vault_arn: Optional[pulumi.Input[str]] = None
 ) -> OrganizationBackupArgs:
     """The :class:`components.OrganizationBackup` arguments of a validated organization stack config.
 
-    ``archive_vault_arn``: the archive ARN when it comes from a stack reference rather than the config.
+    ``region``: the stack's own region, where the member stacks create the role unless
+    ``organization.role_region`` says otherwise. ``archive_vault_arn``: the archive ARN when it
+    comes from a stack reference rather than the config.
     """
     assert config.organization is not None and config.vault is not None, "an organization stack config"
     organization, vault = config.organization, config.vault
@@ -260,7 +262,7 @@ def organization_args(
             "tags": dict(config.role.tags),
         },
         plans=_plan_specs(config.plans),
-        role_region=organization.role_region,
+        role_region=organization.role_region or region,
         stack_set={
             "name": stack_set.name,
             "call_as": stack_set.call_as,

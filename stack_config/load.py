@@ -91,7 +91,7 @@ def cross_component_problems(config: StackConfig, region: str, account: str | No
     if config.organization is not None:
         archive = config.archive.vault_arn if config.archive is not None else None
         management = account if config.organization.stack_set.call_as == "SELF" else None
-        found = organization_problems(organization_args(config), management, archive)
+        found = organization_problems(organization_args(config, region), management, archive)
         return [Problem(organization_key_path(path), value, v.rule, v.fix) for path, value, v in found]
     if config.archive_vault is None:
         found = stack_problems(component_args(config, region), account)

@@ -1129,7 +1129,9 @@ class OrganizationConfig(_Model):
     )
     role_region: Optional[Region] = Field(
         None,
-        description="Region whose member stacks create the IAM role (IAM is global). Default: the first of regions.",
+        description="Region whose member stacks create the IAM role (IAM is global); the StackSet deploys there "
+        "first, even if it backs nothing up there. Never change it once deployed: the role is retained, so another "
+        "region could not create it again (change role.name with it; README). Default: this stack's aws:region.",
     )
     cross_region: Optional[OrgCrossRegionConfig] = Field(
         None, description="Copy B: a vault in another region of every member account. Default: none."

@@ -91,6 +91,8 @@ def test_the_stack_set_is_service_managed_and_deploys_automatically(org):
             "failureToleranceCount": 1,
             "maxConcurrentCount": 2,
             "regionConcurrencyType": "PARALLEL",
+            # The role's region (the stack's own) first.
+            "regionOrders": ["us-east-1", "us-west-2"],
         },
         "tags": {"environment": "prod"},
     }
@@ -118,15 +120,17 @@ def test_one_instance_per_region_one_after_the_other(org):
     assert east.urn in west.dependencies
 
 
-def test_the_policies_are_attached_once_the_member_stacks_exist(org):
-    instances = {r.urn for r in org.of_type(INSTANCE)}
+def test_the_policies_are_created_changed_and_attached_once_the_member_stacks_are(org):
+    member_stacks = {r.urn for r in [*org.of_type(INSTANCE), *org.of_type(STACK_SET)]}
+    assert len(member_stacks) == 3
     policies = {r.id: r for r in org.of_type(POLICY)}
     attachments = org.of_type(ATTACHMENT)
     assert sorted((policies[r.inputs["policyId"]].inputs["name"], r.inputs["targetId"]) for r in attachments) == sorted(
         (f"windows-server-backup-{plan}", ou) for plan in ("windows-weekly-ec2-vss", "daily-ebs") for ou in OUS
     )
-    for attachment in attachments:
-        assert instances <= set(attachment.dependencies), attachment.name
+    # A policy naming a new vault or region must not reach the accounts before the stacks that create it.
+    for resource in [*attachments, *policies.values()]:
+        assert member_stacks <= set(resource.dependencies), resource.name
 
 
 def test_the_policies_are_backup_policies_generated_from_the_plans(org):
@@ -298,6 +302,7 @@ def test_the_component_works_from_code_and_refuses_what_the_config_layer_refuses
             "org",
             {
                 "regions": ["eu-west-1"],
+                "role_region": "eu-west-1",
                 "targets": {"organizational_unit_ids": ["r-ab12"]},
                 "vault": {"name": "backup-vault"},
                 "role": {"name": "backup-role"},
@@ -341,6 +346,8 @@ def test_the_component_works_from_code_and_refuses_what_the_config_layer_refuses
     lines = str(run.error).splitlines()
     assert lines[0] == "OrganizationBackup 'org' has invalid arguments:"
     assert [line.split(":")[0].strip() for line in lines[1:]] == [
+        # From code, the role's region is given: it is never taken from the order of the regions.
+        "- role_region",
         "- targets.organizational_unit_ids[0]",
         "- plans[0].rules[0].schedule_timezone",
         "- plans[0].selections[0].resources",
@@ -523,14 +530,55 @@ def test_the_copy_vault_has_its_own_name(run_config):
     )
 
 
-def test_the_role_region_is_one_the_stack_set_deploys_to(run_config):
-    accepted(run_config(put(org_config(), "organization.role_region", "us-west-2")))
+def role_regions(run: OfflineRun) -> dict[str, list[str]]:
+    """Each role the StackSet's template creates, with the instance regions whose member stacks create it."""
+    [stack_set] = run.of_type(STACK_SET)
+    template = json.loads(stack_set.inputs["templateBody"])
+    instances = [str(i.inputs["stackSetInstanceRegion"]) for i in run.of_type(INSTANCE)]
+    found = {}
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::IAM::Role":
+            _, region = template["Conditions"][resource["Condition"]]["Fn::Equals"]
+            found[resource["Properties"]["RoleName"]] = [r for r in instances if r == region]
+    return found
+
+
+def test_the_role_is_created_in_the_stacks_own_region_whatever_the_order_of_the_regions(org, run_config):
+    assert role_regions(org) == {"windows-server-backup": ["us-east-1"]}
+    reordered = run_config(put(org_config(), "organization.regions", ["us-west-2", "us-east-1"]))
+    accepted(reordered)
+    # Still us-east-1 (aws:region), deployed first, and the member stacks see the same template.
+    assert role_regions(reordered) == {"windows-server-backup": ["us-east-1"]}
+    assert [str(i.inputs["stackSetInstanceRegion"]) for i in reordered.of_type(INSTANCE)] == ["us-east-1", "us-west-2"]
+    assert reordered.named(STACK_SET, "organization-members").inputs["operationPreferences"]["regionOrders"] == [
+        "us-east-1",
+        "us-west-2",
+    ]
+    assert (
+        reordered.named(STACK_SET, "organization-members").inputs["templateBody"]
+        == org.named(STACK_SET, "organization-members").inputs["templateBody"]
+    )
+    # Trimmed to us-west-2 alone, the stack's region keeps its member stacks, which hold the role and no vault.
+    trimmed = run_config(
+        put(put(org_config(), "organization.regions", ["us-west-2"]), "organization.cross_region", None)
+    )
+    accepted(trimmed)
+    assert role_regions(trimmed) == {"windows-server-backup": ["us-east-1"]}
+    assert [str(i.inputs["stackSetInstanceRegion"]) for i in trimmed.of_type(INSTANCE)] == ["us-east-1", "us-west-2"]
+    assert disagreements(trimmed) == []
+
+
+def test_the_role_region_may_be_set_and_stays_in_the_partition(run_config):
+    run = run_config(put(org_config(), "organization.role_region", "eu-west-1"))
+    accepted(run)
+    assert role_regions(run) == {"windows-server-backup": ["eu-west-1"]}
+    assert run.of_type(INSTANCE)[0].inputs["stackSetInstanceRegion"] == "eu-west-1"
     assert_problem(
-        run_config(put(org_config(), "organization.role_region", "eu-west-1")),
+        run_config(put(org_config(), "organization.role_region", "cn-north-1")),
         "organization.role_region",
-        '"eu-west-1"',
-        "the StackSet deploys none there",
-        "use one of ['us-east-1', 'us-west-2']",
+        '"cn-north-1"',
+        "the role's region is in partition aws-cn, and the backed-up regions in aws",
+        "use a region of the backed-up regions' partition",
     )
 
 

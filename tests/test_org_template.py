@@ -34,6 +34,7 @@ def org_args(**overrides: Any) -> dict[str, Any]:
             "lock": {"min_retention_days": 7, "max_retention_days": 400, "changeable_for_days": 3},
         },
         "role": {"name": "windows-server-backup"},
+        "role_region": "us-east-1",
         "plans": [
             {
                 "name": "weekly",
@@ -83,14 +84,40 @@ def test_the_smallest_template_is_clean_for_cfn_lint():
     args = org_args(regions=["us-east-1"], cross_region=None, vault={"name": "backup-vault"})
     template = member_template(args)
     assert lint_errors(template, ["us-east-1"]) == []
-    # One region: no condition, and the vault uses the AWS-managed key.
-    assert "Conditions" not in template
+    # One region: the vault has no condition and uses the AWS-managed key; the role keeps its condition, so
+    # that adding a region never changes its definition.
+    assert template["Conditions"] == {"HoldsRole": {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}}
     assert sorted(template["Resources"]) == ["BackupRole", "Vault"]
+    assert "Condition" not in template["Resources"]["Vault"]
     assert "EncryptionKeyArn" not in template["Resources"]["Vault"]["Properties"]
 
 
-def test_the_stack_set_deploys_to_the_backed_up_and_the_copy_regions():
+def test_the_stack_set_deploys_to_the_role_region_first_then_the_backed_up_and_the_copy_regions():
     assert instance_regions(org_args()) == ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1"]
+    assert instance_regions(org_args(role_region="eu-west-1")) == [
+        "eu-west-1",
+        "us-east-1",
+        "us-west-2",
+        "eu-central-1",
+    ]
+    # A role region that backs nothing up still gets member stacks: the role, and no vault.
+    args = org_args(role_region="ca-central-1")
+    assert instance_regions(args) == ["ca-central-1", "us-east-1", "us-west-2", "eu-west-1", "eu-central-1"]
+    template = member_template(args)
+    assert template["Conditions"]["HoldsRole"] == {"Fn::Equals": [{"Ref": "AWS::Region"}, "ca-central-1"]}
+    assert "ca-central-1" not in json.dumps(template["Conditions"]["BacksUpHere"])
+    assert lint_errors(template, instance_regions(args)) == []
+
+
+def test_the_role_stays_in_its_region_whatever_the_order_of_the_regions():
+    args = org_args()
+    reordered = org_args(regions=["eu-west-1", "us-west-2", "us-east-1"])
+    # The same template: the member stacks see no change at all.
+    assert template_body(member_template(reordered)) == template_body(member_template(args))
+    assert member_template(reordered)["Conditions"]["HoldsRole"] == {
+        "Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]
+    }
+    assert instance_regions(reordered)[0] == "us-east-1"
 
 
 def test_vaults_and_keys_are_retained_when_a_member_stack_is_deleted_or_replaced():
@@ -100,7 +127,8 @@ def test_vaults_and_keys_are_retained_when_a_member_stack_is_deleted_or_replaced
         for name, r in resources.items()
         if (r.get("DeletionPolicy"), r.get("UpdateReplacePolicy")) == ("Retain", "Retain")
     }
-    assert kept == {"Vault", "VaultKey", "CopyVault", "CopyVaultKey"}
+    # The role too: a member stack deleted or changed must never take AWS Backup's role with it.
+    assert kept == {"Vault", "VaultKey", "CopyVault", "CopyVaultKey", "BackupRole"}
     args = org_args()
     args["vault"]["protect"] = False
     unprotected = member_template(args, ARCHIVE_ACCOUNT)["Resources"]
@@ -124,9 +152,10 @@ def test_each_resource_exists_only_where_it_is_needed():
     def equals(region: str) -> dict[str, Any]:
         return {"Fn::Equals": [{"Ref": "AWS::Region"}, region]}
 
+    # Regions in sorted order.
     assert template["Conditions"] == {
-        "BacksUpHere": {"Fn::Or": [equals("us-east-1"), equals("us-west-2"), equals("eu-west-1")]},
-        "ReceivesCopies": {"Fn::Or": [equals("us-west-2"), equals("us-east-1"), equals("eu-central-1")]},
+        "BacksUpHere": {"Fn::Or": [equals("eu-west-1"), equals("us-east-1"), equals("us-west-2")]},
+        "ReceivesCopies": {"Fn::Or": [equals("eu-central-1"), equals("us-east-1"), equals("us-west-2")]},
         "HoldsRole": equals("us-east-1"),
     }
     args = org_args(role_region="us-west-2")

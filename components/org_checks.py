@@ -66,6 +66,15 @@ def stack_set_name(value: str) -> Optional[rules.Violation]:
     )
 
 
+def member_break_glass_arn() -> rules.Violation:
+    """Why the member vaults take no break-glass role ARN (shared with the config layer)."""
+    return rules.Violation(
+        "a role ARN names one account, and every member account's vault would name that account's role, which "
+        "cannot act in the member accounts",
+        "give vault.break_glass_role_name: the member vaults name the role of that name in their own account",
+    )
+
+
 def _problem(path: str, value: Any, rule: str, fix: str) -> StackProblem:
     return (path, value, rules.Violation(rule, fix))
 
@@ -492,6 +501,11 @@ def organization_problems(
         violation = rules.vault_name(value) if key == "vault.name" else rules.iam_role_name(value)
         if violation:
             found.append((key, value, violation))
+    break_glass = args["vault"].get("break_glass_role_name")
+    if break_glass is not None and (violation := rules.iam_role_name(break_glass)):
+        found.append(("vault.break_glass_role_name", break_glass, violation))
+    if args["vault"].get("break_glass_role_arn"):
+        found.append(("vault.break_glass_role_arn", args["vault"]["break_glass_role_arn"], member_break_glass_arn()))
     administrator = args.get("delegated_administrator_account_id")
     violation = rules.account_id(administrator) if administrator is not None else None
     if violation:
@@ -542,6 +556,7 @@ __all__ = [
     "OU_OR_ROOT",
     "STACK_SET_NAME",
     "is_root",
+    "member_break_glass_arn",
     "member_stack_args",
     "organization_problems",
     "organizational_unit_id",

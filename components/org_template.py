@@ -94,6 +94,11 @@ def _region_in(regions: Sequence[str]) -> dict[str, Any]:
     return tests[0]
 
 
+def member_role(name: Optional[str]) -> Optional[str]:
+    """The ARN of the role called ``name`` in the member stack's own account (``Fn::Sub`` fills it in)."""
+    return f"arn:{PARTITION}:iam::{ACCOUNT}:role/{name}" if name else None
+
+
 def _tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
     return [{"Key": key, "Value": value} for key, value in tags.items()]
 
@@ -146,7 +151,9 @@ def _vault_resources(
     if vault.get("deny_deletions", True):
         properties["AccessPolicy"] = _document(
             vault_access_policy(
-                partition=PARTITION, deny_deletions=True, break_glass_role_arn=vault.get("break_glass_role_arn")
+                partition=PARTITION,
+                deny_deletions=True,
+                break_glass_role_arn=member_role(vault.get("break_glass_role_name")),
             )
         )
     lock = vault.get("lock")
@@ -222,7 +229,7 @@ def member_template(args: Mapping[str, Any], archive_account_id: Optional[str] =
             "lock": cross_region.get("lock"),
             "protect": args["vault"].get("protect", True),
             "deny_deletions": args["vault"].get("deny_deletions", True),
-            "break_glass_role_arn": args["vault"].get("break_glass_role_arn"),
+            "break_glass_role_name": args["vault"].get("break_glass_role_name"),
         }
         resources.update(
             _vault_resources((COPY_VAULT_KEY, COPY_VAULT_KEY_ALIAS, COPY_VAULT), copy_vault, copies_here, tags)

@@ -76,9 +76,11 @@ class MemberVaultSpec(TypedDict):
     """``DeletionPolicy``/``UpdateReplacePolicy: Retain`` on vaults and keys, and stacks retained when
     a region is removed. Default: ``True``."""
     deny_deletions: NotRequired[bool]
-    """Access policy denying recovery point deletion to all but ``break_glass_role_arn``. Default: ``True``."""
-    break_glass_role_arn: NotRequired[Optional[str]]
-    """The one role still allowed those deletions. Default: none."""
+    """Access policy denying recovery point deletion to all but ``break_glass_role_name``. Default: ``True``."""
+    break_glass_role_name: NotRequired[Optional[str]]
+    """The one role still allowed those deletions, by name: each member vault names the role of
+    that name in its own account (``arn:<partition>:iam::<member account>:role/<name>``). A role
+    ARN names one account, so the member vaults take no ARN. Default: none."""
     lock: NotRequired[Optional[VaultLockArgs]]
     """Vault Lock of every member vault. Default: none."""
     tags: NotRequired[dict[str, str]]

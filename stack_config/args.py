@@ -252,7 +252,7 @@ def organization_args(
             "create_kms_key": vault.kms_key == CREATE_KEY,
             "protect": vault.protect,
             "deny_deletions": vault.deny_deletions,
-            "break_glass_role_arn": vault.break_glass_role_arn,
+            "break_glass_role_name": vault.break_glass_role_name,
             "lock": _lock(vault.lock),
             "tags": dict(vault.tags),
         },

@@ -257,7 +257,12 @@ class VaultConfig(_Model):
         "DeleteBackupVault to all but break_glass_role_arn. Default: true.",
     )
     break_glass_role_arn: Optional[RoleArn] = Field(
-        None, description="The one role still allowed those deletions. Default: none."
+        None, description="The one role still allowed those deletions. Default: none. Not in the organization stack."
+    )
+    break_glass_role_name: Optional[RoleName] = Field(
+        None,
+        description="Organization stack only: the one role still allowed those deletions, by name; each member "
+        "account's vaults name the role of that name in that account. Default: none.",
     )
     lock: Optional[LockConfig] = Field(None, description="Vault Lock for this vault. Default: no lock.")
     policy_statements: list[PolicyStatement] = Field(
@@ -1254,6 +1259,15 @@ class StackConfig(_Model):
                 (path, "..." if getattr(self, path) is not None else None, violation.rule, violation.fix)
                 for path, violation in stack_checks.shape_problems(present)
             ]
+            if self.vault is not None and self.vault.break_glass_role_name:
+                problems.append(
+                    (
+                        "vault.break_glass_role_name",
+                        self.vault.break_glass_role_name,
+                        "a role name stands for the role in each member account of the organization stack",
+                        "give vault.break_glass_role_arn: the role's ARN in this stack's account",
+                    )
+                )
         names = [plan.name for plan in self.plans]
         problems += [
             (f"plans[{index}].name", plan_name, "plan names must be unique in a region", "rename one of them")
@@ -1308,6 +1322,11 @@ class StackConfig(_Model):
                     "a key ARN belongs to one account and region, and the member vaults are in many",
                     "use 'create' (a key per account and region) or 'aws/backup'",
                 )
+            )
+        if self.vault is not None and self.vault.break_glass_role_arn:
+            violation = org_checks.member_break_glass_arn()
+            problems.append(
+                ("vault.break_glass_role_arn", self.vault.break_glass_role_arn, violation.rule, violation.fix)
             )
         if not self.plans:
             problems.append(("plans", [], "the organization stack needs at least one plan", "add a plan"))

@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 import pytest
 from cfnlint.api import ManualArgs, lint
-from conftest import PROJECT, fixture_config, fixture_project
+from conftest import PROJECT, fixture_config, fixture_project, seed_config
 from org_registrations import backup_policies, disagreements
 from test_config_validation import accepted, assert_problem, drop, put, rejected
 
@@ -599,6 +599,55 @@ def test_the_role_is_named_and_created_by_the_stack_set(run_config):
         "the policies name one role for every account, which the StackSet creates",
         "remove existing_arn",
     )
+
+
+def test_the_break_glass_role_is_named_for_every_member_account_never_by_one_accounts_arn(run_config):
+    run = run_config(put(org_config(), "vault.break_glass_role_name", "BreakGlass"))
+    accepted(run)
+    template = json.loads(run.named(STACK_SET, "organization-members").inputs["templateBody"])
+    [deny] = template["Resources"]["Vault"]["Properties"]["AccessPolicy"]["Statement"]
+    assert deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/BreakGlass"
+    }
+    arn = "arn:aws:iam::111111111111:role/BreakGlass"
+    assert_problem(
+        run_config(put(org_config(), "vault.break_glass_role_arn", arn)),
+        "vault.break_glass_role_arn",
+        f'"{arn}"',
+        "a role ARN names one account, and every member account's vault would name that account's role",
+        "give vault.break_glass_role_name",
+    )
+    # The name is an IAM role name: 64 characters pass, 65 do not.
+    accepted(run_config(put(org_config(), "vault.break_glass_role_name", "b" * 64)))
+    assert "  - vault.break_glass_role_name: got " in rejected(
+        run_config(put(org_config(), "vault.break_glass_role_name", "b" * 65))
+    )
+
+
+def test_a_per_account_stack_names_its_break_glass_role_by_arn(run_config):
+    assert_problem(
+        run_config(seed_config(vault={**seed_config()[f"{PROJECT}:vault"], "break_glass_role_name": "BreakGlass"})),
+        "vault.break_glass_role_name",
+        '"BreakGlass"',
+        "a role name stands for the role in each member account of the organization stack",
+        "give vault.break_glass_role_arn",
+    )
+
+
+def test_the_component_refuses_one_accounts_break_glass_arn_from_code_too():
+    from components.org_checks import organization_problems
+
+    args: dict[str, Any] = {
+        "regions": ["eu-west-1"],
+        "role_region": "eu-west-1",
+        "targets": {"organizational_unit_ids": ["ou-ab12-prod0001"]},
+        "vault": {"name": "backup-vault", "break_glass_role_arn": "arn:aws:iam::111111111111:role/BreakGlass"},
+        "role": {"name": "backup-role"},
+        "plans": [],
+    }
+    assert [(path, value) for path, value, _ in organization_problems(args)] == [
+        ("vault.break_glass_role_arn", "arn:aws:iam::111111111111:role/BreakGlass")
+    ]
 
 
 def test_a_key_arn_cannot_serve_every_member_account(run_config):

@@ -187,12 +187,22 @@ def test_the_vault_is_locked_denies_deletions_and_is_encrypted_with_its_key():
     assert copy["LockConfiguration"] == {"MinRetentionDays": 1, "MaxRetentionDays": 30}
 
 
-def test_the_break_glass_role_is_the_only_exception_to_the_deny():
+def test_the_break_glass_role_of_each_member_account_is_the_only_exception_to_the_deny():
     args = org_args()
-    args["vault"]["break_glass_role_arn"] = "arn:aws:iam::999999999999:role/BreakGlass"
-    policy = member_template(args)["Resources"]["Vault"]["Properties"]["AccessPolicy"]
-    [deny] = policy["Statement"]
-    assert deny["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": "arn:aws:iam::999999999999:role/BreakGlass"}}
+    args["vault"]["break_glass_role_name"] = "BreakGlass"
+    resources = member_template(args)["Resources"]
+    for vault in ("Vault", "CopyVault"):
+        [deny] = resources[vault]["Properties"]["AccessPolicy"]["Statement"]
+        # Each member stack fills in its own account and partition: never one account's role for all.
+        assert deny["Condition"] == {
+            "ArnNotEquals": {
+                "aws:PrincipalArn": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/BreakGlass"}
+            }
+        }
+        assert filled(deny["Condition"], "111111111111", "us-east-1") == {
+            "ArnNotEquals": {"aws:PrincipalArn": "arn:aws:iam::111111111111:role/BreakGlass"}
+        }
+    assert lint_errors(member_template(args), instance_regions(args)) == []
     args["vault"]["deny_deletions"] = False
     assert "AccessPolicy" not in member_template(args)["Resources"]["Vault"]["Properties"]
 

@@ -16,6 +16,7 @@ from .account import AccountFacts
 from .audit import BackupAudit, ReportPlanArgs, plan_promises
 from .audit_controls import ControlArgs
 from .cross_region import CrossRegionCopy
+from .global_settings import global_settings
 from .kms_key import BackupKey
 from .malware_scanning import MalwareScanArgs, MalwareScannerRole
 from .notifications import BackupNotifications, BackupNotificationsArgs
@@ -269,7 +270,9 @@ class WindowsServerBackupArgs(TypedDict):
     settings are the account's, for every stack in the region. Default: none (left as they are)."""
     enable_cross_account_backup: NotRequired[bool]
     """Turn on AWS Backup's cross-account backup for the whole organization. Only the AWS
-    Organizations management account may do this. Default: ``False``."""
+    Organizations management account may do this. All three global settings are sent
+    (:func:`components.global_settings.global_settings`): multi-party approval and delegated
+    administrator synchronization are set off. Default: ``False``."""
     tags: NotRequired[dict[str, str]]
     """Tags for every taggable resource (a resource's own tags win). Default: none."""
     log_warnings: NotRequired[bool]
@@ -437,7 +440,8 @@ class WindowsServerBackup(pulumi.ComponentResource):
         if args.get("enable_cross_account_backup", False):
             aws.backup.GlobalSettings(
                 f"{name}-cross-account-backup",
-                global_settings={"isCrossAccountBackupEnabled": "true"},
+                # Every documented key (the others at AWS's defaults, off), or pulumi-aws shows a diff each run.
+                global_settings=global_settings({"cross_account_backup": True}),
                 opts=child_opts(self),
             )
         region_settings = args.get("region_settings")

@@ -22,11 +22,12 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from . import rules
-from .org_policy import policy_documents, policy_plan_names, utc_schedule
+from .global_settings import DEFAULT_GLOBAL_SETTINGS, GLOBAL_SETTINGS
+from .org_policy import generated_plans, policy_documents, policy_plan_names, utc_schedule
 from .org_policy_syntax import MAX_POLICIES_PER_TARGET, is_resource_type, policy_content, policy_problems
 from .org_template import member_template, template_body, template_size_problem
 from .regions import partition_of
-from .stack_checks import CROSS_REGION, StackProblem, stack_problems
+from .stack_checks import ARCHIVE, CROSS_REGION, StackProblem, copy_targets, stack_problems, stack_warnings
 
 #: ``OrganizationalUnitIds`` items (botocore ``cloudformation`` ``DeploymentTargets``): an OU or the root.
 OU_OR_ROOT = re.compile(r"ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32}")
@@ -38,12 +39,6 @@ STACK_SET_NAME = re.compile(r"[a-zA-Z][-a-zA-Z0-9]{0,127}")
 MAX_OUS_PER_OPERATION = 50
 CALL_AS = ("SELF", "DELEGATED_ADMIN")
 REGION_CONCURRENCY = ("SEQUENTIAL", "PARALLEL")
-#: What AWS Backup's UpdateGlobalSettings documents, as this program names them.
-GLOBAL_SETTINGS = {
-    "cross_account_backup": "isCrossAccountBackupEnabled",
-    "multi_party_approval": "isMpaEnabled",
-    "delegated_administrator": "isDelegatedAdministratorEnabled",
-}
 
 
 def organizational_unit_id(value: str) -> Optional[rules.Violation]:
@@ -88,7 +83,8 @@ def member_stack_args(args: Mapping[str, Any], region: str) -> dict[str, Any]:
         "region": region,
         "vault": {"name": vault["name"], "kms_key_arn": None, "lock": vault.get("lock")},
         "create_vault_key": vault.get("create_kms_key", False),
-        "plans": args["plans"],
+        # The selections as the policies write them: that is what the member accounts back up.
+        "plans": generated_plans(args),
         "archive": args.get("archive"),
         "tags": args.get("tags") or {},
     }
@@ -510,6 +506,18 @@ def organization_problems(
     violation = rules.account_id(administrator) if administrator is not None else None
     if violation:
         found.append(("delegated_administrator_account_id", administrator, violation))
+    elif administrator is not None and administrator == management_account_id:
+        # Organizations, RegisterDelegatedAdministrator: CANNOT_REGISTER_MASTER_AS_DELEGATED_ADMINISTRATOR,
+        # "You can designate only a member account as a delegated administrator."
+        found.append(
+            _problem(
+                "delegated_administrator_account_id",
+                administrator,
+                "this is the management account, and AWS Organizations registers only a member account as a "
+                "delegated administrator (CANNOT_REGISTER_MASTER_AS_DELEGATED_ADMINISTRATOR)",
+                "give a member account that administers backups, or remove delegated_administrator_account_id",
+            )
+        )
     found += _plans(args)
     if found:
         return found  # the rest builds documents from these values
@@ -541,6 +549,112 @@ def organization_problems(
     return found
 
 
+def organization_warnings(
+    args: Mapping[str, Any], archive_vault_arn: Optional[str] = None, stack_region: Optional[str] = None
+) -> list[StackProblem]:
+    """Settings the organization stack deploys that may not do what they say (see
+    :func:`organization_problems` first): a root target, which reaches the management account (and
+    the archive account); a delegated administrator that is the archive account; selections by
+    conditions alone, which the policies turn into every resource type; AWS Backup's global
+    settings, which may be per region; and each backed-up region's per-account warnings.
+
+    ``archive_vault_arn``: the archive's ARN when known now. ``stack_region``: the region the stack
+    deploys from (where AWS Backup's global settings are sent), when known.
+    """
+    found: list[StackProblem] = []
+    archive_account = _archive_account(archive_vault_arn)
+    targets = args["targets"]
+    for index, unit in enumerate(targets.get("organizational_unit_ids") or []):
+        if not is_root(unit) or targets.get("account_ids"):
+            continue
+        archive = (
+            f"; the archive account ({archive_account}) is under the root too, so it would get the backup policies, "
+            "a member vault and the role like any member, and back itself up"
+            if archive_account
+            else ""
+        )
+        found.append(
+            _problem(
+                f"targets.organizational_unit_ids[{index}]",
+                unit,
+                "the root reaches the management account too, which gets the backup policies but never the "
+                f"StackSet's vault and role (service-managed StackSets skip it), so its plans would fail{archive}",
+                "target the OUs of the accounts to back up (not those of the management and archive accounts), or "
+                "give the management account the vault and role with a per-account stack",
+            )
+        )
+    administrator = args.get("delegated_administrator_account_id")
+    if administrator and administrator == archive_account:
+        found.append(
+            _problem(
+                "delegated_administrator_account_id",
+                administrator,
+                "this is the archive account: as AWS Backup's delegated administrator it would manage the "
+                "organization's backup policies, and whoever controls it could change the plans of every account "
+                "whose copies it keeps",
+                "register a separate backup administration account, or none",
+            )
+        )
+    for plan_index, (plan, generated) in enumerate(zip(args["plans"], generated_plans(args), strict=True)):
+        for index, (selection, written) in enumerate(zip(plan["selections"], generated["selections"], strict=True)):
+            if "*" in (written.get("resources") or []) and "*" not in (selection.get("resources") or []):
+                found.append(
+                    _problem(
+                        f"plans[{plan_index}].selections[{index}].conditions",
+                        dict(selection.get("conditions") or {}),
+                        "a backup policy selects by a tag or by resource types, so a selection by conditions alone "
+                        "becomes resource_types ['*']: every resource type AWS Backup supports, in every member "
+                        "account and region, that meets the conditions (not only Windows servers; the role gets the "
+                        "S3 policies, and the 3-2-1 verdict is judged for every type)",
+                        "select by a tag, or name the resource types, e.g. resources: ['arn:aws:ec2:*:*:instance/*']",
+                    )
+                )
+    found += _global_settings_warnings(args, stack_region)
+    # Each backed-up region, warned about as a member account's own stack there would be.
+    seen: set[tuple[str, str]] = set()
+    for region in args["regions"]:
+        for path, value, violation in stack_warnings(member_stack_args(args, region)):
+            if (path, violation.rule) not in seen:
+                seen.add((path, violation.rule))
+                found.append((path, value, violation))
+    return found
+
+
+def _archive_account(archive_vault_arn: Optional[str]) -> Optional[str]:
+    if archive_vault_arn is None or rules.vault_arn(archive_vault_arn):
+        return None
+    return rules.vault_arn_parts(archive_vault_arn)[1]
+
+
+def _global_settings_warnings(args: Mapping[str, Any], stack_region: Optional[str]) -> list[StackProblem]:
+    """AWS Backup's UpdateGlobalSettings reference pairs isCrossAccountBackupEnabled with "a Region"
+    ("A value for isCrossAccountBackupEnabled and a Region. Example: update-global-settings
+    --global-settings isCrossAccountBackupEnabled=false --region us-west-2"), while pulumi-aws
+    7.51.1's ``backup.GlobalSettings`` takes no ``region`` (the provider treats it as account-wide,
+    where every regional AWS Backup resource has one). Unconfirmed either way: warned, not refused."""
+    settings = args.get("backup_global_settings")
+    if settings is None or not {**DEFAULT_GLOBAL_SETTINGS, **settings}["cross_account_backup"]:
+        return []
+    # Every plan runs in every backed-up region: copies go to the archive from each of them.
+    archived = any(ARCHIVE in copy_targets(rule, args) for plan in args["plans"] for rule in plan["rules"])
+    copying = [region for region in args["regions"] if region != stack_region] if archived else []
+    if not copying:
+        return []
+    here = f"this stack's region ({stack_region})" if stack_region else "this stack's region"
+    return [
+        _problem(
+            "backup_global_settings.cross_account_backup",
+            True,
+            f"cross-account backup is turned on once, through {here}, and member accounts copy to the archive from "
+            f"{', '.join(copying)}: AWS Backup's UpdateGlobalSettings reference pairs the setting with 'a Region', "
+            "pulumi-aws treats it as account-wide, and which holds is unconfirmed",
+            "if copy jobs to the archive fail there as not allowed across accounts, run `aws backup "
+            "describe-global-settings --region <region>` from the management account and turn it on there with "
+            "update-global-settings",
+        )
+    ]
+
+
 def policy_contents(args: Mapping[str, Any], archive_vault_arn: Optional[str]) -> dict[str, str]:
     """Each plan's policy document as sent, by plan name (see :func:`organization_problems` first)."""
     return {name: policy_content(document) for name, document in policy_documents(args, archive_vault_arn).items()}
@@ -552,13 +666,13 @@ def is_root(target: str) -> bool:
 
 
 __all__ = [
-    "GLOBAL_SETTINGS",
     "OU_OR_ROOT",
     "STACK_SET_NAME",
     "is_root",
     "member_break_glass_arn",
     "member_stack_args",
     "organization_problems",
+    "organization_warnings",
     "organizational_unit_id",
     "policy_contents",
     "stack_set_name",

@@ -231,10 +231,26 @@ def _conditions(conditions: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
     return result
 
 
+def policy_selection(selection: Mapping[str, Any]) -> dict[str, Any]:
+    """A selection as its backup policy writes it: by conditions alone (no tags, no resources) it
+    selects ``resource_types: ["*"]`` narrowed by the conditions, since a policy selection holds
+    either a tag or resource types. Every check and verdict of the organization stack reads the
+    selections in this form (:func:`generated_plans`), which is what member accounts get."""
+    conditions = selection.get("conditions") or {}
+    if selection.get("tags") or selection.get("resources") or not any(conditions.values()):
+        return dict(selection)
+    return {**selection, "resources": ["*"]}
+
+
+def generated_plans(args: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The plans of ``args`` with their selections as the backup policies write them (:func:`policy_selection`)."""
+    return [{**plan, "selections": [policy_selection(s) for s in plan["selections"]]} for plan in args["plans"]]
+
+
 def _selections(plan: Mapping[str, Any], role_arn: str) -> dict[str, Any]:
     tags: dict[str, Any] = {}
     resources: dict[str, Any] = {}
-    for selection in plan["selections"]:
+    for selection in map(policy_selection, plan["selections"]):
         conditions = selection.get("conditions") or {}
         pairs = list((selection.get("tags") or {}).items())
         types = list(selection.get("resources") or [])
@@ -245,7 +261,7 @@ def _selections(plan: Mapping[str, Any], role_arn: str) -> dict[str, Any]:
             if any(conditions.values()):
                 body["conditions"] = _conditions(conditions)
             resources[selection["name"]] = body
-        elif pairs:
+        else:
             # Several pairs select a resource carrying any of them: one tag selection per pair.
             for index, (key, value) in enumerate(pairs, start=1):
                 name = selection["name"] if len(pairs) == 1 else f"{selection['name']}-{index}"
@@ -253,13 +269,6 @@ def _selections(plan: Mapping[str, Any], role_arn: str) -> dict[str, Any]:
                 if any(conditions.values()):
                     body["conditions"] = _conditions(conditions)
                 tags[name] = body
-        else:
-            # Conditions alone: every resource type, narrowed by the conditions.
-            resources[selection["name"]] = {
-                "iam_role_arn": _assign(role_arn),
-                "resource_types": _assign(["*"]),
-                "conditions": _conditions(conditions),
-            }
     result: dict[str, Any] = {}
     if tags:
         result["tags"] = tags
@@ -335,11 +344,13 @@ __all__ = [
     "MEMBER_ACCOUNT",
     "effective_policy",
     "expands_by_region",
+    "generated_plans",
     "member_role_arn",
     "member_rules",
     "member_vault_arn",
     "policy_documents",
     "policy_plan_names",
     "policy_plans",
+    "policy_selection",
     "utc_schedule",
 ]

@@ -29,6 +29,7 @@ from typing import Any, Optional
 
 from .backup_stack import selects_s3
 from .kms_key import DELETION_WINDOW_DAYS
+from .org_policy import generated_plans
 from .policies import backup_key_policy, vault_access_policy
 from .service_role import (
     BACKUP_POLICY,
@@ -177,7 +178,8 @@ def _role(args: Mapping[str, Any], condition: str, tags: Mapping[str, str]) -> d
     every backup of the account."""
     role = args["role"]
     restores = role.get("allow_restores", True)
-    s3 = role.get("allow_s3", selects_s3(args["plans"]))
+    # As the policies select: a selection by conditions alone takes every type, S3 buckets too.
+    s3 = role.get("allow_s3", selects_s3(generated_plans(args)))
     policies = [BACKUP_POLICY] + ([RESTORE_POLICY] if restores else [])
     policies += ([S3_BACKUP_POLICY] + ([S3_RESTORE_POLICY] if restores else [])) if s3 else []
     properties = {

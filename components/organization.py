@@ -30,7 +30,8 @@ import pulumi_aws as aws
 from . import rules
 from ._types import TYPE_PREFIX, child_opts, plain
 from .backup_stack import ArchiveSpec, PlanSpec
-from .org_checks import GLOBAL_SETTINGS, member_stack_args, organization_problems
+from .global_settings import DEFAULT_GLOBAL_SETTINGS, global_settings
+from .org_checks import member_stack_args, organization_problems, organization_warnings
 from .org_policy import effective_policy, member_rules, policy_documents, policy_plan_names
 from .org_policy_syntax import policy_content
 from .org_template import instance_regions, member_template, template_body
@@ -42,12 +43,6 @@ from .vault import VaultLockArgs
 BACKUP_SERVICE_PRINCIPAL = "backup.amazonaws.com"
 DEFAULT_STACK_SET_NAME = "windows-server-backup-member"
 DEFAULT_POLICY_NAME_PREFIX = "windows-server-backup-"
-#: What the organization's AWS Backup settings are set to when a setting is not given.
-DEFAULT_GLOBAL_SETTINGS = {
-    "cross_account_backup": True,
-    "multi_party_approval": False,
-    "delegated_administrator": False,
-}
 #: Stands for the member account in the 3-2-1 verdict (it needs a 12-digit account to read ARNs).
 _VERDICT_ACCOUNT = "000000000000"
 
@@ -179,6 +174,10 @@ class OrganizationBackupArgs(TypedDict):
     Default: none (not managed)."""
     tags: NotRequired[dict[str, str]]
     """Tags for the policies and the StackSet, propagated to the member resources. Default: none."""
+    log_warnings: NotRequired[bool]
+    """Log what deploys but may not do what it says
+    (:func:`components.org_checks.organization_warnings`) with ``pulumi.log.warn``. Default:
+    ``True``; the config layer reports them itself, with key paths, and turns this off."""
 
 
 def _archive_account(arn: Optional[str]) -> Optional[str]:
@@ -198,7 +197,9 @@ def _member_view(value: Any) -> Any:
 
 def organization_verdicts(args: Mapping[str, Any], archive_vault_arn: Optional[str]) -> dict[str, Any]:
     """The 3-2-1 verdict of each policy plan in each region it runs in, as a member account gets it,
-    keyed ``<policy plan>/<selection> (<region>)``."""
+    keyed ``<policy plan> (<region>)``: every selection of a plan has the plan's copies, so the
+    verdict is the plan's, as in the per-account stacks (judged for the types all its selections,
+    as the policy writes them, may select)."""
     result: dict[str, Any] = {}
     for index, plan in enumerate(args["plans"]):
         for policy_plan, regions in policy_plan_names(plan, args).items():
@@ -214,8 +215,7 @@ def organization_verdicts(args: Mapping[str, Any], archive_vault_arn: Optional[s
                     types_certain=selected.certain,
                     assumed=selected.assumed,
                 )
-                for selection in plan["selections"]:
-                    result[f"{policy_plan}/{selection['name']} ({region})"] = _member_view(judged)
+                result[f"{policy_plan} ({region})"] = _member_view(judged)
     return result
 
 
@@ -243,8 +243,8 @@ class OrganizationBackup(pulumi.ComponentResource):
     effective_policy: pulumi.Output[dict[str, Any]]
     """The plans a member account gets from all the policies, as its effective policy shows them."""
     three_two_one: pulumi.Output[dict[str, Any]]
-    """Per ``<policy plan>/<selection> (<region>)``: the copies a member account keeps and whether they
-    meet 3-2-1 (``$account`` is the member account)."""
+    """Per ``<policy plan> (<region>)``: the copies a member account keeps and whether they meet
+    3-2-1 (``$account`` is the member account)."""
 
     def __init__(
         self,
@@ -259,6 +259,9 @@ class OrganizationBackup(pulumi.ComponentResource):
         known_arn = archive["vault_arn"] if archive and plain(archive["vault_arn"]) else None
         problems = organization_problems(args, management_account_id, known_arn)
         rules.raise_if_any("OrganizationBackup", name, [f"{path}: {violation}" for path, _, violation in problems])
+        if args.get("log_warnings", True):
+            for path, _, violation in organization_warnings(args, known_arn):
+                pulumi.log.warn(f"{path}: {violation}", resource=self)
         archive_arn: pulumi.Output[Optional[str]] = pulumi.Output.from_input(archive["vault_arn"] if archive else None)
 
         def checked(arn: Optional[str]) -> Optional[str]:
@@ -364,12 +367,8 @@ class OrganizationBackup(pulumi.ComponentResource):
             )
         settings = args.get("backup_global_settings")
         if settings is not None:
-            chosen = {**DEFAULT_GLOBAL_SETTINGS, **settings}
             aws.backup.GlobalSettings(
-                f"{name}-backup-global-settings",
-                # Every documented key, so the resource has nothing to drift on.
-                global_settings={api: "true" if chosen[key] else "false" for key, api in GLOBAL_SETTINGS.items()},
-                opts=child_opts(self),
+                f"{name}-backup-global-settings", global_settings=global_settings(settings), opts=child_opts(self)
             )
 
         def merged(docs: Mapping[str, Any]) -> dict[str, Any]:

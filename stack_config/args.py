@@ -11,8 +11,10 @@ from components import (
     ArchiveVaultArgs,
     AuditSpec,
     ControlArgs,
+    CrossRegionSpec,
     NotificationsSpec,
     OrganizationBackupArgs,
+    OrgCrossRegionSpec,
     PlanSpec,
     ReportPlanArgs,
     RestoreTestingSpec,
@@ -184,12 +186,15 @@ def component_args(
         args["audit"] = _audit(config.audit)
     if config.cross_region:
         copy_b = config.cross_region
-        args["cross_region"] = {
-            "region": copy_b.region,
-            "vault_name": copy_b.created_vault_name(region),
-            "existing_vault_arn": copy_b.existing_vault_arn,
-            **_copy_vault(copy_b),
-        }
+        args["cross_region"] = cast(
+            CrossRegionSpec,
+            {
+                "region": copy_b.region,
+                "vault_name": copy_b.created_vault_name(region),
+                "existing_vault_arn": copy_b.existing_vault_arn,
+                **_copy_vault(copy_b),
+            },
+        )
     if config.archive:
         args["archive"] = _archive_spec(config.archive, archive_vault_arn)
     return args
@@ -279,16 +284,17 @@ def organization_args(
             organization.backup_global_settings.model_dump() if organization.backup_global_settings else None
         ),
         tags=dict(config.tags),
+        # stack_warnings() reports the component's warnings with the config's key paths.
+        log_warnings=False,
     )
     if config.role.s3_policies is not None:
         args["role"]["allow_s3"] = config.role.s3_policies
     if organization.cross_region:
         copy_b = organization.cross_region
-        args["cross_region"] = {
-            "copy_regions": dict(copy_b.copy_regions),
-            "vault_name": copy_b.vault_name,
-            **_copy_vault(copy_b),
-        }
+        args["cross_region"] = cast(
+            OrgCrossRegionSpec,
+            {"copy_regions": dict(copy_b.copy_regions), "vault_name": copy_b.vault_name, **_copy_vault(copy_b)},
+        )
     if config.archive:
         args["archive"] = _archive_spec(config.archive, archive_vault_arn)
     return args

@@ -1210,7 +1210,8 @@ class StackConfig(_Model):
     enable_cross_account_backup: bool = Field(
         False,
         description="Turn on AWS Backup cross-account backup for the organization (only in the Organizations "
-        "management account's stack). Default: false.",
+        "management account's stack). All three global settings are sent: multi-party approval and delegated "
+        "administrator synchronization are set off. Default: false.",
     )
     region_settings: Optional[RegionSettingsConfig] = Field(
         None,

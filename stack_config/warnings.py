@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Optional
 
 from components import rules
-from components.org_checks import is_root
+from components.org_checks import organization_warnings
 from components.stack_checks import stack_warnings as component_warnings
 
-from .args import component_args
+from .args import component_args, organization_args
+from .load import organization_key_path
 from .models import PlanConfig, StackConfig, copy_vault_name
 
 #: Some community modules require completion >= start + 60 minutes; AWS documents no such rule.
@@ -19,7 +20,7 @@ def stack_warnings(config: StackConfig, region: str) -> list[str]:
     """Every warning for a validated stack config in ``region``."""
     found: list[str] = []
     if config.organization is not None:
-        found += _organization_warnings(config)
+        found += _organization_warnings(config, region)
     else:  # the organization's vault and plans are the same in every region it backs up
         found += _names_of_another_region(config, region)
     for plan_index, plan in enumerate(config.plans):
@@ -56,10 +57,17 @@ def stack_warnings(config: StackConfig, region: str) -> list[str]:
             "malware_scanning: the plans' selections use role.existing_arn, which this program does not change; "
             "attach AWSBackupServiceRolePolicyForScans to it, or AWS Backup cannot start the scans"
         )
-    if config.vault is not None:
+    if config.vault is not None and config.organization is None:
         # Checks across components (cold storage against what each plan selects, the keys copies
         # depend on), shared with WindowsServerBackup; their paths are the config's key paths.
         found += [f"{path}: {violation}" for path, _, violation in component_warnings(component_args(config, region))]
+    if config.enable_cross_account_backup:
+        found.append(
+            "enable_cross_account_backup: all three AWS Backup global settings are sent (pulumi-aws shows a change on "
+            "every run for any left out), so multi-party approval and delegated administrator synchronization are "
+            "set off; check `aws backup describe-global-settings` first, and if either is on, manage the settings "
+            "from the organization stack (organization.backup_global_settings)"
+        )
     return found
 
 
@@ -122,15 +130,14 @@ def _clash(path: str, name: str, other: str, region: str, copy_region: Optional[
     return "was the stack file copied from another region?"
 
 
-def _organization_warnings(config: StackConfig) -> list[str]:
-    """Targets that reach the management account, which service-managed StackSets never deploy to."""
-    assert config.organization is not None
+def _organization_warnings(config: StackConfig, region: str) -> list[str]:
+    """The organization stack's warnings (:func:`components.org_checks.organization_warnings`:
+    root targets, the archive as delegated administrator, selections by conditions alone, global
+    settings, and each backed-up region's per-account warnings), with the stack file's key paths."""
+    archive = config.archive.vault_arn if config.archive is not None else None
     return [
-        f"organization.targets.organizational_unit_ids[{index}]: the root reaches the management account too, which "
-        "gets the backup policies but never the StackSet's vault and role (service-managed StackSets skip it), so "
-        "its plans would fail: target OUs instead, or give it the vault and role with a per-account stack"
-        for index, unit in enumerate(config.organization.targets.organizational_unit_ids)
-        if is_root(unit) and not config.organization.targets.account_ids
+        f"{organization_key_path(path)}: {violation}"
+        for path, _, violation in organization_warnings(organization_args(config, region), archive, region)
     ]
 
 

@@ -225,13 +225,14 @@ def test_the_outputs_show_the_policies_the_stack_set_the_effective_plans_and_3_2
         "windows-weekly-ec2-vss-us-west-2",
     ]
     verdicts = outputs["three_two_one"]
+    # One verdict per policy plan and region, as the per-account stacks give one per plan.
     assert sorted(verdicts) == [
-        "daily-ebs/volumes (us-east-1)",
-        "daily-ebs/volumes (us-west-2)",
-        "windows-weekly-ec2-vss-us-east-1/windows (us-east-1)",
-        "windows-weekly-ec2-vss-us-west-2/windows (us-west-2)",
+        "daily-ebs (us-east-1)",
+        "daily-ebs (us-west-2)",
+        "windows-weekly-ec2-vss-us-east-1 (us-east-1)",
+        "windows-weekly-ec2-vss-us-west-2 (us-west-2)",
     ]
-    west = verdicts["windows-weekly-ec2-vss-us-west-2/windows (us-west-2)"]
+    west = verdicts["windows-weekly-ec2-vss-us-west-2 (us-west-2)"]
     assert [(c["role"], c["region"], c["account"], c["vault"]) for c in west["copies"]] == [
         ("primary", "us-west-2", "$account", "backup-vault"),
         ("copy", "us-east-1", "$account", "backup-copies"),
@@ -240,7 +241,7 @@ def test_the_outputs_show_the_policies_the_stack_set_the_effective_plans_and_3_2
     # Three copies, one off-site, all warm: AWS Backup keeps the instances' AMIs out of cold storage.
     assert (west["meets_3_2_1"], west["media"], west["resource_types"]) == (False, ["warm"], ["EC2"])
     assert west["reasons"][0].startswith("2 media? no: EC2 instance backups (AMIs) stay warm")
-    assert verdicts["daily-ebs/volumes (us-east-1)"]["meets_3_2_1"] is False
+    assert verdicts["daily-ebs (us-east-1)"]["meets_3_2_1"] is False
 
 
 def test_the_report_tells_the_plans_every_member_account_gets(org):
@@ -263,7 +264,7 @@ def test_the_report_tells_the_plans_every_member_account_gets(org):
         "keeps each recovery point 35 days",
         f"    copies each to {ARCHIVE_ARN} (another account's vault) and keeps each recovery point 365 days",
     ]
-    assert "daily-ebs/volumes (us-east-1): does NOT meet 3-2-1 (1 copy, media warm, off-site: no)" in text
+    assert "daily-ebs (us-east-1): does NOT meet 3-2-1 (1 copy, media warm, off-site: no)" in text
 
 
 # --- Accounts, stack references, components from code --------------------------------------------
@@ -320,11 +321,13 @@ def test_the_component_works_from_code_and_refuses_what_the_config_layer_refuses
     assert run.error is None, run.error
     assert [r.inputs["stackSetInstanceRegion"] for r in run.of_type(INSTANCE)] == ["eu-west-1"]
     assert [r.inputs["targetId"] for r in run.of_type(ATTACHMENT)] == ["r-ab12"]
+    # From code the component logs its warnings itself (the config layer reports them with key paths).
+    assert [w.split(":")[0] for w in run.warnings] == ["targets.organizational_unit_ids[0]"]
 
     def broken() -> None:
         OrganizationBackup(
             "org",
-            {
+            {  # type: ignore[typeddict-item]  # no role_region: the component says so
                 "regions": ["eu-west-1"],
                 "targets": {"organizational_unit_ids": ["ou-x"]},
                 "vault": {"name": "backup-vault"},
@@ -416,6 +419,37 @@ def test_a_plan_cannot_select_by_tags_and_by_resource_types(run_config):
         '"..."',
         "a backup policy plan selects either by tags or by resource types (they are mutually exclusive)",
         "split the plan in two",
+    )
+
+
+def test_a_selection_by_conditions_alone_is_judged_as_the_every_type_selection_its_policy_writes(run_config):
+    config = org_config()
+    put(config, "plans[1].selections[0]", {"name": "tagged", "conditions": {"string_equals": {"alk:backup": "x"}}})
+    run = run_config(config)
+    document = backup_policies(run)["windows-server-backup-daily-ebs"]
+    assert document["plans"]["daily-ebs"]["selections"]["resources"]["tagged"]["resource_types"] == a(["*"])
+    assert org_warnings(run)[0] == (
+        "plans[1].selections[0].conditions: a backup policy selects by a tag or by resource types, so a selection by "
+        "conditions alone becomes resource_types ['*']: every resource type AWS Backup supports, in every member "
+        "account and region, that meets the conditions (not only Windows servers; the role gets the S3 policies, and "
+        "the 3-2-1 verdict is judged for every type). Fix: select by a tag, or name the resource types, e.g. "
+        "resources: ['arn:aws:ec2:*:*:instance/*']."
+    )
+    # The role can back up what '*' reaches (S3 buckets too), and the verdict is for every type, not EC2 and EBS.
+    template = json.loads(run.named(STACK_SET, "organization-members").inputs["templateBody"])
+    policies = [
+        arn["Fn::Sub"].rsplit("/", 1)[1]
+        for arn in template["Resources"]["BackupRole"]["Properties"]["ManagedPolicyArns"]
+    ]
+    assert "AWSBackupServiceRolePolicyForS3Backup" in policies
+    verdict = run.outputs["three_two_one"]["daily-ebs (us-east-1)"]
+    assert verdict["resource_types"] == ["EC2", "EBS", "S3", "other"]
+    # The fixture's tag selection keeps its tag: no warning, no S3 policies.
+    fixture = run_config(org_config())
+    assert org_warnings(fixture) == []
+    assert (
+        "AWSBackupServiceRolePolicyForS3Backup"
+        not in fixture.named(STACK_SET, "organization-members").inputs["templateBody"]
     )
 
 
@@ -722,12 +756,68 @@ def test_a_stack_set_operation_takes_50_ous_not_51(run_config):
     assert "  - organization.targets.organizational_unit_ids: got [" in rejected(run)
 
 
-def test_the_root_as_a_target_warns_about_the_management_account(run_config):
+GLOBAL_SETTINGS_WARNING = "organization.backup_global_settings.cross_account_backup"
+
+
+def org_warnings(run: OfflineRun) -> list[str]:
+    """The run's warnings but the global settings' one, which the fixture always gets (it copies from us-west-2)."""
+    assert run.error is None, run.error
+    return [w for w in run.warnings if not w.startswith(GLOBAL_SETTINGS_WARNING)]
+
+
+def test_the_root_as_a_target_warns_about_the_management_and_the_archive_account(run_config):
     run = run_config(put(org_config(), "organization.targets.organizational_unit_ids", ["r-ab12"]))
-    assert run.warnings == [
+    assert org_warnings(run) == [
         "organization.targets.organizational_unit_ids[0]: the root reaches the management account too, which gets "
         "the backup policies but never the StackSet's vault and role (service-managed StackSets skip it), so its plans "
-        "would fail: target OUs instead, or give it the vault and role with a per-account stack"
+        "would fail; the archive account (222222222222) is under the root too, so it would get the backup policies, a "
+        "member vault and the role like any member, and back itself up. Fix: target the OUs of the accounts to back "
+        "up (not those of the management and archive accounts), or give the management account the vault and role "
+        "with a per-account stack."
+    ]
+    # Without an archive, only the management account is named; with accounts, the root reaches those alone.
+    config = put(org_config(), "organization.targets.organizational_unit_ids", ["r-ab12"])
+    drop(config, "archive")
+    [warning] = org_warnings(run_config(config))
+    assert "so its plans would fail. Fix:" in warning
+    config = put(org_config(), "organization.targets.organizational_unit_ids", ["r-ab12"])
+    put(config, "organization.targets.account_ids", ["111111111111"])
+    assert org_warnings(run_config(config)) == []
+
+
+def test_cross_account_backup_sent_from_one_region_is_a_warning_for_the_other_copying_regions(org, run_config):
+    assert org.warnings == [
+        f"{GLOBAL_SETTINGS_WARNING}: cross-account backup is turned on once, through this stack's region (us-east-1), "
+        "and member accounts copy to the archive from us-west-2: AWS Backup's UpdateGlobalSettings reference pairs the "
+        "setting with 'a Region', pulumi-aws treats it as account-wide, and which holds is unconfirmed. Fix: if copy "
+        "jobs to the archive fail there as not allowed across accounts, run `aws backup describe-global-settings "
+        "--region <region>` from the management account and turn it on there with update-global-settings."
+    ]
+    # Only the stack's own region copies, the settings are not managed, or cross-account backup is off: no warning.
+    one_region = put(put(org_config(), "organization.regions", ["us-east-1"]), "organization.cross_region", None)
+    assert run_config(one_region).warnings == []
+    assert run_config(drop(org_config(), "organization.backup_global_settings")).warnings == []
+    off = put(org_config(), "organization.backup_global_settings.cross_account_backup", False)
+    assert run_config(off).warnings == []
+
+
+def test_the_delegated_administrator_is_a_member_account_and_best_not_the_archive(run_config):
+    accepted(run_config(put(org_config(), "organization.delegated_administrator_account_id", "444444444444")))
+    # AWS refuses the management account (CANNOT_REGISTER_MASTER_AS_DELEGATED_ADMINISTRATOR).
+    assert_problem(
+        run_config(put(org_config(), "organization.delegated_administrator_account_id", "333333333333")),
+        "organization.delegated_administrator_account_id",
+        '"333333333333"',
+        "this is the management account, and AWS Organizations registers only a member account as a delegated "
+        "administrator",
+        "give a member account that administers backups",
+    )
+    run = run_config(put(org_config(), "organization.delegated_administrator_account_id", "222222222222"))
+    assert org_warnings(run) == [
+        "organization.delegated_administrator_account_id: this is the archive account: as AWS Backup's delegated "
+        "administrator it would manage the organization's backup policies, and whoever controls it could change the "
+        "plans of every account whose copies it keeps. Fix: register a separate backup administration account, or "
+        "none."
     ]
 
 
@@ -815,7 +905,7 @@ def test_the_per_account_rules_apply_to_every_member_account(run_config):
     # accepted, with the warning that says so (a per-account stack gets the same).
     on_aws_managed = run_config(put(org_config(), "vault.kms_key", "aws/backup"))
     assert on_aws_managed.error is None, on_aws_managed.error
-    assert [w.split(": ", 1)[0] for w in on_aws_managed.warnings] == ["vault.kms_key"]
+    assert [w.split(": ", 1)[0] for w in org_warnings(on_aws_managed)] == ["vault.kms_key"]
     # Copies to the archive must fit its lock.
     assert_problem(
         run_config(put(org_config(), "archive.delete_after_days", 3651)),

@@ -348,3 +348,25 @@ def test_outputs(seed):
 
 def test_dev_has_no_warnings(seed):
     assert seed.warnings == []
+
+
+def test_cross_account_backup_sends_all_three_global_settings_and_says_so(run_config):
+    from conftest import seed_config
+
+    run = run_config(seed_config(enable_cross_account_backup=True))
+    assert run.error is None, run.error
+    settings = run.named("aws:backup/globalSettings:GlobalSettings", "backup-cross-account-backup")
+    # pulumi-aws shows a change on every run for any supported setting left out: all three, the others off.
+    assert settings.inputs == {
+        "globalSettings": {
+            "isCrossAccountBackupEnabled": "true",
+            "isMpaEnabled": "false",
+            "isDelegatedAdministratorEnabled": "false",
+        }
+    }
+    assert [w for w in run.warnings if w.startswith("enable_cross_account_backup:")] == [
+        "enable_cross_account_backup: all three AWS Backup global settings are sent (pulumi-aws shows a change on "
+        "every run for any left out), so multi-party approval and delegated administrator synchronization are set "
+        "off; check `aws backup describe-global-settings` first, and if either is on, manage the settings from the "
+        "organization stack (organization.backup_global_settings)"
+    ]

@@ -35,6 +35,7 @@ from .organization import (
     OrganizationBackupArgs,
     OrgCrossRegionSpec,
     OrgTargetsSpec,
+    OrgVssInstancesSpec,
     StackSetSpec,
 )
 from .plan import (
@@ -110,6 +111,7 @@ __all__ = [
     "NotificationsSpec",
     "OrgCrossRegionSpec",
     "OrgTargetsSpec",
+    "OrgVssInstancesSpec",
     "OrganizationBackup",
     "OrganizationBackupArgs",
     "PlanSpec",

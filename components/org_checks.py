@@ -25,7 +25,13 @@ from . import rules
 from .global_settings import DEFAULT_GLOBAL_SETTINGS, GLOBAL_SETTINGS
 from .org_policy import generated_plans, policy_documents, policy_plan_names, utc_schedule
 from .org_policy_syntax import MAX_POLICIES_PER_TARGET, is_resource_type, policy_content, policy_problems
-from .org_template import member_template, template_body, template_size_problem
+from .org_template import (
+    DEFAULT_VSS_INSTANCE_ROLE,
+    member_template,
+    template_body,
+    template_size_problem,
+    vss_instances_on,
+)
 from .regions import partition_of
 from .stack_checks import ARCHIVE, CROSS_REGION, StackProblem, copy_targets, stack_problems, stack_warnings
 
@@ -330,6 +336,54 @@ def _stack_set(args: Mapping[str, Any]) -> list[StackProblem]:
     return found
 
 
+def _vss_instances(args: Mapping[str, Any]) -> list[StackProblem]:
+    """The member accounts' VSS instance side: it needs a VSS plan whose instances it can find by tag
+    (its association targets the plans' selection tags, as in a per-account stack), a State Manager
+    schedule, and an instance role name of its own."""
+    if not vss_instances_on(args):
+        return []
+    spec = args.get("vss_instances") or {}
+    found: list[StackProblem] = []
+    vss_plans = [index for index, plan in enumerate(args["plans"]) if plan.get("windows_vss")]
+    if not vss_plans:
+        found.append(
+            _problem(
+                "vss_instances.enabled",
+                True,
+                "the VSS instance setup targets the instances of plans with windows_vss, and no plan has it",
+                "set windows_vss: true on the Windows plan, or remove vss_instances",
+            )
+        )
+    for index in vss_plans:
+        if not any(selection.get("tags") for selection in args["plans"][index]["selections"]):
+            found.append(
+                _problem(
+                    f"plans[{index}].selections",
+                    "...",
+                    "the member accounts' VSS instance setup (on for plans with windows_vss) installs AwsVssComponents "
+                    "on the instances it finds by the plan's selection tags, and this VSS plan has none",
+                    "select the plan's instances by tag, or set vss_instances.enabled: false and install "
+                    "AwsVssComponents on them yourself",
+                )
+            )
+    schedule = spec.get("schedule")
+    if schedule is not None and (violation := rules.ssm_association_schedule(schedule)):
+        found.append(("vss_instances.schedule", schedule, violation))
+    name = spec.get("instance_role_name")
+    if name is not None and (violation := rules.iam_role_name(name)):
+        found.append(("vss_instances.instance_role_name", name, violation))
+    elif (name or DEFAULT_VSS_INSTANCE_ROLE) == args["role"]["name"]:
+        found.append(
+            _problem(
+                "vss_instances.instance_role_name",
+                name or DEFAULT_VSS_INSTANCE_ROLE,
+                "the member stacks would create two roles of this name: AWS Backup's and the instances'",
+                "give the instance role another name",
+            )
+        )
+    return found
+
+
 def _plans(args: Mapping[str, Any]) -> list[StackProblem]:
     """What a backup policy cannot express: time zones, exact ARNs, both kinds of selection, names."""
     found: list[StackProblem] = []
@@ -518,7 +572,7 @@ def organization_problems(
                 "give a member account that administers backups, or remove delegated_administrator_account_id",
             )
         )
-    found += _plans(args)
+    found += _plans(args) + _vss_instances(args)
     if found:
         return found  # the rest builds documents from these values
 

@@ -27,7 +27,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional
 
-from .backup_stack import selects_s3
+from .backup_stack import selects_s3, vss_target_tags
 from .kms_key import DELETION_WINDOW_DAYS
 from .org_policy import generated_plans
 from .policies import backup_key_policy, vault_access_policy
@@ -38,6 +38,14 @@ from .service_role import (
     S3_RESTORE_POLICY,
     managed_policy_arn,
     trust_policy,
+)
+from .vss_instances import (
+    CONFIGURE_PACKAGE_DOCUMENT,
+    DEFAULT_SCHEDULE,
+    PACKAGE_PARAMETERS,
+    association_targets,
+    ec2_trust_policy,
+    instance_policy_arns,
 )
 
 #: "Maximum length of 51,200 bytes" (CreateStackSet, TemplateBody).
@@ -53,6 +61,9 @@ PARTITION = "${AWS::Partition}"
 VAULT_KEY, VAULT_KEY_ALIAS, VAULT = "VaultKey", "VaultKeyAlias", "Vault"
 COPY_VAULT_KEY, COPY_VAULT_KEY_ALIAS, COPY_VAULT = "CopyVaultKey", "CopyVaultKeyAlias", "CopyVault"
 ROLE = "BackupRole"
+VSS_ROLE, VSS_PROFILE, VSS_PACKAGE = "VssInstanceRole", "VssInstanceProfile", "VssPackage"
+#: The member accounts' VSS instance role and profile, unless named otherwise.
+DEFAULT_VSS_INSTANCE_ROLE = "windows-server-backup-vss-instance"
 BACKS_UP_HERE, RECEIVES_COPIES, HOLDS_ROLE = "BacksUpHere", "ReceivesCopies", "HoldsRole"
 
 
@@ -194,6 +205,56 @@ def _role(args: Mapping[str, Any], condition: str, tags: Mapping[str, str]) -> d
     )
 
 
+def vss_instances_on(args: Mapping[str, Any]) -> bool:
+    """Whether the member stacks set up the VSS plans' instances: as ``vss_instances.enabled`` says,
+    else when a plan has ``windows_vss``."""
+    enabled = (args.get("vss_instances") or {}).get("enabled")
+    return any(plan.get("windows_vss") for plan in args["plans"]) if enabled is None else bool(enabled)
+
+
+def _vss_resources(
+    args: Mapping[str, Any], holds_role: str, backs_up: Optional[str], tags: Mapping[str, str]
+) -> dict[str, Any]:
+    """The EC2 side of VSS, as ``WindowsVssInstances`` makes it in a per-account stack: the instance
+    role and profile with AmazonSSMManagedInstanceCore and AWSEC2VssSnapshotPolicy (IAM: in the
+    role's region, retained like the backup role), and in every backed-up region a State Manager
+    association per tag key that installs AwsVssComponents on the VSS plans' instances
+    ("AWS::SSM::Association": ``Parameters`` map to lists of strings)."""
+    spec = args.get("vss_instances") or {}
+    name = spec.get("instance_role_name") or DEFAULT_VSS_INSTANCE_ROLE
+    retain = args["vault"].get("protect", True)
+    role = {
+        "RoleName": name,
+        "Description": "Windows instances that take VSS backups (AWS Backup, the organization's backup policies)",
+        "AssumeRolePolicyDocument": json.loads(ec2_trust_policy()),
+        "ManagedPolicyArns": [_sub(arn) for arn in instance_policy_arns(PARTITION)],
+        "Tags": _tag_list({"Name": name, **tags}),
+    }
+    resources: dict[str, Any] = {
+        VSS_ROLE: _retained({"Type": "AWS::IAM::Role", "Properties": role}, retain, holds_role),
+        VSS_PROFILE: _retained(
+            {
+                "Type": "AWS::IAM::InstanceProfile",
+                "Properties": {"InstanceProfileName": name, "Roles": [{"Ref": VSS_ROLE}]},
+            },
+            retain,
+            holds_role,
+        ),
+    }
+    schedule = spec.get("schedule") or DEFAULT_SCHEDULE
+    for index, (key, values) in enumerate(association_targets(vss_target_tags(args["plans"])), start=1):
+        association = {
+            "Name": CONFIGURE_PACKAGE_DOCUMENT,
+            "Parameters": {parameter: [value] for parameter, value in PACKAGE_PARAMETERS.items()},
+            "Targets": [{"Key": key, "Values": values}],
+            "ScheduleExpression": schedule,
+        }
+        resources[f"{VSS_PACKAGE}{index}"] = _conditional(
+            {"Type": "AWS::SSM::Association", "Properties": association}, backs_up
+        )
+    return resources
+
+
 def member_template(args: Mapping[str, Any], archive_account_id: Optional[str] = None) -> dict[str, Any]:
     """The member-account template for :class:`components.OrganizationBackupArgs`-shaped ``args``.
 
@@ -241,6 +302,9 @@ def member_template(args: Mapping[str, Any], archive_account_id: Optional[str] =
     conditions[HOLDS_ROLE] = _region_in([args["role_region"]])
     resources[ROLE] = _role(args, HOLDS_ROLE, tags)
     outputs["RoleArn"] = _conditional({"Value": {"Fn::GetAtt": [ROLE, "Arn"]}}, HOLDS_ROLE)
+    if vss_instances_on(args):
+        resources.update(_vss_resources(args, HOLDS_ROLE, here, tags))
+        outputs["VssInstanceProfileName"] = _conditional({"Value": {"Ref": VSS_PROFILE}}, HOLDS_ROLE)
     template: dict[str, Any] = {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": "windows-server-backup: the vaults and the role the organization's backup policies use in "
@@ -269,6 +333,7 @@ def template_size_problem(body: str) -> Optional[str]:
 __all__ = [
     "COPY_VAULT",
     "COPY_VAULT_KEY",
+    "DEFAULT_VSS_INSTANCE_ROLE",
     "MAX_TEMPLATE_BYTES",
     "ROLE",
     "VAULT",
@@ -277,4 +342,5 @@ __all__ = [
     "member_template",
     "template_body",
     "template_size_problem",
+    "vss_instances_on",
 ]

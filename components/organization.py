@@ -114,6 +114,20 @@ class OrgCrossRegionSpec(TypedDict):
     """Archive-tier opt-in for copies. Default: the source rule's."""
 
 
+class OrgVssInstancesSpec(TypedDict, total=False):
+    """The EC2 side of Windows VSS in every member account, as :class:`components.WindowsVssInstances`
+    makes it in a per-account stack. Every field is optional."""
+
+    enabled: bool
+    """Create it. Default: when a plan has ``windows_vss``."""
+    schedule: str
+    """How often State Manager re-applies ``AwsVssComponents`` (Systems Manager's schedule rules).
+    Default: ``rate(7 days)``."""
+    instance_role_name: str
+    """Name of the instance role and of its instance profile in every member account: put the
+    profile on the Windows instances. Default: ``windows-server-backup-vss-instance``."""
+
+
 class StackSetSpec(TypedDict, total=False):
     """How the StackSet deploys. Every field is optional."""
 
@@ -158,6 +172,9 @@ class OrganizationBackupArgs(TypedDict):
     """The plans, as in a per-account stack; one backup policy each."""
     cross_region: NotRequired[Optional[OrgCrossRegionSpec]]
     """Copy B. Default: none."""
+    vss_instances: NotRequired[Optional[OrgVssInstancesSpec]]
+    """The instance role, instance profile and ``AwsVssComponents`` association of the Windows VSS
+    plans' instances in every member account. Default: on when a plan has ``windows_vss``."""
     archive: NotRequired[Optional[ArchiveSpec]]
     """Copy C: the archive account's vault. Default: none."""
     stack_set: NotRequired[StackSetSpec]
@@ -416,6 +433,7 @@ __all__ = [
     "MemberVaultSpec",
     "OrgCrossRegionSpec",
     "OrgTargetsSpec",
+    "OrgVssInstancesSpec",
     "OrganizationBackup",
     "OrganizationBackupArgs",
     "StackSetSpec",

@@ -25,6 +25,20 @@ CONFIGURE_PACKAGE_DOCUMENT = "AWS-ConfigureAWSPackage"
 VSS_PACKAGE = "AwsVssComponents"
 #: How often State Manager re-applies the package (picks up new AwsVssComponents versions).
 DEFAULT_SCHEDULE = "rate(7 days)"
+#: The document's parameters: install (or update to the latest version of) the VSS package.
+PACKAGE_PARAMETERS = {"action": "Install", "name": VSS_PACKAGE}
+
+
+def instance_policy_arns(partition: str) -> list[str]:
+    """The ARNs of :data:`INSTANCE_POLICIES` in ``partition`` (AWS managed policies have no path)."""
+    return [f"arn:{partition}:iam::aws:policy/{policy}" for policy in INSTANCE_POLICIES]
+
+
+def association_targets(target_tags: Mapping[str, Sequence[str]]) -> list[tuple[str, list[str]]]:
+    """One association's target per tag key, in key order: ``("tag:<key>", [values])``. Targets of
+    one association are AND-ed (State Manager), so keys that each select instances get an
+    association of their own."""
+    return [(f"tag:{key}", sorted(values)) for key, values in sorted(target_tags.items())]
 
 
 class WindowsVssInstancesArgs(TypedDict):
@@ -91,18 +105,16 @@ class WindowsVssInstances(pulumi.ComponentResource):
         aws.iam.RolePolicyAttachmentsExclusive(
             f"{name}-role-policies",
             role_name=role.name,
-            policy_arns=account.partition.apply(
-                lambda partition: [f"arn:{partition}:iam::aws:policy/{policy}" for policy in INSTANCE_POLICIES]
-            ),
+            policy_arns=account.partition.apply(instance_policy_arns),
             opts=child_opts(self),
         )
         profile = aws.iam.InstanceProfile(f"{name}-profile", role=role.name, tags=tags, opts=child_opts(self))
-        for index, (key, values) in enumerate(sorted(targets.items())):
+        for index, (key, values) in enumerate(association_targets(targets)):
             aws.ssm.Association(
                 f"{name}-package-{index}",
                 name=CONFIGURE_PACKAGE_DOCUMENT,
-                parameters={"action": "Install", "name": VSS_PACKAGE},
-                targets=[aws.ssm.AssociationTargetArgs(key=f"tag:{key}", values=sorted(values))],
+                parameters=dict(PACKAGE_PARAMETERS),
+                targets=[aws.ssm.AssociationTargetArgs(key=key, values=values)],
                 schedule_expression=schedule,
                 opts=child_opts(self),
             )
@@ -115,8 +127,11 @@ __all__ = [
     "CONFIGURE_PACKAGE_DOCUMENT",
     "DEFAULT_SCHEDULE",
     "INSTANCE_POLICIES",
+    "PACKAGE_PARAMETERS",
     "VSS_PACKAGE",
     "WindowsVssInstances",
     "WindowsVssInstancesArgs",
+    "association_targets",
     "ec2_trust_policy",
+    "instance_policy_arns",
 ]

@@ -15,6 +15,7 @@ from components import (
     NotificationsSpec,
     OrganizationBackupArgs,
     OrgCrossRegionSpec,
+    OrgVssInstancesSpec,
     PlanSpec,
     ReportPlanArgs,
     RestoreTestingSpec,
@@ -278,6 +279,7 @@ def organization_args(
             "region_concurrency": stack_set.region_concurrency,
             "retain_stacks_on_account_removal": stack_set.retain_stacks_on_account_removal,
         },
+        vss_instances=cast(OrgVssInstancesSpec, organization.vss_instances.model_dump()),
         policy_name_prefix=organization.policy_name_prefix,
         delegated_administrator_account_id=organization.delegated_administrator_account_id,
         backup_global_settings=(

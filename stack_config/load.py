@@ -110,6 +110,7 @@ _ORGANIZATION_KEYS = {
     "targets",
     "role_region",
     "cross_region",
+    "vss_instances",
     "stack_set",
     "policy_name_prefix",
     "delegated_administrator_account_id",

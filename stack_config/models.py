@@ -26,6 +26,7 @@ from components import (
     stack_checks,
 )
 from components.notifications import DEFAULT_VAULT_EVENTS, vault_events_problem
+from components.org_template import DEFAULT_VSS_INSTANCE_ROLE
 from components.organization import DEFAULT_POLICY_NAME_PREFIX, DEFAULT_STACK_SET_NAME
 from components.plan import air_gapped_rule_retention
 from components.policies import vault_statement_problems
@@ -1068,6 +1069,27 @@ class OrgCrossRegionConfig(_CopyLifecycle):
     lock: Optional[LockConfig] = Field(None, description="Vault Lock of the copy vaults. Default: none.")
 
 
+class OrgVssInstancesConfig(_Model):
+    """The EC2 side of Windows VSS in every member account: the instance role and profile, and the
+    AwsVssComponents association on the VSS plans' instances (as vss_instances in a per-account stack)."""
+
+    enabled: Optional[bool] = Field(
+        None,
+        description="Create them in every member account. Default: when a plan has windows_vss (its instances are "
+        "found by the plan's selection tags).",
+    )
+    schedule: AssociationSchedule = Field(
+        DEFAULT_VSS_SCHEDULE,
+        description="How often State Manager re-applies AwsVssComponents, as Systems Manager writes schedules (see "
+        "vss_instances.schedule). Default: 'rate(7 days)'.",
+    )
+    instance_role_name: RoleName = Field(
+        DEFAULT_VSS_INSTANCE_ROLE,
+        description="Name of the instance role and its instance profile in every member account (created in "
+        f"role_region): put the profile on the Windows instances. Default: '{DEFAULT_VSS_INSTANCE_ROLE}'.",
+    )
+
+
 class StackSetConfig(_Model):
     """How the StackSet of the member resources deploys (CloudFormation StackSet operation preferences)."""
 
@@ -1140,6 +1162,11 @@ class OrganizationConfig(_Model):
     )
     cross_region: Optional[OrgCrossRegionConfig] = Field(
         None, description="Copy B: a vault in another region of every member account. Default: none."
+    )
+    vss_instances: OrgVssInstancesConfig = Field(
+        default_factory=OrgVssInstancesConfig,
+        description="The Windows VSS plans' instance side in every member account. Default: on when a plan has "
+        "windows_vss.",
     )
     stack_set: StackSetConfig = Field(
         default_factory=StackSetConfig, description="StackSet settings. Default: AWS's operation defaults."
@@ -1285,6 +1312,7 @@ class StackConfig(_Model):
         moved = {
             "cross_region": "use organization.cross_region (copy_regions per backed-up region)",
             "enable_cross_account_backup": "use organization.backup_global_settings",
+            "vss_instances": "use organization.vss_instances (on by default when a plan has windows_vss)",
         }
         for key in (
             "archive_vault",

@@ -33,6 +33,7 @@ COMPONENT = "windows-server-backup:index:OrganizationBackup"
 OUS = ["ou-ab12-prod0001", "ou-ab12-prod0002"]
 ARCHIVE_ARN = "arn:aws:backup:us-east-1:222222222222:backup-vault:windows-server-archive"
 ROLE_ARN = "arn:aws:iam::$account:role/windows-server-backup"
+VSS_ROLE = "windows-server-backup-vss-instance"
 
 
 @pytest.fixture
@@ -188,6 +189,10 @@ def test_the_stack_sets_template_passes_cfn_lint_in_every_instance_region(org):
         "Vault",
         "VaultKey",
         "VaultKeyAlias",
+        # The Windows VSS plan's instances: on by default when a plan has windows_vss.
+        "VssInstanceProfile",
+        "VssInstanceRole",
+        "VssPackage1",
     ]
 
 
@@ -578,11 +583,12 @@ def role_regions(run: OfflineRun) -> dict[str, list[str]]:
 
 
 def test_the_role_is_created_in_the_stacks_own_region_whatever_the_order_of_the_regions(org, run_config):
-    assert role_regions(org) == {"windows-server-backup": ["us-east-1"]}
+    # AWS Backup's role and the VSS instances' role, both in the stack's region only.
+    assert role_regions(org) == {"windows-server-backup": ["us-east-1"], VSS_ROLE: ["us-east-1"]}
     reordered = run_config(put(org_config(), "organization.regions", ["us-west-2", "us-east-1"]))
     accepted(reordered)
     # Still us-east-1 (aws:region), deployed first, and the member stacks see the same template.
-    assert role_regions(reordered) == {"windows-server-backup": ["us-east-1"]}
+    assert role_regions(reordered) == role_regions(org)
     assert [str(i.inputs["stackSetInstanceRegion"]) for i in reordered.of_type(INSTANCE)] == ["us-east-1", "us-west-2"]
     assert reordered.named(STACK_SET, "organization-members").inputs["operationPreferences"]["regionOrders"] == [
         "us-east-1",
@@ -597,7 +603,7 @@ def test_the_role_is_created_in_the_stacks_own_region_whatever_the_order_of_the_
         put(put(org_config(), "organization.regions", ["us-west-2"]), "organization.cross_region", None)
     )
     accepted(trimmed)
-    assert role_regions(trimmed) == {"windows-server-backup": ["us-east-1"]}
+    assert role_regions(trimmed) == role_regions(org)
     assert [str(i.inputs["stackSetInstanceRegion"]) for i in trimmed.of_type(INSTANCE)] == ["us-east-1", "us-west-2"]
     assert disagreements(trimmed) == []
 
@@ -605,7 +611,7 @@ def test_the_role_is_created_in_the_stacks_own_region_whatever_the_order_of_the_
 def test_the_role_region_may_be_set_and_stays_in_the_partition(run_config):
     run = run_config(put(org_config(), "organization.role_region", "eu-west-1"))
     accepted(run)
-    assert role_regions(run) == {"windows-server-backup": ["eu-west-1"]}
+    assert role_regions(run) == {"windows-server-backup": ["eu-west-1"], VSS_ROLE: ["eu-west-1"]}
     assert run.of_type(INSTANCE)[0].inputs["stackSetInstanceRegion"] == "eu-west-1"
     assert_problem(
         run_config(put(org_config(), "organization.role_region", "cn-north-1")),
@@ -684,6 +690,54 @@ def test_the_component_refuses_one_accounts_break_glass_arn_from_code_too():
     ]
 
 
+def member_resources(run: OfflineRun) -> list[str]:
+    return sorted(json.loads(run.named(STACK_SET, "organization-members").inputs["templateBody"])["Resources"])
+
+
+def test_the_vss_instance_side_is_on_for_a_vss_plan_and_can_be_turned_off(org, run_config):
+    assert {"VssInstanceRole", "VssInstanceProfile", "VssPackage1"} <= set(member_resources(org))
+    off = run_config(put(org_config(), "organization.vss_instances", {"enabled": False}))
+    accepted(off)
+    assert [name for name in member_resources(off) if name.startswith("Vss")] == []
+    # No VSS plan: nothing by default; asked for, it has nothing to target.
+    no_vss = put(org_config(), "plans[0].windows_vss", False)
+    assert [name for name in member_resources(run_config(no_vss)) if name.startswith("Vss")] == []
+    assert_problem(
+        run_config(put(no_vss, "organization.vss_instances", {"enabled": True})),
+        "organization.vss_instances.enabled",
+        "true",
+        "the VSS instance setup targets the instances of plans with windows_vss, and no plan has it",
+        "set windows_vss: true on the Windows plan",
+    )
+
+
+def test_the_vss_instance_side_finds_the_instances_by_the_vss_plans_tags(run_config):
+    config = put(org_config(), "plans[0].selections[0]", {"name": "all", "resources": ["arn:aws:ec2:*:*:instance/*"]})
+    assert_problem(
+        run_config(config),
+        "plans[0].selections",
+        '"..."',
+        "installs AwsVssComponents on the instances it finds by the plan's selection tags, and this VSS plan has none",
+        "or set vss_instances.enabled: false",
+    )
+    accepted(run_config(put(config, "organization.vss_instances", {"enabled": False})))
+
+
+def test_the_vss_instance_role_has_a_name_of_its_own_and_a_state_manager_schedule(run_config):
+    assert_problem(
+        run_config(put(org_config(), "organization.vss_instances", {"instance_role_name": "windows-server-backup"})),
+        "organization.vss_instances.instance_role_name",
+        '"windows-server-backup"',
+        "the member stacks would create two roles of this name",
+        "give the instance role another name",
+    )
+    # Systems Manager's schedule rules, as in a per-account stack: rate(1 day), not rate(1 days).
+    accepted(run_config(put(org_config(), "organization.vss_instances", {"schedule": "rate(1 day)"})))
+    assert "  - organization.vss_instances.schedule: got " in rejected(
+        run_config(put(org_config(), "organization.vss_instances", {"schedule": "rate(1 days)"}))
+    )
+
+
 def test_a_key_arn_cannot_serve_every_member_account(run_config):
     key = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     assert_problem(
@@ -701,7 +755,7 @@ def test_a_key_arn_cannot_serve_every_member_account(run_config):
         ("cross_region", {"region": "us-west-2", "vault_name": "copies"}, "use organization.cross_region"),
         ("notifications", {"email_subscribers": []}, "move notifications to a per-account stack's file"),
         ("enable_cross_account_backup", True, "use organization.backup_global_settings"),
-        ("vss_instances", {"schedule": "rate(7 days)"}, "move vss_instances to a per-account stack's file"),
+        ("vss_instances", {"schedule": "rate(7 days)"}, "use organization.vss_instances"),
         ("malware_scanning", {"scan_mode": "FULL_SCAN"}, "move malware_scanning to a per-account stack's file"),
     ],
 )

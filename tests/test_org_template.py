@@ -271,3 +271,71 @@ def test_a_template_holds_at_most_51200_bytes():
     )
     # Bytes, not characters.
     assert template_size_problem("é" * (MAX_TEMPLATE_BYTES // 2 + 1)) is not None
+
+
+def vss_args(**vss: Any) -> dict[str, Any]:
+    """The test args with the plan taking Windows VSS backups of the instances tagged alk:backup=weekly."""
+    args = org_args(vss_instances=vss or None)
+    args["plans"][0]["windows_vss"] = True
+    return args
+
+
+def test_the_vss_instance_side_is_the_per_account_stacks_in_every_member_account(fixture_run):
+    """The seed stack's WindowsVssInstances (account 123456789012, us-east-1) registers the same trust
+    policy, managed policies and association as a member stack of that account and region."""
+    run = fixture_run("seed")
+    template = member_template(vss_args(), ARCHIVE_ACCOUNT)
+    assert lint_errors(template, instance_regions(vss_args())) == []
+    resources = filled(template["Resources"], "123456789012", "us-east-1")
+    role = run.named("aws:iam/role:Role", "backup-vss-instances-role")
+    assert resources["VssInstanceRole"]["Properties"]["AssumeRolePolicyDocument"] == json.loads(
+        role.inputs["assumeRolePolicy"]
+    )
+    policies = run.named(
+        "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive", "backup-vss-instances-role-policies"
+    )
+    assert resources["VssInstanceRole"]["Properties"]["ManagedPolicyArns"] == policies.inputs["policyArns"]
+    association = run.named("aws:ssm/association:Association", "backup-vss-instances-package-0").inputs
+    package = resources["VssPackage1"]["Properties"]
+    assert (package["Name"], package["ScheduleExpression"]) == (association["name"], association["scheduleExpression"])
+    # CloudFormation writes each parameter as a list of strings.
+    assert package["Parameters"] == {key: [value] for key, value in association["parameters"].items()}
+    assert package["Targets"] == [{"Key": "tag:alk:backup", "Values": ["weekly"]}]
+
+
+def test_the_instance_role_and_profile_live_in_the_role_region_the_association_where_plans_run():
+    template = member_template(vss_args(), ARCHIVE_ACCOUNT)
+    resources = template["Resources"]
+    vss = {name: r for name, r in resources.items() if name.startswith("Vss")}
+    assert {name: (r["Type"], r.get("Condition")) for name, r in vss.items()} == {
+        "VssInstanceRole": ("AWS::IAM::Role", "HoldsRole"),
+        "VssInstanceProfile": ("AWS::IAM::InstanceProfile", "HoldsRole"),
+        "VssPackage1": ("AWS::SSM::Association", "BacksUpHere"),
+    }
+    # Retained like AWS Backup's role: the instances keep their profile whatever happens to a member stack.
+    for name in ("VssInstanceRole", "VssInstanceProfile"):
+        assert (vss[name]["DeletionPolicy"], vss[name]["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    assert vss["VssInstanceProfile"]["Properties"] == {
+        "InstanceProfileName": "windows-server-backup-vss-instance",
+        "Roles": [{"Ref": "VssInstanceRole"}],
+    }
+    assert template["Outputs"]["VssInstanceProfileName"] == {
+        "Condition": "HoldsRole",
+        "Value": {"Ref": "VssInstanceProfile"},
+    }
+    named = member_template(vss_args(instance_role_name="vss-ec2", schedule="rate(1 day)"))["Resources"]
+    assert named["VssInstanceProfile"]["Properties"]["InstanceProfileName"] == "vss-ec2"
+    assert named["VssPackage1"]["Properties"]["ScheduleExpression"] == "rate(1 day)"
+
+
+def test_the_vss_instance_side_is_on_with_a_vss_plan_unless_turned_off():
+    assert not [name for name in member_template(org_args())["Resources"] if name.startswith("Vss")]
+    assert [name for name in member_template(vss_args(enabled=False))["Resources"] if name.startswith("Vss")] == []
+    # One association per tag key: targets of one association are AND-ed.
+    args = vss_args()
+    args["plans"][0]["selections"] = [{"name": "windows", "tags": {"alk:backup": "weekly", "role": "dc"}}]
+    resources = member_template(args)["Resources"]
+    assert [resources[name]["Properties"]["Targets"] for name in ("VssPackage1", "VssPackage2")] == [
+        [{"Key": "tag:alk:backup", "Values": ["weekly"]}],
+        [{"Key": "tag:role", "Values": ["dc"]}],
+    ]

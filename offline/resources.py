@@ -20,6 +20,8 @@ FRAMEWORK = "aws:backup/framework:Framework"
 REPORT_PLAN = "aws:backup/reportPlan:ReportPlan"
 TOPIC_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
+STACK_SET = "aws:cloudformation/stackSet:StackSet"
+STACK_SET_INSTANCE = "aws:cloudformation/stackSetInstance:StackSetInstance"
 VAULT_TYPES = (VAULT, AIR_GAPPED_VAULT)
 
 #: What a person calls each type (anything else is named by its type token).
@@ -38,6 +40,8 @@ KINDS = {
     REPORT_PLAN: "audit report plan",
     TOPIC_SUBSCRIPTION: "notification subscription",
     EVENT_RULE: "EventBridge rule",
+    STACK_SET: "CloudFormation StackSet",
+    STACK_SET_INSTANCE: "StackSet instance",
     "aws:sns/topic:Topic": "SNS topic",
     "aws:iam/role:Role": "IAM role",
     "aws:kms/alias:Alias": "KMS alias",

@@ -745,3 +745,47 @@ def test_the_organization_stack_compares_its_policies_and_stack_set(capsys, base
     assert lines.count("  - `deploymentTargets.organizationalUnitIds[]`: added `ou-ab12-prod0003`") == 2
     for plan in ("daily-ebs", "windows-weekly-ec2-vss"):
         assert f"- aws:organizations/policyAttachment:PolicyAttachment `organization-{plan}-ou-ab12-prod0003`" in lines
+
+
+def test_the_organization_stack_flags_a_member_role_moving_and_a_member_vault_leaving_a_region(capsys, base, head):
+    # us-west-2 is no longer backed up but still receives us-east-1's copies; the role moves to us-west-2.
+    replace_once(
+        head / "Pulumi.org.yaml", "regions: [us-east-1, us-west-2]", "regions: [us-east-1]\n    role_region: us-west-2"
+    )
+    replace_once(head / "Pulumi.org.yaml", "        us-west-2: us-east-1\n", "")
+
+    status, out = compare(capsys, base, head, "org")
+
+    lines = out.splitlines()
+    assert status == 0
+    findings = [line for line in lines if line.startswith("- **`org`** · member ")]
+    assert findings == [
+        "- **`org`** · member vault `backup-vault` leaves the member stacks of `us-west-2`: CloudFormation keeps it "
+        "(DeletionPolicy Retain) with its recovery points, outside any stack, in every member account. Putting the "
+        "region back later fails in each account with 'already exists' until that vault is emptied and deleted by "
+        "hand (README, One stack for the whole organization).",
+        "- **`org`** · member vault `backup-copies` leaves the member stacks of `us-east-1`: CloudFormation keeps it "
+        "(DeletionPolicy Retain) with its recovery points, outside any stack, in every member account. Putting the "
+        "region back later fails in each account with 'already exists' until that vault is emptied and deleted by "
+        "hand (README, One stack for the whole organization).",
+        *[
+            f"- **`org`** · member role `{role}` moves from the member stacks of `us-east-1` to those of `us-west-2`. "
+            "CloudFormation keeps the old one (DeletionPolicy Retain), so creating it again fails with 'already exists' "
+            "in every member account and the StackSet operation stops; the old role keeps serving the backups. Keep "
+            "organization.role_region as it was, or change the role's name with it (the old role is then left to "
+            "delete by hand)."
+            for role in ("windows-server-backup", "windows-server-backup-vss-instance")
+        ],
+    ]
+
+
+def test_reordering_the_organizations_regions_changes_no_member_stack(capsys, base, head):
+    replace_once(head / "Pulumi.org.yaml", "regions: [us-east-1, us-west-2]", "regions: [us-west-2, us-east-1]")
+
+    status, out = compare(capsys, base, head, "org")
+
+    # The role stays in the stack's region, deployed first; the templates list regions sorted.
+    assert (status, out.splitlines()) == (
+        0,
+        ["# Backup review: this pull request compared with its base, offline", "", "No changes (`org`)."],
+    )

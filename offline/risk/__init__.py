@@ -17,6 +17,11 @@ selection narrowed; restore testing, audit or notifications removed (one warning
 removed with them, e.g. the audit with its framework and report plans); a vault lock moved to
 compliance mode; a vault or key no longer protected, or a vault that may now be force-destroyed;
 a vault or key moved to a provider configured for another region (it may be replaced).
+
+In the organization stack's StackSets (the member stacks of every account): a member vault that
+leaves a region's member stacks (kept but no longer managed: WARNING; deleted, when unprotected:
+DANGER), and a member role that moves to another region's member stacks (WARNING while the old
+one is retained, DANGER when its stacks delete it).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from collections.abc import Callable
 
 from .findings import DANGER, WARNING, Finding, Sides
 from .locks import denied, locks, policies
+from .member_stacks import member_stacks
 from .rules import plans
 from .selections import Scope, selections
 from .vaults import guarded, protection_options
@@ -41,6 +47,7 @@ JUDGES: tuple[Callable[[Sides], list[Finding]], ...] = (
     verdicts,
     protection_options,
     watchers,
+    member_stacks,
 )
 
 

@@ -6,11 +6,12 @@ AWS Backup API reference, "UpdateGlobalSettings": the settings are ``isCrossAcco
 ``backup.GlobalSettings``: "This resource will show perpetual differences for any supported
 settings not explicitly configured ... specify all supported options", so every key is always sent.
 
-Whether the settings are per region is not settled: the API reference pairs
-``isCrossAccountBackupEnabled`` with "a Region" ("--region us-west-2"), while pulumi-aws 7.51.1
-gives ``backup.GlobalSettings`` no ``region`` argument (the provider treats it as account-wide,
-where every regional AWS Backup resource has one). The settings go through the stack's own
-provider; :func:`components.org_checks.organization_warnings` says so where it may matter.
+They are one set for the organization, not one per region: the current UpdateGlobalSettings
+reference (and botocore 1.44.8's model of it) gives ``isCrossAccountBackupEnabled`` as a value,
+"true or false", where older versions of the page said "A value for isCrossAccountBackupEnabled
+and a Region"; and pulumi-aws 7.51.1 gives ``backup.GlobalSettings`` no ``region`` argument,
+where every regional AWS Backup resource has one. So they are sent once, through the stack's
+own provider.
 """
 
 from __future__ import annotations

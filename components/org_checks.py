@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from . import rules
-from .global_settings import DEFAULT_GLOBAL_SETTINGS, GLOBAL_SETTINGS
+from .global_settings import GLOBAL_SETTINGS
 from .org_policy import generated_plans, policy_documents, policy_plan_names, utc_schedule
 from .org_policy_syntax import MAX_POLICIES_PER_TARGET, is_resource_type, policy_content, policy_problems
 from .org_template import (
@@ -33,7 +33,7 @@ from .org_template import (
     vss_instances_on,
 )
 from .regions import partition_of
-from .stack_checks import ARCHIVE, CROSS_REGION, StackProblem, copy_targets, stack_problems, stack_warnings
+from .stack_checks import CROSS_REGION, StackProblem, stack_problems, stack_warnings
 
 #: ``OrganizationalUnitIds`` items (botocore ``cloudformation`` ``DeploymentTargets``): an OU or the root.
 OU_OR_ROOT = re.compile(r"ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32}")
@@ -603,17 +603,12 @@ def organization_problems(
     return found
 
 
-def organization_warnings(
-    args: Mapping[str, Any], archive_vault_arn: Optional[str] = None, stack_region: Optional[str] = None
-) -> list[StackProblem]:
+def organization_warnings(args: Mapping[str, Any], archive_vault_arn: Optional[str] = None) -> list[StackProblem]:
     """Settings the organization stack deploys that may not do what they say (see
     :func:`organization_problems` first): a root target, which reaches the management account (and
     the archive account); a delegated administrator that is the archive account; selections by
-    conditions alone, which the policies turn into every resource type; AWS Backup's global
-    settings, which may be per region; and each backed-up region's per-account warnings.
-
-    ``archive_vault_arn``: the archive's ARN when known now. ``stack_region``: the region the stack
-    deploys from (where AWS Backup's global settings are sent), when known.
+    conditions alone, which the policies turn into every resource type; and each backed-up
+    region's per-account warnings. ``archive_vault_arn``: the archive's ARN when known now.
     """
     found: list[StackProblem] = []
     archive_account = _archive_account(archive_vault_arn)
@@ -663,7 +658,6 @@ def organization_warnings(
                         "select by a tag, or name the resource types, e.g. resources: ['arn:aws:ec2:*:*:instance/*']",
                     )
                 )
-    found += _global_settings_warnings(args, stack_region)
     # Each backed-up region, warned about as a member account's own stack there would be.
     seen: set[tuple[str, str]] = set()
     for region in args["regions"]:
@@ -678,35 +672,6 @@ def _archive_account(archive_vault_arn: Optional[str]) -> Optional[str]:
     if archive_vault_arn is None or rules.vault_arn(archive_vault_arn):
         return None
     return rules.vault_arn_parts(archive_vault_arn)[1]
-
-
-def _global_settings_warnings(args: Mapping[str, Any], stack_region: Optional[str]) -> list[StackProblem]:
-    """AWS Backup's UpdateGlobalSettings reference pairs isCrossAccountBackupEnabled with "a Region"
-    ("A value for isCrossAccountBackupEnabled and a Region. Example: update-global-settings
-    --global-settings isCrossAccountBackupEnabled=false --region us-west-2"), while pulumi-aws
-    7.51.1's ``backup.GlobalSettings`` takes no ``region`` (the provider treats it as account-wide,
-    where every regional AWS Backup resource has one). Unconfirmed either way: warned, not refused."""
-    settings = args.get("backup_global_settings")
-    if settings is None or not {**DEFAULT_GLOBAL_SETTINGS, **settings}["cross_account_backup"]:
-        return []
-    # Every plan runs in every backed-up region: copies go to the archive from each of them.
-    archived = any(ARCHIVE in copy_targets(rule, args) for plan in args["plans"] for rule in plan["rules"])
-    copying = [region for region in args["regions"] if region != stack_region] if archived else []
-    if not copying:
-        return []
-    here = f"this stack's region ({stack_region})" if stack_region else "this stack's region"
-    return [
-        _problem(
-            "backup_global_settings.cross_account_backup",
-            True,
-            f"cross-account backup is turned on once, through {here}, and member accounts copy to the archive from "
-            f"{', '.join(copying)}: AWS Backup's UpdateGlobalSettings reference pairs the setting with 'a Region', "
-            "pulumi-aws treats it as account-wide, and which holds is unconfirmed",
-            "if copy jobs to the archive fail there as not allowed across accounts, run `aws backup "
-            "describe-global-settings --region <region>` from the management account and turn it on there with "
-            "update-global-settings",
-        )
-    ]
 
 
 def policy_contents(args: Mapping[str, Any], archive_vault_arn: Optional[str]) -> dict[str, str]:

@@ -132,12 +132,12 @@ def _clash(path: str, name: str, other: str, region: str, copy_region: Optional[
 
 def _organization_warnings(config: StackConfig, region: str) -> list[str]:
     """The organization stack's warnings (:func:`components.org_checks.organization_warnings`:
-    root targets, the archive as delegated administrator, selections by conditions alone, global
-    settings, and each backed-up region's per-account warnings), with the stack file's key paths."""
+    root targets, the archive as delegated administrator, selections by conditions alone, and each
+    backed-up region's per-account warnings), with the stack file's key paths."""
     archive = config.archive.vault_arn if config.archive is not None else None
     return [
         f"{organization_key_path(path)}: {violation}"
-        for path, _, violation in organization_warnings(organization_args(config, region), archive, region)
+        for path, _, violation in organization_warnings(organization_args(config, region), archive)
     ]
 
 

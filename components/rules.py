@@ -462,42 +462,67 @@ GAP_WINDOW_DAYS = 731
 #: For day patterns computed by walking runs (L, W, #): this many runs at most.
 GAP_MAX_RUNS = 400
 _GAP_START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+_WINDOW_DAYS = tuple(_GAP_START.date() + dt.timedelta(days=offset) for offset in range(GAP_WINDOW_DAYS))
+_WINDOW_YEARS = frozenset(day.year for day in _WINDOW_DAYS)
+_EVERY_MONTH = frozenset(range(1, 13))
+_EVERY_DAY_OF_MONTH = frozenset(range(1, 32))
 
 
-def _matching_days(cron: AWSCron) -> Optional[list[dt.date]]:
-    """Days in the window that match plain day fields; ``None`` for L, W or # patterns."""
-    fields = (cron.days_of_month, cron.days_of_week)
-    if any(isinstance(value, str) for field in fields for value in field):
-        return None
-    months, years = set(cron.months), set(cron.years)
-    days_of_month, days_of_week = set(cron.days_of_month), set(cron.days_of_week)
-    first = _GAP_START.date()
-    days = []
-    for offset in range(GAP_WINDOW_DAYS):
-        day = first + dt.timedelta(days=offset)
-        if day.month not in months or day.year not in years:
-            continue
-        aws_day_of_week = (day.weekday() + 1) % 7 + 1  # AWS counts 1 = Sunday ... 7 = Saturday
-        if day.day in days_of_month or aws_day_of_week in days_of_week:
-            days.append(day)
-    return days
+def _matching_days(
+    days_of_month: frozenset[int], months: frozenset[int], days_of_week: frozenset[int], years: frozenset[int]
+) -> list[dt.date]:
+    """Days of the window that match plain (no L, W or #) day fields, walked one by one."""
+    return [
+        day
+        for day in _WINDOW_DAYS
+        if day.month in months
+        and day.year in years
+        # AWS counts the days of the week 1 = Sunday ... 7 = Saturday.
+        and (day.day in days_of_month or day.isoweekday() % 7 + 1 in days_of_week)
+    ]
+
+
+@functools.cache
+def _day_steps(
+    days_of_month: frozenset[int], months: frozenset[int], days_of_week: frozenset[int], years: frozenset[int]
+) -> tuple[bool, frozenset[int]]:
+    """Whether any day of the window matches plain day fields, and the distinct numbers of days
+    from one matching day to the next.
+
+    Cached on the day fields, which many schedules share (every Sunday, every day) whatever
+    their times. Patterns that hold on every day of the window's months and years are worked
+    out: every day steps by one day, and days of the week by their distance round the week (the
+    window spans many weeks, so each distance occurs). Anything else is walked day by day.
+    """
+    if months >= _EVERY_MONTH and years >= _WINDOW_YEARS:
+        if days_of_month >= _EVERY_DAY_OF_MONTH:
+            return True, frozenset({1})
+        if not days_of_month and days_of_week:
+            weekdays = sorted(days_of_week)
+            return True, frozenset(b - a for a, b in itertools.pairwise([*weekdays, weekdays[0] + 7]))
+    days = _matching_days(days_of_month, months, days_of_week, years)
+    return bool(days), frozenset((later - earlier).days for earlier, later in itertools.pairwise(days))
 
 
 @functools.cache
 def _gaps(expression: str) -> tuple[int, ...]:
     """Distinct gaps (minutes) between consecutive runs over the window from a fixed start.
 
-    Plain day fields are matched day by day (cheap); L, W and # patterns fall back to walking
-    runs with the cron library.
+    Every matching day repeats the same times of day, so the gaps are those between the times
+    of one day, and from the last time of a day to the first of the next matching day: from the
+    day fields' steps (:func:`_day_steps`), not from each run. L, W and # patterns fall back to
+    walking runs with the cron library.
     """
     cron = AWSCron(expression.strip()[len("cron(") : -1])
-    days = _matching_days(cron)
-    if days is None:
+    if any(isinstance(value, str) for value in (*cron.days_of_month, *cron.days_of_week)):
         runs = list(itertools.islice(_runs(expression, _GAP_START), GAP_MAX_RUNS))
         return tuple(sorted({int((b - a).total_seconds() // 60) for a, b in itertools.pairwise(runs)}))
+    any_day, steps = _day_steps(
+        frozenset(cron.days_of_month), frozenset(cron.months), frozenset(cron.days_of_week), frozenset(cron.years)
+    )
     times = sorted({hour * 60 + minute for hour in cron.hours for minute in cron.minutes})
-    within_day = {later - earlier for earlier, later in itertools.pairwise(times)} if days else set()
-    between_days = {(later - earlier).days * 1440 - times[-1] + times[0] for earlier, later in itertools.pairwise(days)}
+    within_day = {later - earlier for earlier, later in itertools.pairwise(times)} if any_day else set()
+    between_days = {step * 1440 - times[-1] + times[0] for step in steps}
     return tuple(sorted(within_day | between_days))
 
 

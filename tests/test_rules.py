@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import itertools
 import zoneinfo
 
 import pulumi
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from pyawscron import AWSCron
 
 from components import regions, rules, stack_checks
 
@@ -484,6 +488,116 @@ def test_shortest_gap_minutes(expression, gap):
 )
 def test_longest_gap_minutes(expression, gap):
     assert rules.longest_gap_minutes(expression) == gap
+
+
+# The gaps are worked out from the cron's fields (rules._gaps); these tests hold them to a brute
+# force over the same window: every run of every day, one after the other.
+GAP_WINDOW = [dt.date(2026, 1, 1) + dt.timedelta(days=offset) for offset in range(731)]
+
+
+def brute_force_gaps(expression: str) -> tuple[int, ...]:
+    """Distinct minutes between consecutive runs in the gap window, from a list of every run."""
+    cron = AWSCron(expression[len("cron(") : -1])
+    times = sorted({hour * 60 + minute for hour in cron.hours for minute in cron.minutes})
+    runs = [
+        index * 1440 + time
+        for index, day in enumerate(GAP_WINDOW)
+        if day.month in cron.months
+        and day.year in cron.years
+        # AWS numbers the days of the week from 1 (Sunday) to 7 (Saturday).
+        and (day.day in cron.days_of_month or (day.weekday() + 1) % 7 + 1 in cron.days_of_week)
+        for time in times
+    ]
+    return tuple(sorted({later - earlier for earlier, later in itertools.pairwise(runs)}))
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["cron(0 18 ? * SUN *)", "cron(30 2 ? * MON-FRI *)", "cron(0 3 1 * ? *)", "cron(0 5 ? 2,8 TUE,SAT 2027)"],
+)
+def test_the_brute_force_agrees_with_the_cron_librarys_own_runs(expression):
+    # pyawscron finds each run from the previous one: an independent check of the brute force.
+    end = dt.datetime(2028, 1, 2, tzinfo=dt.UTC)
+    runs = list(itertools.takewhile(lambda run: run < end, rules._runs(expression, rules._GAP_START)))
+    walked = {int((b - a).total_seconds() // 60) for a, b in itertools.pairwise(runs)}
+    assert brute_force_gaps(expression) == tuple(sorted(walked))
+
+
+def _cron_list(values: list[int]) -> str:
+    return ",".join(str(value) for value in values)
+
+
+@st.composite
+def plain_crons(draw: st.DrawFn) -> str:
+    """Valid cron() schedules without L, W or #: any minute, hour, day, month and year forms."""
+    minute = str(draw(st.integers(0, 59)))
+    hour = draw(
+        st.one_of(
+            st.just("*"),
+            st.integers(0, 23).map(str),
+            st.lists(st.integers(0, 23), min_size=2, max_size=4, unique=True).map(_cron_list),
+            st.tuples(st.integers(0, 22), st.integers(1, 23)).filter(lambda r: r[0] < r[1]).map("{0[0]}-{0[1]}".format),
+            st.tuples(st.integers(0, 23), st.integers(1, 12)).map("{0[0]}/{0[1]}".format),
+        )
+    )
+    days_of_month = st.one_of(
+        st.just("*"),
+        st.integers(1, 31).map(str),
+        st.lists(st.integers(1, 31), min_size=2, max_size=4, unique=True).map(_cron_list),
+        st.tuples(st.integers(1, 30), st.integers(2, 31)).filter(lambda r: r[0] < r[1]).map("{0[0]}-{0[1]}".format),
+        st.tuples(st.integers(1, 31), st.integers(1, 15)).map("{0[0]}/{0[1]}".format),
+    )
+    days_of_week = st.one_of(
+        st.just("*"),
+        st.sampled_from(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", "1", "4", "7"]),
+        st.lists(st.integers(1, 7), min_size=2, max_size=5, unique=True).map(_cron_list),
+        st.sampled_from(["MON-FRI", "SAT-SUN", "2-6", "TUE,THU", "1-3"]),
+    )
+    if draw(st.booleans()):
+        day_of_month, day_of_week = draw(days_of_month), "?"
+    else:
+        day_of_month, day_of_week = "?", draw(days_of_week)
+    month = draw(
+        st.one_of(
+            st.just("*"),  # half the time: every month and every year take the worked-out path
+            st.one_of(
+                st.integers(1, 12).map(str),
+                st.lists(st.integers(1, 12), min_size=2, max_size=4, unique=True).map(_cron_list),
+                st.sampled_from(["JAN-MAR", "FEB", "6-12", "*/3"]),
+            ),
+        )
+    )
+    year = draw(
+        st.one_of(st.just("*"), st.sampled_from(["2026", "2027", "2028", "2026-2027", "2025-2030", "2029", "2030/2"]))
+    )
+    expression = f"cron({minute} {hour} {day_of_month} {month} {day_of_week} {year})"
+    assume(rules.schedule(expression) is None)
+    return expression
+
+
+@settings(max_examples=200, deadline=None)
+@given(plain_crons())
+def test_gaps_from_the_fields_match_a_brute_force_walk(expression):
+    gaps = brute_force_gaps(expression)
+    assert rules._gaps(expression) == gaps
+    assert rules.shortest_gap_minutes(expression) == (min(gaps) if gaps else None)
+    assert rules.longest_gap_minutes(expression) == (max(gaps) if gaps else None)
+
+
+@pytest.mark.parametrize(
+    ("expression", "gaps"),
+    [
+        ("cron(0 18 ? * SUN *)", (7 * 1440,)),
+        ("cron(0 18 ? * * *)", (1440,)),
+        ("cron(0 18 * * ? *)", (1440,)),
+        ("cron(0 6,18 ? * MON-FRI *)", (720, 2 * 1440 + 720)),  # Friday 18:00 to Monday 06:00
+        ("cron(0 18 ? * 2,5 *)", (3 * 1440, 4 * 1440)),
+        ("cron(0 18 ? * SUN 2027)", (7 * 1440,)),  # one year of Sundays: worked out by walking the days
+        ("cron(0 18 ? JAN SUN *)", (7 * 1440, 343 * 1440)),  # 2026-01-25 to 2027-01-03
+    ],
+)
+def test_gaps_of_daily_and_weekly_patterns(expression, gaps):
+    assert rules._gaps(expression) == gaps == brute_force_gaps(expression)
 
 
 def test_upcoming_runs_read_the_schedule_on_the_time_zones_wall_clock():

@@ -695,7 +695,17 @@ class WindowsServerBackup(pulumi.ComponentResource):
             ]
             return stack_verdicts(plans, region=args["region"], account=account_id, vault_name=vault_name)
 
-        return pulumi.Output.all(account.account_id, *arns).apply(judge)
+        return _each_once(account.account_id, *arns).apply(judge)
+
+
+def _each_once(*values: pulumi.Input[Any]) -> pulumi.Output[list[Any]]:
+    """``Output.all(*values)``, awaiting each distinct value once: every rule's copy names the
+    same one or two destination ARNs, and each value given to ``Output.all`` costs its own
+    wrapping Output and task."""
+    distinct = list({id(value): value for value in values}.values())
+    position = {id(value): index for index, value in enumerate(distinct)}
+    order = [position[id(value)] for value in values]
+    return pulumi.Output.all(*distinct).apply(lambda resolved: [resolved[index] for index in order])
 
 
 def _by_name(outputs: Mapping[str, pulumi.Output[str]]) -> pulumi.Output[dict[str, str]]:

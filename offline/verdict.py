@@ -2,16 +2,17 @@
 
 Everything else (the reports, the review's judgement, the diagrams) reads the verdict through
 this adapter, so that a change of the verdict's export format is a change here only. Today the
-program exports it as the stack output ``three_two_one``: a mapping of plan name to
-``{copies, copy_count, media, off_site, meets_3_2_1, reasons, resource_types, assumed, by_type,
-advice}`` (:func:`components.three_two_one.plan_verdict`), each copy with ``rule``, ``role``,
+program exports it as the stack output ``three_two_one``: one JSON document (text, which the
+engine resolves and stores as a single value) of a mapping of plan name to ``{copies,
+copy_count, media, off_site, meets_3_2_1, reasons, resource_types, assumed, by_type, advice}``
+(:func:`components.three_two_one.plan_verdict`), each copy with ``rule``, ``role``,
 ``region``, ``account``, ``vault``, ``tier`` (``warm``, ``cold``, or ``mixed`` when only some
 types go cold), ``retention_days``, ``cold_storage_after_days`` and ``cold_for``. Earlier
-versions keyed it ``<plan>/<selection>`` without the per-type keys; both are read. Also read: the
-output (or the whole outputs) as JSON text, a list of verdicts that each carry their
-``selection``/``plan``/``name``, and a few other spellings of pass/fail (``pass``, ``passed``,
-``ok``, ``compliant``) and of the reasons (``reason``, ``why``, ``message``), as other programs
-built on the components may export them.
+versions exported the mapping itself, keyed ``<plan>/<selection>`` without the per-type keys;
+all are read. Also read: the whole outputs as JSON text, a list of verdicts that each carry
+their ``selection``/``plan``/``name``, and a few other spellings of pass/fail (``pass``,
+``passed``, ``ok``, ``compliant``) and of the reasons (``reason``, ``why``, ``message``), as
+other programs built on the components may export them.
 """
 
 from __future__ import annotations

@@ -141,7 +141,7 @@ def test_single_region():
 
 
 def _verdict_of(run: OfflineRun, plan: str) -> dict[str, Any]:
-    return run.outputs["three_two_one"][plan]
+    return json.loads(run.outputs["three_two_one"])[plan]
 
 
 # --- three-two-one ----------------------------------------------------------------------------------

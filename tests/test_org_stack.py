@@ -229,7 +229,7 @@ def test_the_outputs_show_the_policies_the_stack_set_the_effective_plans_and_3_2
         "windows-weekly-ec2-vss-us-east-1",
         "windows-weekly-ec2-vss-us-west-2",
     ]
-    verdicts = outputs["three_two_one"]
+    verdicts = json.loads(outputs["three_two_one"])
     # One verdict per policy plan and region, as the per-account stacks give one per plan.
     assert sorted(verdicts) == [
         "daily-ebs (us-east-1)",
@@ -447,7 +447,7 @@ def test_a_selection_by_conditions_alone_is_judged_as_the_every_type_selection_i
         for arn in template["Resources"]["BackupRole"]["Properties"]["ManagedPolicyArns"]
     ]
     assert "AWSBackupServiceRolePolicyForS3Backup" in policies
-    verdict = run.outputs["three_two_one"]["daily-ebs (us-east-1)"]
+    verdict = json.loads(run.outputs["three_two_one"])["daily-ebs (us-east-1)"]
     assert verdict["resource_types"] == ["EC2", "EBS", "S3", "other"]
     # The fixture's tag selection keeps its tag: no warning, no S3 policies.
     fixture = run_config(org_config())

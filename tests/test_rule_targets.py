@@ -5,6 +5,7 @@ recovery point in the target vault). Every rule at its boundary, through the sta
 
 from __future__ import annotations
 
+import json
 from typing import Any, cast
 
 import pulumi
@@ -48,7 +49,7 @@ def test_a_rule_writes_to_the_default_vault(run_config):
     run = built(run_config(seed_config(plans=_vss_plan(target_vault_name="Default"))))
     assert _rule(run)["targetVaultName"] == "Default"
     assert "targetLogicallyAirGappedBackupVaultArn" not in _rule(run)
-    verdict = run.outputs["three_two_one"]["windows-weekly"]
+    verdict = json.loads(run.outputs["three_two_one"])["windows-weekly"]
     assert [copy["vault"] for copy in verdict["copies"]] == ["Default"]
 
 
@@ -104,7 +105,7 @@ def test_a_rule_backs_up_into_an_air_gapped_vault_through_the_stacks_vault(run_c
         "copies it to the air-gapped vault and then deletes it. Volumes encrypted with the AWS-managed aws/ebs key "
         "are never copied there (they stay in the backup vault only): encrypt them with a customer-managed key"
     ]
-    verdict = run.outputs["three_two_one"]["windows-weekly"]
+    verdict = json.loads(run.outputs["three_two_one"])["windows-weekly"]
     assert [(copy["vault"], copy["account"]) for copy in verdict["copies"]] == [
         ("windows-air-gapped", OFFLINE_ACCOUNT_ID)
     ]

@@ -10,6 +10,7 @@ from collections import Counter
 import pytest
 
 from offline import OFFLINE_ACCOUNT_ID, OfflineRun
+from offline.verdict import plan_verdicts
 
 T = "windows-server-backup:index"
 SEED_RULE = {
@@ -294,7 +295,7 @@ def test_lookups_happen_once_per_stack(seed):
 
 
 def test_dev_does_not_meet_3_2_1_and_says_why(seed):
-    verdicts = seed.outputs["three_two_one"]
+    verdicts = json.loads(seed.outputs["three_two_one"])
     assert set(verdicts) == {"windows-weekly-ec2-vss-us-east-1", "weekly-ebs-us-east-1"}
     for plan, judged in verdicts.items():
         assert judged["meets_3_2_1"] is False
@@ -321,6 +322,17 @@ def test_dev_does_not_meet_3_2_1_and_says_why(seed):
         "EC2": {"media": ["warm"], "meets_3_2_1": False},
         "EBS": {"media": ["warm"], "meets_3_2_1": False},
     }
+
+
+def test_the_verdict_is_exported_as_one_json_document(seed):
+    # One string for the engine to resolve and store; the reports read it through offline.verdict.
+    exported = seed.outputs["three_two_one"]
+    assert isinstance(exported, str)
+    document = json.loads(exported)
+    assert set(document) == {"windows-weekly-ec2-vss-us-east-1", "weekly-ebs-us-east-1"}
+    verdicts = plan_verdicts(seed.outputs)
+    assert verdicts is not None
+    assert {name: verdict.meets for name, verdict in verdicts.items()} == dict.fromkeys(document, False)
 
 
 def test_outputs(seed):

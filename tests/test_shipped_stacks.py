@@ -26,6 +26,8 @@ Behaviour (exact resources, inputs, names) is pinned on the fixtures in ``tests/
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import yaml
 from conftest import PROJECT_DIR, shipped_run, stack_set_resources
@@ -105,7 +107,7 @@ def test_rules_copying_to_another_region_and_account_keep_three_copies_one_off_s
 
 
 def test_the_verdict_counts_as_cold_only_what_aws_backup_moves(shipped: OfflineRun):
-    verdicts = shipped.outputs.get("three_two_one", {})
+    verdicts = json.loads(shipped.outputs.get("three_two_one", "{}"))
     plans = {plan.inputs["name"]: plan for plan in shipped.of_type("aws:backup/plan:Plan")}
     if plans:  # a stack of this account's plans judges each of them (an organization's, its policies)
         assert set(verdicts) == set(plans)

@@ -203,7 +203,7 @@ def _places(judged: dict) -> list[tuple]:
 def test_the_windows_vss_plan_is_judged_by_what_aws_does_with_ec2_backups(prod):
     """Three copies, one of them off-site, but all warm: AWS Backup cannot move AMIs to cold storage."""
     run, home, other = prod
-    judged = run.outputs["three_two_one"][f"windows-weekly-ec2-vss-{home}"]
+    judged = json.loads(run.outputs["three_two_one"])[f"windows-weekly-ec2-vss-{home}"]
     rule = f"windows-weekly-ec2-vss-{home}"
     assert _places(judged) == [
         (rule, home, PROD_ACCOUNT, "warm", 35),
@@ -229,7 +229,7 @@ def test_the_windows_vss_plan_is_judged_by_what_aws_does_with_ec2_backups(prod):
 
 def test_the_volume_plan_reaches_a_second_medium_in_the_ebs_archive_tier(prod):
     run, home, other = prod
-    judged = run.outputs["three_two_one"][f"weekly-ebs-{home}"]
+    judged = json.loads(run.outputs["three_two_one"])[f"weekly-ebs-{home}"]
     assert _places(judged) == [
         ("weekly", home, PROD_ACCOUNT, "warm", 35),
         ("weekly", other, PROD_ACCOUNT, "warm", 35),

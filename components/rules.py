@@ -444,6 +444,12 @@ def upcoming_runs(expression: str, after: dt.datetime, count: int, zone: str = "
     return list(itertools.islice(_runs(expression, after, zone), count))
 
 
+@functools.cache  # the 60-minute rule and the gap estimates read the same expressions
+def _parsed(fields: str) -> AWSCron:
+    """The cron library's reading of ``Min Hour DoM Month DoW Year`` (only read, never changed)."""
+    return AWSCron(fields)
+
+
 def shortest_daily_gap_minutes(fields: str) -> int:
     """The shortest gap between two runs of a (valid) cron's minute and hour fields.
 
@@ -451,7 +457,7 @@ def shortest_daily_gap_minutes(fields: str) -> int:
     two of those times, or from the last one to the first one of a following day. The day
     fields can only make gaps longer, never shorter: this is exact for AWS's 60-minute rule.
     """
-    cron = AWSCron(fields)
+    cron = _parsed(fields)
     times = sorted(hour * 60 + minute for hour in cron.hours for minute in cron.minutes)
     wrap = times[0] + 1440 - times[-1]
     return min([later - earlier for earlier, later in itertools.pairwise(times)] + [wrap])
@@ -462,8 +468,7 @@ GAP_WINDOW_DAYS = 731
 #: For day patterns computed by walking runs (L, W, #): this many runs at most.
 GAP_MAX_RUNS = 400
 _GAP_START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-_WINDOW_DAYS = tuple(_GAP_START.date() + dt.timedelta(days=offset) for offset in range(GAP_WINDOW_DAYS))
-_WINDOW_YEARS = frozenset(day.year for day in _WINDOW_DAYS)
+_WINDOW_YEARS = frozenset(range(_GAP_START.year, (_GAP_START + dt.timedelta(days=GAP_WINDOW_DAYS - 1)).year + 1))
 _EVERY_MONTH = frozenset(range(1, 13))
 _EVERY_DAY_OF_MONTH = frozenset(range(1, 32))
 
@@ -472,9 +477,10 @@ def _matching_days(
     days_of_month: frozenset[int], months: frozenset[int], days_of_week: frozenset[int], years: frozenset[int]
 ) -> list[dt.date]:
     """Days of the window that match plain (no L, W or #) day fields, walked one by one."""
+    first = _GAP_START.date()
     return [
         day
-        for day in _WINDOW_DAYS
+        for day in (first + dt.timedelta(days=offset) for offset in range(GAP_WINDOW_DAYS))
         if day.month in months
         and day.year in years
         # AWS counts the days of the week 1 = Sunday ... 7 = Saturday.
@@ -513,7 +519,7 @@ def _gaps(expression: str) -> tuple[int, ...]:
     day fields' steps (:func:`_day_steps`), not from each run. L, W and # patterns fall back to
     walking runs with the cron library.
     """
-    cron = AWSCron(expression.strip()[len("cron(") : -1])
+    cron = _parsed(expression.strip()[len("cron(") : -1])
     if any(isinstance(value, str) for value in (*cron.days_of_month, *cron.days_of_week)):
         runs = list(itertools.islice(_runs(expression, _GAP_START), GAP_MAX_RUNS))
         return tuple(sorted({int((b - a).total_seconds() // 60) for a, b in itertools.pairwise(runs)}))

@@ -485,14 +485,15 @@ class WindowsServerBackup(pulumi.ComponentResource):
                 child_opts(self),
             )
             self.plans[spec["name"]] = plan
-            self.selections[spec["name"]] = {
-                selection["name"]: BackupSelection(
+            self.selections[spec["name"]] = selections = {}
+            # A loop, not a comprehension: the SDK walks the Python stack at each registration, and
+            # on Python 3.11 a comprehension is one more frame for each selection and its child.
+            for selection in spec["selections"]:
+                selections[selection["name"]] = BackupSelection(
                     f"{plan_name}-{selection['name']}",
                     {**selection, "plan_id": plan.id, "role_arn": self._stack_role_arn()},
                     child_opts(plan),
                 )
-                for selection in spec["selections"]
-            }
 
         self.audit: Optional[BackupAudit] = None
         audit = args.get("audit")

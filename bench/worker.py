@@ -2,15 +2,16 @@
 
 Usage (run.py starts it; it is also handy alone)::
 
-    python bench/worker.py components 25        # JSON on stdout
-    python bench/worker.py raw 25
-    python bench/worker.py components 10 --profile   # cProfile table instead of JSON
-    python bench/worker.py raw 1 --modules           # pulumi-aws submodules the evaluation loads
+    python bench/worker.py components <project_dir>                 # JSON on stdout
+    python bench/worker.py raw <project_dir> --imports m1,m2,...     # import these first, timed apart
+    python bench/worker.py components <project_dir> --profile        # cProfile table instead of JSON
+    python bench/worker.py tree <project_dir> --list-imports         # what the evaluation imports (JSON)
 
-``components`` is the repository's real ``__main__.py``; ``raw`` is ``bench/raw_program.py``.
-Both are run as ``__main__`` with runpy inside ``offline.run_program``, as ``offline.run_offline``
-runs the program. Imports are done before the clock starts (their cost is measured on its own by
-run.py), so the figure is the program's evaluation only.
+``<project_dir>`` holds the ``Pulumi.yaml`` and ``Pulumi.bench.yaml`` of ``workload.write_project``.
+The programs are ``workload.PROGRAMS``; each runs as ``__main__`` with runpy inside
+``offline.run_program``, as ``offline.run_offline`` runs the real program. The process imports
+only the harness (the mock engine, which imports neither the components nor pulumi-aws) and
+what its own program needs, so its whole-process figures are its own.
 """
 
 from __future__ import annotations
@@ -40,29 +41,7 @@ import workload  # noqa: E402  (bench's own module, beside this file)
 
 from offline import OfflineRun, StackSettings, read_stack, run_program  # noqa: E402  (needs the path above)
 
-
-def warm_imports() -> None:
-    """Import everything either program touches, so neither pays import time inside the clock.
-
-    That is ``components`` and ``stack_config`` (imported by the real ``__main__.py``), and the
-    pulumi-aws submodules either program uses, which pulumi-aws would otherwise load lazily
-    during the first evaluation. Both programs get the same warm-up.
-    """
-    modules = {"components", "stack_config", *workload.aws_submodules("components"), *workload.aws_submodules("raw")}
-    for name in sorted(modules):
-        # A lazy pulumi-aws module runs its code on the first attribute read; any name will do.
-        getattr(importlib.import_module(name), "_loaded_", None)
-
-
-def loaded_aws_modules() -> list[str]:
-    """The pulumi-aws service submodules loaded so far (not the lazy placeholders)."""
-    from pulumi._utils import _LazyModule  # the SDK's lazy module type
-
-    return sorted(
-        name
-        for name, module in list(sys.modules.items())
-        if name.startswith("pulumi_aws.") and name.count(".") == 1 and not isinstance(module, _LazyModule)
-    )
+KIB = 1024
 
 
 def program(kind: str) -> Callable[[], Any]:
@@ -71,82 +50,143 @@ def program(kind: str) -> Callable[[], Any]:
     return lambda: runpy.run_path(path, run_name="__main__")
 
 
-def stack_settings(sets: int) -> StackSettings:
-    """What the engine would hand the program for a generated stack with ``sets`` sets."""
-    return read_stack(workload.write_project(sets), workload.STACK)
+def settings_of(project_dir: Path) -> StackSettings:
+    """What the engine hands the program: the bench stack's config."""
+    return read_stack(project_dir, workload.STACK)
 
 
-def peak_rss_kib() -> int:
-    """The process's peak resident set size so far, in KiB (Linux reports ru_maxrss in KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def rusage() -> tuple[float, int]:
+    """CPU seconds (user + system) of this process so far, and its peak resident set in KiB."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss  # Linux reports ru_maxrss in KiB
 
 
-def inputs_digest(run: OfflineRun) -> str:
-    """A digest of every AWS resource's type and inputs, independent of registration order."""
-    rows = sorted(json.dumps([r.type, r.inputs], sort_keys=True) for r in run.resources if r.custom)
-    return hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
+def import_all(modules: list[str]) -> None:
+    """Import ``modules`` in order, loading pulumi-aws's lazy submodules too.
+
+    A module that cannot be imported on its own is left to the evaluation, which loads it anyway.
+    """
+    for name in modules:
+        try:
+            # A lazy pulumi-aws module runs its code on the first attribute read; any name will do.
+            getattr(importlib.import_module(name), "_loaded_", None)
+        except Exception:
+            continue
 
 
-def measure(kind: str, sets: int) -> dict[str, Any]:
-    """Evaluate the program once: wall and CPU time (all threads), peak-RSS growth, lookups, resources."""
-    settings = stack_settings(sets)
-    warm_imports()
+class GcClock:
+    """Counts the garbage collector's runs and CPU time while installed."""
+
+    def __init__(self) -> None:
+        self.collections = 0
+        self.seconds = 0.0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.process_time()
+        else:
+            self.collections += 1
+            self.seconds += time.process_time() - self._started
+
+
+def measure(kind: str, project_dir: Path, modules: list[str]) -> dict[str, Any]:
+    """Import ``modules``, then evaluate the program once; CPU, memory, lookups and resources."""
+    settings = settings_of(project_dir)
+    harness_cpu, harness_rss = rusage()
+    start = time.process_time()
+    import_all(modules)
+    imports_cpu = time.process_time() - start
     gc.collect()
-    rss_before = peak_rss_kib()
-    start, cpu_start = time.perf_counter(), time.process_time()
+    _, before_rss = rusage()
+    clock = GcClock()
+    gc.callbacks.append(clock)
+    wall, start = time.perf_counter(), time.process_time()
     run = run_program(program(kind), settings)
-    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
-    rss_after = peak_rss_kib()
+    evaluation_cpu, wall = time.process_time() - start, time.perf_counter() - wall
+    gc.callbacks.remove(clock)
+    process_cpu, peak_rss = rusage()
     return {
         "kind": kind,
-        "sets": sets,
-        "seconds": seconds,
-        "cpu_seconds": cpu_seconds,
-        "rss_growth_kib": rss_after - rss_before,
-        "rss_peak_kib": rss_after,
+        "sets": plan_count(settings),
+        "imports_cpu": imports_cpu,
+        "evaluation_cpu": evaluation_cpu,
+        "evaluation_wall": wall,
+        "program_cpu": imports_cpu + evaluation_cpu,
+        "process_cpu": process_cpu,
+        "harness_cpu": harness_cpu,
+        "gc_seconds": clock.seconds,
+        "gc_collections": clock.collections,
+        "evaluation_rss_kib": peak_rss - before_rss,
+        "program_rss_kib": peak_rss - harness_rss,
+        "process_rss_kib": peak_rss,
         "error": str(run.error) if run.error else None,
         "warnings": len(run.warnings),
-        "invocations": [invocation.token for invocation in run.invocations],
+        "lookups": [[invocation.provider, invocation.token] for invocation in run.invocations],
         "aws_resources": dict(Counter(r.type for r in run.resources if r.custom)),
+        "components": sum(1 for r in run.resources if not r.custom),
         "inputs_digest": inputs_digest(run),
     }
 
 
-def modules_used(kind: str, sets: int) -> list[str]:
-    """The pulumi-aws submodules an evaluation loads beyond ``import pulumi_aws``, without warm-up."""
-    settings = stack_settings(sets)
-    importlib.import_module("pulumi_aws")
-    before = set(loaded_aws_modules())
+def inputs_digest(run: OfflineRun) -> str:
+    """A digest of every AWS resource's type, name and inputs, whatever the registration order."""
+    rows = sorted(json.dumps([r.type, r.name, r.inputs], sort_keys=True) for r in run.resources if r.custom)
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
+
+
+def plan_count(settings: StackSettings) -> int:
+    """How many plans (sets) the stack config has; the engine hands structured values as JSON."""
+    plans = settings.config[f"{workload.PROJECT}:plans"]
+    return len(json.loads(plans) if isinstance(plans, str) else plans)
+
+
+def imported_by(kind: str, project_dir: Path) -> list[str]:
+    """Every module one evaluation loads beyond the harness, in the order it loads them.
+
+    pulumi-aws's service submodules count once loaded for real (not while still lazy).
+    """
+    from pulumi._utils import _LazyModule  # the SDK's lazy module type
+
+    def loaded() -> list[str]:
+        return [name for name, module in list(sys.modules.items()) if not isinstance(module, _LazyModule)]
+
+    settings = settings_of(project_dir)
+    before = set(loaded())
     run_program(program(kind), settings)
-    return [name for name in loaded_aws_modules() if name not in before]
+    return [name for name in loaded() if name not in before and not name.startswith("__")]
 
 
-def profile(kind: str, sets: int, top: int = 30) -> None:
-    """Print the ``top`` functions by cumulative time of one evaluation."""
-    settings = stack_settings(sets)
-    warm_imports()
+def profile(kind: str, project_dir: Path, modules: list[str], top: int = 40) -> None:
+    """Print the ``top`` functions by internal time of one evaluation, then by cumulative time."""
+    settings = settings_of(project_dir)
+    import_all(modules)
     profiler = cProfile.Profile()
     profiler.enable()
     run_program(program(kind), settings)
     profiler.disable()
-    pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(top)
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
 
 
 def main() -> None:
-    """Parse the command line and measure (or profile) one evaluation."""
+    """Parse the command line and measure (or profile, or list the imports of) one evaluation."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("kind", choices=sorted(workload.PROGRAMS))
-    parser.add_argument("sets", type=int)
+    parser.add_argument("project_dir", type=Path)
+    parser.add_argument("--imports", default="", help="modules to import before the evaluation, comma-separated")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--profile", action="store_true", help="print a cProfile table instead of JSON")
-    mode.add_argument("--modules", action="store_true", help="print the pulumi-aws submodules it loads (JSON)")
+    mode.add_argument("--list-imports", action="store_true", help="print the modules the evaluation loads (JSON)")
     args = parser.parse_args()
+    modules = [name for name in args.imports.split(",") if name]
     if args.profile:
-        profile(args.kind, args.sets)
-    elif args.modules:
-        print(json.dumps(modules_used(args.kind, args.sets)))
+        profile(args.kind, args.project_dir, modules)
+    elif args.list_imports:
+        print(json.dumps(imported_by(args.kind, args.project_dir)))
     else:
-        print(json.dumps(measure(args.kind, args.sets)))
+        print(json.dumps(measure(args.kind, args.project_dir, modules)))
 
 
 if __name__ == "__main__":

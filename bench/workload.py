@@ -2,9 +2,10 @@
 
 Each set is the seed's ``weekly-ebs`` plan again: one plan with one weekly rule (60-minute start
 window, one-day completion window, 30-day retention) and one tag selection. The sets differ in
-their names, tag values and schedules: each set gets its own minute or hour, because real
-stacks rarely repeat one schedule 100 times and a per-expression cache in the program must not
-hide what checking a new schedule costs.
+their names, tag values and schedules. Every set has its own schedule (day of the week, hour and
+minute), because real stacks rarely repeat one schedule 100 times and a cache keyed on the
+expression must not hide what checking a new schedule costs. The config is valid at any size up
+to :data:`MAX_SETS` (the distinct weekly schedules), and gives no warning.
 """
 
 from __future__ import annotations
@@ -18,27 +19,49 @@ import yaml
 
 #: The repository root: the folder that holds ``__main__.py``.
 REPO = Path(__file__).resolve().parent.parent
-#: The two programs compared: the repository's real one and the flat raw pulumi-aws baseline.
-PROGRAMS = {"components": REPO / "__main__.py", "raw": Path(__file__).resolve().parent / "raw_program.py"}
+BENCH = Path(__file__).resolve().parent
+#: The programs compared: the flat raw pulumi-aws baseline, the same component tree written by
+#: hand, and the repository's real program.
+PROGRAMS = {
+    "raw": BENCH / "raw_program.py",
+    "tree": BENCH / "tree_program.py",
+    "components": REPO / "__main__.py",
+}
 PROJECT = "windows-server-backup"
 REGION = "us-east-1"
 STACK = "bench"
+DAYS_OF_WEEK = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+#: One set per minute of the week's hours: every weekly schedule with a whole minute.
+MAX_SETS = len(DAYS_OF_WEEK) * 24 * 60
+
+
+def schedule(index: int) -> str:
+    """The weekly schedule of set ``index``: a day of the week, hour and minute of its own."""
+    if not 0 <= index < MAX_SETS:
+        raise ValueError(f"set {index}: the workload has {MAX_SETS} distinct weekly schedules")
+    day, rest = index % 7, index // 7
+    minute, hour = rest % 60, rest // 60
+    return f"cron({minute} {hour} ? * {DAYS_OF_WEEK[day]} *)"
+
+
+def plan_name(index: int) -> str:
+    """Plan (and rule, and selection) name of set ``index``, as the seed names its plans."""
+    return f"weekly-ebs-{index:04d}-{REGION}"
 
 
 def plan_set(index: int) -> dict[str, Any]:
     """Set number ``index``: a weekly plan with one rule and one tag selection."""
-    minute, hour = index % 60, 18 + index // 60  # distinct for index < 360
     return {
-        "name": f"weekly-ebs-{index:03d}-{REGION}",
+        "name": plan_name(index),
         "rules": [
             {
-                "schedule": f"cron({minute} {hour} ? * SUN *)",
+                "schedule": schedule(index),
                 "start_window_minutes": 60,
                 "completion_window_minutes": 1440,
                 "delete_after_days": 30,
             }
         ],
-        "selections": [{"tags": {"alk:backup": f"weekly-ebs-{index:03d}"}}],
+        "selections": [{"tags": {"alk:backup": f"weekly-ebs-{index:04d}"}}],
     }
 
 
@@ -70,7 +93,7 @@ def aws_submodules(kind: str) -> list[str]:
     The real program's are found in ``components/``, so the list follows the code as it grows.
     A superset of what one evaluation loads: fine for warming up, too much for import cost.
     """
-    sources = list((REPO / "components").glob("*.py")) if kind == "components" else [PROGRAMS["raw"]]
+    sources = list((REPO / "components").glob("*.py")) if kind == "components" else [PROGRAMS[kind]]
     found = {name for path in sources for name in re.findall(r"\baws\.([a-z0-9_]+)\.", path.read_text("utf-8"))}
     return [f"pulumi_aws.{name}" for name in sorted(found)]
 

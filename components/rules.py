@@ -17,7 +17,7 @@ import re
 import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from aws_cron_expression_validator.validator import AWSCronExpressionValidator
 from pulumi import RunError
@@ -444,10 +444,34 @@ def upcoming_runs(expression: str, after: dt.datetime, count: int, zone: str = "
     return list(itertools.islice(_runs(expression, after, zone), count))
 
 
+class _CronFields(NamedTuple):
+    """What the checks read of a cron expression, kept small: many expressions are cached."""
+
+    times: tuple[int, ...]
+    """The times of day it runs, in minutes after midnight, in order."""
+    plain_days: bool
+    """No L, W or # in the day fields (those runs are found by walking them)."""
+    days_of_month: frozenset[int]
+    months: frozenset[int]
+    days_of_week: frozenset[int]
+    """1 = Sunday ... 7 = Saturday, as AWS counts them."""
+    years: frozenset[int]
+    """Only the years of the gap window (:data:`GAP_WINDOW_DAYS`)."""
+
+
 @functools.cache  # the 60-minute rule and the gap estimates read the same expressions
-def _parsed(fields: str) -> AWSCron:
-    """The cron library's reading of ``Min Hour DoM Month DoW Year`` (only read, never changed)."""
-    return AWSCron(fields)
+def _fields(fields: str) -> _CronFields:
+    """The cron library's reading of ``Min Hour DoM Month DoW Year``."""
+    cron = AWSCron(fields)
+    plain = not any(isinstance(value, str) for value in (*cron.days_of_month, *cron.days_of_week))
+    return _CronFields(
+        times=tuple(sorted({hour * 60 + minute for hour in cron.hours for minute in cron.minutes})),
+        plain_days=plain,
+        days_of_month=frozenset(cron.days_of_month if plain else ()),
+        months=frozenset(cron.months),
+        days_of_week=frozenset(cron.days_of_week if plain else ()),
+        years=frozenset(cron.years) & _WINDOW_YEARS,
+    )
 
 
 def shortest_daily_gap_minutes(fields: str) -> int:
@@ -457,8 +481,7 @@ def shortest_daily_gap_minutes(fields: str) -> int:
     two of those times, or from the last one to the first one of a following day. The day
     fields can only make gaps longer, never shorter: this is exact for AWS's 60-minute rule.
     """
-    cron = _parsed(fields)
-    times = sorted(hour * 60 + minute for hour in cron.hours for minute in cron.minutes)
+    times = _fields(fields).times
     wrap = times[0] + 1440 - times[-1]
     return min([later - earlier for earlier, later in itertools.pairwise(times)] + [wrap])
 
@@ -493,7 +516,7 @@ def _day_steps(
     days_of_month: frozenset[int], months: frozenset[int], days_of_week: frozenset[int], years: frozenset[int]
 ) -> tuple[bool, frozenset[int]]:
     """Whether any day of the window matches plain day fields, and the distinct numbers of days
-    from one matching day to the next.
+    from one matching day to the next (``years``: those of the window).
 
     Cached on the day fields, which many schedules share (every Sunday, every day) whatever
     their times. Patterns that hold on every day of the window's months and years are worked
@@ -519,14 +542,12 @@ def _gaps(expression: str) -> tuple[int, ...]:
     day fields' steps (:func:`_day_steps`), not from each run. L, W and # patterns fall back to
     walking runs with the cron library.
     """
-    cron = _parsed(expression.strip()[len("cron(") : -1])
-    if any(isinstance(value, str) for value in (*cron.days_of_month, *cron.days_of_week)):
+    cron = _fields(expression.strip()[len("cron(") : -1])
+    if not cron.plain_days:
         runs = list(itertools.islice(_runs(expression, _GAP_START), GAP_MAX_RUNS))
         return tuple(sorted({int((b - a).total_seconds() // 60) for a, b in itertools.pairwise(runs)}))
-    any_day, steps = _day_steps(
-        frozenset(cron.days_of_month), frozenset(cron.months), frozenset(cron.days_of_week), frozenset(cron.years)
-    )
-    times = sorted({hour * 60 + minute for hour in cron.hours for minute in cron.minutes})
+    any_day, steps = _day_steps(cron.days_of_month, cron.months, cron.days_of_week, cron.years)
+    times = cron.times
     within_day = {later - earlier for earlier, later in itertools.pairwise(times)} if any_day else set()
     between_days = {step * 1440 - times[-1] + times[0] for step in steps}
     return tuple(sorted(within_day | between_days))

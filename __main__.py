@@ -16,12 +16,16 @@ import pulumi_aws as aws
 from components import ArchiveVault, BackupNotifications, OrganizationBackup, WindowsServerBackup
 from stack_config import archive_vault_args, component_args, load_stack_config, organization_args, stack_warnings
 
-# What the imports built (modules, classes, the config schema) lives as long as the program: the
-# garbage collector need not walk it again at every full collection, about a tenth of the CPU
-# at a few hundred plans (bench/RESULTS.md). Pulumi runs a program once per process; where a
-# process runs it many times (the offline engine, the tests) only the first run freezes.
+# The garbage collector, tuned once per process (Pulumi runs a program once per process; where one
+# runs it many times, as the offline engine and the tests do, only the first run tunes it):
+# - what the imports built (modules, classes, the config schema) lives as long as the program, so
+#   it is frozen out of every later full collection;
+# - a young collection every 10,000 new objects instead of 700: the SDK keeps most of what it
+#   allocates per resource until the program ends, and walking it again and again cost a quarter
+#   of the CPU at 1,000 plans; collecting less often takes no more memory (bench/RESULTS.md).
 if not gc.get_freeze_count():
     gc.freeze()
+    gc.set_threshold(10_000, *gc.get_threshold()[1:])
 
 config, region = load_stack_config()
 for warning in stack_warnings(config, region):

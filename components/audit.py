@@ -678,7 +678,7 @@ class BackupAudit(pulumi.ComponentResource):
             }
         )
 
-    def _report_bucket(self, name: str, retention_days: int, protect: bool, tags: Mapping[str, str]) -> aws.s3.Bucket:
+    def _report_bucket(self, name: str, retention_days: int, protect: bool, tags: Mapping[str, str]) -> "aws.s3.Bucket":
         """The private, encrypted, versioned bucket with expiring reports (without its policy)."""
         bucket = aws.s3.Bucket(f"{name}-reports", tags=dict(tags) or None, opts=child_opts(self, protect=protect))
         aws.s3.BucketServerSideEncryptionConfiguration(

@@ -600,6 +600,21 @@ def test_gaps_of_daily_and_weekly_patterns(expression, gaps):
     assert rules._gaps(expression) == gaps == brute_force_gaps(expression)
 
 
+def test_the_regions_are_those_a_botocore_session_lists():
+    # components.regions reads botocore's endpoint data without a session (a session costs about
+    # 130 ms and 38 MB a run): it must give what boto3/botocore themselves answer.
+    import botocore.session
+
+    session = botocore.session.get_session()
+    expected = {
+        region: partition
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions("backup", partition_name=partition)
+    }
+    assert regions.backup_regions() == expected
+    assert regions.backup_regions()["us-east-1"] == "aws"
+
+
 def test_upcoming_runs_read_the_schedule_on_the_time_zones_wall_clock():
     berlin = zoneinfo.ZoneInfo("Europe/Berlin")
     # 2026-01-01 is a Thursday; the next Sundays are the 4th and the 11th, at 18:00 Berlin time.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import runpy
+import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -200,3 +201,28 @@ def test_targets_are_judged_at_100_sets_and_by_the_marginal_cost_per_set():
     assert judged["own"] == ("+9.8% (evaluation alone +2.4%)", False)
     assert judged["cost"] == ("1.32x vs raw 1.25x (tree 1.42x)", False)
     assert judged["lookups"] == ("raw default x1; tree default x1 / default x2; components default x1", False)
+
+
+# --- what importing the program costs ------------------------------------------------------------
+
+
+def test_importing_the_program_loads_no_heavy_module_it_does_not_need():
+    # A pulumi-aws service module costs tens of milliseconds and megabytes to load, and a botocore
+    # session about 130 ms and 38 MB (bench/RESULTS.md): an annotation or a lookup evaluated at
+    # import time must not pull one in. The services the seed's resources need load anyway.
+    code = "\n".join(
+        [
+            "import json, sys",
+            "import pulumi._utils, pulumi_aws, botocore",
+            "def loaded():",
+            "    return {n for n, m in sys.modules.items() if not isinstance(m, pulumi._utils._LazyModule)}",
+            "before = loaded()",
+            "import components, stack_config",
+            "new = loaded() - before",
+            "print(json.dumps(sorted(n for n in new if n.startswith(('pulumi_aws.', 'botocore.')) and n.count('.') == 1)))",
+        ]
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=BENCH.parent, capture_output=True, text=True, check=True, timeout=120
+    )
+    assert json.loads(done.stdout) == ["pulumi_aws.backup", "pulumi_aws.iam", "pulumi_aws.kms"]

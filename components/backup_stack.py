@@ -4,6 +4,7 @@
 # these annotations at run time to build the package schema for other languages.
 
 import functools
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, Optional, TypedDict
 
@@ -513,7 +514,9 @@ class WindowsServerBackup(pulumi.ComponentResource):
                 "vault_arn": self.vault_arn,
                 "role_arn": self.role_arn,
                 "plan_ids": self.plan_ids,
-                "three_two_one": self.three_two_one,
+                # Registered as one JSON document: the engine stores one string, where the
+                # mapping would cost it a serialized value per key (the attribute stays a mapping).
+                "three_two_one": self.three_two_one.apply(json.dumps),
             }
         )
 

@@ -101,6 +101,16 @@ def stack_set_resources(run: OfflineRun, *types: str) -> dict[str, dict[str, Any
     return found
 
 
+#: Top-level sections whose stack keeps recovery points: a vault of its own, or the StackSet's vaults.
+KEEPS_RECOVERY_POINTS = ("plans", "vault", "archive_vault")
+
+
+def stack_sections(run: OfflineRun) -> set[str]:
+    """The project's top-level keys the run's stack file sets (``plans``, ``audit``, ...)."""
+    prefix = f"{run.settings.project}:"
+    return {key[len(prefix) :] for key in run.settings.config if key.startswith(prefix)}
+
+
 def seed_config(**overrides: Any) -> dict[str, Any]:
     """The ``seed`` fixture's config (the article's setup), with top-level keys replaced by ``overrides``."""
     return fixture_config("seed", **overrides)

@@ -5,9 +5,11 @@ regions and environments, and remove ours. So this test finds the stack files at
 time and asserts nothing about their values, only the program's invariants:
 
 - the stack runs offline with no error (a config problem fails here, with the program's message);
-- every vault is protected and never force-destroyed, and so is every KMS key that encrypts one; the
-  vaults and keys a StackSet creates in member accounts are retained (``DeletionPolicy`` and
-  ``UpdateReplacePolicy: Retain``);
+- a stack of plans, a vault or an archive vault keeps a vault (its own, or the ones its StackSet
+  creates); a stack of ``audit`` or ``region_settings`` alone keeps none;
+- every vault the stack has is protected and never force-destroyed, and so is every KMS key that
+  encrypts one; the vaults and keys a StackSet creates in member accounts are retained
+  (``DeletionPolicy`` and ``UpdateReplacePolicy: Retain``);
 - every backup policy is valid against AWS's syntax and limits, and names only vaults and roles its
   StackSets create in the regions it backs up (the organization stack);
 - the stack file holds no credential;
@@ -21,6 +23,9 @@ time and asserts nothing about their values, only the program's invariants:
   (pulumi-aws 7's per-resource ``region``, as copy B's do);
 - every AWS request the stack leads to is one AWS's API model accepts.
 
+The example stacks (``examples/<scenario>``) are held to the same invariants: they are the stacks
+users copy to the top of the repository to start from.
+
 Behaviour (exact resources, inputs, names) is pinned on the fixtures in ``tests/stacks`` instead.
 """
 
@@ -30,9 +35,11 @@ import json
 
 import pytest
 import yaml
-from conftest import PROJECT_DIR, shipped_run, stack_set_resources
+from conftest import KEEPS_RECOVERY_POINTS, PROJECT_DIR, shipped_run, stack_sections, stack_set_resources
 from contract import invalid_requests, translate
 from org_registrations import backup_policies, disagreements
+from test_examples import STACKS as EXAMPLE_STACKS
+from test_examples import example
 from test_no_credentials import find_credentials, plaintext_stack_credentials
 
 from components import rules
@@ -48,10 +55,18 @@ VAULT_TYPES = (
 )
 
 
-@pytest.fixture(params=SHIPPED)
+#: Every stack held to the invariants: the shipped ones, then the examples' (``examples/<scenario>/<stack>``).
+STACKS = SHIPPED + [f"examples/{scenario}/{stack}" for scenario, stack in EXAMPLE_STACKS]
+
+
+@pytest.fixture(params=STACKS)
 def shipped(request: pytest.FixtureRequest) -> OfflineRun:
-    run = shipped_run(request.param)
-    assert run.error is None, f"Pulumi.{request.param}.yaml does not run offline:\n{run.error}"
+    if request.param in SHIPPED:
+        run = shipped_run(request.param)
+    else:
+        _, scenario, stack = request.param.split("/")
+        run = example(scenario, stack)
+    assert run.error is None, f"{request.param} does not run offline:\n{run.error}"
     return run
 
 
@@ -63,7 +78,9 @@ def test_vaults_and_the_keys_that_encrypt_them_are_protected(shipped: OfflineRun
     vaults = [r for r in shipped.resources if r.type in VAULT_TYPES]
     # The organization stack keeps no vault of its own: its StackSet creates them in the member accounts.
     member_data = stack_set_resources(shipped, "AWS::Backup::BackupVault", "AWS::KMS::Key")
-    assert vaults or member_data, "the stack keeps no vault and has no StackSet that creates one"
+    # A stack of audit or region settings alone keeps no recovery point, so no vault.
+    if stack_sections(shipped) & set(KEEPS_RECOVERY_POINTS):
+        assert vaults or member_data, "the stack keeps no vault and has no StackSet that creates one"
     for logical_id, resource in member_data.items():
         assert resource.get("DeletionPolicy") == "Retain", f"{logical_id} is deleted with its member stack"
         assert resource.get("UpdateReplacePolicy") == "Retain", f"{logical_id} is deleted when replaced"

@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import re
+import shlex
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from conftest import PROJECT_DIR
 from contract import invalid_requests, translate
 from test_policy_lint import community_auditor_severities, community_findings, findings_above_low, stack_documents
@@ -79,9 +84,145 @@ def test_each_example_is_a_project_running_the_repositorys_program(scenario):
     settings = read_stack(EXAMPLES_DIR / scenario, stack)
     assert settings.project == "windows-server-backup"
     assert settings.main.resolve() == (PROJECT_DIR / "__main__.py").resolve()
+    # Pulumi reads a relative virtualenv from the folder holding Pulumi.yaml (pulumi-language-python,
+    # toolchain.PythonOptions: "Virtual environment to use, relative to `Root`"): the repository's.
+    runtime = yaml.safe_load((EXAMPLES_DIR / scenario / "Pulumi.yaml").read_text())["runtime"]
+    assert runtime == {"name": "python", "options": {"toolchain": "pip", "virtualenv": "../../.venv"}}
+    assert (EXAMPLES_DIR / scenario / runtime["options"]["virtualenv"]).resolve() == REPOSITORY_VENV.resolve()
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_no_example_stack_takes_a_name_users_give_their_own_stacks(scenario):
+    for stack in stack_names(EXAMPLES_DIR / scenario):
+        assert stack.startswith("example-"), stack
+        assert not (PROJECT_DIR / f"Pulumi.{stack}.yaml").exists()
+
+
+# --- The README's commands ---------------------------------------------------------------------------
+
+#: The repository's virtualenv, as the top README creates it (CI creates it there too).
+REPOSITORY_VENV = PROJECT_DIR / ".venv"
+
+
+def _shell_blocks(readme: str, section: str) -> list[str]:
+    """The ``sh`` code blocks under the README's ``## <section>`` heading."""
+    body = readme.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
+    return [block.split("```", 1)[0] for block in body.split("```sh\n")[1:]]
+
+
+def _commands(block: str) -> list[list[str]]:
+    """Each command of a block as its words: comments dropped, ``&&`` chains split."""
+    found: list[list[str]] = []
+    for line in block.splitlines():
+        command: list[str] = []
+        for word in [*shlex.split(line, comments=True), "&&"]:
+            if word != "&&":
+                command.append(word)
+            elif command:
+                found.append(command)
+                command = []
+    return found
+
+
+def _in_venv(path: Path) -> bool:
+    return Path(os.path.normpath(path)).parent.parent == REPOSITORY_VENV
+
+
+def command_problems(block: str, start: Path = PROJECT_DIR) -> list[str]:
+    """Why the block's commands, typed one after the other from ``start``, would not work: a folder or
+    file that is not where they are run, a module ``python -m`` would not find, an offline run or
+    ``pulumi stack init`` of a stack that has no file there, or a command this check does not know."""
+    problems: list[str] = []
+    cwd = start
+    for words in _commands(block):
+        command, *rest = words
+        where = f"{' '.join(words)!r} (in {os.path.relpath(cwd, PROJECT_DIR)})"
+        if command == "cd":
+            cwd = Path(os.path.normpath(cwd / rest[0]))
+            if not cwd.is_dir():
+                problems.append(f"{where}: no such folder")
+        elif command == "source":
+            if not _in_venv(cwd / rest[0]):
+                problems.append(f"{where}: not the repository's virtualenv")
+        elif command == "python3" and rest[:2] == ["-m", "venv"]:
+            if Path(os.path.normpath(cwd / rest[2])) != REPOSITORY_VENV:
+                problems.append(f"{where}: creates a virtualenv other than the repository's")
+        elif command.endswith("/pip"):
+            if not _in_venv(cwd / command) or not (cwd / rest[-1]).is_file():
+                problems.append(f"{where}: not the repository's pip, or no {rest[-1]} here")
+        elif command.endswith("/python") and rest[:2] == ["-m", "offline"]:
+            problems += _offline_problems(where, cwd, command, rest[2:])
+        elif command == "pulumi":
+            problems += _pulumi_problems(where, cwd, rest)
+        else:
+            problems.append(f"{where}: a command this test does not know")
+    return problems
+
+
+def _offline_problems(where: str, cwd: Path, interpreter: str, args: list[str]) -> list[str]:
+    from offline.__main__ import _parser
+
+    if not _in_venv(cwd / interpreter):
+        return [f"{where}: not the repository's python"]
+    # `python -m` finds modules from the current folder: the offline engine lives at the root.
+    if not (cwd / "offline" / "__init__.py").is_file():
+        return [f"{where}: No module named offline here"]
+    options = _parser().parse_args(args)
+    project = cwd / options.project_dir
+    if not (project / "Pulumi.yaml").is_file():
+        return [f"{where}: no Pulumi.yaml in {options.project_dir}"]
+    if options.stack and not (project / f"Pulumi.{options.stack}.yaml").is_file():
+        return [f"{where}: no Pulumi.{options.stack}.yaml in {options.project_dir}"]
+    return []
+
+
+def _pulumi_problems(where: str, cwd: Path, args: list[str]) -> list[str]:
+    if not (cwd / "Pulumi.yaml").is_file():
+        return [f"{where}: no Pulumi.yaml here"]
+    if args[:2] == ["stack", "init"] and not (cwd / f"Pulumi.{args[2]}.yaml").is_file():
+        return [f"{where}: no Pulumi.{args[2]}.yaml here"]
+    if args[:2] != ["stack", "init"] and args not in (["up"], ["preview"]):
+        return [f"{where}: a pulumi command this test does not know"]
+    return []
+
+
+def test_the_command_check_finds_what_the_reviewer_found():
+    """The forms that did not work: a venv path from the root, and the offline engine run elsewhere."""
+    assert command_problems("source ../../.venv/bin/activate && cd examples/audit-only\n") == [
+        "'source ../../.venv/bin/activate' (in .): not the repository's virtualenv"
+    ]
+    assert command_problems(
+        "cd examples/audit-only && ../../.venv/bin/python -m offline example-audit --project-dir .\n"
+    ) == [
+        "'../../.venv/bin/python -m offline example-audit --project-dir .' (in examples/audit-only): "
+        "No module named offline here"
+    ]
+    assert command_problems("cd examples/audit-only\npulumi stack init audit\n") == [
+        "'pulumi stack init audit' (in examples/audit-only): no Pulumi.audit.yaml here"
+    ]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_the_readmes_commands_work_from_where_they_say(scenario):
+    """Both sections start at the repository root (their text and examples/README.md say so)."""
     readme = (EXAMPLES_DIR / scenario / "README.md").read_text(encoding="utf-8")
+    offline_blocks = _shell_blocks(readme, "Run it offline")
+    real_blocks = _shell_blocks(readme, "Run it for real")
+    assert offline_blocks and real_blocks
+    for block in offline_blocks + real_blocks:
+        assert command_problems(block) == []
+    # Every stack is shown offline and initialised for real.
     for name in stack_names(EXAMPLES_DIR / scenario):
-        assert f"-m offline {name} --project-dir examples/{scenario}" in readme
+        assert any(f"-m offline {name} --project-dir examples/{scenario}" in block for block in offline_blocks)
+        assert any(f"pulumi stack init {name}" in block for block in real_blocks)
+
+
+def test_the_examples_readme_runs_from_the_root():
+    readme = (EXAMPLES_DIR / "README.md").read_text(encoding="utf-8")
+    [setup] = [block.split("```", 1)[0] for block in readme.split("```sh\n")[1:]]
+    assert command_problems(setup) == []
+    for line in re.findall(r"`(\.venv/bin/python -m offline [^`]+)`", readme):
+        assert command_problems(line) == []
 
 
 @pytest.mark.parametrize(("scenario", "stack"), STACKS, ids=[f"{a}/{b}" for a, b in STACKS])
@@ -99,7 +240,7 @@ def test_each_stack_sends_only_requests_aws_accepts_and_lints_clean(scenario, st
 
 
 def test_single_region():
-    run = built("single-region", "dev")
+    run = built("single-region", "example-single-region")
     assert run.warnings == []
     vault = run.named(VAULT, "backup-vault")
     assert (vault.inputs["name"], vault.protect) == ("windows-backups", True)
@@ -148,7 +289,7 @@ def _verdict_of(run: OfflineRun, plan: str) -> dict[str, Any]:
 
 
 def test_three_two_one_archive():
-    run = built("three-two-one", "archive")
+    run = built("three-two-one", "example-321-archive")
     assert run.account_id == ARCHIVE
     vault = run.named(VAULT, "archive-vault")
     assert vault.inputs["name"] == "windows-server-archive"
@@ -169,7 +310,7 @@ def test_three_two_one_archive():
 
 
 def test_three_two_one_prod():
-    run = built("three-two-one", "prod")
+    run = built("three-two-one", "example-321-prod")
     assert run.account_id == PROD
     [rule] = run.named(PLAN, "backup-windows-weekly-vss").inputs["rules"]
     assert [(copy["destinationVaultArn"], copy["lifecycle"]) for copy in rule["copyActions"]] == [
@@ -182,7 +323,7 @@ def test_three_two_one_prod():
         "lifecycle": {"coldStorageAfter": 30, "deleteAfter": 365, "optInToArchiveForSupportedResources": True},
     }
     [reference] = run.of_type("pulumi:pulumi:StackReference")
-    assert reference.name == "acme/windows-server-backup/archive"
+    assert reference.name == "acme/windows-server-backup/example-321-archive"
     [testing] = run.of_type(RESTORE_TESTING_PLAN)
     assert testing.inputs["recoveryPointSelection"]["includeVaults"] == [
         f"arn:aws:backup:us-east-1:{PROD}:backup-vault:backup-vault-us-east-1"
@@ -197,7 +338,7 @@ def test_three_two_one_prod():
 
 
 def test_one_program_archive():
-    run = built("one-program-archive", "prod")
+    run = built("one-program-archive", "example-one-program-prod")
     archive_provider = run.named(PROVIDER, "aws-archive-account")
     assert (
         json.loads(archive_provider.inputs["assumeRoles"])[0]["roleArn"]
@@ -215,7 +356,7 @@ def test_one_program_archive():
 
 
 def test_air_gapped_archive():
-    archive = built("air-gapped-archive", "archive")
+    archive = built("air-gapped-archive", "example-air-gapped-archive")
     [vault] = archive.of_type(AIR_GAPPED_VAULT)
     assert vault.inputs == {
         "region": "us-east-1",
@@ -225,7 +366,7 @@ def test_air_gapped_archive():
         "tags": {"environment": "archive"},
     }
     assert archive.of_type(VAULT) == [] and archive.of_type("aws:kms/key:Key") == []
-    prod = built("air-gapped-archive", "prod")
+    prod = built("air-gapped-archive", "example-air-gapped-prod")
     plan = prod.named(PLAN, "backup-windows-weekly-vss")
     assert plan.inputs["rules"][0]["copyActions"][1] == {
         "destinationVaultArn": archive.outputs["archive_vault_arn"],
@@ -242,7 +383,7 @@ def test_air_gapped_archive():
 
 
 def test_restore_testing_with_validation():
-    run = built("restore-testing-with-validation", "prod-west")
+    run = built("restore-testing-with-validation", "example-restore-testing")
     assert run.warnings == []
     [plan] = run.of_type(RESTORE_TESTING_PLAN)
     assert plan.inputs["recoveryPointSelection"]["includeVaults"] == [
@@ -272,7 +413,7 @@ def test_restore_testing_with_validation():
 
 
 def test_organization():
-    archive = built("organization", "archive")
+    archive = built("organization", "example-org-archive")
     [_deny, copy_in] = _statements(archive, "archive-vault-policy")
     assert copy_in == {
         "Sid": "AllowCopyIntoFromSourceAccounts",
@@ -282,7 +423,7 @@ def test_organization():
         "Resource": "*",
         "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}},
     }
-    run = built("organization", "org")
+    run = built("organization", "example-org")
     assert run.account_id == "333333333333"
     policy = run.named("aws:organizations/policy:Policy", "organization-windows-weekly-vss")
     assert policy.inputs["type"] == "BACKUP_POLICY"
@@ -299,7 +440,7 @@ def test_organization():
 
 
 def test_audit_only():
-    run = built("audit-only", "audit")
+    run = built("audit-only", "example-audit")
     assert sorted(r.type for r in run.resources if r.custom) == [FRAMEWORK] + [REPORT_PLAN] * 3
     [framework] = run.of_type(FRAMEWORK)
     assert framework.inputs["name"] == "backup_evidence"

@@ -30,9 +30,11 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .aliases import match_resources
-from .diff import ValueChange, value_changes
+from .diff import MISSING, ValueChange, shown, value_changes
 from .document import STACK_TYPE
 from .location import ENGINE_MODULE, IMPORT_ROOT
+from .markup import code
+from .resources import REGION_SETTINGS
 from .review import render_review
 from .risk import DANGER, WARNING, Finding, Sides, judge
 from .stack_files import stack_names
@@ -108,7 +110,8 @@ class Change:
     values: list[ValueChange]
     """Every changed input value, by path."""
     options: list[str]
-    """Changed options, e.g. ``protect: true → false``."""
+    """Changed options, e.g. ``protect: true → false``, and notes on input changes that change nothing
+    in AWS (a region settings type no longer named)."""
     old_urn: str = ""
     """The base URN, when the resource moved (matched by an alias)."""
 
@@ -171,6 +174,29 @@ def _changed_options(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return options
 
 
+#: The region settings' maps: AWS Backup changes only the types it is sent (see
+#: ``components/region_settings.py``), so a type no longer named stays as it is.
+_REGION_SETTINGS_MAPS = ("resourceTypeOptInPreference", "resourceTypeManagementPreference")
+
+
+def _kept_in_aws(type_: str, values: list[ValueChange]) -> tuple[list[ValueChange], list[str]]:
+    """``values`` without the changes that change nothing in AWS, and a note for each of those: a
+    region settings type no longer named (``pulumi preview`` shows every type not named as removed)."""
+    if type_ != REGION_SETTINGS:
+        return values, []
+    kept: list[ValueChange] = []
+    notes: list[str] = []
+    for value in values:
+        if value.new is MISSING and value.top in _REGION_SETTINGS_MAPS:
+            notes.append(
+                f"{code(value.path)} ({code(shown(value.old, 60))}) no longer named: AWS keeps the region's setting "
+                "as it is, so this changes nothing there (set it to the value you want instead)"
+            )
+        else:
+            kept.append(value)
+    return kept, notes
+
+
 def diff_sides(stack: str, base: Side, head: Side) -> StackDiff:
     """Added, removed and changed resources, value by value, and what they risk."""
     diff = StackDiff(stack, base, head)
@@ -184,8 +210,8 @@ def diff_sides(stack: str, base: Side, head: Side) -> StackDiff:
     diff.removed = [r for urn, r in old.items() if urn not in paired_old]
     for old_urn, new_urn in pairs:
         before, after = old[old_urn], new[new_urn]
-        values = value_changes(before["inputs"], after["inputs"])
-        options = _changed_options(before, after)
+        values, notes = _kept_in_aws(after["type"], value_changes(before["inputs"], after["inputs"]))
+        options = _changed_options(before, after) + notes
         if old_urn != new_urn:
             options.append(f"moved from `{old_urn}` (alias)")
         if values or options:

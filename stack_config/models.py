@@ -1003,7 +1003,10 @@ class AuditConfig(_Model):
 
 class RegionSettingsConfig(_Model):
     """The region's AWS Backup settings, for the resource types named only (others stay as they are). They
-    belong to the account and region: hold this section in one stack per account and region."""
+    belong to the account and region: hold this section in one stack per account and region. Every `pulumi
+    preview` after the first `pulumi up` shows the types not named as removed and plans an update that changes
+    nothing else (the provider keeps the region's whole map): read it as noise, or name every type `aws backup
+    describe-region-settings` lists, with its value, for a preview without it."""
 
     opt_in: dict[str, bool] = Field(
         min_length=1,
@@ -1012,8 +1015,9 @@ class RegionSettingsConfig(_Model):
     )
     full_management: dict[str, bool] = Field(
         default_factory=dict,
-        description="Resource type to full AWS Backup management (e.g. {DynamoDB: true}); not for EC2, EBS, Aurora "
-        "or FSx. Default: none.",
+        description="Resource type to full AWS Backup management (e.g. {DynamoDB: true}); types AWS Backup is not "
+        "known to fully manage (EC2, EBS, Aurora, FSx, RDS, DocumentDB, Neptune, Storage Gateway) are warned about. "
+        "Default: none.",
     )
 
     @model_validator(mode="after")
@@ -1022,11 +1026,7 @@ class RegionSettingsConfig(_Model):
             (key, value, violation.rule, violation.fix)
             for key, value, violation in (
                 ("opt_in", self.opt_in, region_settings.resource_types_problem(self.opt_in)),
-                (
-                    "full_management",
-                    self.full_management,
-                    region_settings.resource_types_problem(self.full_management, full_management=True),
-                ),
+                ("full_management", self.full_management, region_settings.resource_types_problem(self.full_management)),
             )
             if violation
         ]

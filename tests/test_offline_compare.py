@@ -532,6 +532,22 @@ def test_changes_an_update_can_make_are_not_dangers_and_are_listed_value_by_valu
     ]
 
 
+def test_a_region_settings_type_no_longer_named_is_a_note_not_a_change():
+    """AWS Backup changes only the types it is sent: one left out of the map stays as it is in AWS."""
+    settings = "aws:backup/regionSettings:RegionSettings"
+    diff = compared(
+        [resource(settings, "settings", {"resourceTypeOptInPreference": {"EC2": True, "EBS": False}})],
+        [resource(settings, "settings", {"resourceTypeOptInPreference": {"EC2": False}})],
+    )
+    [change] = diff.changed
+    assert [(v.path, v.old, v.new) for v in change.values] == [("resourceTypeOptInPreference.EC2", True, False)]
+    assert change.options == [
+        "`resourceTypeOptInPreference.EBS` (`false`) no longer named: AWS keeps the region's setting as it is, so "
+        "this changes nothing there (set it to the value you want instead)"
+    ]
+    assert "  - `resourceTypeOptInPreference.EBS` (`false`) no longer named" in render_review([diff])
+
+
 def test_air_gapped_vault_retention_bounds_force_a_replacement():
     lag = "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault"
     found = dangers(

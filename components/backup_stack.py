@@ -62,10 +62,6 @@ class StackRuleSpec(BackupRuleArgs):
     copy_to: NotRequired[Optional[Sequence[str]]]
     """Copy destinations, among ``"cross_region"`` and ``"archive"``. Default: every destination
     the stack has."""
-    target_air_gapped_vault_lock: NotRequired[Optional[Mapping[str, int]]]
-    """The retention range (``min_retention_days``, ``max_retention_days``) of the rule's
-    ``target_air_gapped_vault_arn``, when known, so its retention is checked before deploying.
-    Default: unknown."""
 
 
 class PlanSpec(TypedDict):
@@ -618,7 +614,6 @@ class WindowsServerBackup(pulumi.ComponentResource):
             )
         with_copies: StackRuleSpec = {**rule, "copy_actions": copies}
         with_copies.pop("copy_to", None)
-        with_copies.pop("target_air_gapped_vault_lock", None)
         return with_copies
 
     def _audit(
@@ -748,9 +743,9 @@ def _air_gapped_targets(args: WindowsServerBackupArgs) -> list[tuple[str, pulumi
     found: list[tuple[str, pulumi.Input[str]]] = []
     for plan_index, plan in enumerate(args.get("plans") or []):
         for rule_index, rule in enumerate(plan["rules"]):
-            arn = rule.get("target_air_gapped_vault_arn")
-            if arn is not None:
-                found.append((f"plans[{plan_index}].rules[{rule_index}]", arn))
+            target = rule.get("air_gapped_target")
+            if target is not None:
+                found.append((f"plans[{plan_index}].rules[{rule_index}]", target["vault_arn"]))
     return found
 
 
@@ -765,7 +760,7 @@ def _air_gapped_here(where: str, facts: list[str]) -> None:
     # AWS Backup API, BackupRuleInput: the air-gapped vault "must be in the same account and Region".
     if rules.vault_arn(arn) is None and rules.vault_arn_parts(arn)[1] != account_id:
         raise pulumi.RunError(
-            f"{where}.target_air_gapped_vault_arn: {arn!r} is in another account than this stack's ({account_id}); "
+            f"{where}.air_gapped_target.vault_arn: {arn!r} is in another account than this stack's ({account_id}); "
             "a rule backs up only into an air-gapped vault of its own account and region."
         )
 

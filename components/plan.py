@@ -1,6 +1,6 @@
 """BackupPlan: when backups run, where they go, how long they are kept, and Windows VSS."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, Optional, TypedDict, TypeVar
 
 import pulumi
@@ -29,6 +29,18 @@ class CopyActionArgs(TypedDict):
     opt_in_to_archive: NotRequired[Optional[bool]]
     """Move EBS volume copies to the EBS archive tier at ``cold_storage_after_days`` (they go
     nowhere without it; other resource types ignore it). Default: the source rule's setting."""
+
+
+class AirGappedTargetArgs(TypedDict):
+    """A logically air-gapped vault a rule backs up into."""
+
+    vault_arn: pulumi.Input[str]
+    """ARN of a logically air-gapped vault of the plan's account and region (AWS Backup API,
+    BackupRuleInput.TargetLogicallyAirGappedBackupVaultArn: "must be in the same account and Region")."""
+    lock: NotRequired[Optional[Mapping[str, int]]]
+    """The vault's retention range (``min_retention_days``, ``max_retention_days``), when known, so
+    the rule's retention is checked against it before deploying. Default: unknown (the rule still
+    keeps 7 days or more, and not forever)."""
 
 
 class BackupRuleArgs(TypedDict):
@@ -61,12 +73,12 @@ class BackupRuleArgs(TypedDict):
     target_vault_name: NotRequired[pulumi.Input[str]]
     """Vault this rule writes to, in the plan's account and region (e.g. ``Default``). Default: the
     plan's ``vault_name``."""
-    target_air_gapped_vault_arn: NotRequired[Optional[pulumi.Input[str]]]
+    air_gapped_target: NotRequired[Optional[AirGappedTargetArgs]]
     """A logically air-gapped vault of the plan's account and region to back up into. Fully
     managed resource types go there directly; others, EC2 and EBS among them, first make a
     temporary (billable) recovery point in ``target_vault_name``, which AWS Backup copies there
     and then deletes. Its retention must fit the air-gapped vault's (at least 7 days, never
-    forever). Default: none."""
+    forever, within ``lock`` when given). Default: none."""
     copy_actions: NotRequired[Sequence[CopyActionArgs]]
     """Copies of each recovery point into other vaults. Default: none."""
 
@@ -182,11 +194,14 @@ def _rule_problems(index: int, rule: BackupRuleArgs) -> list[str]:
     target = rule.get("target_vault_name")
     if isinstance(target, str):
         checks[f"{at}.target_vault_name"] = rules.vault_name(target)
-    air_gapped = rule.get("target_air_gapped_vault_arn")
+    air_gapped = rule.get("air_gapped_target")
     if air_gapped is not None:
-        checks[f"{at}.target_air_gapped_vault_arn"] = (
-            rules.vault_arn(air_gapped) if isinstance(air_gapped, str) else None
-        ) or air_gapped_rule_retention(rule.get("delete_after_days"))
+        arn, lock = air_gapped["vault_arn"], air_gapped.get("lock") or {}
+        checks[f"{at}.air_gapped_target.vault_arn"] = rules.vault_arn(arn) if isinstance(arn, str) else None
+        days = rule.get("delete_after_days")
+        checks[f"{at}.delete_after_days"] = air_gapped_rule_retention(days) or rules.retention_within_lock(
+            days, lock.get("min_retention_days"), lock.get("max_retention_days")
+        )
     for copy_index, copy in enumerate(rule.get("copy_actions") or []):
         checks[f"{at}.copy_actions[{copy_index}].lifecycle"] = rules.lifecycle(
             copy.get("delete_after_days", rule.get("delete_after_days")),
@@ -228,7 +243,7 @@ class BackupPlan(pulumi.ComponentResource):
             lines.append(f"rules: rule names must be unique in a plan, {duplicates} repeat. Fix: rename them.")
         rules.raise_if_any("BackupPlan", name, lines)
         for rule in plan_rules:
-            if rule.get("target_air_gapped_vault_arn") is not None:
+            if rule.get("air_gapped_target") is not None:
                 pulumi.log.warn(
                     air_gapped_target_warning(
                         args["name"], rule["name"], rule.get("target_vault_name", args["vault_name"])
@@ -271,6 +286,7 @@ class BackupPlan(pulumi.ComponentResource):
     def _rule(
         rule: BackupRuleArgs, vault_name: pulumi.Input[str], scan: Optional[MalwareScanArgs] = None
     ) -> aws.backup.PlanRuleArgs:
+        air_gapped = rule.get("air_gapped_target")
         return aws.backup.PlanRuleArgs(
             rule_name=rule["name"],
             target_vault_name=rule.get("target_vault_name", vault_name),
@@ -296,13 +312,14 @@ class BackupPlan(pulumi.ComponentResource):
                 if scan is not None
                 else None
             ),
-            target_logically_air_gapped_backup_vault_arn=rule.get("target_air_gapped_vault_arn"),
+            target_logically_air_gapped_backup_vault_arn=air_gapped["vault_arn"] if air_gapped else None,
         )
 
 
 __all__ = [
     "DEFAULT_COMPLETION_WINDOW_MINUTES",
     "DEFAULT_START_WINDOW_MINUTES",
+    "AirGappedTargetArgs",
     "BackupPlan",
     "BackupPlanArgs",
     "BackupRuleArgs",

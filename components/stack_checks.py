@@ -548,7 +548,8 @@ def _target_problems(
     """A rule's own target vaults: an air-gapped vault of this account and region, within its lock;
     and no archive copies out of the Default vault."""
     found: list[StackProblem] = []
-    arn = _plain_arn(rule.get("target_air_gapped_vault_arn"))
+    target = rule.get("air_gapped_target") or {}
+    arn = _plain_arn(target.get("vault_arn"))
     if arn:
         region, account, _ = rules.vault_arn_parts(arn)
         # AWS Backup API, BackupRuleInput.TargetLogicallyAirGappedBackupVaultArn: "ARN must be in the
@@ -565,7 +566,7 @@ def _target_problems(
                     ),
                 )
             )
-        lock = rule.get("target_air_gapped_vault_lock") or {}
+        lock = target.get("lock") or {}
         days = rule.get("delete_after_days")
         violation = rules.retention_within_lock(days, lock.get("min_retention_days"), lock.get("max_retention_days"))
         if violation:

@@ -107,7 +107,7 @@ def copies_of_rule(
     opt_in = bool(rule.get("opt_in_to_archive"))
     # Where the rule keeps its recovery point: an air-gapped vault it backs up into (EC2 and EBS
     # pass through the backup vault only for the copy), else its own target vault.
-    air_gapped, target = rule.get("target_air_gapped_vault_arn"), rule.get("target_vault_name")
+    air_gapped, target = (rule.get("air_gapped_target") or {}).get("vault_arn"), rule.get("target_vault_name")
     if isinstance(air_gapped, str):
         vault_name = rules.vault_arn_parts(air_gapped)[2]
     elif isinstance(target, str):

@@ -77,9 +77,11 @@ def _targets(rule: RuleConfig) -> StackRuleSpec:
     if rule.target_vault_name is not None:
         targets["target_vault_name"] = rule.target_vault_name
     if rule.air_gapped_target is not None:
-        targets["target_air_gapped_vault_arn"] = rule.air_gapped_target.vault_arn
         lock = rule.air_gapped_target.lock
-        targets["target_air_gapped_vault_lock"] = lock.model_dump() if lock else None
+        targets["air_gapped_target"] = {
+            "vault_arn": rule.air_gapped_target.vault_arn,
+            "lock": lock.model_dump() if lock else None,
+        }
     return targets
 
 

@@ -141,7 +141,7 @@ def test_an_air_gapped_vault_of_another_account_fails_the_preview_when_the_accou
     run = run_config(seed_config(plans=_vss_plan(air_gapped_target={"vault_arn": other})))
     assert isinstance(run.error, pulumi.RunError)
     assert str(run.error).startswith(
-        f"plans[0].rules[0].target_air_gapped_vault_arn: {other!r} is in another account than this stack's "
+        f"plans[0].rules[0].air_gapped_target.vault_arn: {other!r} is in another account than this stack's "
         f"({OFFLINE_ACCOUNT_ID})"
     )
 
@@ -192,25 +192,53 @@ def _plan_with(rule: dict[str, Any]):
 
 
 @pytest.mark.parametrize(
-    ("extra", "problem"),
+    ("extra", "path", "problem"),
     [
-        ({"target_air_gapped_vault_arn": "not-an-arn"}, "a backup vault ARN looks like"),
-        ({"target_air_gapped_vault_arn": AIR_GAPPED}, "recovery points kept forever cannot go there"),
-        ({"target_air_gapped_vault_arn": AIR_GAPPED, "delete_after_days": 6}, "at least 7 days"),
-        ({"target_vault_name": "a"}, "a vault name must be 2-50"),
+        (
+            {"air_gapped_target": {"vault_arn": "not-an-arn"}, "delete_after_days": 7},
+            "air_gapped_target.vault_arn",
+            "a backup vault ARN looks",
+        ),
+        ({"air_gapped_target": {"vault_arn": AIR_GAPPED}}, "delete_after_days", "recovery points kept forever"),
+        ({"air_gapped_target": {"vault_arn": AIR_GAPPED}, "delete_after_days": 6}, "delete_after_days", "at least 7"),
+        (
+            {
+                "air_gapped_target": {
+                    "vault_arn": AIR_GAPPED,
+                    "lock": {"min_retention_days": 30, "max_retention_days": 365},
+                },
+                "delete_after_days": 29,
+            },
+            "delete_after_days",
+            "29",
+        ),
+        ({"target_vault_name": "a"}, "target_vault_name", "a vault name must be 2-50"),
     ],
-    ids=["arn", "forever", "6-days", "name"],
+    ids=["arn", "forever", "6-days", "below-the-lock", "name"],
 )
-def test_the_plan_component_checks_its_targets(run_components, extra, problem):
+def test_the_plan_component_checks_its_targets(run_components, extra, path, problem):
     run = run_components(_plan_with({"name": "weekly", "schedule": WEEKLY, **extra}))
     assert isinstance(run.error, pulumi.RunError)
     [line] = str(run.error).splitlines()[1:]
-    assert line.startswith("  - rules[0].target_"), line
+    assert line.startswith(f"  - rules[0].{path}: "), line
     assert problem in line
 
 
+def test_the_plan_component_takes_a_retention_within_the_known_lock(run_components):
+    lock = {"min_retention_days": 30, "max_retention_days": 365}
+    for days in (30, 365):
+        rule = {"name": "weekly", "schedule": WEEKLY, "delete_after_days": days}
+        run = run_components(_plan_with({**rule, "air_gapped_target": {"vault_arn": AIR_GAPPED, "lock": lock}}))
+        assert run.error is None, run.error
+
+
 def test_the_plan_component_sends_both_targets(run_components):
-    rule = {"name": "weekly", "schedule": WEEKLY, "delete_after_days": 7, "target_air_gapped_vault_arn": AIR_GAPPED}
+    rule = {
+        "name": "weekly",
+        "schedule": WEEKLY,
+        "delete_after_days": 7,
+        "air_gapped_target": {"vault_arn": AIR_GAPPED},
+    }
     run = run_components(_plan_with(rule))
     assert run.error is None, run.error
     assert _rule(run)["targetVaultName"] == "vault1"

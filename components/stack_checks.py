@@ -18,6 +18,7 @@ from .audit_controls import controls_problems
 from .policies import vault_statement_problems
 from .restore_testing import VAULT_SELECTOR
 from .restore_testing import selection_tags as restore_test_selection_tags
+from .three_two_one import air_gapped_target_cold
 
 # Final, so that type checkers read them as the literal keys of WindowsServerBackupArgs.
 CROSS_REGION: Final = "cross_region"
@@ -406,6 +407,31 @@ def _tier_findings(args: Mapping[str, Any]) -> list[_Finding]:
     return found
 
 
+def _air_gapped_cold_findings(args: Mapping[str, Any]) -> list[_Finding]:
+    """Cold storage on a rule that backs up into a logically air-gapped vault: not documented there."""
+    found: list[_Finding] = []
+    for plan_index, plan in enumerate(args["plans"]):
+        for rule_index, rule in enumerate(plan["rules"]):
+            vault = air_gapped_target_cold(rule)
+            if vault is None:
+                continue
+            found.append(
+                (
+                    False,
+                    f"plans[{plan_index}].rules[{rule_index}].cold_storage_after_days",
+                    rule["cold_storage_after_days"],
+                    rules.Violation(
+                        f"the rule backs up into logically air-gapped vault {vault!r}, and AWS does not document that "
+                        "recovery points there move to cold storage, so the 3-2-1 verdict counts them warm (its copies "
+                        "follow the lifecycle as usual)",
+                        "give the cold storage to a copy (e.g. cross_region.cold_storage_after_days with "
+                        "opt_in_to_archive) for the second medium",
+                    ),
+                )
+            )
+    return found
+
+
 def _key_findings(args: Mapping[str, Any]) -> list[_Finding]:
     """What copies of EC2 and EBS backups depend on, which no offline check can see: the source
     volumes' keys (said where the vault's AWS managed key might be taken for the cause), and the
@@ -485,7 +511,9 @@ def stack_warnings(args: Mapping[str, Any]) -> list[StackProblem]:
     args = _with_defaults(args)
     return [
         (path, value, violation)
-        for error, path, value, violation in _tier_findings(args) + _opted_out_findings(args) + _key_findings(args)
+        for error, path, value, violation in (
+            _tier_findings(args) + _opted_out_findings(args) + _air_gapped_cold_findings(args) + _key_findings(args)
+        )
         if not error
     ]
 

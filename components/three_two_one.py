@@ -17,7 +17,7 @@ export of the plans.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 from . import rules, storage_tiers
@@ -28,6 +28,7 @@ __all__ = [
     "COLD",
     "WARM",
     "BackupCopy",
+    "air_gapped_target_cold",
     "copies_of_rule",
     "plan_verdict",
     "stack_verdicts",
@@ -108,11 +109,16 @@ def copies_of_rule(
     # Where the rule keeps its recovery point: an air-gapped vault it backs up into (EC2 and EBS
     # pass through the backup vault only for the copy), else its own target vault.
     air_gapped, target = (rule.get("air_gapped_target") or {}).get("vault_arn"), rule.get("target_vault_name")
+    primary_cold, primary_opt_in = cold, opt_in
     if isinstance(air_gapped, str):
         vault_name = rules.vault_arn_parts(air_gapped)[2]
+        # AWS does not document cold storage in a logically air-gapped vault: counted warm there
+        # (plan_verdict says so in ``assumed``). Copies still follow the rule's lifecycle.
+        primary_cold, primary_opt_in = None, False
     elif isinstance(target, str):
         vault_name = target
-    copies = [_copy(rule["name"], "primary", (region, account, vault_name), days, cold, opt_in, types)]
+    primary = _copy(rule["name"], "primary", (region, account, vault_name), days, primary_cold, primary_opt_in, types)
+    copies = [replace(primary, cold_storage_after_days=cold)]  # the setting as written
     for copy in rule.get("copy_actions") or []:
         copies.append(
             _copy(
@@ -174,6 +180,23 @@ def _advice(types: Sequence[str], short_of_media: Sequence[str], *, certain: boo
     return advice
 
 
+def air_gapped_target_cold(rule: Mapping[str, Any]) -> Optional[str]:
+    """The air-gapped vault a rule backs up into with cold storage set: what AWS does not document."""
+    arn = (rule.get("air_gapped_target") or {}).get("vault_arn")
+    if isinstance(arn, str) and rule.get("cold_storage_after_days") is not None:
+        return rules.vault_arn_parts(arn)[2]
+    return None
+
+
+def _air_gapped_cold_assumed(plan_rules: Sequence[Mapping[str, Any]]) -> list[str]:
+    return [
+        f"rule {rule['name']!r} backs up into logically air-gapped vault {vault!r} with cold storage set: counted "
+        "warm there, since AWS does not document cold storage in an air-gapped vault (unconfirmed)"
+        for rule in plan_rules
+        if (vault := air_gapped_target_cold(rule))
+    ]
+
+
 def plan_verdict(
     plan_rules: Sequence[Mapping[str, Any]],
     *,
@@ -193,6 +216,7 @@ def plan_verdict(
     ``meets_3_2_1``) and ``advice``. Default types: EC2 and EBS, assumed.
     """
     types = storage_tiers.ordered(resource_types) or [storage_tiers.OTHER]
+    assumed = [*assumed, *_air_gapped_cold_assumed(plan_rules)]
     copies: list[BackupCopy] = []
     for rule in plan_rules:
         copies += copies_of_rule(rule, region=region, account=account, vault_name=vault_name, resource_types=types)

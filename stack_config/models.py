@@ -380,7 +380,8 @@ class RuleConfig(_Model):
         None,
         description="Back up into a logically air-gapped vault of this account and region. EC2 and EBS go through a "
         "temporary (billed) recovery point in the target vault, copied there, then deleted; volumes on the "
-        "AWS-managed aws/ebs key never reach it. Default: none.",
+        "AWS-managed aws/ebs key never reach it. The 3-2-1 verdict counts recovery points there warm (AWS does not "
+        "document cold storage in an air-gapped vault). Default: none.",
     )
 
     @model_validator(mode="after")

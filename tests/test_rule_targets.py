@@ -262,3 +262,72 @@ def test_the_reports_say_where_a_rule_keeps_its_recovery_points(run_config):
         f"- Rule `windows-weekly` into logically air-gapped vault `{AIR_GAPPED}` (EC2 and EBS through a temporary "
         "recovery point in vault `backup-vault-us-east-1`)"
     ) in plans_section(run, now)
+
+
+# --- The 3-2-1 verdict of a rule backing up into an air-gapped vault ----------------------------
+
+
+def _volume_plan(**rule: Any) -> list[dict[str, Any]]:
+    """Volumes by type, so their archive tier would be certain in a standard vault."""
+    return [
+        {
+            "name": "weekly-ebs",
+            "rules": [
+                {
+                    "schedule": WEEKLY,
+                    "delete_after_days": 365,
+                    "cold_storage_after_days": 30,
+                    "opt_in_to_archive": True,
+                    **rule,
+                }
+            ],
+            "selections": [{"resources": ["arn:aws:ec2:*:*:volume/*"]}],
+        }
+    ]
+
+
+def test_cold_storage_in_a_standard_vault_counts_as_cold(run_config):
+    run = built(run_config(seed_config(plans=_volume_plan(), vss_instances=None)))
+    [primary] = run.outputs["three_two_one"]["weekly-ebs"]["copies"]
+    assert (primary["vault"], primary["tier"], primary["cold_for"]) == ("backup-vault-us-east-1", "cold", ["EBS"])
+    assert run.warnings == []
+
+
+def test_an_air_gapped_primary_copy_counts_as_warm_and_the_verdict_says_why(run_config):
+    """AWS does not document cold storage in a logically air-gapped vault: warm, noted, warned."""
+    plans = _volume_plan(air_gapped_target={"vault_arn": AIR_GAPPED})
+    run = built(run_config(seed_config(plans=plans, vss_instances=None)))
+    verdict = run.outputs["three_two_one"]["weekly-ebs"]
+    [primary] = verdict["copies"]
+    assert primary == {
+        "rule": "weekly-ebs",
+        "role": "primary",
+        "region": "us-east-1",
+        "account": OFFLINE_ACCOUNT_ID,
+        "vault": "windows-air-gapped",
+        "tier": "warm",
+        "retention_days": 365,
+        "cold_storage_after_days": 30,
+        "cold_for": [],
+    }
+    assert verdict["media"] == ["warm"]
+    assert verdict["assumed"] == [
+        "rule 'weekly-ebs' backs up into logically air-gapped vault 'windows-air-gapped' with cold storage set: "
+        "counted warm there, since AWS does not document cold storage in an air-gapped vault (unconfirmed)"
+    ]
+    assert (
+        "plans[0].rules[0].cold_storage_after_days: the rule backs up into logically air-gapped vault "
+        "'windows-air-gapped', and AWS does not document that recovery points there move to cold storage, so the "
+        "3-2-1 verdict counts them warm (its copies follow the lifecycle as usual). Fix: give the cold storage to a "
+        "copy (e.g. cross_region.cold_storage_after_days with opt_in_to_archive) for the second medium."
+    ) in run.warnings
+
+
+def test_copies_of_an_air_gapped_rule_keep_its_cold_storage(run_config):
+    config = fixture_config(
+        "prod-east", plans=_volume_plan(copy_to=["cross_region"]), vss_instances=None, restore_testing=None
+    )
+    config["windows-server-backup:plans"][0]["rules"][0]["air_gapped_target"] = {"vault_arn": PROD_AIR_GAPPED}
+    run = built(run_config(config))
+    primary, copy_b = run.outputs["three_two_one"]["weekly-ebs"]["copies"]
+    assert (primary["tier"], copy_b["region"], copy_b["tier"]) == ("warm", "us-west-2", "cold")

@@ -31,6 +31,7 @@ from .stack_checks import (
     CROSS_REGION,
     copy_lifecycle,
     copy_targets,
+    restore_tested_air_gapped_vaults,
     selected_types,
     selects_s3,
     stack_problems,
@@ -194,9 +195,11 @@ class RestoreTestingSpec(TypedDict):
     validation: NotRequired[Optional[RestoreValidationStackSpec]]
     """Check inside each restored instance and report the verdict to AWS Backup. Default: none."""
     include_vaults: NotRequired[Sequence[str]]
-    """Vaults whose recovery points are tested, in the stack's account and region: vault names
+    """Vaults whose recovery points are tested, in the stack's region: vault names of its account
     (e.g. the stack's own, ``Default``, a rule's air-gapped vault), vault ARNs (``*`` may stand for
-    part of one) or ``"*"`` for every vault. Default: the stack's vault."""
+    part of one; another account's only for a logically air-gapped vault it shares with this one
+    through AWS RAM) or ``"*"`` for every vault. Default: the stack's vault, and the air-gapped
+    vaults the tested plans' rules back up into."""
     exclude_vaults: NotRequired[Sequence[str]]
     """Vaults to leave out, written as in ``include_vaults``. Default: none."""
 
@@ -577,9 +580,10 @@ class WindowsServerBackup(pulumi.ComponentResource):
         self, vaults: Optional[Sequence[str]], args: WindowsServerBackupArgs, account: AccountFacts
     ) -> list[pulumi.Input[str]]:
         """Vault names of this account and region as ARNs (ARNs and ``*`` as they are); ``None``:
-        the stack's vault."""
+        the stack's vault and the air-gapped vaults the restore-tested plans back up into (their
+        recovery points are there; the stack's vault keeps only temporary ones)."""
         if vaults is None:
-            return [self._stack_vault().arn]
+            return [self._stack_vault().arn, *restore_tested_air_gapped_vaults(args)]
         own = self._stack_vault_args(args)["name"]
         arns: list[pulumi.Input[str]] = []
         for vault in vaults:

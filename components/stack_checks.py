@@ -9,6 +9,7 @@ problems with their key paths before anything is registered). :func:`stack_probl
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Mapping
 from typing import Any, Final, Optional
 
@@ -174,11 +175,12 @@ def stack_problems(args: Mapping[str, Any], source_account_id: Optional[str] = N
     found += _restore_testing_problems(args)
     found += _restore_validation_problems(args)
     found += _malware_scanning_problems(args)
-    found += _restore_testing_vault_problems(args, source_account_id)
     found += _audit_problems(args)
     found += [
         (path, value, violation)
-        for error, path, value, violation in _tier_findings(args) + _opted_out_findings(args)
+        for error, path, value, violation in (
+            _tier_findings(args) + _opted_out_findings(args) + _restore_testing_vault_findings(args, source_account_id)
+        )
         if error
     ]
     found += _foreign_account_statements(vault, source_account_id)
@@ -504,18 +506,15 @@ def _with_defaults(args: Mapping[str, Any]) -> dict[str, Any]:
     return {**args, "vault": args.get("vault") or {}, "plans": list(args.get("plans") or [])}
 
 
-def stack_warnings(args: Mapping[str, Any]) -> list[StackProblem]:
+def stack_warnings(args: Mapping[str, Any], source_account_id: Optional[str] = None) -> list[StackProblem]:
     """Settings that deploy but may not do what they say: cold storage AWS Backup would apply to
     only some of the types a plan may select (or to none, when the types are assumed from tags),
-    archive opt-ins that do nothing, and the keys EC2 and EBS copies depend on."""
+    archive opt-ins that do nothing, types a region opts out of, restore tests that may find nothing,
+    and the keys EC2 and EBS copies depend on. ``source_account_id``: as for :func:`stack_problems`."""
     args = _with_defaults(args)
-    return [
-        (path, value, violation)
-        for error, path, value, violation in (
-            _tier_findings(args) + _opted_out_findings(args) + _air_gapped_cold_findings(args) + _key_findings(args)
-        )
-        if not error
-    ]
+    findings = _tier_findings(args) + _opted_out_findings(args) + _air_gapped_cold_findings(args)
+    findings += _restore_testing_vault_findings(args, source_account_id) + _restore_testing_air_gapped_findings(args)
+    return [(path, value, violation) for error, path, value, violation in findings + _key_findings(args) if not error]
 
 
 #: Sections that act on the stack's plans, and those that act on its vault.
@@ -617,55 +616,122 @@ def _target_problems(
     return found
 
 
-def _restore_testing_vault_problems(args: Mapping[str, Any], source_account_id: Optional[str]) -> list[StackProblem]:
+def _restore_testing_vault_findings(args: Mapping[str, Any], source_account_id: Optional[str]) -> list[_Finding]:
     """A restore test runs in its plan's account and region: it restores recovery points of vaults there.
 
-    Restore jobs run where the recovery point is, and AWS Backup refuses other accounts every access to
-    a vault but copying into it (AWS Backup guide, "Vault access policies").
+    Restore jobs run where the recovery point is, so a vault of another region is an error. A vault of
+    another account is a warning: AWS Backup refuses other accounts every access to a vault but copying
+    into it (AWS Backup guide, "Vault access policies"), except a logically air-gapped vault shared
+    through AWS RAM, whose backups "can be restored from an account with which the vault is shared, if
+    needed for data loss recovery or restore testing" (AWS Backup guide, "Logically air-gapped vault").
     """
     tests = args.get("restore_testing")
     if not tests:
         return []
     copy_b = args.get(CROSS_REGION) or {}
-    found: list[StackProblem] = []
+    found: list[_Finding] = []
     for key in ("include_vaults", "exclude_vaults"):
         for index, value in enumerate(tests.get(key) or []):
             at = f"restore_testing.{key}[{index}]"
             if not isinstance(value, str) or value == "*":
                 continue
             if value == copy_b.get("vault_name"):
-                found.append(
-                    (
-                        at,
-                        value,
-                        rules.Violation(
-                            f"{value!r} is copy B's vault, in {copy_b['region']}, and a restore test only takes "
-                            f"recovery points of its own region ({args['region']})",
-                            f"test copy B from the stack of {copy_b['region']}, naming this vault's ARN in its "
-                            "restore_testing.include_vaults",
-                        ),
-                    )
+                violation = rules.Violation(
+                    f"{value!r} is copy B's vault, in {copy_b['region']}, and a restore test only takes recovery "
+                    f"points of its own region ({args['region']})",
+                    f"test copy B from the stack of {copy_b['region']}, naming this vault's ARN in its "
+                    "restore_testing.include_vaults",
                 )
+                found.append((True, at, value, violation))
                 continue
             match = VAULT_SELECTOR.fullmatch(value)
             if match is None:
                 continue
             region, account = match.group("region"), match.group("account")
-            if region not in ("*", args["region"]) or (
-                account != "*" and source_account_id and account != source_account_id
-            ):
-                found.append(
-                    (
-                        at,
-                        value,
-                        rules.Violation(
-                            f"a restore test only takes recovery points of its own account and region "
-                            f"({source_account_id or 'this account'}, {args['region']})",
-                            "include vaults of this account and region; test other regions from their own stacks",
-                        ),
-                    )
+            if region not in ("*", args["region"]):
+                violation = rules.Violation(
+                    f"a restore test only takes recovery points of its own region ({args['region']})",
+                    "include vaults of this region; test other regions from their own stacks",
                 )
+                found.append((True, at, value, violation))
+            elif account != "*" and source_account_id and account != source_account_id:
+                violation = rules.Violation(
+                    f"a restore test takes recovery points of another account ({account}) only from a logically "
+                    f"air-gapped vault that account shares with this one ({source_account_id}) through AWS RAM (AWS "
+                    "Backup guide, Logically air-gapped vault); any other vault of that account gives it nothing",
+                    "keep it only if it is such a shared air-gapped vault; test other accounts' vaults from their own "
+                    "stacks",
+                )
+                found.append((False, at, value, violation))
     return found
+
+
+def _selection_pairs(selection: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """The tag pairs a selection selects by (its tags, and the tags its conditions require)."""
+    equals = (selection.get("conditions") or {}).get("string_equals") or {}
+    return set((selection.get("tags") or {}).items()) | set(equals.items())
+
+
+def restore_tested_plans(args: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The plans whose instances the restore test restores: those selecting by one of its tags
+    (``restore_testing.selection_tags``, else the Windows VSS plans' tag)."""
+    args = _with_defaults(args)
+    tests = args.get("restore_testing") or {}
+    pairs = set((tests.get("selection_tags") or {}).items()) or set(_vss_tag_pairs(args))
+    return [plan for plan in args["plans"] if any(pairs & _selection_pairs(s) for s in plan["selections"])]
+
+
+def restore_tested_air_gapped_vaults(args: Mapping[str, Any]) -> list[Any]:
+    """ARNs of the logically air-gapped vaults the restore-tested plans' rules back up into, each once:
+    their recovery points are there (the stack's vault keeps only temporary ones)."""
+    found: list[Any] = []
+    for plan in restore_tested_plans(args):
+        for rule in plan["rules"]:
+            arn = (rule.get("air_gapped_target") or {}).get("vault_arn")
+            if arn is not None and not any(arn is known or arn == known for known in found):
+                found.append(arn)
+    return found
+
+
+def _selects(selectors: Any, arn: str) -> bool:
+    """Whether restore-test vault selectors (``*``, ARNs with ``*``, vault names) take vault ``arn``."""
+    return any(
+        selector == "*"
+        or (selector.startswith("arn:") and fnmatch.fnmatchcase(arn, selector))
+        or selector == rules.vault_arn_parts(arn)[2]
+        for selector in selectors
+        if isinstance(selector, str)
+    )
+
+
+def _restore_testing_air_gapped_findings(args: Mapping[str, Any]) -> list[_Finding]:
+    """A restore test that would find nothing: every rule of the tested plans backs up into air-gapped
+    vaults it leaves out, and restore testing "will ignore temporary recovery points with a
+    DELETE_AFTER_COPY lifecycle" (AWS Backup guide, "Logically air-gapped vault"), the only ones those
+    rules leave in the stack's vault. By default the test includes those vaults."""
+    tests = args.get("restore_testing")
+    plans = restore_tested_plans(args)
+    tested_rules = [rule for plan in plans for rule in plan["rules"]]
+    if not tests or not tested_rules or any(not rule.get("air_gapped_target") for rule in tested_rules):
+        return []
+    vaults = restore_tested_air_gapped_vaults(args)
+    arns = [arn for arn in vaults if _plain_arn(arn)]
+    if len(arns) < len(vaults):
+        return []  # an ARN known only at deploy time: nothing to judge
+    include, exclude = tests.get("include_vaults"), tests.get("exclude_vaults") or []
+    included = [arn for arn in arns if _selects(include if include is not None else arns, arn)]
+    if any(not _selects(exclude, arn) for arn in included):
+        return []
+    key = "exclude_vaults" if included else "include_vaults"
+    names = sorted({plan["name"] for plan in plans})
+    violation = rules.Violation(
+        f"every rule of plans {names} backs up into logically air-gapped vaults ({', '.join(arns)}) that the restore "
+        "test leaves out, and the stack's vault keeps only their temporary recovery points, which restore testing "
+        "ignores (AWS Backup guide, Logically air-gapped vault): the restore test would test nothing",
+        "include the air-gapped vault in restore_testing.include_vaults (left out, include_vaults takes it), and "
+        "do not exclude it",
+    )
+    return [(False, f"restore_testing.{key}", tests.get(key), violation)]
 
 
 def _foreign_account_statements(vault: Mapping[str, Any], source_account_id: Optional[str]) -> list[StackProblem]:

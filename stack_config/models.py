@@ -840,9 +840,12 @@ class RestoreTestingConfig(_Model):
     include_vaults: Optional[list[RestoreTestVault]] = Field(
         None,
         min_length=1,
-        description="Vaults of this account and region whose recovery points are tested: vault names (the stack's, "
-        "'Default', a rule's air-gapped vault), vault ARNs ('*' may stand for part of one) or '*' for every vault. "
-        "Restore tests run in the stack's region: test copy B from its region's stack. Default: the stack's vault.",
+        description="Vaults of this region whose recovery points are tested: vault names of this account (the "
+        "stack's, 'Default', a rule's air-gapped vault), vault ARNs ('*' may stand for part of one; another account's "
+        "only for a logically air-gapped vault it shares with this one through AWS RAM, warned) or '*' for every "
+        "vault. Restore tests run in the stack's region: test copy B from its region's stack. Default: the stack's "
+        "vault, and the air-gapped vaults the tested plans' rules back up into (the stack's vault keeps only "
+        "temporary recovery points of those rules, which restore testing ignores).",
     )
     exclude_vaults: list[RestoreTestVault] = Field(
         default_factory=list, description="Vaults to leave out, written as in include_vaults. Default: none."

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Optional
 
+import pulumi
+
 from components import rules
 from components.org_checks import organization_warnings
 from components.stack_checks import stack_warnings as component_warnings
 
 from .args import component_args, organization_args
-from .load import organization_key_path
+from .load import allowed_account, organization_key_path
 from .models import PlanConfig, StackConfig, copy_vault_name
 
 #: Some community modules require completion >= start + 60 minutes; AWS documents no such rule.
@@ -60,7 +62,10 @@ def stack_warnings(config: StackConfig, region: str) -> list[str]:
     if config.vault is not None and config.organization is None:
         # Checks across components (cold storage against what each plan selects, the keys copies
         # depend on), shared with WindowsServerBackup; their paths are the config's key paths.
-        found += [f"{path}: {violation}" for path, _, violation in component_warnings(component_args(config, region))]
+        account = allowed_account(pulumi.get_stack())
+        found += [
+            f"{path}: {violation}" for path, _, violation in component_warnings(component_args(config, region), account)
+        ]
     if config.enable_cross_account_backup:
         found.append(
             "enable_cross_account_backup: all three AWS Backup global settings are sent (pulumi-aws shows a change on "

@@ -1,6 +1,7 @@
-"""Restore tests across the vaults of the stack's account and region: names become ARNs, ARN patterns and
-``*`` pass as they are, and vaults a restore test cannot reach (copy B's, another region's or another
-account's) are refused before deploying."""
+"""Restore tests across the vaults of the stack's region: names become ARNs, ARN patterns and ``*`` pass
+as they are, vaults a restore test cannot reach (copy B's, another region's) are refused before deploying,
+another account's is warned (only a logically air-gapped vault shared through AWS RAM can be tested), and
+the air-gapped vaults the tested plans back up into are tested by default."""
 
 from __future__ import annotations
 
@@ -75,24 +76,132 @@ def test_copy_b_cannot_be_tested_from_its_source_stack(run_config):
     [
         (_vault("other", PROD_ACCOUNT, "us-east-1"), True),
         (_vault("other", PROD_ACCOUNT, "us-west-2"), False),
-        (_vault("other", "222222222222", "us-east-1"), False),
         (f"arn:aws:backup:*:{PROD_ACCOUNT}:backup-vault:other", True),
         ("arn:aws:backup:us-east-1:*:backup-vault:windows-*", True),
     ],
-    ids=["same", "other-region", "other-account", "any-region", "any-account-pattern"],
+    ids=["same", "other-region", "any-region", "any-account-pattern"],
 )
-def test_arns_must_name_vaults_of_this_account_and_region(run_config, vault, ok):
+def test_arns_must_name_vaults_of_this_region(run_config, vault, ok):
     run = run_config(fixture_config("prod-east", restore_testing={**MINIMAL, "include_vaults": [vault]}))
     if ok:
         assert _selection(built(run))["includeVaults"] == [vault]
+        assert not [w for w in run.warnings if w.startswith("restore_testing")]
     else:
         rejected_with(
             run,
             "restore_testing.include_vaults[0]",
             f'"{vault}"',
-            f"a restore test only takes recovery points of its own account and region ({PROD_ACCOUNT}, us-east-1)",
+            "a restore test only takes recovery points of its own region (us-east-1)",
             "test other regions from their own stacks",
         )
+
+
+def test_another_accounts_vault_is_warned_as_it_must_be_an_air_gapped_vault_shared_through_ram(run_config):
+    """AWS Backup guide, "Logically air-gapped vault": a vault shared through AWS RAM "can be restored from an
+    account with which the vault is shared, if needed for data loss recovery or restore testing"."""
+    shared = _vault("shared-air-gapped", "222222222222")
+    run = built(run_config(fixture_config("prod-east", restore_testing={**MINIMAL, "include_vaults": [shared]})))
+    assert _selection(run)["includeVaults"] == [shared]
+    assert [w for w in run.warnings if w.startswith("restore_testing")] == [
+        f"restore_testing.include_vaults[0]: a restore test takes recovery points of another account (222222222222) "
+        f"only from a logically air-gapped vault that account shares with this one ({PROD_ACCOUNT}) through AWS RAM "
+        "(AWS Backup guide, Logically air-gapped vault); any other vault of that account gives it nothing. Fix: keep "
+        "it only if it is such a shared air-gapped vault; test other accounts' vaults from their own stacks."
+    ]
+
+
+def test_another_accounts_vault_in_another_region_is_still_refused(run_config):
+    vault = _vault("shared-air-gapped", "222222222222", "us-west-2")
+    rejected_with(
+        run_config(fixture_config("prod-east", restore_testing={**MINIMAL, "include_vaults": [vault]})),
+        "restore_testing.include_vaults[0]",
+        f'"{vault}"',
+        "a restore test only takes recovery points of its own region (us-east-1)",
+        "",
+    )
+
+
+# --- Rules backing up into an air-gapped vault ----------------------------------------------------
+
+AIR_GAPPED = _vault("windows-air-gapped")
+
+
+def _air_gapped_plans(*, every_rule: bool = True) -> list[dict]:
+    """The seed's VSS plan with a weekly rule into the air-gapped vault (and a daily one into the stack's
+    vault unless ``every_rule``)."""
+    rules = [
+        {
+            "name": "weekly",
+            "schedule": "cron(0 18 ? * SUN *)",
+            "delete_after_days": 35,
+            "air_gapped_target": {"vault_arn": AIR_GAPPED},
+        }
+    ]
+    if not every_rule:
+        rules.append({"name": "daily", "schedule": "cron(0 18 * * ? *)", "delete_after_days": 7})
+    return [
+        {
+            "name": "windows-weekly",
+            "windows_vss": True,
+            "rules": rules,
+            "selections": [{"tags": {"alk:backup": "windows-weekly-ec2-vss"}}],
+        }
+    ]
+
+
+def _restore_testing_warnings(run) -> list[str]:
+    return [w for w in run.warnings if w.startswith("restore_testing")]
+
+
+def test_by_default_the_air_gapped_vaults_the_tested_plans_back_up_into_are_tested_too(run_config):
+    """The stack's vault keeps only their temporary (DELETE_AFTER_COPY) recovery points, which restore testing
+    ignores (AWS Backup guide, "Logically air-gapped vault")."""
+    run = built(run_config(seed_config(plans=_air_gapped_plans(), restore_testing=MINIMAL)))
+    assert _selection(run)["includeVaults"] == [_vault("backup-vault-us-east-1"), AIR_GAPPED]
+    assert _restore_testing_warnings(run) == []
+
+
+NOTHING_TESTED = (
+    f"every rule of plans ['windows-weekly'] backs up into logically air-gapped vaults ({AIR_GAPPED}) that the "
+    "restore test leaves out, and the stack's vault keeps only their temporary recovery points, which restore "
+    "testing ignores (AWS Backup guide, Logically air-gapped vault): the restore test would test nothing. Fix: "
+    "include the air-gapped vault in restore_testing.include_vaults (left out, include_vaults takes it), and do "
+    "not exclude it."
+)
+
+
+@pytest.mark.parametrize(
+    ("tests", "key"),
+    [
+        ({"include_vaults": ["backup-vault-us-east-1"]}, "include_vaults"),
+        ({"exclude_vaults": ["windows-air-gapped"]}, "exclude_vaults"),
+        ({"include_vaults": ["*"], "exclude_vaults": [AIR_GAPPED]}, "exclude_vaults"),
+    ],
+    ids=["only-the-stacks-vault", "excluded-by-name", "excluded-by-arn"],
+)
+def test_a_restore_test_that_leaves_the_air_gapped_vault_out_would_test_nothing(run_config, tests, key):
+    run = built(run_config(seed_config(plans=_air_gapped_plans(), restore_testing={**MINIMAL, **tests})))
+    [warning] = _restore_testing_warnings(run)
+    assert warning.startswith(f"restore_testing.{key}: ")
+    assert warning.endswith(NOTHING_TESTED)
+
+
+@pytest.mark.parametrize(
+    "include",
+    [["windows-air-gapped"], [AIR_GAPPED], ["*"], ["arn:aws:backup:us-east-1:*:backup-vault:windows-*"]],
+    ids=["name", "arn", "star", "pattern"],
+)
+def test_a_restore_test_including_the_air_gapped_vault_is_not_warned(run_config, include):
+    run = built(
+        run_config(seed_config(plans=_air_gapped_plans(), restore_testing={**MINIMAL, "include_vaults": include}))
+    )
+    assert _restore_testing_warnings(run) == []
+
+
+def test_a_rule_into_the_stacks_vault_leaves_something_to_test(run_config):
+    tests = {**MINIMAL, "include_vaults": ["backup-vault-us-east-1"]}
+    run = built(run_config(seed_config(plans=_air_gapped_plans(every_rule=False), restore_testing=tests)))
+    assert _restore_testing_warnings(run) == []
 
 
 @pytest.mark.parametrize(

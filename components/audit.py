@@ -218,13 +218,15 @@ def framework_controls(
     cross_region: bool = False,
     cross_account: bool = False,
     vault_lock: bool = False,
+    manual_deletion_control: bool = True,
     deletion_allowed_role_arns: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """The framework's controls as ``{"name", "input_parameters", "scope"}`` dicts, in a fixed order.
 
     ``scope``: the one tag that scopes the controls judging plans, recovery points and
-    resources (none: every one in the account and region). The vault control is scoped to
-    ``vault_name`` itself.
+    resources (none: every one in the account and region). The vault control
+    (``manual_deletion_control``) is scoped to ``vault_name`` itself; ``deletion_allowed_role_arns``
+    are the principals its vault policy exempts (the control's ``principalArnList``).
     """
     tag_scope = {"tags": dict(scope)} if scope else None
 
@@ -246,16 +248,16 @@ def framework_controls(
     deletion_parameters = []
     if deletion_allowed_role_arns:
         deletion_parameters.append(("principalArnList", ",".join(deletion_allowed_role_arns)))
-    controls = [
-        control(PLAN_FREQUENCY_AND_RETENTION, frequency_parameters),
-        control(RECOVERY_POINT_ENCRYPTED),
-        control(
-            MANUAL_DELETION_DISABLED,
-            deletion_parameters,
-            {"compliance_resource_ids": [vault_name], "compliance_resource_types": [BACKUP_VAULT_TYPE]},
-        ),
-        control(PROTECTED_BY_PLAN),
-    ]
+    controls = [control(PLAN_FREQUENCY_AND_RETENTION, frequency_parameters), control(RECOVERY_POINT_ENCRYPTED)]
+    if manual_deletion_control:
+        controls.append(
+            control(
+                MANUAL_DELETION_DISABLED,
+                deletion_parameters,
+                {"compliance_resource_ids": [vault_name], "compliance_resource_types": [BACKUP_VAULT_TYPE]},
+            )
+        )
+    controls.append(control(PROTECTED_BY_PLAN))
     if cross_region:
         controls.append(control(PROTECTED_BY_CROSS_REGION))
     if cross_account:
@@ -454,9 +456,16 @@ class BackupAuditArgs(TypedDict):
     """Add the cross-account copy control. Default: ``False``."""
     vault_lock: NotRequired[bool]
     """Add the Vault Lock control. Default: ``False``."""
+    manual_deletion_control: NotRequired[bool]
+    """Add the control that the vault refuses manual deletion
+    (``BACKUP_RECOVERY_POINT_MANUAL_DELETION_DISABLED``). AWS Config judges it by the vault's policy:
+    one Deny of ``DeleteRecoveryPoint``, ``UpdateRecoveryPointLifecycle`` and
+    ``PutBackupVaultAccessPolicy`` to every principal but ``deletion_allowed_role_arns`` (AWS Config,
+    "backup-recovery-point-manual-deletion-disabled"); without it the control reports the vault
+    NON_COMPLIANT. Default: ``True``."""
     deletion_allowed_role_arns: NotRequired[Sequence[str]]
-    """Roles still allowed to delete recovery points (e.g. the break-glass role), at most 5.
-    Default: none."""
+    """Roles the vault policy's deny exempts (the break-glass role, the policy admin roles), at
+    most 5: the control's ``principalArnList``. Default: none."""
     job_reports: NotRequired[Sequence[str]]
     """Job report templates besides the control compliance report, among :data:`JOB_REPORTS`.
     Default: ``["BACKUP_JOB_REPORT"]``."""
@@ -489,7 +498,7 @@ def _stack_control_problems(args: Mapping[str, Any], deletion_roles: Sequence[st
     if len(deletion_roles) > MAX_DELETION_ROLES:
         lines.append(
             f"deletion_allowed_role_arns: the control takes at most {MAX_DELETION_ROLES} roles. "
-            "Fix: keep the break-glass roles only."
+            "Fix: keep the break-glass role and at most 4 policy admin roles."
         )
     lines += [
         f"deletion_allowed_role_arns[{index}]: {violation}"
@@ -568,6 +577,7 @@ class BackupAudit(pulumi.ComponentResource):
                 cross_region=args.get("cross_region", False),
                 cross_account=args.get("cross_account", False),
                 vault_lock=args.get("vault_lock", False),
+                manual_deletion_control=args.get("manual_deletion_control", True),
                 deletion_allowed_role_arns=deletion_roles,
             )
         control_lines, warnings = controls_problems(own_controls, [control["name"] for control in stack_controls])

@@ -31,6 +31,7 @@ from .stack_checks import (
     CROSS_REGION,
     copy_lifecycle,
     copy_targets,
+    deletion_control,
     restore_tested_air_gapped_vaults,
     selected_types,
     selects_s3,
@@ -366,6 +367,7 @@ class WindowsServerBackup(pulumi.ComponentResource):
                     "create_kms_key": cross_region.get("create_kms_key", False),
                     "lock": cross_region.get("lock"),
                     "break_glass_role_arn": self._stack_vault_args(args).get("break_glass_role_arn"),
+                    "policy_admin_role_arns": list(self._stack_vault_args(args).get("policy_admin_role_arns") or []),
                     "protect": self._stack_vault_args(args).get("protect", True),
                     "tags": common_tags,
                 },
@@ -642,7 +644,6 @@ class WindowsServerBackup(pulumi.ComponentResource):
             every_rule = [rule for rule_list in plan_rules.values() for rule in rule_list]
             unit, value, retention = plan_promises(every_rule)
             copied_to = {target for spec in plans for rule in spec["rules"] for target in copy_targets(rule, args)}
-            break_glass = vault.get("break_glass_role_arn")
             scope = audit.get("scope_tag")
             evidence |= {
                 "vault_name": self._stack_vault().name,
@@ -653,10 +654,7 @@ class WindowsServerBackup(pulumi.ComponentResource):
                 "cross_region": CROSS_REGION in copied_to,
                 "cross_account": ARCHIVE in copied_to,
                 "vault_lock": vault.get("lock") is not None,
-                # The vault policy still lets the break-glass role delete: the control must know.
-                "deletion_allowed_role_arns": (
-                    [break_glass] if break_glass and vault.get("deny_deletions", True) else []
-                ),
+                **deletion_control(vault),
             }
         return BackupAudit(f"{name}-audit", evidence, child_opts(self), account=account)  # type: ignore[arg-type]
 

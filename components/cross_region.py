@@ -1,5 +1,6 @@
 """CrossRegionCopy: copy B of 3-2-1, a vault in a second region that rules copy into."""
 
+from collections.abc import Sequence
 from typing import NotRequired, Optional, TypedDict
 
 import pulumi
@@ -32,6 +33,9 @@ class CrossRegionCopyArgs(TypedDict):
     """Vault Lock for the new vault. Default: none."""
     break_glass_role_arn: NotRequired[Optional[str]]
     """Role still allowed to delete recovery points there. Default: none."""
+    policy_admin_role_arns: NotRequired[Sequence[str]]
+    """Roles that deploy the new vault's access policy, the only ones besides the break-glass role
+    allowed to change or remove it (see :class:`BackupVaultArgs`). Default: none."""
     protect: NotRequired[bool]
     """Protect the new vault and key. Default: ``True``."""
     tags: NotRequired[dict[str, str]]
@@ -111,6 +115,7 @@ class CrossRegionCopy(pulumi.ComponentResource):
                     "protect": protect,
                     "lock": args.get("lock"),
                     "break_glass_role_arn": args.get("break_glass_role_arn"),
+                    "policy_admin_role_arns": list(args.get("policy_admin_role_arns") or []),
                     "tags": tags,
                 },
                 child_opts(self),

@@ -19,10 +19,13 @@ PROTECTED_VAULT_ACTIONS = (
     "backup:UpdateRecoveryPointLifecycle",
     "backup:DeleteBackupVault",
 )
+#: Changing or removing the vault's access policy (which would lift its denials).
+VAULT_POLICY_ACTIONS = ("backup:PutBackupVaultAccessPolicy", "backup:DeleteBackupVaultAccessPolicy")
 #: What a source account needs on a destination vault to copy into it.
 COPY_INTO_VAULT_ACTION = "backup:CopyIntoBackupVault"
 #: Sids of the statements :func:`vault_access_policy` writes itself.
 DENY_DELETIONS_SID = "DenyRecoveryPointDeletion"
+POLICY_CHANGES_SID = "DenyPolicyChangesAndDeletions"
 COPY_INTO_SID = "AllowCopyIntoFromSourceAccounts"
 #: The elements a statement of a vault access policy may hold (IAM JSON policy element reference).
 STATEMENT_ELEMENTS = (
@@ -72,11 +75,27 @@ def _copy_principals(
     return {"AWS": sorted(root_arn(partition, account) for account in source_account_ids)}, {}
 
 
+def _deny(sid: str, actions: Sequence[str], exempt: Sequence[Optional[str]]) -> dict[str, Any]:
+    """A Deny of ``actions`` to every principal but the ``exempt`` role ARNs (``None`` skipped)."""
+    statement: dict[str, Any] = {
+        "Sid": sid,
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": list(actions),
+        "Resource": "*",
+    }
+    roles = list(dict.fromkeys(arn for arn in exempt if arn))
+    if roles:
+        statement["Condition"] = {"ArnNotEquals": {"aws:PrincipalArn": roles[0] if len(roles) == 1 else roles}}
+    return statement
+
+
 def vault_access_policy(
     *,
     partition: str,
     deny_deletions: bool = True,
     break_glass_role_arn: Optional[str] = None,
+    policy_admin_role_arns: Sequence[str] = (),
     copy_source_account_ids: Sequence[str] = (),
     copy_source_organization_id: Optional[str] = None,
     statements: Sequence[Mapping[str, Any]] = (),
@@ -85,6 +104,14 @@ def vault_access_policy(
 
     ``deny_deletions``: deny the :data:`PROTECTED_VAULT_ACTIONS` to every principal except
     ``break_glass_role_arn`` (AWS Backup's own lifecycle expiry is not affected).
+    ``policy_admin_role_arns`` (with ``deny_deletions``): the roles that deploy the vault's policy.
+    Given, a second Deny covers :data:`VAULT_POLICY_ACTIONS` (so nobody else may lift the denials by
+    changing or removing the policy) with the deletions, for every principal but them and the
+    break-glass role: what AWS Config's rule "backup-recovery-point-manual-deletion-disabled" asks
+    (one Deny of DeleteRecoveryPoint, UpdateRecoveryPointLifecycle and PutBackupVaultAccessPolicy,
+    wildcard Principal and Resource; the exempted roles go in its ``principalArnList``). The first
+    statement still denies the deletions to the policy admins. Not given, policy changes stay
+    allowed: denying them to everyone would stop the next ``pulumi up`` from updating this policy.
     ``copy_source_*`` (for a vault that receives copies from other accounts): allow exactly
     ``backup:CopyIntoBackupVault`` to those accounts or that organization, nothing more.
     ``statements``: the caller's own statements, appended as they are (check them first with
@@ -92,16 +119,11 @@ def vault_access_policy(
     """
     document: list[dict[str, Any]] = []
     if deny_deletions:
-        deny: dict[str, Any] = {
-            "Sid": DENY_DELETIONS_SID,
-            "Effect": "Deny",
-            "Principal": {"AWS": "*"},
-            "Action": list(PROTECTED_VAULT_ACTIONS),
-            "Resource": "*",
-        }
-        if break_glass_role_arn:
-            deny["Condition"] = {"ArnNotEquals": {"aws:PrincipalArn": break_glass_role_arn}}
-        document.append(deny)
+        document.append(_deny(DENY_DELETIONS_SID, PROTECTED_VAULT_ACTIONS, [break_glass_role_arn]))
+        if policy_admin_role_arns:
+            deletions = PROTECTED_VAULT_ACTIONS[:2]  # the two the AWS Config rule asks for
+            exempt = [break_glass_role_arn, *policy_admin_role_arns]
+            document.append(_deny(POLICY_CHANGES_SID, (*deletions, *VAULT_POLICY_ACTIONS), exempt))
     if copy_source_account_ids or copy_source_organization_id:
         principal, condition = _copy_principals(partition, copy_source_account_ids, copy_source_organization_id)
         allow: dict[str, Any] = {
@@ -116,6 +138,20 @@ def vault_access_policy(
         document.append(allow)
     document += [dict(statement) for statement in statements]
     return _document(document)
+
+
+def policy_admins_problem(policy_admin_role_arns: Sequence[str], deny_deletions: bool) -> Optional[rules.Violation]:
+    """Policy admin roles: IAM role ARNs, and only beside the deny statement they are exempted from."""
+    for arn in policy_admin_role_arns:
+        if violation := rules.iam_role_arn(arn):
+            return rules.Violation(f"{arn!r}: {violation.rule}", violation.fix)
+    if policy_admin_role_arns and not deny_deletions:
+        return rules.Violation(
+            "policy_admin_role_arns exempts the roles that deploy the vault's policy from its deny statement, "
+            "and deny_deletions: false leaves that statement out",
+            "remove policy_admin_role_arns, or set deny_deletions: true",
+        )
+    return None
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -142,6 +178,17 @@ def _only_principal(principal: Any) -> Optional[str]:
     if isinstance(principal, Mapping) and set(principal) != {"AWS"}:
         return None
     return values[0] if len(values) == 1 and isinstance(values[0], str) else None
+
+
+def _denies_policy_changes_to_everyone(statement: Mapping[str, Any]) -> list[str]:
+    """The vault policy actions a statement denies to every principal without any condition."""
+    if "Condition" in statement or "NotPrincipal" in statement or not _is_everyone(statement.get("Principal")):
+        return []
+    if "NotAction" in statement:
+        spared = {str(action) for action in _as_list(statement["NotAction"])}
+        return [action for action in VAULT_POLICY_ACTIONS if action not in spared]
+    actions = {str(action) for action in _as_list(statement.get("Action"))}
+    return [action for action in VAULT_POLICY_ACTIONS if action in actions]
 
 
 def _actions_problem(statement: Mapping[str, Any]) -> Optional[rules.Violation]:
@@ -198,7 +245,7 @@ def _statement_problems(
     sid = statement.get("Sid")
     if not isinstance(sid, str) or not sid:
         problem("Sid", "each statement of your own needs a Sid, unique in the policy", "e.g. 'AuditRoleReadsVault'")
-    elif sid in (DENY_DELETIONS_SID, COPY_INTO_SID) or sids.count(sid) > 1:
+    elif sid in (DENY_DELETIONS_SID, POLICY_CHANGES_SID, COPY_INTO_SID) or sids.count(sid) > 1:
         problem("Sid", f"Sid {sid!r} is already used in this vault's policy", "give each statement its own Sid")
     effect = statement.get("Effect")
     if effect not in ("Allow", "Deny"):
@@ -211,6 +258,15 @@ def _statement_problems(
         found.append((f"{at}.{action_element}", violation))
     if "Condition" in statement and (violation := _condition_problem(statement["Condition"])):
         found.append((f"{at}.Condition", violation))
+    if effect == "Deny" and (locked := _denies_policy_changes_to_everyone(statement)):
+        problem(
+            "",
+            f"this Deny of {locked} exempts no one (every principal, no Condition), so nobody could change or "
+            "remove the vault's policy again, not even the next `pulumi up` of this stack",
+            "exempt the roles that deploy the policy, e.g. a Condition "
+            "{'ArnNotEquals': {'aws:PrincipalArn': [<deploy role ARN>]}}, or use vault.policy_admin_role_arns, "
+            "which adds such a deny with its exemptions",
+        )
     if (
         effect != "Allow"
         or not {"Principal", "NotPrincipal"} & set(statement)
@@ -266,8 +322,10 @@ def vault_statement_problems(
     or non-``backup:`` actions (the guide "Vault access policies": no wildcards in ``Action``, and
     only AWS Backup APIs are governed); an ``Allow`` to everyone without a ``Condition``; an
     ``Allow`` of what the deny-deletions statement denies (an explicit deny wins, so it would do
-    nothing); ``Allow`` with ``NotAction`` or ``NotPrincipal``; and, when ``account_id`` is known,
-    another account allowed anything but ``backup:CopyIntoBackupVault`` (AWS rejects that).
+    nothing); ``Allow`` with ``NotAction`` or ``NotPrincipal``; a ``Deny`` of changing or removing
+    the vault's policy that exempts no one (nobody could ever change it again); and, when
+    ``account_id`` is known, another account allowed anything but ``backup:CopyIntoBackupVault``
+    (AWS rejects that).
     """
     sids = [statement.get("Sid") for statement in statements if isinstance(statement, Mapping)]
     found: list[tuple[str, rules.Violation]] = []

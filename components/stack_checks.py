@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any, Final, Optional
 
 from . import rules, storage_tiers
-from .audit import framework_controls
+from .audit import MANUAL_DELETION_DISABLED, MAX_DELETION_ROLES, framework_controls
 from .audit_controls import controls_problems
 from .policies import vault_statement_problems
 from .restore_testing import VAULT_SELECTOR
@@ -906,6 +906,19 @@ def _malware_scanning_problems(args: Mapping[str, Any]) -> list[StackProblem]:
     ]
 
 
+def deletion_control(vault: Mapping[str, Any]) -> dict[str, Any]:
+    """The stack's manual-deletion control, as :class:`components.audit.BackupAuditArgs` takes it:
+    only when the vault's policy can pass it (AWS Config, "backup-recovery-point-manual-deletion-
+    disabled": a Deny of DeleteRecoveryPoint, UpdateRecoveryPointLifecycle and
+    PutBackupVaultAccessPolicy, which the policy holds with ``policy_admin_role_arns``), with the
+    roles that deny exempts as the control's ``principalArnList``."""
+    admins = list(vault.get("policy_admin_role_arns") or [])
+    denied = bool(vault.get("deny_deletions", True) and admins)
+    break_glass = vault.get("break_glass_role_arn")
+    exempt = list(dict.fromkeys([*([break_glass] if break_glass else []), *admins]))
+    return {"manual_deletion_control": denied, "deletion_allowed_role_arns": exempt if denied else []}
+
+
 def _audit_problems(args: Mapping[str, Any]) -> list[StackProblem]:
     """The stack's own controls need its plans; with several stack tags their scope must be chosen;
     controls of your own do not repeat the stack's."""
@@ -950,7 +963,22 @@ def _audit_problems(args: Mapping[str, Any]) -> list[StackProblem]:
         cross_region=CROSS_REGION in copied_to,
         cross_account=ARCHIVE in copied_to,
         vault_lock=args["vault"].get("lock") is not None,
+        manual_deletion_control=deletion_control(args["vault"])["manual_deletion_control"],
     )
+    exempt = deletion_control(args["vault"])["deletion_allowed_role_arns"]
+    if len(exempt) > MAX_DELETION_ROLES:
+        found.append(
+            (
+                "vault.policy_admin_role_arns",
+                args["vault"].get("policy_admin_role_arns"),
+                rules.Violation(
+                    f"the audit control {MANUAL_DELETION_DISABLED} takes at most {MAX_DELETION_ROLES} exempted roles "
+                    f"(its principalArnList), and the vault's deny exempts {len(exempt)} (the break-glass role and "
+                    "the policy admin roles)",
+                    f"keep at most {MAX_DELETION_ROLES} roles in all, or audit.stack_controls: false",
+                ),
+            )
+        )
     controls = list(audit.get("controls") or [])
     problems, _ = controls_problems(controls, [control["name"] for control in own])
     found += [

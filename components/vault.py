@@ -9,7 +9,7 @@ import pulumi_aws as aws
 from . import rules
 from ._types import TYPE_PREFIX, child_opts
 from .account import AccountFacts
-from .policies import vault_access_policy, vault_statement_problems, vault_statement_warnings
+from .policies import policy_admins_problem, vault_access_policy, vault_statement_problems, vault_statement_warnings
 
 #: Alias of the AWS-managed key AWS Backup uses when no customer-managed key is given.
 AWS_MANAGED_BACKUP_KEY_ALIAS = "alias/aws/backup"
@@ -51,6 +51,14 @@ class BackupVaultArgs(TypedDict):
     break_glass_role_arn: NotRequired[Optional[str]]
     """The one role still allowed those actions. Default: none (nobody; AWS Backup's own
     lifecycle expiry is not affected)."""
+    policy_admin_role_arns: NotRequired[Sequence[str]]
+    """The roles that deploy this vault's access policy (the ones ``pulumi up`` runs as). Given
+    (with ``deny_deletions``), a second deny statement denies ``PutBackupVaultAccessPolicy`` and
+    ``DeleteBackupVaultAccessPolicy`` (with the deletions) to everyone but them and the break-glass
+    role, so nobody else can lift the denials, and the vault passes AWS Config's
+    ``BACKUP_RECOVERY_POINT_MANUAL_DELETION_DISABLED`` control; the first statement still denies them
+    the deletions. A role left out can no longer change the policy. Default: none (policy changes
+    not denied)."""
     copy_source_account_ids: NotRequired[Sequence[str]]
     """Accounts allowed ``backup:CopyIntoBackupVault`` (for a vault receiving cross-account
     copies). Default: none."""
@@ -110,10 +118,11 @@ def checked_vault_policy(
     statements: Sequence[Mapping[str, Any]],
     deny_deletions: bool = True,
     break_glass_role_arn: Optional[str] = None,
-    **copy_sources: Any,
+    **options: Any,
 ) -> str:
     """:func:`vault_access_policy` once the vault's account is known, which the statements' check
-    needs: other accounts may be allowed nothing but copies into the vault."""
+    needs: other accounts may be allowed nothing but copies into the vault. ``options``: the copy
+    sources and policy admin roles, as :func:`vault_access_policy` takes them."""
     foreign = vault_statement_problems(
         statements, deny_deletions=deny_deletions, break_glass_role_arn=break_glass_role_arn, account_id=account_id
     )
@@ -125,7 +134,7 @@ def checked_vault_policy(
         deny_deletions=deny_deletions,
         break_glass_role_arn=break_glass_role_arn,
         statements=statements,
-        **copy_sources,
+        **options,
     )
 
 
@@ -181,6 +190,8 @@ class BackupVault(pulumi.ComponentResource):
         force_destroy = args.get("force_destroy", False)
         deny = args.get("deny_deletions", True)
         statements = list(args.get("policy_statements") or [])
+        admins = list(args.get("policy_admin_role_arns") or [])
+        checks["policy_admin_role_arns"] = policy_admins_problem(admins, deny)
         lines = rules.problems(checks)
         lines += [
             f"{path}: {violation}" for path, violation in force_destroy_problems(force_destroy, protect, bool(lock))
@@ -230,6 +241,7 @@ class BackupVault(pulumi.ComponentResource):
                         partition=facts[1],
                         deny_deletions=deny,
                         break_glass_role_arn=break_glass,
+                        policy_admin_role_arns=admins,
                         copy_source_account_ids=source_accounts,
                         copy_source_organization_id=organization,
                         statements=statements,

@@ -136,6 +136,7 @@ def component_args(
             "protect": vault.protect,
             "deny_deletions": vault.deny_deletions,
             "break_glass_role_arn": vault.break_glass_role_arn,
+            "policy_admin_role_arns": list(vault.policy_admin_role_arns),
             "lock": _lock(vault.lock),
             "policy_statements": [dict(statement) for statement in vault.policy_statements],
             "force_destroy": vault.force_destroy,

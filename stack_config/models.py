@@ -29,7 +29,7 @@ from components.notifications import DEFAULT_VAULT_EVENTS, vault_events_problem
 from components.org_template import DEFAULT_VSS_INSTANCE_ROLE
 from components.organization import DEFAULT_POLICY_NAME_PREFIX, DEFAULT_STACK_SET_NAME
 from components.plan import air_gapped_rule_retention
-from components.policies import vault_statement_problems
+from components.policies import policy_admins_problem, vault_statement_problems
 from components.vault import force_destroy_problems
 from components.vss_instances import DEFAULT_SCHEDULE as DEFAULT_VSS_SCHEDULE
 
@@ -255,7 +255,8 @@ class VaultConfig(_Model):
     deny_deletions: bool = Field(
         True,
         description="Access policy denying DeleteRecoveryPoint, UpdateRecoveryPointLifecycle and "
-        "DeleteBackupVault to all but break_glass_role_arn. Default: true.",
+        "DeleteBackupVault to all but break_glass_role_arn (and changes of the policy itself, with "
+        "policy_admin_role_arns). Default: true.",
     )
     break_glass_role_arn: Optional[RoleArn] = Field(
         None, description="The one role still allowed those deletions. Default: none. Not in the organization stack."
@@ -264,6 +265,15 @@ class VaultConfig(_Model):
         None,
         description="Organization stack only: the one role still allowed those deletions, by name; each member "
         "account's vaults name the role of that name in that account. Default: none.",
+    )
+    policy_admin_role_arns: list[RoleArn] = Field(
+        default_factory=list,
+        description="The roles `pulumi up` runs as for this stack (its deploy roles). Given, a second deny statement "
+        "denies PutBackupVaultAccessPolicy and DeleteBackupVaultAccessPolicy (with the deletions) to everyone but "
+        "them and break_glass_role_arn, so nobody else can lift the denials, and the vault passes the audit control "
+        "BACKUP_RECOVERY_POINT_MANUAL_DELETION_DISABLED (among audit's stack controls only then); the first "
+        "statement still denies them the deletions. A deploy role left out can no longer change the vault's "
+        "policy. Default: none.",
     )
     lock: Optional[LockConfig] = Field(None, description="Vault Lock for this vault. Default: no lock.")
     policy_statements: list[PolicyStatement] = Field(
@@ -287,6 +297,9 @@ class VaultConfig(_Model):
             for path, v in force_destroy_problems(self.force_destroy, self.protect, self.lock is not None)
         ]
         problems += _statement_problems(self.policy_statements, self.deny_deletions, self.break_glass_role_arn)
+        admins = policy_admins_problem(self.policy_admin_role_arns, self.deny_deletions)
+        if admins:
+            problems.append(("policy_admin_role_arns", self.policy_admin_role_arns, admins.rule, admins.fix))
         if problems:
             raise cross_field_error(problems)
         return self
@@ -1409,6 +1422,15 @@ class StackConfig(_Model):
         if vault is not None and vault.force_destroy:
             problems.append(
                 ("vault.force_destroy", True, "member vaults are retained, never force-destroyed", "remove it")
+            )
+        if vault is not None and vault.policy_admin_role_arns:
+            problems.append(
+                (
+                    "vault.policy_admin_role_arns",
+                    vault.policy_admin_role_arns,
+                    "the StackSet gives every member vault the program's own access policy only",
+                    "remove policy_admin_role_arns from the organization stack",
+                )
             )
         for plan_index, plan in enumerate(self.plans):
             for rule_index, rule in enumerate(plan.rules):

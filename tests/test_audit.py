@@ -34,6 +34,7 @@ AUDIT_TYPES = (FRAMEWORK, REPORT_PLAN, BUCKET, *BUCKET_SETTINGS, COMPONENT)
 REPORTS_ROLE = "role/aws-service-role/reports.backup.amazonaws.com/AWSServiceRoleForBackupReports"
 PROD_SCOPE = {"tags": {"environment": "prod"}}
 BREAK_GLASS = "arn:aws:iam::123456789012:role/break-glass"
+DEPLOYER = "arn:aws:iam::123456789012:role/backup-deployer"
 
 
 def _lifecycle_rule(days: int) -> dict[str, Any]:
@@ -87,7 +88,8 @@ def test_framework_controls_are_the_stacks_promises_scoped_to_its_tag(east):
                 "scope": PROD_SCOPE,
             },
             {"name": "BACKUP_RECOVERY_POINT_ENCRYPTED", "scope": PROD_SCOPE},
-            _vault_control("backup-vault-us-east-1"),
+            # No manual-deletion control: the vault's policy names no policy admin role, so it does not
+            # deny PutBackupVaultAccessPolicy, and the control would report it NON_COMPLIANT.
             {"name": "BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN", "scope": PROD_SCOPE},
             {"name": "BACKUP_RESOURCES_PROTECTED_BY_CROSS_REGION", "scope": PROD_SCOPE},
             {"name": "BACKUP_RESOURCES_PROTECTED_BY_CROSS_ACCOUNT", "scope": PROD_SCOPE},
@@ -236,7 +238,7 @@ def test_other_stacks_have_no_audit(fixture_run, stack):
 def test_defaults_on_the_dev_stack(run_config):
     run = built(run_config(seed_config(audit={})))
     [framework] = run.of_type(FRAMEWORK)
-    # No tags, copies or lock in dev: no scope and only the four controls that apply.
+    # No tags, copies, lock or policy admin roles in dev: no scope and only the three controls that apply.
     assert framework.inputs["controls"] == [
         {
             "name": "BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK",
@@ -247,7 +249,6 @@ def test_defaults_on_the_dev_stack(run_config):
             ],
         },
         {"name": "BACKUP_RECOVERY_POINT_ENCRYPTED"},
-        _vault_control("backup-vault-us-east-1"),
         {"name": "BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN"},
     ]
     assert "tags" not in framework.inputs
@@ -269,7 +270,12 @@ def test_every_setting_reaches_the_framework_plans_and_bucket(run_config):
             "report_retention_days": 36500,
         },
         tags={"owner": "windows-team", "cost-center": "42"},
-        vault={"name": "backup-vault-us-east-1", "protect": False, "break_glass_role_arn": BREAK_GLASS},
+        vault={
+            "name": "backup-vault-us-east-1",
+            "protect": False,
+            "break_glass_role_arn": BREAK_GLASS,
+            "policy_admin_role_arns": [DEPLOYER],
+        },
     )
     run = built(run_config(config))
     [framework] = run.of_type(FRAMEWORK)
@@ -277,9 +283,9 @@ def test_every_setting_reaches_the_framework_plans_and_bucket(run_config):
     assert {c["name"]: c.get("scope") for c in framework.inputs["controls"]}["BACKUP_RECOVERY_POINT_ENCRYPTED"] == {
         "tags": {"owner": "windows-team"}
     }
-    # The vault policy still lets the break-glass role delete recovery points: the control is told.
+    # The vault policy's deny exempts the break-glass role and the deploy role: the control is told.
     assert framework.inputs["controls"][2] == _vault_control(
-        "backup-vault-us-east-1", [{"name": "principalArnList", "value": BREAK_GLASS}]
+        "backup-vault-us-east-1", [{"name": "principalArnList", "value": f"{BREAK_GLASS},{DEPLOYER}"}]
     )
     plans = {plan.inputs["name"]: plan.inputs for plan in run.of_type(REPORT_PLAN)}
     assert sorted(plans) == ["Backups_controls", "Backups_restore_jobs"]
@@ -292,11 +298,14 @@ def test_the_stacks_single_tag_is_the_default_scope(run_config):
     run = built(run_config(seed_config(audit={}, tags={"environment": "dev"})))
     [framework] = run.of_type(FRAMEWORK)
     scopes = [control.get("scope") for control in framework.inputs["controls"]]
-    assert scopes[:2] + scopes[3:] == [{"tags": {"environment": "dev"}}] * 3
+    assert scopes == [{"tags": {"environment": "dev"}}] * 3
 
 
 def test_an_empty_scope_judges_every_resource_of_the_region(run_config):
-    run = built(run_config(seed_config(audit={"scope_tag": {}}, tags={"environment": "dev", "team": "it"})))
+    vault = {"name": "backup-vault-us-east-1", "policy_admin_role_arns": [DEPLOYER]}
+    run = built(
+        run_config(seed_config(audit={"scope_tag": {}}, tags={"environment": "dev", "team": "it"}, vault=vault))
+    )
     [framework] = run.of_type(FRAMEWORK)
     assert [c["name"] for c in framework.inputs["controls"] if "scope" in c] == [
         "BACKUP_RECOVERY_POINT_MANUAL_DELETION_DISABLED"

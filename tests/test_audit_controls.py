@@ -267,7 +267,6 @@ def test_your_controls_follow_the_stacks(run_config):
     assert [control["name"] for control in framework.inputs["controls"]] == [
         "BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK",
         "BACKUP_RECOVERY_POINT_ENCRYPTED",
-        "BACKUP_RECOVERY_POINT_MANUAL_DELETION_DISABLED",
         "BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN",
         "BACKUP_LAST_RECOVERY_POINT_CREATED",
     ]

@@ -277,6 +277,177 @@ def test_another_account_is_judged_before_deploying_when_the_stack_pins_its_acco
     assert [r.type for r in run.registrations] == ["pulumi:pulumi:Stack"]
 
 
+# --- Changes of the vault's own policy ------------------------------------------------------------
+
+DEPLOYER = f"arn:aws:iam::{OFFLINE_ACCOUNT_ID}:role/backup-deployer"
+#: The statement AWS Config's "backup-recovery-point-manual-deletion-disabled" looks for: one Deny of
+#: DeleteRecoveryPoint, UpdateRecoveryPointLifecycle and PutBackupVaultAccessPolicy, wildcard Principal and Resource.
+POLICY_CHANGES = {
+    "Sid": "DenyPolicyChangesAndDeletions",
+    "Effect": "Deny",
+    "Principal": {"AWS": "*"},
+    "Action": [
+        "backup:DeleteRecoveryPoint",
+        "backup:UpdateRecoveryPointLifecycle",
+        "backup:PutBackupVaultAccessPolicy",
+        "backup:DeleteBackupVaultAccessPolicy",
+    ],
+    "Resource": "*",
+    "Condition": {"ArnNotEquals": {"aws:PrincipalArn": [BREAK_GLASS, DEPLOYER]}},
+}
+
+
+def test_policy_admins_alone_may_change_the_policy_and_still_cannot_delete(run_config):
+    vault = {
+        "name": "backup-vault-us-east-1",
+        "break_glass_role_arn": BREAK_GLASS,
+        "policy_admin_role_arns": [DEPLOYER],
+    }
+    run = built(run_config(seed_config(vault=vault, audit={})))
+    deny = {**DENY, "Condition": {"ArnNotEquals": {"aws:PrincipalArn": BREAK_GLASS}}}
+    document = _policy(run, "backup-vault-policy")
+    assert document["Statement"] == [deny, POLICY_CHANGES]
+    assert findings_above_low(document) == []
+    # The review still reads every deletion as denied to everyone (the first statement spares only the
+    # break-glass role), so adding policy admins is no weakening.
+    from offline.risk.locks import denied
+
+    assert denied(json.dumps(document)) == denied(json.dumps({"Statement": [deny]}))
+    # The audit control the policy now passes, told whom the deny exempts.
+    [framework] = run.of_type("aws:backup/framework:Framework")
+    [control] = [
+        c for c in framework.inputs["controls"] if c["name"] == "BACKUP_RECOVERY_POINT_MANUAL_DELETION_DISABLED"
+    ]
+    assert control["inputParameters"] == [{"name": "principalArnList", "value": f"{BREAK_GLASS},{DEPLOYER}"}]
+
+
+def test_without_policy_admins_the_policy_stays_changeable_and_the_control_is_left_out(run_config):
+    run = built(run_config(seed_config(audit={})))
+    assert _policy(run, "backup-vault-policy")["Statement"] == [DENY]
+    [framework] = run.of_type("aws:backup/framework:Framework")
+    assert "BACKUP_RECOVERY_POINT_MANUAL_DELETION_DISABLED" not in [c["name"] for c in framework.inputs["controls"]]
+
+
+def test_copy_b_vault_takes_the_same_policy_admins(run_config):
+    from conftest import fixture_config
+
+    vault = {"name": "backup-vault-us-east-1", "kms_key": "create", "policy_admin_role_arns": [DEPLOYER]}
+    run = built(run_config(fixture_config("prod-east", vault=vault)))
+    statements = _policy(run, "backup-copy-us-west-2-vault-policy")["Statement"]
+    assert [s["Sid"] for s in statements] == ["DenyRecoveryPointDeletion", "DenyPolicyChangesAndDeletions"]
+    assert statements[1]["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": DEPLOYER}}
+
+
+@pytest.mark.parametrize(
+    ("vault", "path", "shown", "rule"),
+    [
+        (
+            {"deny_deletions": False, "policy_admin_role_arns": [DEPLOYER]},
+            "vault.policy_admin_role_arns",
+            f'["{DEPLOYER}"]',
+            "deny_deletions: false leaves that statement out",
+        ),
+        (
+            {"policy_admin_role_arns": ["backup-deployer"]},
+            "vault.policy_admin_role_arns[0]",
+            '"backup-deployer"',
+            "an IAM role ARN looks like",
+        ),
+    ],
+    ids=["without-the-deny", "not-an-arn"],
+)
+def test_policy_admin_rules(run_config, vault, path, shown, rule):
+    rejected_with(run_config(seed_config(vault={"name": "backup-vault-us-east-1", **vault})), path, shown, rule, "")
+
+
+def test_the_component_checks_its_policy_admins(run_components):
+    run = run_components(
+        lambda: BackupVault(
+            "v", {"name": "vault1", "kms_key_arn": KEY_ARN, "deny_deletions": False, "policy_admin_role_arns": ["x"]}
+        )
+    )
+    assert isinstance(run.error, pulumi.RunError)
+    assert str(run.error).splitlines()[1].startswith("  - policy_admin_role_arns: 'x': an IAM role ARN looks like")
+
+
+@pytest.mark.parametrize(("admins", "ok"), [(4, True), (5, False)], ids=["5-exempt", "6-exempt"])
+def test_the_control_names_at_most_five_exempted_roles(run_config, admins, ok):
+    roles = [f"arn:aws:iam::{OFFLINE_ACCOUNT_ID}:role/deployer-{index}" for index in range(admins)]
+    vault = {"name": "backup-vault-us-east-1", "break_glass_role_arn": BREAK_GLASS, "policy_admin_role_arns": roles}
+    run = run_config(seed_config(vault=vault, audit={}))
+    if ok:
+        built(run)
+    else:
+        rejected_with(
+            run,
+            "vault.policy_admin_role_arns",
+            "[",
+            "takes at most 5 exempted roles (its principalArnList), and the vault's deny exempts 6",
+            "or audit.stack_controls: false",
+        )
+        # Without the stack's controls nothing lists them.
+        built(
+            run_config(seed_config(vault=vault, audit={"stack_controls": False, "job_reports": ["BACKUP_JOB_REPORT"]}))
+        )
+
+
+LOCKED_OUT = "exempts no one (every principal, no Condition), so nobody could change or remove the vault's policy"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        {**ORG_ONLY, "Sid": "NoPolicyChanges", "Action": "backup:PutBackupVaultAccessPolicy", "Condition": None},
+        {**ORG_ONLY, "Sid": "NoPolicyRemoval", "Action": ["backup:DeleteBackupVaultAccessPolicy"], "Condition": None},
+        {
+            **ORG_ONLY,
+            "Sid": "DenyAllButCopies",
+            "Action": None,
+            "NotAction": "backup:CopyIntoBackupVault",
+            "Condition": None,
+        },
+        {
+            **ORG_ONLY,
+            "Sid": "NoPolicyChanges",
+            "Principal": "*",
+            "Action": "backup:PutBackupVaultAccessPolicy",
+            "Condition": None,
+        },
+    ],
+    ids=["put", "delete", "not-action", "star"],
+)
+def test_a_deny_of_policy_changes_that_exempts_no_one_is_refused(statement):
+    statement = {key: value for key, value in statement.items() if value is not None}
+    [(where, violation)] = vault_statement_problems([statement])
+    assert where == "[0]"
+    assert LOCKED_OUT in violation.rule
+    assert "vault.policy_admin_role_arns" in violation.fix
+
+
+def test_a_deny_of_policy_changes_that_exempts_someone_passes():
+    exempting = {
+        **ORG_ONLY,
+        "Sid": "NoPolicyChanges",
+        "Action": "backup:PutBackupVaultAccessPolicy",
+        "Condition": {"ArnNotEquals": {"aws:PrincipalArn": DEPLOYER}},
+    }
+    assert vault_statement_problems([exempting]) == []
+
+
+def test_the_organization_stack_refuses_policy_admins(run_config):
+    from conftest import fixture_config
+
+    config = fixture_config("org")
+    config[f"{PROJECT}:vault"] = {**config[f"{PROJECT}:vault"], "policy_admin_role_arns": [DEPLOYER]}
+    rejected_with(
+        run_config(config),
+        "vault.policy_admin_role_arns",
+        f'["{DEPLOYER}"]',
+        "the StackSet gives every member vault the program's own access policy only",
+        "remove policy_admin_role_arns from the organization stack",
+    )
+
+
 # --- force_destroy ------------------------------------------------------------------------------
 
 

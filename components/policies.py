@@ -40,7 +40,10 @@ STATEMENT_ELEMENTS = (
     "Condition",
 )
 #: Condition keys AWS Backup defines (Service Authorization Reference, "Actions, resources, and
-#: condition keys for AWS Backup"); global ``aws:`` keys are allowed besides.
+#: condition keys for AWS Backup"); global ``aws:`` keys are allowed besides. Written here because
+#: the program needs them at deploy time, where the IAM data of parliament (a dev tool) is not
+#: installed; a test keeps this list a superset of parliament's. backup:MpaApprovalTeamArn
+#: (AssociateBackupVaultMpaApprovalTeam) is newer than parliament 1.6.4's data.
 BACKUP_CONDITION_KEYS = (
     "backup:ChangeableForDays",
     "backup:CopyTargetOrgPaths",
@@ -49,6 +52,7 @@ BACKUP_CONDITION_KEYS = (
     "backup:Index",
     "backup:MaxRetentionDays",
     "backup:MinRetentionDays",
+    "backup:MpaApprovalTeamArn",
 )
 _ACCOUNT_IN_PRINCIPAL = re.compile(r"^(?:arn:aws[a-z-]*:iam::)?(\d{12})(?::|$)")
 #: What another account's AWS Backup needs on a key to copy recovery points encrypted with it.
@@ -164,6 +168,18 @@ def principal_accounts(principal: Any) -> set[str]:
     return {
         match.group(1) for value in values if isinstance(value, str) and (match := _ACCOUNT_IN_PRINCIPAL.match(value))
     }
+
+
+#: Global condition keys that open a statement to the accounts of an organization or its OUs.
+ORGANIZATION_KEYS = ("aws:PrincipalOrgID", "aws:PrincipalOrgPaths")
+
+
+def _organization_condition(condition: Any) -> Optional[str]:
+    """The organization key a Condition scopes principals by, if any (keys are case-insensitive)."""
+    if not isinstance(condition, Mapping):
+        return None
+    keys = {str(key).lower(): str(key) for block in condition.values() if isinstance(block, Mapping) for key in block}
+    return next((keys[key.lower()] for key in ORGANIZATION_KEYS if key.lower() in keys), None)
 
 
 def _is_everyone(principal: Any) -> bool:
@@ -297,6 +313,18 @@ def _statement_problems(
         )
     foreign = sorted(principal_accounts(principal) - {account_id}) if account_id else []
     other_actions = sorted(actions - {COPY_INTO_VAULT_ACTION})
+    organization = _organization_condition(statement.get("Condition"))
+    if _is_everyone(principal) and organization and other_actions:
+        # AWS Backup guide, "Vault access policies": the same rule for accounts reached through
+        # their organization (aws:PrincipalOrgID / aws:PrincipalOrgPaths).
+        problem(
+            "Principal",
+            f"an Allow to every principal of the organization ({organization}) reaches other accounts, and AWS Backup "
+            f"rejects other accounts' access for any action but {COPY_INTO_VAULT_ACTION}, so allowing {other_actions} "
+            "would do nothing for them",
+            f"allow the organization only {COPY_INTO_VAULT_ACTION}; give this account's roles the rest in IAM",
+        )
+        return found
     if foreign and other_actions:
         # AWS Backup guide, "Vault access policies": cross-account access for any action other
         # than backup:CopyIntoBackupVault is rejected, whatever the vault's access policy says.
@@ -323,9 +351,9 @@ def vault_statement_problems(
     only AWS Backup APIs are governed); an ``Allow`` to everyone without a ``Condition``; an
     ``Allow`` of what the deny-deletions statement denies (an explicit deny wins, so it would do
     nothing); ``Allow`` with ``NotAction`` or ``NotPrincipal``; a ``Deny`` of changing or removing
-    the vault's policy that exempts no one (nobody could ever change it again); and, when
-    ``account_id`` is known, another account allowed anything but ``backup:CopyIntoBackupVault``
-    (AWS rejects that).
+    the vault's policy that exempts no one (nobody could ever change it again); and another account,
+    named (when ``account_id`` is known) or reached through ``aws:PrincipalOrgID`` or
+    ``aws:PrincipalOrgPaths``, allowed anything but ``backup:CopyIntoBackupVault`` (AWS rejects that).
     """
     sids = [statement.get("Sid") for statement in statements if isinstance(statement, Mapping)]
     found: list[tuple[str, rules.Violation]] = []
@@ -353,8 +381,8 @@ def vault_statement_warnings(statements: Sequence[Any]) -> list[str]:
             for key in block if isinstance(block, Mapping) else ():
                 if str(key).lower().startswith("backup:") and key not in BACKUP_CONDITION_KEYS:
                     found.append(
-                        f"[{index}].Condition: {key!r} is not a condition key AWS Backup documents "
-                        f"({', '.join(BACKUP_CONDITION_KEYS)}); a condition on it may never match"
+                        f"[{index}].Condition: {key!r} is not a condition key AWS Backup documented when this "
+                        f"program was written ({', '.join(BACKUP_CONDITION_KEYS)}); a condition on it may never match"
                     )
     return found
 

@@ -136,7 +136,12 @@ def test_each_rule_of_a_statement(statement, path, rule):
         # A Deny may use NotAction and wildcards of principals freely.
         {**ORG_ONLY, "Sid": "DenyAllButCopies", "Action": None, "NotAction": ["backup:CopyIntoBackupVault"]},
         # An Allow to everyone with a Condition is how an organization copies in.
-        {**AUDIT_READ, "Principal": "*", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}},
+        {
+            **AUDIT_READ,
+            "Principal": "*",
+            "Action": "backup:CopyIntoBackupVault",
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}},
+        },
     ],
     ids=["audit-read", "org-only-deny", "deny-not-action", "allow-everyone-with-condition"],
 )
@@ -170,12 +175,52 @@ def test_the_component_checks_other_accounts_once_the_account_is_known(run_compo
     assert str(run.error).startswith("BackupVault 'v' has invalid arguments:\n  - policy_statements[0].Principal: ")
 
 
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}},
+        {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": ["o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*"]}},
+        {"StringEquals": {"AWS:principalorgid": "o-a1b2c3d4e5"}},
+    ],
+    ids=["org-id", "org-paths", "any-case"],
+)
+def test_the_whole_organization_may_only_copy_in(condition):
+    """Other accounts reached through the organization get no more than named ones, whatever the account."""
+    org_read = {**AUDIT_READ, "Principal": "*", "Condition": condition}
+    [(where, violation)] = vault_statement_problems([org_read])
+    assert where == "[0].Principal"
+    assert "an Allow to every principal of the organization" in violation.rule
+    assert "rejects other accounts' access for any action but backup:CopyIntoBackupVault" in violation.rule
+    assert vault_statement_problems([{**org_read, "Action": "backup:CopyIntoBackupVault"}]) == []
+
+
 def test_an_unknown_backup_condition_key_warns():
     # backup:CopySourceRegion appears in community examples; AWS Backup defines no such key.
     statement = {**ORG_ONLY, "Condition": {"StringNotEquals": {"backup:CopySourceRegion": "us-east-1"}}}
     assert vault_statement_problems([statement]) == []
     [warning] = vault_statement_warnings([statement])
-    assert warning.startswith("[0].Condition: 'backup:CopySourceRegion' is not a condition key AWS Backup documents")
+    assert warning.startswith(
+        "[0].Condition: 'backup:CopySourceRegion' is not a condition key AWS Backup documented when this program was "
+        "written"
+    )
+
+
+def test_the_condition_keys_cover_parliaments_and_newer_ones():
+    """Parliament's IAM data (a dev tool) lags the Service Authorization Reference; the program's list may
+    only be longer."""
+    import os
+
+    import parliament
+
+    from components.policies import BACKUP_CONDITION_KEYS
+
+    with open(os.path.join(os.path.dirname(parliament.__file__), "iam_definition.json"), encoding="utf-8") as file:
+        [backup] = [service for service in json.load(file) if service["prefix"] == "backup"]
+    documented = {c["condition"] for c in backup["conditions"] if c["condition"].startswith("backup:")}
+    assert documented <= set(BACKUP_CONDITION_KEYS)
+    assert "backup:MpaApprovalTeamArn" in BACKUP_CONDITION_KEYS
+    mpa = {**ORG_ONLY, "Condition": {"StringEquals": {"backup:MpaApprovalTeamArn": "arn:aws:mpa::1:approval-team/x"}}}
+    assert vault_statement_warnings([mpa]) == []
 
 
 def test_the_component_lists_every_problem_before_registering(run_components):

@@ -191,12 +191,18 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-class LockConfig(_Model):
-    """AWS Backup Vault Lock: jobs whose retention falls outside min/max FAIL, so every rule and
-    copy writing to a locked vault is checked against it."""
+class KnownLockConfig(_Model):
+    """The lock range of a vault another stack manages (for checks only): jobs whose retention falls
+    outside it FAIL."""
 
     min_retention_days: Days = Field(description="Shortest retention a job may ask for, 1-36500. Required.")
     max_retention_days: Days = Field(description="Longest retention a job may ask for, up to 36500. Required.")
+
+
+class LockConfig(KnownLockConfig):
+    """AWS Backup Vault Lock: jobs whose retention falls outside min/max FAIL, so every rule and
+    copy writing to a locked vault is checked against it."""
+
     mode: Literal["governance", "compliance"] = Field(
         "governance",
         description="governance: removable by users with the IAM permission; compliance: immutable, even for "
@@ -583,13 +589,6 @@ class CrossRegionConfig(_CopyLifecycle):
 def copy_vault_name(source_region: str) -> str:
     """The default name of copy B's vault: ``backup-copies-from-<source region>``."""
     return f"backup-copies-from-{source_region}"
-
-
-class KnownLockConfig(_Model):
-    """The lock range of a vault another stack manages (for checks only)."""
-
-    min_retention_days: Days = Field(description="The vault lock's minimum retention. Required.")
-    max_retention_days: Days = Field(description="The vault lock's maximum retention. Required.")
 
 
 class AirGappedTargetConfig(_Model):

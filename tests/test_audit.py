@@ -11,7 +11,7 @@ from typing import Any, cast
 import pulumi
 import pulumi_aws as aws
 import pytest
-from conftest import PROJECT, seed_config
+from conftest import fixture_config, seed_config
 from parliament import analyze_policy_string, enhance_finding
 from test_restore_testing import built, rejected_with
 
@@ -393,16 +393,7 @@ def test_several_stack_tags_need_the_scope_named(run_config):
 
 
 def test_the_archive_stack_has_no_audit(run_config):
-    archive = {
-        "aws:region": "us-east-1",
-        f"{PROJECT}:archive_vault": {
-            "name": "windows-server-archive",
-            "source_account_ids": ["111111111111"],
-            "min_retention_days": 30,
-            "max_retention_days": 3650,
-        },
-        f"{PROJECT}:audit": {},
-    }
+    archive = fixture_config("archive", audit={})
     rejected_with(
         run_config(archive),
         "audit",

@@ -448,7 +448,7 @@ def test_unknown_key_without_a_close_match_lists_the_settings(run_config):
         '"blue"',
         "is not a setting of this program",
         "remove it or use one of: name, kms_key, protect, deny_deletions, break_glass_role_arn, "
-        "break_glass_role_name, lock, policy_statements, force_destroy, tags",
+        "break_glass_role_name, policy_admin_role_arns, lock, policy_statements, force_destroy, tags",
     )
     assert "did you mean" not in str(run.error)
 

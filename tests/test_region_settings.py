@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pulumi
 import pytest
-from conftest import PROJECT, seed_config
+from conftest import PROJECT, fixture_config, seed_config
 from contract import invalid_requests, translate
 from test_restore_testing import built, rejected_with
 
@@ -117,16 +117,7 @@ def test_rules(run_config, settings, path, shown, rule):
 
 
 def test_the_archive_stack_holds_no_region_settings(run_config):
-    archive = {
-        "aws:region": "us-east-1",
-        f"{PROJECT}:archive_vault": {
-            "name": "windows-server-archive",
-            "source_account_ids": ["111111111111"],
-            "min_retention_days": 30,
-            "max_retention_days": 3650,
-        },
-        f"{PROJECT}:region_settings": {"opt_in": {"EC2": True}},
-    }
+    archive = fixture_config("archive", region_settings={"opt_in": {"EC2": True}})
     rejected_with(run_config(archive), "region_settings", '"..."', "the archive stack only holds the archive vault", "")
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pulumi
 import pytest
-from conftest import PROD_FIXTURES, PROJECT, seed_config
+from conftest import PROD_FIXTURES, PROJECT, fixture_config, seed_config
 
 from components import WindowsRestoreTesting, WindowsServerBackup
 from components.restore_testing import restore_metadata_overrides, tag_conditions
@@ -518,16 +518,7 @@ def test_a_vss_selection_tag_restore_testing_cannot_match_needs_a_tag_named(run_
 
 
 def test_the_archive_stack_cannot_test_restores(run_config):
-    archive = {
-        "aws:region": "us-east-1",
-        f"{PROJECT}:archive_vault": {
-            "name": "windows-server-archive",
-            "source_account_ids": ["111111111111"],
-            "min_retention_days": 30,
-            "max_retention_days": 3650,
-        },
-        f"{PROJECT}:restore_testing": MINIMAL,
-    }
+    archive = fixture_config("archive", restore_testing=MINIMAL)
     rejected_with(
         run_config(archive),
         "restore_testing",

@@ -12,7 +12,7 @@ from typing import Any
 
 import pulumi
 import pytest
-from conftest import PROJECT, seed_config
+from conftest import PROJECT, fixture_config, seed_config
 from test_policy_lint import findings_above_low
 from test_restore_testing import built, rejected_with
 
@@ -293,16 +293,8 @@ def test_a_bad_statement_in_the_stack_file(run_config):
 
 
 def test_a_bad_statement_of_the_archive_vault(run_config):
-    archive = {
-        "aws:region": "us-east-1",
-        f"{PROJECT}:archive_vault": {
-            "name": "windows-server-archive",
-            "source_account_ids": ["111111111111"],
-            "min_retention_days": 30,
-            "max_retention_days": 3650,
-            "policy_statements": [_with(Action="backup:DeleteBackupVault")],
-        },
-    }
+    archive = fixture_config("archive")
+    archive[f"{PROJECT}:archive_vault"]["policy_statements"] = [_with(Action="backup:DeleteBackupVault")]
     rejected_with(
         run_config(archive),
         "archive_vault.policy_statements[0].Action",
@@ -374,8 +366,6 @@ def test_without_policy_admins_the_policy_stays_changeable_and_the_control_is_le
 
 
 def test_copy_b_vault_takes_the_same_policy_admins(run_config):
-    from conftest import fixture_config
-
     vault = {"name": "backup-vault-us-east-1", "kms_key": "create", "policy_admin_role_arns": [DEPLOYER]}
     run = built(run_config(fixture_config("prod-east", vault=vault)))
     statements = _policy(run, "backup-copy-us-west-2-vault-policy")["Statement"]
@@ -480,8 +470,6 @@ def test_a_deny_of_policy_changes_that_exempts_someone_passes():
 
 
 def test_the_organization_stack_refuses_policy_admins(run_config):
-    from conftest import fixture_config
-
     config = fixture_config("org")
     config[f"{PROJECT}:vault"] = {**config[f"{PROJECT}:vault"], "policy_admin_role_arns": [DEPLOYER]}
     rejected_with(

@@ -83,7 +83,13 @@ def consumer_dir(tmp_path_factory) -> Path:
 
 
 def test_the_package_installs_the_typed_components_and_the_offline_engine(installed):
-    modules = {path.stem for path in (PROJECT_DIR / "components").glob("*.py")}
+    # The components with their subpackages (stack_checks/), but the function code (below).
+    modules = {
+        path.relative_to(PROJECT_DIR / "components").as_posix()
+        for path in (PROJECT_DIR / "components").rglob("*.py")
+        if "lambdas" not in path.parts
+    }
+    packages = {f"windows_server_backup/{path.parent}" for path in map(Path, modules) if path.parent != Path()}
     # The engine with its subpackages (offline/risk/), as the source tree holds it.
     engine = {path.relative_to(PROJECT_DIR / "offline").as_posix() for path in (PROJECT_DIR / "offline").rglob("*.py")}
     folders = {f"windows_server_backup/offline/{path.parent}" for path in map(Path, engine) if path.parent != Path()}
@@ -98,7 +104,8 @@ def test_the_package_installs_the_typed_components_and_the_offline_engine(instal
         "windows_server_backup/lambdas/restore_validation/validate.ps1",
     }
     assert shipped == (
-        {f"windows_server_backup/{module}.py" for module in modules}
+        {f"windows_server_backup/{module}" for module in modules}
+        | packages
         | {"windows_server_backup/py.typed", "windows_server_backup/offline"}
         | {f"windows_server_backup/offline/{module}" for module in engine}
         | folders

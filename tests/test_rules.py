@@ -1099,7 +1099,7 @@ def test_raise_if_any():
     assert str(raised.value) == "BackupVault 'backup-vault' has invalid arguments:\n  - name: one\n  - tags: two"
 
 
-# --- checks across components (components/stack_checks.py) ----------------------------------------------
+# --- checks across components (components/stack_checks/) -----------------------------------------------
 
 
 def _args(**overrides):

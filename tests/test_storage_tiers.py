@@ -204,7 +204,7 @@ def test_the_report_words_for_cold_storage(types, opt_in, words):
     assert storage_tiers.describe_cold(types, None, opt_in, "us-east-1") == ""
 
 
-# --- the checks (components/stack_checks.py) --------------------------------------------------------------
+# --- the checks (components/stack_checks/) ---------------------------------------------------------------
 
 
 def _args(*, selections, windows_vss=False, rule=None, region="us-east-1", **overrides) -> dict[str, Any]:

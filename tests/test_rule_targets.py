@@ -288,7 +288,7 @@ def _volume_plan(**rule: Any) -> list[dict[str, Any]]:
 
 def test_cold_storage_in_a_standard_vault_counts_as_cold(run_config):
     run = built(run_config(seed_config(plans=_volume_plan(), vss_instances=None)))
-    [primary] = run.outputs["three_two_one"]["weekly-ebs"]["copies"]
+    [primary] = json.loads(run.outputs["three_two_one"])["weekly-ebs"]["copies"]
     assert (primary["vault"], primary["tier"], primary["cold_for"]) == ("backup-vault-us-east-1", "cold", ["EBS"])
     assert run.warnings == []
 
@@ -297,7 +297,7 @@ def test_an_air_gapped_primary_copy_counts_as_warm_and_the_verdict_says_why(run_
     """AWS does not document cold storage in a logically air-gapped vault: warm, noted, warned."""
     plans = _volume_plan(air_gapped_target={"vault_arn": AIR_GAPPED})
     run = built(run_config(seed_config(plans=plans, vss_instances=None)))
-    verdict = run.outputs["three_two_one"]["weekly-ebs"]
+    verdict = json.loads(run.outputs["three_two_one"])["weekly-ebs"]
     [primary] = verdict["copies"]
     assert primary == {
         "rule": "weekly-ebs",
@@ -329,5 +329,5 @@ def test_copies_of_an_air_gapped_rule_keep_its_cold_storage(run_config):
     )
     config["windows-server-backup:plans"][0]["rules"][0]["air_gapped_target"] = {"vault_arn": PROD_AIR_GAPPED}
     run = built(run_config(config))
-    primary, copy_b = run.outputs["three_two_one"]["weekly-ebs"]["copies"]
+    primary, copy_b = json.loads(run.outputs["three_two_one"])["weekly-ebs"]["copies"]
     assert (primary["tier"], copy_b["region"], copy_b["tier"]) == ("warm", "us-west-2", "cold")

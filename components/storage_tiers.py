@@ -1,5 +1,4 @@
-"""Which storage tiers AWS Backup can move each resource type's recovery points to, and what a
-plan's selections can select.
+"""Which storage tiers AWS Backup can move each resource type's recovery points to.
 
 The one table (:data:`TIERS`) everything that reasons about cold storage reads: the 3-2-1
 verdict, the checks on ``cold_storage_after_days`` and ``opt_in_to_archive``, and the offline
@@ -33,11 +32,9 @@ Sources (AWS page titles):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Optional
-
-from . import rules
+from typing import Optional
 
 WARM = "warm"
 COLD = "cold"
@@ -169,99 +166,11 @@ def tier(
     return COLD, None
 
 
-# --- what a selection selects ------------------------------------------------------------------
-
-
-def arn_types(arn: str) -> frozenset[str]:
-    """The resource types an ARN (or ARN pattern) of a selection may reach, in this table's terms:
-    :func:`components.rules.selected_resource_types`, with every type but EC2, EBS and S3 as
-    ``other``. ``*`` reaches everything; ``arn:aws:ec2:*:*:instance/*`` names EC2 instances and
-    ``...:volume/*`` EBS volumes (AWS Backup guide, "Assign resources with AWS CLI")."""
-    found = rules.selected_resource_types([arn])
-    if found is None:
-        return ALL_TYPES
-    return frozenset(t if t in (EC2, EBS, S3) else OTHER for t in found)
-
-
-def excluded_types(arn: str, region: str) -> frozenset[str]:
-    """The types a ``not_resources`` entry leaves out entirely: only a whole-type pattern such as
-    ``arn:aws:ec2:*:*:instance/*`` (Region ``*``, empty or the stack's own), never a single ARN."""
-    if arn.strip() == "*":
-        return ALL_TYPES
-    parts = arn.split(":", 5)
-    if len(parts) != 6 or parts[3] not in ("*", "", region) or not (parts[4] in ("*", "") or parts[4].isdigit()):
-        return frozenset()
-    resource = parts[5]
-    if resource == "*" or (resource.endswith("/*") and "*" not in resource[:-2]):
-        return arn_types(arn) - {OTHER}
-    return frozenset()
-
-
-@dataclass(frozen=True)
-class SelectedTypes:
-    """The resource types a plan's selections may select, and how sure that is."""
-
-    types: frozenset[str]
-    """Every type the plan may back up."""
-    certain: bool
-    """``False`` when a tag selection of a plan without Windows VSS is taken to reach the types
-    this program backs up (any type carrying the tag would be selected)."""
-    assumed: tuple[str, ...]
-    """Why: one sentence per selection whose types are assumed."""
-
-
 def type_words(types: Iterable[str]) -> str:
     """``{"EBS", "EC2"}`` -> ``EC2 instances and EBS volumes``."""
     names = {EC2: "EC2 instances", EBS: "EBS volumes", S3: "S3 buckets", OTHER: "other resource types"}
     listed = [names[t] for t in ordered(types)]
     return ", ".join(listed[:-1]) + (" and " if len(listed) > 1 else "") + listed[-1]
-
-
-def plan_types(
-    selections: Sequence[Mapping[str, Any]], *, windows_vss: bool, region: str, tag_types: Iterable[str]
-) -> SelectedTypes:
-    """What a plan's selections may select.
-
-    A selection's ``resources`` select their ARNs' types (OR-ed with its ``tags``; its
-    ``conditions`` only narrow). Tags, or conditions without resources, select any resource
-    carrying the tag, in the Region's opted-in types (AWS Backup guide, "Assigning resources to
-    a backup plan"): this program takes them to reach ``tag_types`` (the types it backs up), or,
-    in a Windows VSS plan, the Windows instances (EC2) whose tag the VSS setup and the restore
-    tests use. ``not_resources`` patterns that cover a whole type take it out.
-    """
-    types: set[str] = set()
-    assumed: list[str] = []
-    certain = True
-    for selection in selections:
-        resources = list(selection.get("resources") or [])
-        conditions = selection.get("conditions") or {}
-        by_tag = bool(selection.get("tags")) or (not resources and any(conditions.values()))
-        found: set[str] = set()
-        for arn in resources:
-            found |= arn_types(arn)
-        name = selection.get("name", "?")
-        if not resources and not by_tag:
-            # An empty selection: "Backup attempts to select all supported and opted-in storage
-            # resources" (API reference, BackupSelection). BackupSelection refuses one.
-            found |= ALL_TYPES
-            assumed.append(f"selection {name!r} names nothing, so AWS Backup would select every opted-in resource")
-        elif by_tag and windows_vss:
-            found.add(EC2)
-            assumed.append(
-                f"selection {name!r} of this Windows VSS plan selects by tag: taken to be the Windows instances' tag "
-                "(EC2 instances), as the VSS setup and the restore tests use it"
-            )
-        elif by_tag:
-            found |= set(tag_types)
-            certain = False
-            assumed.append(
-                f"selection {name!r} selects by tag: taken to reach {type_words(tag_types)}, the resource types "
-                "this program backs up (AWS Backup selects any opted-in resource carrying the tag)"
-            )
-        for arn in selection.get("not_resources") or []:
-            found -= excluded_types(arn, region)
-        types |= found
-    return SelectedTypes(frozenset(types) or frozenset({OTHER}), certain, tuple(assumed))
 
 
 def describe_cold(
@@ -302,13 +211,9 @@ __all__ = [
     "S3",
     "TIERS",
     "WARM",
-    "SelectedTypes",
     "TierSupport",
-    "arn_types",
     "describe_cold",
-    "excluded_types",
     "ordered",
-    "plan_types",
     "tier",
     "type_words",
 ]

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from typing import Any, Optional
 
-from .component_rules import org_policy, rules, storage_tiers
+from .component_rules import org_policy, rules, selected_types, storage_tiers
 from .engine import OfflineRun
 from .report import _duration, _keeps, describe_schedule
 
@@ -40,7 +40,7 @@ def _types(plan: dict[str, Any], vss: bool) -> list[str]:
         {"name": name, "resources": body["resource_types"], "not_resources": body.get("not_resource_types") or []}
         for name, body in (plan["selections"].get("resources") or {}).items()
     ]
-    found = storage_tiers.plan_types(
+    found = selected_types.plan_types(
         selections, windows_vss=vss, region="*", tag_types=(storage_tiers.EC2, storage_tiers.EBS)
     )
     return storage_tiers.ordered(found.types)

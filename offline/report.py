@@ -14,6 +14,7 @@ from typing import Any, Optional
 from cron_descriptor import ExpressionDescriptor, Options
 
 from .component_rules import S3_BACKUP_POLICY, rules, storage_tiers
+from .component_rules import selected_types as selection_types
 from .engine import OfflineRun, Registration
 from .verdict import VerdictFormatError, plan_verdicts
 
@@ -139,7 +140,7 @@ def selected_types(run: OfflineRun, plan: Registration) -> Optional[list[str]]:
         return None
     tag_types = {storage_tiers.EC2, storage_tiers.EBS} | ({storage_tiers.S3} if s3 else set())
     region = str(run.settings.config.get("aws:region", ""))
-    found = storage_tiers.plan_types(selections, windows_vss=windows_vss(plan), region=region, tag_types=tag_types)
+    found = selection_types.plan_types(selections, windows_vss=windows_vss(plan), region=region, tag_types=tag_types)
     return storage_tiers.ordered(found.types)
 
 

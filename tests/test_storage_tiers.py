@@ -1,4 +1,4 @@
-"""Storage tiers as AWS Backup applies them: the per-type table, what a selection selects, and the
+"""Storage tiers as AWS Backup applies them: the per-type table, and the
 checks that catch cold storage and archive opt-ins AWS would ignore (or reject) before deploying.
 
 The AWS facts are stated here, not taken from the code (see AWS_RULES.md, "cold storage support"):
@@ -90,98 +90,6 @@ def test_the_vault_key_encrypts_only_what_aws_backup_fully_manages():
     # "Encryption for backups in AWS Backup": S3 backups use the vault's key; EBS snapshots and AMIs
     # keep the encryption of their volumes.
     assert {t: storage_tiers.TIERS[t].fully_managed for t in (EC2, EBS, S3)} == {EC2: False, EBS: False, S3: True}
-
-
-# --- what an ARN selects ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("arn", "types"),
-    [
-        ("*", ALL_TYPES),
-        ("arn:aws:ec2:*:*:instance/*", {EC2}),
-        (f"arn:aws:ec2:us-east-1:{ACCOUNT}:instance/i-0123456789abcdef0", {EC2}),
-        ("arn:aws:ec2:*:*:volume/*", {EBS}),
-        (f"arn:aws-us-gov:ec2:us-gov-west-1:{ACCOUNT}:volume/vol-0123456789abcdef0", {EBS}),
-        ("arn:aws:ec2:*", {EC2, EBS}),  # the service: instances and volumes
-        (f"arn:aws:ec2:us-east-1:{ACCOUNT}:*", {EC2, EBS}),
-        (f"arn:aws:ec2:us-east-1:{ACCOUNT}:vol*", {EBS}),
-        (f"arn:aws:ec2:us-east-1:{ACCOUNT}:in*", {EC2}),
-        (f"arn:aws:ec2:us-east-1:{ACCOUNT}:image/ami-0123", set()),  # nothing AWS Backup backs up
-        ("arn:aws:s3:::my-bucket", {S3}),
-        ("arn:aws:s3:::my-bucket-*", {S3}),
-        (f"arn:aws:rds:us-east-1:{ACCOUNT}:db:orders", {OTHER}),
-        ("arn:aws:*", ALL_TYPES),
-    ],
-)
-def test_an_arn_selects_the_types_it_names(arn, types):
-    assert storage_tiers.arn_types(arn) == frozenset(types)
-
-
-@pytest.mark.parametrize(
-    ("arn", "region", "types"),
-    [
-        ("arn:aws:ec2:*:*:instance/*", "us-east-1", {EC2}),
-        (INSTANCES, "us-east-1", {EC2}),
-        (INSTANCES, "us-west-2", set()),  # another Region's instances: nothing of this stack's
-        (f"arn:aws:ec2:us-east-1:{ACCOUNT}:instance/i-0123456789abcdef0", "us-east-1", set()),  # one instance
-        ("arn:aws:ec2:*:*:instance/i-*", "us-east-1", set()),  # some instances
-        ("arn:aws:ec2:*:*:volume/*", "us-east-1", {EBS}),
-        ("arn:aws:s3:::*", "us-east-1", {S3}),
-        ("*", "us-east-1", ALL_TYPES),
-    ],
-)
-def test_only_a_whole_type_pattern_leaves_a_type_out(arn, region, types):
-    assert storage_tiers.excluded_types(arn, region) == frozenset(types)
-
-
-# --- what a plan selects ----------------------------------------------------------------------------------
-
-
-def _types(selections: list[dict[str, Any]], windows_vss: bool = False, tag_types=(EC2, EBS)):
-    return storage_tiers.plan_types(selections, windows_vss=windows_vss, region="us-east-1", tag_types=tag_types)
-
-
-def test_a_windows_vss_plan_selects_its_instances_by_their_tag():
-    selected = _types([{"name": "windows", "tags": {"alk:backup": "windows"}}], windows_vss=True)
-    assert (selected.types, selected.certain) == ({EC2}, True)
-    assert selected.assumed == (
-        "selection 'windows' of this Windows VSS plan selects by tag: taken to be the Windows instances' tag "
-        "(EC2 instances), as the VSS setup and the restore tests use it",
-    )
-
-
-def test_a_tag_selection_may_reach_every_type_this_program_backs_up():
-    selected = _types([{"name": "weekly", "tags": {"alk:backup": "weekly-ebs"}}])
-    assert (selected.types, selected.certain) == ({EC2, EBS}, False)
-    assert selected.assumed == (
-        "selection 'weekly' selects by tag: taken to reach EC2 instances and EBS volumes, the resource types this "
-        "program backs up (AWS Backup selects any opted-in resource carrying the tag)",
-    )
-    with_s3 = _types([{"name": "weekly", "tags": {"k": "v"}}], tag_types=(EC2, EBS, S3))
-    assert with_s3.types == {EC2, EBS, S3}
-    assert "EC2 instances, EBS volumes and S3 buckets" in with_s3.assumed[0]
-    only_conditions = _types([{"name": "c", "conditions": {"string_equals": {"k": "v"}}}])
-    assert (only_conditions.types, only_conditions.certain) == ({EC2, EBS}, False)
-
-
-def test_a_resource_type_arn_decides_and_conditions_only_narrow():
-    selected = _types([{"name": "v", "resources": [VOLUMES], "conditions": {"string_equals": {"k": "v"}}}])
-    assert (selected.types, selected.certain, selected.assumed) == ({EBS}, True, ())
-    both = _types([{"name": "v", "resources": [VOLUMES], "tags": {"k": "v"}}], windows_vss=True)
-    assert both.types == {EC2, EBS}  # tags OR resources
-
-
-def test_not_resources_take_a_whole_type_out_of_a_tag_selection():
-    selected = _types([{"name": "v", "tags": {"k": "v"}, "not_resources": [INSTANCES]}])
-    assert selected.types == {EBS}
-    assert selected.certain is False  # other types carrying the tag are still assumed away
-
-
-def test_an_empty_selection_selects_everything_opted_in():
-    selected = _types([{"name": "all"}])
-    assert selected.types == ALL_TYPES
-    assert selected.assumed == ("selection 'all' names nothing, so AWS Backup would select every opted-in resource",)
 
 
 @pytest.mark.parametrize(
@@ -299,7 +207,7 @@ def test_a_tag_selection_is_warned_about_the_types_the_setting_skips():
     _, [(path, message)] = _found(_args(rule=ARCHIVED, **BY_TAG))
     assert path == "plans[0].rules[0].cold_storage_after_days"
     assert message.startswith(
-        "only the EBS volume backups (snapshots) of plan 'p' would move to cold storage: EC2 instance backups (AMIs) "
+        "in plan 'p', only the EBS volume backups (snapshots) would move to cold storage: EC2 instance backups (AMIs) "
         "stay warm"
     )
     _, [(_, uncertain)] = _found(_args(rule=COLD, **BY_TAG))
@@ -313,7 +221,10 @@ def test_types_outside_the_table_are_not_judged():
     # '*' also reaches EFS and DynamoDB, which have cold storage of their own: no error, only what is known.
     errors, [(_, message)] = _found(_args(rule=ARCHIVED, selections=[{"name": "all", "resources": ["*"]}]))
     assert errors == []
-    assert "only the EBS volume backups (snapshots), backups of other types that support it of plan 'p'" in message
+    assert message.startswith(
+        "in plan 'p', only the EBS volume backups (snapshots) and those of other resource types with a cold tier "
+        "of their own would move to cold storage: "
+    )
 
 
 def test_the_archive_tier_opt_in_is_refused_where_the_ebs_archive_tier_does_not_exist():
@@ -420,8 +331,8 @@ def test_cold_storage_on_the_tag_selected_volume_plan_deploys_with_a_warning(run
     run = run_config(config)
     accepted(run)
     assert [w for w in run.warnings if "cold_storage" in w] == [
-        "plans[1].rules[0].cold_storage_after_days: only the EBS volume backups (snapshots) of plan "
-        "'weekly-ebs-us-east-1' would move to cold storage: EC2 instance backups (AMIs) stay warm: AWS Backup cannot "
+        "plans[1].rules[0].cold_storage_after_days: in plan 'weekly-ebs-us-east-1', only the EBS volume backups "
+        "(snapshots) would move to cold storage: EC2 instance backups (AMIs) stay warm: AWS Backup cannot "
         "move them to cold storage (AWS Backup guide, Feature availability by resource; AWS Backup pricing), and AWS "
         "Backup ignores cold_storage_after_days for them. Fix: select the resource types that go cold in a plan of "
         "their own (e.g. resources: ['arn:aws:ec2:*:*:volume/*'] with the tag under conditions), or accept that the "

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from .. import rules, storage_tiers
+from ..selected_types import SelectedTypes, plan_types
 from .common import ARCHIVE, CROSS_REGION, Finding, copy_lifecycle, copy_targets, plain_arn
 
 
@@ -28,11 +29,11 @@ def tag_selected_types(args: Mapping[str, Any]) -> frozenset[str]:
     return frozenset({storage_tiers.EC2, storage_tiers.EBS} | ({storage_tiers.S3} if s3 else set()))
 
 
-def selected_types(args: Mapping[str, Any]) -> list[storage_tiers.SelectedTypes]:
+def selected_types(args: Mapping[str, Any]) -> list[SelectedTypes]:
     """Per plan of ``args["plans"]``, in order: the resource types its selections may select."""
     tag_types = tag_selected_types(args)
     return [
-        storage_tiers.plan_types(
+        plan_types(
             plan["selections"], windows_vss=plan.get("windows_vss", False), region=args["region"], tag_types=tag_types
         )
         for plan in args["plans"]
@@ -48,7 +49,7 @@ def destination_region(target: str, destination: Mapping[str, Any]) -> Optional[
 
 
 def _cold_finding(
-    plan: str, selected: storage_tiers.SelectedTypes, cold: Optional[int], opt_in: bool, region: Optional[str]
+    plan: str, selected: SelectedTypes, cold: Optional[int], opt_in: bool, region: Optional[str]
 ) -> Optional[tuple[bool, rules.Violation]]:
     """Where AWS Backup would not apply ``cold_storage_after_days``: an error when it applies to
     none of the types the plan certainly selects, a warning when only to some, or when the
@@ -73,12 +74,14 @@ def _cold_finding(
                 "and moves a copy to the EBS archive tier (README, Storage tiers and the 3-2-1 verdict)"
             )
     if going:
-        moving = ", ".join(
-            "backups of other types that support it" if t == storage_tiers.OTHER else storage_tiers.TIERS[t].backups
+        moving = " and ".join(
+            "those of other resource types with a cold tier of their own"
+            if t == storage_tiers.OTHER
+            else f"the {storage_tiers.TIERS[t].backups}"
             for t in going
         )
         return False, rules.Violation(
-            f"only the {moving} of plan {plan!r} would move to cold storage: {reasons}",
+            f"in plan {plan!r}, only {moving} would move to cold storage: {reasons}",
             "select the resource types that go cold in a plan of their own (e.g. resources: "
             "['arn:aws:ec2:*:*:volume/*'] with the tag under conditions), or accept that the others stay warm",
         )
@@ -96,7 +99,7 @@ def _cold_finding(
 
 
 def _opt_in_finding(
-    plan: str, selected: storage_tiers.SelectedTypes, cold: Optional[int], opt_in: bool, stack_region: str
+    plan: str, selected: SelectedTypes, cold: Optional[int], opt_in: bool, stack_region: str
 ) -> Optional[tuple[bool, rules.Violation]]:
     """An archive-tier opt-in that cannot work (error) or does nothing (warning)."""
     if not opt_in:
@@ -125,7 +128,7 @@ def _opt_in_finding(
 
 def _lifecycle_findings(
     plan: str,
-    selected: storage_tiers.SelectedTypes,
+    selected: SelectedTypes,
     lifecycle: tuple[Optional[int], bool],
     region: Optional[str],
     stack_region: str,

@@ -669,12 +669,13 @@ class WindowsServerBackup(pulumi.ComponentResource):
             for copy in rule.get("copy_actions") or []
         ]
 
-        types = selected_types({**args, "plans": args.get("plans") or []})
         vault_spec = args.get("vault")
         vault_name = vault_spec["name"] if vault_spec else ""  # no vault, no plans: nothing to judge
 
         def judge(resolved: list[Any]) -> dict[str, Any]:
             account_id, known = resolved[0], iter(resolved[1:])
+            # Known now: a not_resources pattern of this account may leave a whole type out.
+            types = selected_types({**args, "plans": args.get("plans") or []}, account_id)
             plans = [
                 {
                     "name": spec["name"],

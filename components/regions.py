@@ -51,9 +51,14 @@ def partition_of(region: str) -> Optional[str]:
     return backup_regions().get(region)
 
 
+def partitions() -> frozenset[str]:
+    """The partitions with an AWS Backup region (``aws``, ``aws-cn``, ``aws-us-gov``, ...)."""
+    return frozenset(backup_regions().values())
+
+
 def closest_regions(region: str, count: int = 3) -> list[str]:
     """Up to ``count`` real region names that look most like ``region`` (for a typo's fix)."""
     return difflib.get_close_matches(region, sorted(backup_regions()), n=count, cutoff=0.5)
 
 
-__all__ = ["BOTOCORE_VERSION", "SERVICE", "backup_regions", "closest_regions", "partition_of"]
+__all__ = ["BOTOCORE_VERSION", "SERVICE", "backup_regions", "closest_regions", "partition_of", "partitions"]

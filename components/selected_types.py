@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Optional
 
-from . import rules
-from .storage_tiers import ALL_TYPES, EBS, EC2, OTHER, S3, type_words
+from . import regions, rules
+from .storage_tiers import ALL_TYPES, EBS, EC2, OTHER, S3, ordered, type_words
 
 
 def arn_types(arn: str) -> frozenset[str]:
@@ -29,15 +29,27 @@ def arn_types(arn: str) -> frozenset[str]:
     return frozenset(t if t in (EC2, EBS, S3) else OTHER for t in found)
 
 
-def excluded_types(arn: str, region: str) -> frozenset[str]:
-    """The types a ``not_resources`` entry leaves out entirely: only a whole-type pattern such as
-    ``arn:aws:ec2:*:*:instance/*`` (Region ``*``, empty or the stack's own), never a single ARN."""
+def excluded_types(arn: str, region: str, account: Optional[str] = None) -> frozenset[str]:
+    """The types a ``not_resources`` entry surely leaves out entirely: only a whole-type pattern
+    such as ``arn:aws:ec2:*:*:instance/*``, never a single ARN or part of a type.
+
+    The pattern must be able to match this stack's resources: the partition of ``region`` (any
+    ``aws...`` partition when ``region`` is ``*``), the Region ``*``, empty or ``region``, and the
+    account ``*``, empty or ``account``. An ARN naming another account (or any account while
+    ``account`` is not known) leaves nothing out: it cannot match this account's resources, and
+    counting it would judge a plan for fewer types than it backs up.
+    """
     if arn.strip() == "*":
         return ALL_TYPES
     parts = arn.split(":", 5)
-    if len(parts) != 6 or parts[3] not in ("*", "", region) or not (parts[4] in ("*", "") or parts[4].isdigit()):
+    if len(parts) != 6 or parts[0] != "arn":
         return frozenset()
-    resource = parts[5]
+    _, partition, _, arn_region, arn_account, resource = parts
+    own_partition = regions.partition_of(region)
+    if partition != own_partition and not (own_partition is None and partition in regions.partitions()):
+        return frozenset()
+    if arn_region not in ("*", "", region) or arn_account not in ("*", "", account):
+        return frozenset()
     if resource == "*" or (resource.endswith("/*") and "*" not in resource[:-2]):
         return arn_types(arn) - {OTHER}
     return frozenset()
@@ -53,11 +65,28 @@ class SelectedTypes:
     """``False`` when a tag selection of a plan without Windows VSS is taken to reach the types
     this program backs up (any type carrying the tag would be selected)."""
     assumed: tuple[str, ...]
-    """Why: one sentence per selection whose types are assumed."""
+    """Why: one sentence per selection whose types are assumed, naming the types judged (after
+    its ``not_resources``)."""
+
+
+def _tag_types_words(reached: set[str], left_out: set[str]) -> str:
+    """``EBS volumes (its not_resources leave out EC2 instances)``: the types a tag is taken to
+    reach, after the selection's exclusions."""
+    left = [t for t in ordered(left_out) if t != OTHER]
+    if not reached:
+        return "none of the types this program backs up" + (
+            f": its not_resources leave out {type_words(left)}" if left else ""
+        )
+    return type_words(reached) + (f" (its not_resources leave out {type_words(left)})" if left else "")
 
 
 def plan_types(
-    selections: Sequence[Mapping[str, Any]], *, windows_vss: bool, region: str, tag_types: Iterable[str]
+    selections: Sequence[Mapping[str, Any]],
+    *,
+    windows_vss: bool,
+    region: str,
+    tag_types: Iterable[str],
+    account: Optional[str] = None,
 ) -> SelectedTypes:
     """What a plan's selections may select.
 
@@ -66,7 +95,9 @@ def plan_types(
     carrying the tag, in the Region's opted-in types (AWS Backup guide, "Assigning resources to
     a backup plan"): this program takes them to reach ``tag_types`` (the types it backs up), or,
     in a Windows VSS plan, the Windows instances (EC2) whose tag the VSS setup and the restore
-    tests use. ``not_resources`` patterns that cover a whole type take it out.
+    tests use. ``not_resources`` patterns that cover a whole type of this stack's partition,
+    Region and ``account`` take it out (see :func:`excluded_types`; ``account`` ``None``: not
+    known, so only patterns for any account count).
     """
     types: set[str] = set()
     assumed: list[str] = []
@@ -75,6 +106,9 @@ def plan_types(
         resources = list(selection.get("resources") or [])
         conditions = selection.get("conditions") or {}
         by_tag = bool(selection.get("tags")) or (not resources and any(conditions.values()))
+        left_out: set[str] = set()
+        for arn in selection.get("not_resources") or []:
+            left_out |= excluded_types(arn, region, account)
         found: set[str] = set()
         for arn in resources:
             found |= arn_types(arn)
@@ -88,18 +122,18 @@ def plan_types(
             found.add(EC2)
             assumed.append(
                 f"selection {name!r} of this Windows VSS plan selects by tag: taken to be the Windows instances' tag "
-                "(EC2 instances), as the VSS setup and the restore tests use it"
+                f"({_tag_types_words({EC2} - left_out, {EC2} & left_out)}), as the VSS setup and the restore tests "
+                "use it"
             )
         elif by_tag:
             found |= set(tag_types)
             certain = False
+            reached = _tag_types_words(set(tag_types) - left_out, set(tag_types) & left_out)
             assumed.append(
-                f"selection {name!r} selects by tag: taken to reach {type_words(tag_types)}, the resource types "
-                "this program backs up (AWS Backup selects any opted-in resource carrying the tag)"
+                f"selection {name!r} selects by tag: taken to reach {reached}, the resource types this program backs "
+                "up (AWS Backup selects any opted-in resource carrying the tag)"
             )
-        for arn in selection.get("not_resources") or []:
-            found -= excluded_types(arn, region)
-        types |= found
+        types |= found - left_out
     return SelectedTypes(frozenset(types) or frozenset({OTHER}), certain, tuple(assumed))
 
 

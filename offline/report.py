@@ -140,7 +140,9 @@ def selected_types(run: OfflineRun, plan: Registration) -> Optional[list[str]]:
         return None
     tag_types = {storage_tiers.EC2, storage_tiers.EBS} | ({storage_tiers.S3} if s3 else set())
     region = str(run.settings.config.get("aws:region", ""))
-    found = selection_types.plan_types(selections, windows_vss=windows_vss(plan), region=region, tag_types=tag_types)
+    found = selection_types.plan_types(
+        selections, windows_vss=windows_vss(plan), region=region, tag_types=tag_types, account=run.account_id
+    )
     return storage_tiers.ordered(found.types)
 
 

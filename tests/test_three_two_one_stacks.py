@@ -6,7 +6,7 @@ import json
 from collections import Counter
 
 import pytest
-from conftest import PROD_FIXTURES
+from conftest import PROD_FIXTURES, fixture_config
 
 from offline import OfflineRun
 
@@ -359,3 +359,35 @@ def test_dev_is_unchanged_by_the_3_2_1_features(fixture_run):
     assert not dev.of_type("pulumi:providers:aws")
     for plan in dev.of_type("aws:backup/plan:Plan"):
         assert "copyActions" not in plan.inputs["rules"][0]
+
+
+# --- what a plan is judged for ----------------------------------------------------------------------------
+
+NS = "windows-server-backup:"
+
+
+def _tagged_volume_plan(excluded: str) -> dict:
+    """prod-east with the volume plan selecting by tag, leaving out ``excluded``."""
+    config = fixture_config("prod-east")
+    config[NS + "plans"][1]["selections"] = [
+        {"name": "tagged", "tags": {"alk:backup": "weekly-ebs"}, "not_resources": [excluded]}
+    ]
+    return config
+
+
+@pytest.mark.parametrize(
+    ("account", "types", "cold_warnings"),
+    [(PROD_ACCOUNT, ["EBS"], 0), ("999999999999", ["EC2", "EBS"], 1)],
+    ids=["this-account", "another-account"],
+)
+def test_not_resources_of_another_account_leave_the_instances_in_the_verdict(run_config, account, types, cold_warnings):
+    """Leaving out another account's instances does not keep this account's tagged instances out:
+    the plan is still judged for them (and the monthly rule's cold storage skips them)."""
+    run = run_config(_tagged_volume_plan(f"arn:aws:ec2:us-east-1:{account}:instance/*"))
+    assert run.error is None, run.error
+    judged = run.outputs["three_two_one"]["weekly-ebs-us-east-1"]
+    assert judged["resource_types"] == types
+    assert judged["by_type"]["EBS"]["meets_3_2_1"] is True
+    assert judged["meets_3_2_1"] is (types == ["EBS"])
+    # The config layer knows the account from aws:allowedAccountIds and warns the same way.
+    assert len([w for w in run.warnings if ".cold_storage_after_days" in w]) == cold_warnings

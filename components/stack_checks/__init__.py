@@ -74,7 +74,9 @@ def stack_problems(args: Mapping[str, Any], source_account_id: Optional[str] = N
     found += malware_scanning_problems(args)
     found += audit_problems(args)
     found += _errors(
-        tier_findings(args) + opted_out_findings(args) + restore_testing_vault_findings(args, source_account_id)
+        tier_findings(args, source_account_id)
+        + opted_out_findings(args)
+        + restore_testing_vault_findings(args, source_account_id)
     )
     found += foreign_account_statements(args["vault"], source_account_id)
     found += rule_problems(args, source_account_id)
@@ -85,11 +87,13 @@ def stack_warnings(args: Mapping[str, Any], source_account_id: Optional[str] = N
     """Settings that deploy but may not do what they say: cold storage AWS Backup would apply to
     only some of the types a plan may select (or to none, when the types are assumed from tags),
     archive opt-ins that do nothing, types a region opts out of, restore tests that may find nothing,
-    and the keys EC2 and EBS copies depend on. ``source_account_id``: as for :func:`stack_problems`."""
+    and the keys EC2 and EBS copies depend on. ``source_account_id``: as for :func:`stack_problems`
+    (it also decides which ``not_resources`` patterns can leave a type out)."""
     args = with_defaults(args)
-    findings = tier_findings(args) + opted_out_findings(args) + air_gapped_cold_findings(args)
+    findings = tier_findings(args, source_account_id) + opted_out_findings(args) + air_gapped_cold_findings(args)
     findings += restore_testing_vault_findings(args, source_account_id) + restore_testing_air_gapped_findings(args)
-    return [(path, value, violation) for error, path, value, violation in findings + key_findings(args) if not error]
+    findings += key_findings(args, source_account_id)
+    return [(path, value, violation) for error, path, value, violation in findings if not error]
 
 
 __all__ = [

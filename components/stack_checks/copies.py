@@ -208,14 +208,14 @@ def air_gapped_cold_findings(args: Mapping[str, Any]) -> list[Finding]:
     return found
 
 
-def key_findings(args: Mapping[str, Any]) -> list[Finding]:
+def key_findings(args: Mapping[str, Any], account_id: Optional[str] = None) -> list[Finding]:
     """What copies of EC2 and EBS backups depend on, which no offline check can see: the source
     volumes' keys (said where the vault's AWS managed key might be taken for the cause), and the
     key of copy B's new vault."""
     found: list[Finding] = []
     ec2_or_ebs = {storage_tiers.EC2, storage_tiers.EBS}
     copied_to: set[str] = set()
-    for plan, selected in zip(args["plans"], selected_types(args), strict=True):
+    for plan, selected in zip(args["plans"], selected_types(args, account_id), strict=True):
         if selected.types & ec2_or_ebs:
             copied_to |= {target for rule in plan["rules"] for target in copy_targets(rule, args)}
     vault = args["vault"]

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import rules, storage_tiers
+from ..selected_types import plan_types
 from .common import Finding
 from .tiers import tag_selected_types
 
@@ -38,7 +39,7 @@ def opted_out_findings(args: Mapping[str, Any]) -> list[Finding]:
             by_tag = selection.get("tags") or any((selection.get("conditions") or {}).values())
             if selection.get("resources") or not by_tag:
                 continue
-            selected = storage_tiers.plan_types(
+            selected = plan_types(
                 [selection], windows_vss=plan.get("windows_vss", False), region=args["region"], tag_types=tag_types
             )
             empty = selected.certain and not (selected.types - off)

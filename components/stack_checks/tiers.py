@@ -29,12 +29,18 @@ def tag_selected_types(args: Mapping[str, Any]) -> frozenset[str]:
     return frozenset({storage_tiers.EC2, storage_tiers.EBS} | ({storage_tiers.S3} if s3 else set()))
 
 
-def selected_types(args: Mapping[str, Any]) -> list[SelectedTypes]:
-    """Per plan of ``args["plans"]``, in order: the resource types its selections may select."""
+def selected_types(args: Mapping[str, Any], account_id: Optional[str] = None) -> list[SelectedTypes]:
+    """Per plan of ``args["plans"]``, in order: the resource types its selections may select.
+    ``account_id``: the stack's account when known (``not_resources`` naming it can leave a type
+    out; see :func:`components.selected_types.excluded_types`)."""
     tag_types = tag_selected_types(args)
     return [
         plan_types(
-            plan["selections"], windows_vss=plan.get("windows_vss", False), region=args["region"], tag_types=tag_types
+            plan["selections"],
+            windows_vss=plan.get("windows_vss", False),
+            region=args["region"],
+            tag_types=tag_types,
+            account=account_id,
         )
         for plan in args["plans"]
     ]
@@ -148,13 +154,14 @@ def _lifecycle_findings(
     return found
 
 
-def tier_findings(args: Mapping[str, Any]) -> list[Finding]:
+def tier_findings(args: Mapping[str, Any], account_id: Optional[str] = None) -> list[Finding]:
     """Cold storage and archive opt-ins against the resource types each plan may select, for the
     rules' own recovery points and for copies whose destination sets its own lifecycle (a copy
-    that inherits the rule's lifecycle is covered by the rule's finding)."""
+    that inherits the rule's lifecycle is covered by the rule's finding). ``account_id``: the
+    stack's account when known."""
     found: list[Finding] = []
     destinations = {CROSS_REGION: args.get(CROSS_REGION), ARCHIVE: args.get(ARCHIVE)}
-    for plan_index, (plan, selected) in enumerate(zip(args["plans"], selected_types(args), strict=True)):
+    for plan_index, (plan, selected) in enumerate(zip(args["plans"], selected_types(args, account_id), strict=True)):
         for rule_index, rule in enumerate(plan["rules"]):
             at = f"plans[{plan_index}].rules[{rule_index}]"
             lifecycle = (rule.get("cold_storage_after_days"), bool(rule.get("opt_in_to_archive")))

@@ -116,7 +116,8 @@ TIERS: Mapping[str, TierSupport] = {
         no_cold="AWS Backup has no cold storage for them (AWS Backup pricing); its 'Backup tiering' "
         "for S3 is a cheaper warm tier, set outside backup plans",
     ),
-    # Not covered: counted as warm, so no verdict claims a tier this table cannot vouch for.
+    # Not covered: counted as warm, so no verdict claims a tier this table cannot vouch for. Not
+    # "ignored by AWS Backup": EFS and DynamoDB backups, for one, do go cold (AWS Backup pricing).
     OTHER: TierSupport(
         resource_type=OTHER,
         backups="backups of other resource types",
@@ -124,7 +125,7 @@ TIERS: Mapping[str, TierSupport] = {
         archive_opt_in=False,
         cold_unavailable_in=(),
         fully_managed=False,
-        no_cold="this program's tier table covers EC2, EBS and S3 only, so it counts them as warm",
+        no_cold="not judged by this program (its tier table covers EC2, EBS and S3 only), counted as warm",
     ),
 }
 
@@ -151,6 +152,9 @@ def tier(
         return WARM, None
     support = TIERS[resource_type]
     stay = f"{support.backups} stay warm"
+    if resource_type == OTHER:
+        # Some of them do have cold storage (EFS, DynamoDB: AWS Backup pricing); which is not judged here.
+        return WARM, f"{stay}: {support.no_cold}"
     if not support.cold:
         return WARM, f"{stay}: {support.no_cold}, and AWS Backup ignores cold_storage_after_days for them"
     if region is not None and region in support.cold_unavailable_in:

@@ -10,6 +10,15 @@ with the archive-tier opt-in. Another vault, region or account, a lock, or a log
 air-gapped vault makes a copy separate or isolated, not a different medium. "Off-site" means
 another region or another account than the stack's vault.
 
+Copies are counted per rule, because a recovery point exists only where its own rule keeps it:
+a weekly rule copying to the second region and a monthly rule copying to the archive account
+keep no recovery point three times. So "3 copies, 1 off-site" needs one rule whose recovery
+points are kept in 3 places, one of them off-site (a *complete* rule). The 2 media may come
+from different rules (a daily warm rule and a monthly cold one is the usual way), but a medium
+counts only from a complete rule: a cold copy kept in one place is one account, Region or
+vault away from being the only copy on that medium, which is what 3-2-1 guards against. When
+no rule is complete, the media are those of every rule (the verdict fails on the copies).
+
 Everything here is a pure function of plain values, so the verdict can be computed from any
 export of the plans.
 """
@@ -134,9 +143,29 @@ def copies_of_rule(
     return copies
 
 
-def _why_one_medium(resource_type: str, copies: Sequence[BackupCopy]) -> str:
-    """Why no copy of ``resource_type`` reaches cold storage, in a backup admin's words."""
+def _why_one_medium(
+    resource_type: str,
+    by_rule: Mapping[str, Sequence[BackupCopy]],
+    tiers_by_rule: Mapping[str, set[str]],
+    complete: Sequence[str],
+) -> str:
+    """Why ``resource_type`` reaches one medium only, in a backup admin's words: a medium that only
+    rules short of 3 copies (or of an off-site one) give, else why nothing moves it to cold storage."""
     support = TIERS[resource_type]
+    missing = _uncounted(tiers_by_rule, complete)
+    if missing:
+        elsewhere = [name for name in by_rule if name not in complete and missing & tiers_by_rule[name]]
+        return (
+            f"the {' and '.join(sorted(missing))} copies of {support.backups} come only from {_names(elsewhere)}, "
+            "whose recovery points are not kept in 3 places with one off-site, and a medium counts only on a rule "
+            "whose are: copy that rule's backups to another region and another account"
+        )
+    if not any(WARM in tiers for tiers in tiers_by_rule.values()):
+        return (
+            f"every copy of {support.backups} moves to cold storage: keep one warm (a rule or copy without "
+            "cold_storage_after_days)"
+        )
+    copies = [c for cs in by_rule.values() for c in cs]
     ignored = sorted({c.why_warm[resource_type] for c in copies if resource_type in c.why_warm})
     if ignored:
         return "; ".join(ignored)
@@ -145,12 +174,22 @@ def _why_one_medium(resource_type: str, copies: Sequence[BackupCopy]) -> str:
     return f"{support.backups} stay warm: no copy moves them to cold storage"
 
 
+def _uncounted(tiers_by_rule: Mapping[str, set[str]], complete: Sequence[str]) -> set[str]:
+    """The media a type reaches only on rules that are not complete (none when no rule is)."""
+    if not complete:
+        return set()
+    counted = {m for name in complete for m in tiers_by_rule[name]}
+    return {m for tiers in tiers_by_rule.values() for m in tiers} - counted
+
+
 #: The selection of every EBS volume of the stack's account and Region (AWS Backup guide, "Assign
 #: resources with AWS CLI"), to narrow by tag.
 VOLUMES = "arn:aws:ec2:*:*:volume/*"
 
 
 def _advice(types: Sequence[str], short_of_media: Sequence[str], *, certain: bool) -> list[str]:
+    """What to change, per type short of a second medium (not those whose medium only needs more
+    copies: the reason says how)."""
     advice: list[str] = []
     volumes = VOLUMES
     if EC2 in short_of_media and (certain or list(types) == [EC2]):
@@ -197,6 +236,24 @@ def _air_gapped_cold_assumed(plan_rules: Sequence[Mapping[str, Any]]) -> list[st
     ]
 
 
+def _count(n: int) -> str:
+    return f"{n} cop{'y' if n == 1 else 'ies'}"
+
+
+def _where(copies: Sequence[BackupCopy], region: str, account: str) -> str:
+    """Where some copies are kept: ``in 3 places, 2 off-site`` or ``only on-site (vault v in r)``."""
+    places = sorted({(c.region, c.account, c.vault) for c in copies})
+    away = [p for p in places if p[0] != region or p[1] != account]
+    if not away:
+        return "only on-site (" + ", ".join(f"vault {v} in {r}, account {a}" for r, a, v in places) + ")"
+    return f"in {len(places)} place{'s' if len(places) != 1 else ''}, {len(away)} off-site"
+
+
+def _names(rules_: Iterable[str]) -> str:
+    listed = [f"'{name}'" for name in rules_]
+    return ("rule " if len(listed) == 1 else "rules ") + ", ".join(listed)
+
+
 def plan_verdict(
     plan_rules: Sequence[Mapping[str, Any]],
     *,
@@ -207,52 +264,106 @@ def plan_verdict(
     types_certain: bool = False,
     assumed: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Whether a plan's copies (all its rules together) meet 3-2-1 for every type it may select.
+    """Whether a plan's recovery points meet 3-2-1 for every type it may select (see the module
+    docstring: copies and off-site per rule, media across the complete rules).
 
     Keys: ``copies`` (rule, role, region, account, vault, tier, retention_days, cold_for,
-    cold_storage_after_days), ``copy_count``, ``media`` (the tiers every selected type reaches),
-    ``off_site``, ``meets_3_2_1``, ``reasons`` (each ``"<part>? no: ..."``), ``resource_types``,
+    cold_storage_after_days), ``copy_count`` (the most places one rule keeps its recovery
+    points in), ``complete_rules`` (the rules whose recovery points are kept 3 times, one
+    off-site), ``media`` (the tiers every selected type reaches), ``media_notes`` (per type,
+    which rules give which medium and where the cold copies are), ``off_site``,
+    ``meets_3_2_1``, ``certain`` (``False`` when the types are assumed from a tag: the verdict
+    holds for those types only), ``reasons`` (each ``"<part>? no: ..."``), ``resource_types``,
     ``assumed`` (why, when the types come from tags), ``by_type`` (per type: ``media`` and
     ``meets_3_2_1``) and ``advice``. Default types: EC2 and EBS, assumed.
     """
     types = storage_tiers.ordered(resource_types) or [storage_tiers.OTHER]
     assumed = [*assumed, *_air_gapped_cold_assumed(plan_rules)]
-    copies: list[BackupCopy] = []
+    by_rule: dict[str, list[BackupCopy]] = {}
     for rule in plan_rules:
-        copies += copies_of_rule(rule, region=region, account=account, vault_name=vault_name, resource_types=types)
-    places = {(c.region, c.account, c.vault) for c in copies}
-    off_site = any(c.region != region or c.account != account for c in copies)
-    media_of = {t: sorted({COLD if t in c.cold_for else WARM for c in copies}) for t in types}
+        by_rule[rule["name"]] = copies_of_rule(
+            rule, region=region, account=account, vault_name=vault_name, resource_types=types
+        )
+    copies = [c for rule_copies in by_rule.values() for c in rule_copies]
+    kept_in = {name: len({(c.region, c.account, c.vault) for c in cs}) for name, cs in by_rule.items()}
+    away = {name: any(c.region != region or c.account != account for c in cs) for name, cs in by_rule.items()}
+    complete = [name for name in by_rule if kept_in[name] >= 3 and away[name]]
+    copy_count = max(kept_in.values(), default=0)
+    three = [name for name in by_rule if kept_in[name] >= 3]
+    off_site = any(away[name] for name in (three or by_rule))
+    # The media: of the complete rules' recovery points, else (the verdict fails anyway) of all.
+    counted = complete or list(by_rule)
+    tiers_by_rule = {
+        t: {name: {COLD if t in c.cold_for else WARM for c in by_rule[name]} for name in by_rule} for t in types
+    }
+    media_of = {t: sorted({m for name in counted for m in tiers_by_rule[t][name]}) for t in types}
     media = [m for m in (COLD, WARM) if all(m in media_of[t] for t in types)]
     short_of_media = [t for t in types if len(media_of[t]) < 2]
+    # Types whose missing medium exists on a rule short of copies: the reason's fix is the advice.
+    needs_copies = [t for t in short_of_media if _uncounted(tiers_by_rule[t], complete)]
+
     reasons = []
-    if len(places) < 3:
+    if not three and len(by_rule) > 1:
         reasons.append(
-            f"3 copies? no: {len(places)} cop{'y' if len(places) == 1 else 'ies'} (3 needed): "
-            "add copies to another region and account"
+            "3 copies? no: no rule keeps its recovery points in 3 places "
+            f"({', '.join(f'{name}: {kept_in[name]}' for name in by_rule)}), and a recovery point exists only where "
+            "its own rule keeps it: copy one rule's backups to another region and another account"
         )
+    elif not three:
+        reasons.append(f"3 copies? no: {_count(copy_count)} (3 needed): add copies to another region and account")
     if short_of_media:
-        explained = "; ".join(dict.fromkeys(_why_one_medium(t, copies) for t in short_of_media))
+        explained = "; ".join(
+            dict.fromkeys(_why_one_medium(t, by_rule, tiers_by_rule[t], complete) for t in short_of_media)
+        )
         reasons.append(f"2 media? no: {explained}")
     if not off_site:
+        which = (
+            "no copy"
+            if not three
+            else f"no copy of {_names(three)}, which keep{'s' if len(three) == 1 else ''} 3 copies,"
+        )
         reasons.append(
-            "1 off-site? no: no copy outside the stack's region and account: copy to another region or account"
+            f"1 off-site? no: {which} outside the stack's region and account: copy to another region or account"
         )
     return {
         "copies": [c.as_output() for c in copies],
-        "copy_count": len(places),
+        "copy_count": copy_count,
+        "complete_rules": complete,
         "media": media,
+        "media_notes": _media_notes(types, by_rule, tiers_by_rule, counted, region, account),
         "off_site": off_site,
         "meets_3_2_1": not reasons,
+        "certain": types_certain,
         "reasons": reasons,
         "resource_types": types,
         "assumed": list(assumed),
-        "by_type": {
-            t: {"media": media_of[t], "meets_3_2_1": len(places) >= 3 and len(media_of[t]) >= 2 and off_site}
-            for t in types
-        },
-        "advice": _advice(types, short_of_media, certain=types_certain),
+        "by_type": {t: {"media": media_of[t], "meets_3_2_1": bool(complete) and len(media_of[t]) >= 2} for t in types},
+        "advice": _advice(types, [t for t in short_of_media if t not in needs_copies], certain=types_certain),
     }
+
+
+def _media_notes(
+    types: Sequence[str],
+    by_rule: Mapping[str, Sequence[BackupCopy]],
+    tiers_by_rule: Mapping[str, Mapping[str, set[str]]],
+    counted: Sequence[str],
+    region: str,
+    account: str,
+) -> list[str]:
+    """Per type that reaches cold storage: which rules give the warm and the cold medium, and where
+    the cold copies are kept (said plainly when they are all on-site)."""
+    notes = []
+    for t in types:
+        cold_rules = [name for name in counted if COLD in tiers_by_rule[t][name]]
+        if not cold_rules:
+            continue
+        warm_rules = [name for name in counted if WARM in tiers_by_rule[t][name]]
+        cold_copies = [c for name in cold_rules for c in by_rule[name] if t in c.cold_for]
+        warm = f"warm from {_names(warm_rules)}; " if warm_rules else ""
+        notes.append(
+            f"{TIERS[t].backups}: {warm}cold from {_names(cold_rules)}, kept {_where(cold_copies, region, account)}"
+        )
+    return notes
 
 
 def stack_verdicts(

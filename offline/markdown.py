@@ -200,6 +200,8 @@ def _verdict_lines(verdict: Verdict) -> list[str]:
     when assumed), per type, a table of its copies, then the advice."""
     if verdict.meets is None:
         mark = "verdict not given"
+    elif verdict.qualification:
+        mark = f":warning: meets 3-2-1 only {verdict.qualification}"
     else:
         mark = ":white_check_mark: meets 3-2-1" if verdict.meets else ":x: does not meet 3-2-1"
     reasons = "; ".join(verdict.reasons)
@@ -207,7 +209,7 @@ def _verdict_lines(verdict: Verdict) -> list[str]:
     facts = [
         (label, value)
         for label, value in (
-            ("copies", verdict.copy_count),
+            ("copies of a recovery point", verdict.copy_count),
             ("media", verdict.media or None),
             ("off-site", verdict.off_site),
             ("resource types", verdict.resource_types or None),
@@ -218,6 +220,7 @@ def _verdict_lines(verdict: Verdict) -> list[str]:
     if facts:
         lines += [" · ".join(f"{label}: {_cell(value)}" for label, value in facts), ""]
     lines += _list_lines("Resource types assumed", verdict.assumed)
+    lines += _list_lines("Media", verdict.media_notes)
     if len(verdict.by_type) > 1:
         per_type = [
             f"{kind}: {_cell(media)} ({'meets' if meets else 'does not meet'})"

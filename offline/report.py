@@ -230,12 +230,11 @@ def verdict_lines(outputs: dict[str, Any]) -> list[str]:
         return [f"(not readable: {json.dumps(_plain(error.value), sort_keys=True)})"]
     lines: list[str] = []
     for verdict in verdicts.values():
-        mark = {True: "meets 3-2-1", False: "does NOT meet 3-2-1", None: "verdict not given"}[verdict.meets]
         off_site = {True: "yes", False: "no", None: "?"}[verdict.off_site]
         count = verdict.copy_count
         lines.append(
-            f"{verdict.name}: {mark} ({count} cop{'y' if count == 1 else 'ies'}, media "
-            f"{'+'.join(verdict.media) or 'none for every type'}, off-site: {off_site})"
+            f"{verdict.name}: {verdict.headline} ({count} cop{'y' if count == 1 else 'ies'} of a recovery point, "
+            f"media {'+'.join(verdict.media) or 'none for every type'}, off-site: {off_site})"
         )
         if verdict.resource_types:
             lines.append(f"  judged for {', '.join(verdict.resource_types)}")
@@ -248,6 +247,7 @@ def verdict_lines(outputs: dict[str, Any]) -> list[str]:
                     for kind, (media, meets) in verdict.by_type.items()
                 )
             )
+        lines += [f"  media: {note}" for note in verdict.media_notes]
         for copy in verdict.copies:
             kept = f"{copy.retention_days} days" if copy.retention_days else "until deleted"
             tier = copy.tier or "?"

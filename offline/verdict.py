@@ -4,8 +4,9 @@ Everything else (the reports, the review's judgement, the diagrams) reads the ve
 this adapter, so that a change of the verdict's export format is a change here only. Today the
 program exports it as the stack output ``three_two_one``: one JSON document (text, which the
 engine resolves and stores as a single value) of a mapping of plan name to ``{copies,
-copy_count, media, off_site, meets_3_2_1, reasons, resource_types, assumed, by_type, advice}``
-(:func:`components.three_two_one.plan_verdict`), each copy with ``rule``, ``role``,
+copy_count, complete_rules, media, media_notes, off_site, meets_3_2_1, certain, reasons,
+resource_types, assumed, by_type, advice}`` (:func:`components.three_two_one.plan_verdict`),
+each copy with ``rule``, ``role``,
 ``region``, ``account``, ``vault``, ``tier`` (``warm``, ``cold``, or ``mixed`` when only some
 types go cold), ``retention_days``, ``cold_storage_after_days`` and ``cold_for``. Earlier
 versions exported the mapping itself, keyed ``<plan>/<selection>`` without the per-type keys;
@@ -28,8 +29,8 @@ _PASS_KEYS = ("meets_3_2_1", "pass", "passed", "passes", "ok", "compliant")
 _REASON_KEYS = ("reasons", "reason", "why", "message")
 _NAME_KEYS = ("selection", "plan", "name")
 _COPY_FIELDS = ("rule", "role", "region", "account", "vault", "tier", "retention_days", "cold_storage_after_days")
-_LIST_FIELDS = ("resource_types", "assumed", "advice")
-_KNOWN = {"copies", "copy_count", "media", "off_site", "by_type", *_LIST_FIELDS, *_PASS_KEYS, *_REASON_KEYS}
+_LIST_FIELDS = ("resource_types", "assumed", "advice", "complete_rules", "media_notes")
+_KNOWN = {"copies", "copy_count", "media", "off_site", "by_type", "certain", *_LIST_FIELDS, *_PASS_KEYS, *_REASON_KEYS}
 
 
 class VerdictFormatError(ValueError):
@@ -93,8 +94,34 @@ class Verdict:
     by_type: dict[str, tuple[tuple[str, ...], Optional[bool]]] = field(default_factory=dict)
     """Per resource type: its media and whether it meets 3-2-1."""
     advice: tuple[str, ...] = ()
+    certain: Optional[bool] = None
+    """``False`` when the types judged are assumed (a tag selection may reach others); ``None``:
+    not said."""
+    complete_rules: tuple[str, ...] = ()
+    """The rules whose recovery points are kept in 3 places, one off-site."""
+    media_notes: tuple[str, ...] = ()
+    """Per type: which rules give which medium, and where the cold copies are."""
     other: dict[str, Any] = field(default_factory=dict)
     """Keys the adapter does not know, as given."""
+
+    @property
+    def qualification(self) -> str:
+        """What a "meets" holds for when the types are assumed (``""`` otherwise): every renderer
+        says it next to the verdict, so a tag plan's "meets" is never read as a plain one."""
+        if self.meets and self.certain is False:
+            types = ", ".join(self.resource_types) or "the types this program backs up"
+            return f"for the assumed types ({types}); anything else carrying the tag is not judged"
+        return ""
+
+    @property
+    def headline(self) -> str:
+        """``meets 3-2-1``, ``meets 3-2-1 for the assumed types (EBS); ...``, ``does NOT meet
+        3-2-1`` or ``verdict not given``."""
+        if self.meets is None:
+            return "verdict not given"
+        if not self.meets:
+            return "does NOT meet 3-2-1"
+        return " ".join(part for part in ("meets 3-2-1", self.qualification) if part)
 
 
 def _decoded(value: Any) -> Any:
@@ -155,6 +182,9 @@ def _verdict(name: str, entry: Mapping[str, Any]) -> Verdict:
         assumed=_strings(entry.get("assumed")),
         by_type=_by_type(entry.get("by_type")),
         advice=_strings(entry.get("advice")),
+        certain=None if entry.get("certain") is None else bool(entry["certain"]),
+        complete_rules=_strings(entry.get("complete_rules")),
+        media_notes=_strings(entry.get("media_notes")),
         other={str(k): v for k, v in entry.items() if k not in _KNOWN},
     )
 

@@ -42,9 +42,15 @@ def test_seed_prints_the_tree_and_the_plans_in_words():
 def test_prod_prints_the_verdict_per_plan():
     done = offline("prod-east", "--project-dir", str(FIXTURES_DIR))
     assert done.returncode == 0, done.stderr
-    assert "weekly-ebs-us-east-1: meets 3-2-1 (3 copies, media cold+warm, off-site: yes)" in done.stdout
     assert (
-        "windows-weekly-ec2-vss-us-east-1: does NOT meet 3-2-1 (3 copies, media warm, off-site: yes)\n"
+        "weekly-ebs-us-east-1: meets 3-2-1 (3 copies of a recovery point, media cold+warm, off-site: yes)\n"
+        "  judged for EBS\n"
+        "  media: EBS volume backups (snapshots): warm from rule 'weekly'; cold from rule 'monthly-archive', kept in "
+        "3 places, 2 off-site\n"
+    ) in done.stdout
+    assert (
+        "windows-weekly-ec2-vss-us-east-1: does NOT meet 3-2-1 (3 copies of a recovery point, media warm, off-site: "
+        "yes)\n"
         "  judged for EC2\n"
     ) in done.stdout
     assert "  ! 2 media? no: EC2 instance backups (AMIs) stay warm: AWS Backup cannot move them" in done.stdout

@@ -143,8 +143,9 @@ def test_a_pull_request_that_cuts_retention_and_drops_the_archive_copy_is_warned
         "days instead of 35 days.",
         f"- **`prod-east`** · copy removed: rule `weekly` of plan `{volumes}` {dropped}",
         f"- **`prod-east`** · copy removed: rule `monthly-archive` of plan `{volumes}` {dropped}",
-        f"- **`prod-east`** · 3-2-1 weakened for plan `{volumes}`: 3-2-1 is no longer met: 3 copies? no: 2 copies "
-        "(3 needed): add copies to another region and account.",
+        f"- **`prod-east`** · 3-2-1 weakened for plan `{volumes}`: 3-2-1 is no longer met: 3 copies? no: no rule "
+        "keeps its recovery points in 3 places (weekly: 2, monthly-archive: 2), and a recovery point exists only "
+        "where its own rule keeps it: copy one rule's backups to another region and another account.",
         f"- **`prod-east`** · retention shortened: plan `{windows}` {cut}",
         f"- **`prod-east`** · retention shortened: plan `{windows}` keeps its copies in {west} 14 days instead of "
         "35 days.",

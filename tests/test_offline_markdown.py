@@ -377,7 +377,7 @@ def test_the_verdict_shows_the_types_it_judged_the_copies_cold_for_them_and_the_
         "resource; AWS Backup pricing)"
     )
     assert lines[vss + 2 : vss + 7] == [
-        "copies: 3 · media: warm · off-site: yes · resource types: EC2",
+        "copies of a recovery point: 3 · media: warm · off-site: yes · resource types: EC2",
         "",
         "Resource types assumed:",
         "",
@@ -386,11 +386,20 @@ def test_the_verdict_shows_the_types_it_judged_the_copies_cold_for_them_and_the_
     ]
     assert "Advice:" in lines[vss:]
     volumes = lines.index("**`weekly-ebs-us-east-1`: :white_check_mark: meets 3-2-1**")
-    assert lines[volumes + 2] == "copies: 3 · media: cold, warm · off-site: yes · resource types: EBS"
-    assert lines[volumes + 4] == (
+    assert (
+        lines[volumes + 2] == "copies of a recovery point: 3 · media: cold, warm · off-site: yes · resource types: EBS"
+    )
+    assert lines[volumes + 4 : volumes + 8] == [
+        "Media:",
+        "",
+        "- EBS volume backups (snapshots): warm from rule 'weekly'; cold from rule 'monthly-archive', kept in 3 "
+        "places, 2 off-site",
+        "",
+    ]
+    assert lines[volumes + 8] == (
         "| rule | role | region | account | vault | tier | retention_days | cold_storage_after_days | cold_for |"
     )
-    assert lines[volumes + 9] == (
+    assert lines[volumes + 13] == (
         "| monthly-archive | primary | us-east-1 | 111111111111 | backup-vault-us-east-1 | cold | 120 | 30 | EBS |"
     )
 

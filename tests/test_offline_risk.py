@@ -384,6 +384,22 @@ def test_a_verdict_losing_its_off_site_copy_is_a_warning_even_when_it_was_not_me
     ]
 
 
+def test_a_verdict_that_becomes_a_judgement_of_assumed_types_is_a_warning():
+    """A plan that selected volumes by type and now selects by tag still 'meets', but only for the
+    types assumed: the review says so rather than let the change pass as unchanged."""
+    before = verdict_outputs(*THREE)
+    after = verdict_outputs(*THREE)
+    judged = after["three_two_one"]["weekly/weekly"]
+    judged.update(certain=False, resource_types=["EBS"])
+    diff = compared([plan()], [plan()], base_outputs=before, head_outputs=after)
+    assert [f.message for f in diff.warnings] == [
+        "3-2-1 weakened for plan `weekly` (`weekly/weekly`): 3-2-1 is now met only for the assumed types (EBS); "
+        "anything else carrying the tag is not judged."
+    ]
+    # The other way round is no loss.
+    assert compared([plan()], [plan()], base_outputs=after, head_outputs=before).warnings == []
+
+
 # --- restore testing, audit and notifications ---------------------------------------------------------
 
 

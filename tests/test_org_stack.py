@@ -269,7 +269,7 @@ def test_the_report_tells_the_plans_every_member_account_gets(org):
         "keeps each recovery point 35 days",
         f"    copies each to {ARCHIVE_ARN} (another account's vault) and keeps each recovery point 365 days",
     ]
-    assert "daily-ebs (us-east-1): does NOT meet 3-2-1 (1 copy, media warm, off-site: no)" in text
+    assert "daily-ebs (us-east-1): does NOT meet 3-2-1 (1 copy of a recovery point, media warm, off-site: no)" in text
 
 
 # --- Accounts, stack references, components from code --------------------------------------------

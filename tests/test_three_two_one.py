@@ -141,7 +141,16 @@ def test_s3_and_other_types_never_count_as_cold():
         "other": {"media": ["warm"], "meets_3_2_1": False},
     }
     assert "AWS Backup has no cold storage for them (AWS Backup pricing)" in judged["reasons"][0]
-    assert "this program's tier table covers EC2, EBS and S3 only" in judged["reasons"][0]
+    # Other types are not judged: some have cold storage of their own (EFS, DynamoDB), so the
+    # verdict says so instead of claiming AWS Backup ignores the setting for them.
+    assert (
+        "backups of other resource types stay warm: not judged by this program (its tier table covers EC2, EBS and "
+        "S3 only), counted as warm"
+    ) in judged["reasons"][0]
+    assert (
+        "other resource types stay warm: not judged by this program (its tier table covers EC2, EBS and S3 only), counted as warm, and AWS Backup ignores"
+        not in judged["reasons"][0]
+    )
 
 
 def test_the_stack_points_an_instance_plan_to_the_volume_plan_that_reaches_the_archive_tier():
@@ -166,3 +175,92 @@ def test_the_stack_points_an_instance_plan_to_the_volume_plan_that_reaches_the_a
     # Without a volume plan on both media, only the general advice is given.
     alone = stack_verdicts(plans[:1], region=HOME, account=ACCOUNT, vault_name="main")
     assert len(alone["windows"]["advice"]) == 1
+
+
+# --- copies and off-site per rule, media across complete rules ---------------------------------------------
+
+COLD_HERE = {"cold_storage_after_days": 30, "opt_in_to_archive": True, "delete_after_days": 120}
+
+
+def _copying(name: str, *destinations: str, **lifecycle: Any) -> dict[str, Any]:
+    """A rule copying to the given destination ARNs, each copy with the rule's lifecycle."""
+    return {
+        "name": name,
+        "delete_after_days": 35,
+        **lifecycle,
+        "copy_actions": [{"destination_vault_arn": arn, **lifecycle} for arn in destinations],
+    }
+
+
+def test_copies_spread_over_rules_do_not_make_three_copies_of_any_recovery_point():
+    """Weekly points in 2 places and monthly points in 2 others: no recovery point exists 3 times."""
+    judged = _judge([_copying("weekly", COPY_B), _copying("monthly", COPY_C, **COLD_HERE)], ["EBS"])
+    assert judged["meets_3_2_1"] is False
+    assert (judged["copy_count"], judged["complete_rules"]) == (2, [])
+    assert judged["reasons"][0] == (
+        "3 copies? no: no rule keeps its recovery points in 3 places (weekly: 2, monthly: 2), and a recovery point "
+        "exists only where its own rule keeps it: copy one rule's backups to another region and another account"
+    )
+    assert len(judged["reasons"]) == 1  # both media and an off-site copy are there, on rules short of copies
+    assert judged["by_type"] == {"EBS": {"media": ["cold", "warm"], "meets_3_2_1": False}}
+
+
+def test_a_cold_medium_on_a_rule_kept_in_one_place_does_not_count():
+    """The weekly rule's points are in 3 places, the only cold ones (monthly) only on-site."""
+    judged = _judge([_copying("weekly", COPY_B, COPY_C), _copying("monthly", **COLD_HERE)], ["EBS"])
+    assert (judged["copy_count"], judged["complete_rules"], judged["off_site"]) == (3, ["weekly"], True)
+    assert (judged["meets_3_2_1"], judged["media"]) == (False, ["warm"])
+    assert judged["reasons"] == [
+        "2 media? no: the cold copies of EBS volume backups (snapshots) come only from rule 'monthly', whose recovery "
+        "points are not kept in 3 places with one off-site, and a medium counts only on a rule whose are: copy that "
+        "rule's backups to another region and another account"
+    ]
+    assert judged["advice"] == []  # the reason says what to do; the archive tier is already used
+    assert judged["media_notes"] == []  # no counted rule gives the cold medium
+
+
+def test_a_cold_medium_kept_only_on_site_counts_and_is_named():
+    """Conventional 3-2-1 needs the second medium among the 3 copies, not off-site: it meets, and says where."""
+    monthly = {
+        "name": "monthly",
+        **COLD_HERE,
+        # The copies stay warm (no archive opt-in): only the stack's own vault archives the monthly points.
+        "copy_actions": [
+            {"destination_vault_arn": COPY_B, "delete_after_days": 120, "opt_in_to_archive": False},
+            {"destination_vault_arn": COPY_C, "delete_after_days": 365, "opt_in_to_archive": False},
+        ],
+    }
+    judged = _judge([_copying("weekly", COPY_B, COPY_C), monthly], ["EBS"])
+    assert (judged["meets_3_2_1"], judged["complete_rules"]) == (True, ["weekly", "monthly"])
+    assert judged["media_notes"] == [
+        "EBS volume backups (snapshots): warm from rules 'weekly', 'monthly'; cold from rule 'monthly', kept only "
+        f"on-site (vault main in {HOME}, account {ACCOUNT})"
+    ]
+
+
+def test_the_media_notes_say_which_rule_gives_which_medium_and_where_the_cold_copies_are():
+    judged = _judge([_copying("weekly", COPY_B, COPY_C), _copying("monthly", COPY_B, COPY_C, **COLD_HERE)], ["EBS"])
+    assert judged["meets_3_2_1"] is True
+    assert judged["media_notes"] == [
+        "EBS volume backups (snapshots): warm from rule 'weekly'; cold from rule 'monthly', kept in 3 places, "
+        "2 off-site"
+    ]
+
+
+def test_three_places_in_the_stacks_own_region_and_account_are_not_off_site():
+    nearby = f"arn:aws:backup:{HOME}:{ACCOUNT}:backup-vault:"
+    judged = _judge([_copying("weekly", nearby + "second", nearby + "third", **COLD_HERE)], ["EBS"])
+    assert (judged["copy_count"], judged["off_site"], judged["complete_rules"]) == (3, False, [])
+    assert judged["reasons"][-1] == (
+        "1 off-site? no: no copy of rule 'weekly', which keeps 3 copies, outside the stack's region and account: "
+        "copy to another region or account"
+    )
+
+
+def test_a_verdict_from_assumed_types_says_it_is_not_certain():
+    assumed = ["selection 'tagged' selects by tag: taken to reach EBS volumes"]
+    judged = _judge(
+        [_copying("monthly", COPY_B, COPY_C, **COLD_HERE), _rule()], ["EBS"], certain=False, assumed=assumed
+    )
+    assert (judged["meets_3_2_1"], judged["certain"]) == (True, False)
+    assert _judge([_rule(archive_copy=ARCHIVED)], ["EBS"])["certain"] is True

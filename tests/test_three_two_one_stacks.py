@@ -9,6 +9,9 @@ import pytest
 from conftest import PROD_FIXTURES, fixture_config
 
 from offline import OfflineRun
+from offline.markdown import three_two_one_section
+from offline.report import render
+from offline.verdict import plan_verdicts
 
 PROD_ACCOUNT = "111111111111"
 ARCHIVE_ACCOUNT = "222222222222"
@@ -391,3 +394,52 @@ def test_not_resources_of_another_account_leave_the_instances_in_the_verdict(run
     assert judged["meets_3_2_1"] is (types == ["EBS"])
     # The config layer knows the account from aws:allowedAccountIds and warns the same way.
     assert len([w for w in run.warnings if ".cold_storage_after_days" in w]) == cold_warnings
+
+
+def test_a_verdict_for_assumed_types_is_qualified_in_every_report(run_config, fixture_run):
+    """A tag selection leaving this account's instances out is judged for EBS volumes, assumed: the
+    verdict still 'meets', but every report says for what (B3)."""
+    run = run_config(_tagged_volume_plan(f"arn:aws:ec2:us-east-1:{PROD_ACCOUNT}:instance/*"))
+    assert run.error is None, run.error
+    judged = run.outputs["three_two_one"]["weekly-ebs-us-east-1"]
+    assert (judged["meets_3_2_1"], judged["certain"], judged["resource_types"]) == (True, False, ["EBS"])
+    qualification = "for the assumed types (EBS); anything else carrying the tag is not judged"
+    verdict = plan_verdicts(run.outputs)["weekly-ebs-us-east-1"]
+    assert (verdict.qualification, verdict.headline) == (qualification, f"meets 3-2-1 {qualification}")
+    assert f"weekly-ebs-us-east-1: meets 3-2-1 {qualification} (3 copies of a recovery point" in render(run)
+    assert f"**`weekly-ebs-us-east-1`: :warning: meets 3-2-1 only {qualification}**" in three_two_one_section(
+        run.outputs
+    )
+    # The prod fixture's volume plan selects volumes by type: a plain verdict.
+    plain = plan_verdicts(fixture_run("prod-east").outputs)["weekly-ebs-us-east-1"]
+    assert (plain.certain, plain.qualification, plain.headline) == (True, "", "meets 3-2-1")
+
+
+def test_copies_split_between_the_volume_plans_rules_do_not_meet_3_2_1(run_config):
+    """The weekly rule copies to the second region only, the monthly cold rule to the archive only:
+    four places in all, but no recovery point is kept three times."""
+    config = fixture_config("prod-east")
+    weekly, monthly = config[NS + "plans"][1]["rules"]
+    weekly["copy_to"], monthly["copy_to"] = ["cross_region"], ["archive"]
+    run = run_config(config)
+    assert run.error is None, run.error
+    judged = run.outputs["three_two_one"]["weekly-ebs-us-east-1"]
+    assert (judged["meets_3_2_1"], judged["copy_count"], judged["complete_rules"]) == (False, 2, [])
+    assert judged["reasons"] == [
+        "3 copies? no: no rule keeps its recovery points in 3 places (weekly: 2, monthly-archive: 2), and a recovery "
+        "point exists only where its own rule keeps it: copy one rule's backups to another region and another account"
+    ]
+
+
+def test_a_monthly_cold_rule_kept_only_at_home_gives_no_second_medium(run_config):
+    config = fixture_config("prod-east")
+    config[NS + "plans"][1]["rules"][1]["copy_to"] = []
+    run = run_config(config)
+    assert run.error is None, run.error
+    judged = run.outputs["three_two_one"]["weekly-ebs-us-east-1"]
+    assert (judged["meets_3_2_1"], judged["complete_rules"], judged["media"]) == (False, ["weekly"], ["warm"])
+    assert judged["reasons"] == [
+        "2 media? no: the cold copies of EBS volume backups (snapshots) come only from rule 'monthly-archive', whose "
+        "recovery points are not kept in 3 places with one off-site, and a medium counts only on a rule whose are: "
+        "copy that rule's backups to another region and another account"
+    ]

@@ -13,6 +13,8 @@ def _losses(before: Verdict, after: Verdict) -> list[str]:
         reasons = "; ".join(after.reasons) or "the verdict gives no reason"
         return [f"3-2-1 is no longer met: {reasons}"]
     losses = []
+    if before.meets and not before.qualification and after.qualification:
+        losses.append(f"3-2-1 is now met only {after.qualification}")
     if before.copy_count is not None and after.copy_count is not None and after.copy_count < before.copy_count:
         losses.append(f"copies {before.copy_count} → {after.copy_count}")
     lost_media = [m for m in before.media if m not in after.media]

@@ -119,6 +119,10 @@ class ArchiveSpec(TypedDict):
     opt_in_to_archive: NotRequired[Optional[bool]]
     """Archive-tier opt-in for copies: EBS volume backups move to cold storage (the EBS archive
     tier) only with it; other types ignore it. Default: the source rule's."""
+    air_gapped: NotRequired[bool]
+    """The archive vault is a logically air-gapped vault. AWS does not confirm the EBS archive
+    tier there, so the 3-2-1 verdict counts copies in it as warm (and a warning says so).
+    Default: ``False``."""
 
 
 class NotificationsSpec(TypedDict, total=False):
@@ -695,8 +699,15 @@ class WindowsServerBackup(pulumi.ComponentResource):
                 }
                 for spec, selected in zip(args.get("plans") or [], types, strict=True)
             ]
-            return stack_verdicts(plans, region=args["region"], account=account_id, vault_name=vault_name)
+            # The last ARN, when the archive is air-gapped: its copies count warm.
+            air_gapped = [next(known)] if _air_gapped_archive(args) else []
+            return stack_verdicts(
+                plans, region=args["region"], account=account_id, vault_name=vault_name, air_gapped_vaults=air_gapped
+            )
 
+        archive = args.get(ARCHIVE)
+        if archive and _air_gapped_archive(args):
+            arns.append(archive["vault_arn"])
         return _each_once(account.account_id, *arns).apply(judge)
 
 
@@ -708,6 +719,10 @@ def _each_once(*values: pulumi.Input[Any]) -> pulumi.Output[list[Any]]:
     position = {id(value): index for index, value in enumerate(distinct)}
     order = [position[id(value)] for value in values]
     return pulumi.Output.all(*distinct).apply(lambda resolved: [resolved[index] for index in order])
+
+
+def _air_gapped_archive(args: WindowsServerBackupArgs) -> bool:
+    return bool((args.get(ARCHIVE) or {}).get("air_gapped", False))
 
 
 def _by_name(outputs: Mapping[str, pulumi.Output[str]]) -> pulumi.Output[dict[str, str]]:

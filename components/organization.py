@@ -218,6 +218,7 @@ def organization_verdicts(args: Mapping[str, Any], archive_vault_arn: Optional[s
     verdict is the plan's, as in the per-account stacks (judged for the types all its selections,
     as the policy writes them, may select)."""
     result: dict[str, Any] = {}
+    air_gapped = bool((args.get("archive") or {}).get("air_gapped", False))
     for index, plan in enumerate(args["plans"]):
         for policy_plan, regions in policy_plan_names(plan, args).items():
             for region in regions:
@@ -231,6 +232,7 @@ def organization_verdicts(args: Mapping[str, Any], archive_vault_arn: Optional[s
                     resource_types=selected.types,
                     types_certain=selected.certain,
                     assumed=selected.assumed,
+                    air_gapped_vaults=[archive_vault_arn] if archive_vault_arn and air_gapped else [],
                 )
                 result[f"{policy_plan} ({region})"] = _member_view(judged)
     return result

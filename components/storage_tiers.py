@@ -139,14 +139,29 @@ def ordered(types: Iterable[str]) -> list[str]:
     return [t for t in _ORDER if t in present]
 
 
+#: Why a copy in a logically air-gapped vault counts as warm: AWS's pages on those vaults do not
+#: say whether the EBS archive tier exists there (AWS Backup guide, "Logically air-gapped vault",
+#: which points to "Feature availability by resource"; not confirmed here).
+AIR_GAPPED_TIER_UNCONFIRMED = (
+    "AWS does not confirm that a logically air-gapped vault moves them to the EBS archive tier, so this program "
+    "counts copies there as warm (check the AWS Backup guide, Feature availability by resource)"
+)
+
+
 def tier(
-    resource_type: str, cold_after: Optional[int], archive_opt_in: bool, region: Optional[str]
+    resource_type: str,
+    cold_after: Optional[int],
+    archive_opt_in: bool,
+    region: Optional[str],
+    *,
+    air_gapped: bool = False,
 ) -> tuple[str, Optional[str]]:
     """``(tier, why_warm)`` of one type's recovery points under a lifecycle kept in ``region``.
 
     ``why_warm`` says why a cold setting does not move them, starting with what stays warm
     (``None`` when it moves them, or when there is no cold setting). ``region`` ``None``: not
-    known yet (no region check).
+    known yet (no region check). ``air_gapped``: kept in a logically air-gapped vault, where the
+    EBS archive tier is not confirmed (:data:`AIR_GAPPED_TIER_UNCONFIRMED`): counted warm.
     """
     if cold_after is None:
         return WARM, None
@@ -167,6 +182,8 @@ def tier(
             f"{stay}: they move to cold storage (the EBS Snapshots Archive tier) only with opt_in_to_archive: true "
             "(API reference, Lifecycle)"
         )
+    if air_gapped and support.archive_opt_in:
+        return WARM, f"{stay} in the air-gapped vault: {AIR_GAPPED_TIER_UNCONFIRMED}"
     return COLD, None
 
 
@@ -206,6 +223,7 @@ def describe_cold(
 
 
 __all__ = [
+    "AIR_GAPPED_TIER_UNCONFIRMED",
     "ALL_TYPES",
     "COLD",
     "EBS",

@@ -25,7 +25,7 @@ export of the plans.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
@@ -90,9 +90,10 @@ def _copy(
     cold: Optional[int],
     opt_in: bool,
     types: Sequence[str],
+    air_gapped: bool = False,
 ) -> BackupCopy:
     region, account, vault = where
-    tiers = {t: storage_tiers.tier(t, cold, opt_in, region) for t in types}
+    tiers = {t: storage_tiers.tier(t, cold, opt_in, region, air_gapped=air_gapped) for t in types}
     going = tuple(t for t in types if tiers[t][0] == COLD)
     tier = COLD if going and len(going) == len(types) else "mixed" if going else WARM
     why = {t: reason for t, (_, reason) in tiers.items() if reason}
@@ -106,11 +107,15 @@ def copies_of_rule(
     account: str,
     vault_name: str,
     resource_types: Iterable[str] = (EC2, EBS),
+    air_gapped_vaults: Collection[str] = (),
 ) -> list[BackupCopy]:
     """The recovery point a rule makes in the stack's vault, and each copy its copy actions make.
 
     ``rule`` is a :class:`components.BackupRuleArgs` whose copy destinations are known ARNs. A
     copy's omitted lifecycle is the rule's. ``resource_types``: what the plan may select.
+    ``air_gapped_vaults``: destination ARNs of logically air-gapped vaults (copies there count
+    warm: see :data:`components.storage_tiers.AIR_GAPPED_TIER_UNCONFIRMED`), as the rule's own
+    recovery point does when it backs up into one (``air_gapped_target``).
     """
     types = storage_tiers.ordered(resource_types)
     days, cold = rule.get("delete_after_days"), rule.get("cold_storage_after_days")
@@ -138,6 +143,7 @@ def copies_of_rule(
                 copy.get("cold_storage_after_days", cold),
                 bool(copy.get("opt_in_to_archive", opt_in)),
                 types,
+                copy["destination_vault_arn"] in air_gapped_vaults,
             )
         )
     return copies
@@ -263,6 +269,7 @@ def plan_verdict(
     resource_types: Iterable[str] = (EC2, EBS),
     types_certain: bool = False,
     assumed: Sequence[str] = (),
+    air_gapped_vaults: Collection[str] = (),
 ) -> dict[str, Any]:
     """Whether a plan's recovery points meet 3-2-1 for every type it may select (see the module
     docstring: copies and off-site per rule, media across the complete rules).
@@ -275,14 +282,20 @@ def plan_verdict(
     ``meets_3_2_1``, ``certain`` (``False`` when the types are assumed from a tag: the verdict
     holds for those types only), ``reasons`` (each ``"<part>? no: ..."``), ``resource_types``,
     ``assumed`` (why, when the types come from tags), ``by_type`` (per type: ``media`` and
-    ``meets_3_2_1``) and ``advice``. Default types: EC2 and EBS, assumed.
+    ``meets_3_2_1``) and ``advice``. Default types: EC2 and EBS, assumed. ``air_gapped_vaults``:
+    see :func:`copies_of_rule`.
     """
     types = storage_tiers.ordered(resource_types) or [storage_tiers.OTHER]
     assumed = [*assumed, *_air_gapped_cold_assumed(plan_rules)]
     by_rule: dict[str, list[BackupCopy]] = {}
     for rule in plan_rules:
         by_rule[rule["name"]] = copies_of_rule(
-            rule, region=region, account=account, vault_name=vault_name, resource_types=types
+            rule,
+            region=region,
+            account=account,
+            vault_name=vault_name,
+            resource_types=types,
+            air_gapped_vaults=air_gapped_vaults,
         )
     copies = [c for rule_copies in by_rule.values() for c in rule_copies]
     kept_in = {name: len({(c.region, c.account, c.vault) for c in cs}) for name, cs in by_rule.items()}
@@ -367,7 +380,12 @@ def _media_notes(
 
 
 def stack_verdicts(
-    plans: Sequence[Mapping[str, Any]], *, region: str, account: str, vault_name: str
+    plans: Sequence[Mapping[str, Any]],
+    *,
+    region: str,
+    account: str,
+    vault_name: str,
+    air_gapped_vaults: Collection[str] = (),
 ) -> dict[str, dict[str, Any]]:
     """The verdict of every plan, by plan name.
 
@@ -385,6 +403,7 @@ def stack_verdicts(
             resource_types=plan.get("resource_types", (EC2, EBS)),
             types_certain=bool(plan.get("types_certain", False)),
             assumed=plan.get("assumed", ()),
+            air_gapped_vaults=air_gapped_vaults,
         )
         for plan in plans
     }

@@ -235,6 +235,7 @@ def _archive_spec(copy_c: ArchiveCopyConfig, archive_vault_arn: Optional[pulumi.
         "delete_after_days": copy_c.delete_after_days,
         "cold_storage_after_days": copy_c.cold_storage_after_days,
         "opt_in_to_archive": copy_c.opt_in_to_archive,
+        "air_gapped": copy_c.is_air_gapped,
     }
 
 

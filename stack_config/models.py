@@ -631,6 +631,12 @@ class ArchiveCopyConfig(_CopyLifecycle):
     lock: Optional[KnownLockConfig] = Field(
         None, description="The archive vault's lock range, so copy retentions are checked before deploying."
     )
+    air_gapped: bool = Field(
+        False,
+        description="The archive vault is logically air-gapped (archive_vault.air_gapped in the archive stack). AWS "
+        "does not confirm the EBS archive tier there, so the 3-2-1 verdict counts copies in it as warm. Default: "
+        "false; with deploy_here, taken from deploy_here.vault.air_gapped.",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> ArchiveCopyConfig:
@@ -646,7 +652,25 @@ class ArchiveCopyConfig(_CopyLifecycle):
                     )
                 ]
             )
+        here = self.deploy_here
+        if here is not None and "air_gapped" in self.model_fields_set and self.air_gapped != here.vault.air_gapped:
+            raise cross_field_error(
+                [
+                    (
+                        "air_gapped",
+                        self.air_gapped,
+                        f"deploy_here.vault.air_gapped is {str(here.vault.air_gapped).lower()}, and this stack "
+                        "deploys that vault",
+                        "leave air_gapped out: it follows deploy_here.vault.air_gapped",
+                    )
+                ]
+            )
         return self
+
+    @property
+    def is_air_gapped(self) -> bool:
+        """The archive vault is logically air-gapped: as declared, or as deployed here."""
+        return self.deploy_here.vault.air_gapped if self.deploy_here is not None else self.air_gapped
 
     @property
     def known_lock(self) -> Optional[dict[str, int]]:

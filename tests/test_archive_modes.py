@@ -100,3 +100,54 @@ def test_exactly_one_way_to_find_the_archive(run_config, sources):
     run = run_config(config)
     assert "give exactly one of vault_arn, stack_reference and deploy_here" in str(run.error)
     assert run.resources == []
+
+
+# --- an air-gapped archive vault (copy C's storage tier is not confirmed there) ----------------------------
+
+NS = "windows-server-backup:"
+AIR_GAPPED_WARNING = (
+    "archive.air_gapped: plan 'weekly-ebs-us-east-1' moves EBS volume copies in the archive vault to the EBS archive "
+    "tier, and that vault is logically air-gapped: AWS does not confirm that a logically air-gapped vault moves them "
+    "to the EBS archive tier, so this program counts copies there as warm"
+)
+
+
+def archive_tiers(run) -> list[tuple[str, str]]:
+    judged = run.outputs["three_two_one"]["weekly-ebs-us-east-1"]
+    return [(c["rule"], c["tier"]) for c in judged["copies"] if c["account"] == "222222222222"]
+
+
+def test_copies_in_an_air_gapped_archive_count_as_warm_with_a_warning(run_config):
+    config = prod_config()
+    config[NS + "archive"]["air_gapped"] = True
+    run = run_config(config)
+    assert run.error is None, run.error
+    assert archive_tiers(run) == [("weekly", "warm"), ("monthly-archive", "warm")]
+    judged = run.outputs["three_two_one"]["weekly-ebs-us-east-1"]
+    # The cold medium is still kept at home and in copy B, by a rule kept in 3 places.
+    assert judged["meets_3_2_1"] is True
+    assert judged["media_notes"] == [
+        "EBS volume backups (snapshots): warm from rules 'weekly', 'monthly-archive'; cold from rule "
+        "'monthly-archive', kept in 2 places, 1 off-site"
+    ]
+    [warning] = [w for w in run.warnings if w.startswith("archive.air_gapped")]
+    assert warning.startswith(AIR_GAPPED_WARNING)
+    # Boundary: a standard archive vault keeps the archive tier.
+    standard = run_config(prod_config())
+    assert archive_tiers(standard) == [("weekly", "warm"), ("monthly-archive", "cold")]
+    assert not [w for w in standard.warnings if w.startswith("archive.air_gapped")]
+
+
+def test_one_program_mode_knows_the_archive_is_air_gapped_from_the_vault_it_deploys(run_config):
+    config = one_program_config("windows-server-archive", 3650)
+    config[NS + "archive"]["deploy_here"]["vault"]["air_gapped"] = True
+    run = run_config(config)
+    assert run.error is None, run.error
+    assert run.of_type("aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault")
+    assert archive_tiers(run) == [("weekly", "warm"), ("monthly-archive", "warm")]
+    assert any(w.startswith(AIR_GAPPED_WARNING) for w in run.warnings)
+    # Saying otherwise next to the vault this stack deploys is refused.
+    config[NS + "archive"]["air_gapped"] = False
+    refused = run_config(config)
+    assert "archive.air_gapped" in str(refused.error)
+    assert "deploy_here.vault.air_gapped is true, and this stack deploys that vault" in str(refused.error)

@@ -86,6 +86,17 @@ def test_why_a_cold_setting_does_not_apply_is_said_with_its_source(resource_type
     assert storage_tiers.tier(resource_type, 30, opt_in, region) == ("warm", why)
 
 
+def test_an_air_gapped_vaults_archive_tier_is_not_confirmed_so_its_copies_count_warm():
+    assert storage_tiers.tier(EBS, 30, True, "us-east-1", air_gapped=True) == (
+        "warm",
+        "EBS volume backups (snapshots) stay warm in the air-gapped vault: AWS does not confirm that a logically "
+        "air-gapped vault moves them to the EBS archive tier, so this program counts copies there as warm (check the "
+        "AWS Backup guide, Feature availability by resource)",
+    )
+    assert storage_tiers.tier(EBS, 30, True, "us-east-1", air_gapped=False) == ("cold", None)
+    assert storage_tiers.tier(EBS, None, True, "us-east-1", air_gapped=True) == ("warm", None)
+
+
 def test_the_vault_key_encrypts_only_what_aws_backup_fully_manages():
     # "Encryption for backups in AWS Backup": S3 backups use the vault's key; EBS snapshots and AMIs
     # keep the encryption of their volumes.

@@ -26,6 +26,7 @@ from .common import (
 )
 from .copies import (
     DEFAULT_VAULT,
+    air_gapped_archive_findings,
     air_gapped_cold_findings,
     destination_problems,
     key_findings,
@@ -92,7 +93,7 @@ def stack_warnings(args: Mapping[str, Any], source_account_id: Optional[str] = N
     args = with_defaults(args)
     findings = tier_findings(args, source_account_id) + opted_out_findings(args) + air_gapped_cold_findings(args)
     findings += restore_testing_vault_findings(args, source_account_id) + restore_testing_air_gapped_findings(args)
-    findings += key_findings(args, source_account_id)
+    findings += key_findings(args, source_account_id) + air_gapped_archive_findings(args, source_account_id)
     return [(path, value, violation) for error, path, value, violation in findings if not error]
 
 

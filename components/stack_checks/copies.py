@@ -208,6 +208,40 @@ def air_gapped_cold_findings(args: Mapping[str, Any]) -> list[Finding]:
     return found
 
 
+def air_gapped_archive_findings(args: Mapping[str, Any], account_id: Optional[str] = None) -> list[Finding]:
+    """Copies into an air-gapped archive vault (``archive.air_gapped``) that ask for the EBS archive
+    tier: counted warm (:data:`components.storage_tiers.AIR_GAPPED_TIER_UNCONFIRMED`), said once."""
+    archive = args.get(ARCHIVE)
+    if not archive or not archive.get("air_gapped"):
+        return []
+
+    def archives_volumes(rule: Mapping[str, Any]) -> bool:
+        _, cold, opt_in = copy_lifecycle(rule, archive)
+        return ARCHIVE in copy_targets(rule, args) and cold is not None and opt_in
+
+    asking = [
+        repr(plan["name"])
+        for plan, selected in zip(args["plans"], selected_types(args, account_id), strict=True)
+        if storage_tiers.EBS in selected.types and any(archives_volumes(rule) for rule in plan["rules"])
+    ]
+    if not asking:
+        return []
+    plans = f"plan {asking[0]} moves" if len(asking) == 1 else f"plans {', '.join(asking)} move"
+    return [
+        (
+            False,
+            f"{ARCHIVE}.air_gapped",
+            True,
+            rules.Violation(
+                f"{plans} EBS volume copies in the archive vault to the EBS archive tier, and that vault is logically "
+                f"air-gapped: {storage_tiers.AIR_GAPPED_TIER_UNCONFIRMED}",
+                "keep the cold medium on copies in standard vaults (the stack's own or copy B); should AWS confirm the "
+                "tier for air-gapped vaults, check the copies' storage class in the archive account",
+            ),
+        )
+    ]
+
+
 def key_findings(args: Mapping[str, Any], account_id: Optional[str] = None) -> list[Finding]:
     """What copies of EC2 and EBS backups depend on, which no offline check can see: the source
     volumes' keys (said where the vault's AWS managed key might be taken for the cause), and the

@@ -722,7 +722,8 @@ def _each_once(*values: pulumi.Input[Any]) -> pulumi.Output[list[Any]]:
 
 
 def _air_gapped_archive(args: WindowsServerBackupArgs) -> bool:
-    return bool((args.get(ARCHIVE) or {}).get("air_gapped", False))
+    archive = args.get(ARCHIVE)
+    return bool(archive and archive.get("air_gapped", False))
 
 
 def _by_name(outputs: Mapping[str, pulumi.Output[str]]) -> pulumi.Output[dict[str, str]]:

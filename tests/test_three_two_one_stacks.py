@@ -404,14 +404,14 @@ def test_a_verdict_for_assumed_types_is_qualified_in_every_report(run_config, fi
     judged = run.outputs["three_two_one"]["weekly-ebs-us-east-1"]
     assert (judged["meets_3_2_1"], judged["certain"], judged["resource_types"]) == (True, False, ["EBS"])
     qualification = "for the assumed types (EBS); anything else carrying the tag is not judged"
-    verdict = plan_verdicts(run.outputs)["weekly-ebs-us-east-1"]
+    verdict = (plan_verdicts(run.outputs) or {})["weekly-ebs-us-east-1"]
     assert (verdict.qualification, verdict.headline) == (qualification, f"meets 3-2-1 {qualification}")
     assert f"weekly-ebs-us-east-1: meets 3-2-1 {qualification} (3 copies of a recovery point" in render(run)
     assert f"**`weekly-ebs-us-east-1`: :warning: meets 3-2-1 only {qualification}**" in three_two_one_section(
         run.outputs
     )
     # The prod fixture's volume plan selects volumes by type: a plain verdict.
-    plain = plan_verdicts(fixture_run("prod-east").outputs)["weekly-ebs-us-east-1"]
+    plain = (plan_verdicts(fixture_run("prod-east").outputs) or {})["weekly-ebs-us-east-1"]
     assert (plain.certain, plain.qualification, plain.headline) == (True, "", "meets 3-2-1")
 
 

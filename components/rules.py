@@ -684,6 +684,43 @@ def _selection_arn(arn: str) -> Violation | None:
     return None
 
 
+def selection_arn_place(arn: str, region: str) -> Violation | None:
+    """A selection ARN (or pattern) names the partition and region its plan backs up.
+
+    The partition must be the one of ``region`` (an IAM identity and its account live in one
+    partition: Terraform AWS provider guide, "Enhanced Region Support"); the region ``*``, empty,
+    or ``region`` itself, and real (botocore's endpoint data, as
+    :func:`aws_region`). Why another region is refused: AWS Backup is a regional service, a plan and
+    its selections are regional resources, and the guide's "Assigning resources to a backup plan"
+    has a plan scan the account's resources when it runs; other regions get their copies through
+    copy actions. AWS documents no selection across regions, so an ARN of another region is taken
+    to match nothing (an inference, not a quote).
+    """
+    parts = arn.split(":", 5)
+    if arn.strip() == "*" or len(parts) < 4 or parts[0] != "arn":
+        return None  # the shape is selection_arns()'s to judge
+    partition, arn_region = parts[1], parts[3]
+    own = regions.partition_of(region)
+    if own is not None and "*" not in partition and partition != own:
+        return Violation(
+            f"{arn!r} is an ARN of partition {partition}, and this stack's region {region} is in partition {own}: "
+            "it can match nothing here",
+            f"write it as arn:{own}:{':'.join(parts[2:])}",
+        )
+    if arn_region == "" or "*" in arn_region:
+        return None
+    violation = aws_region(arn_region)
+    if violation:
+        return Violation(f"{arn!r} names region {arn_region!r}, {violation.rule}", violation.fix)
+    if arn_region != region:
+        return Violation(
+            f"{arn!r} names region {arn_region}, and this plan backs up {region} only: it matches nothing "
+            "(a plan backs up its own region's resources; copies reach other regions through copy actions)",
+            f"write '*' or {region} for the region, e.g. {':'.join([*parts[:3], '*', *parts[4:]])}",
+        )
+    return None
+
+
 #: AWS Backup resource types by the service field of their ARNs (the names botocore's
 #: ``ProtectedResourceType`` and ``DescribeRegionSettings`` use). EC2 and RDS ARNs name several
 #: types, told apart by how the resource part starts (Service Authorization Reference: EC2

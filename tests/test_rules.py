@@ -60,6 +60,7 @@ def test_every_public_rule_has_a_test_here():
         "rule_name",
         "schedule",
         "selected_resource_types",
+        "selection_arn_place",
         "selection_arns",
         "selection_name",
         "ssm_association_schedule",
@@ -1198,3 +1199,50 @@ def test_stack_problems_archive_in_own_account():
     [(path, value, violation)] = stack_checks.stack_problems(args, source_account_id="222222222222")
     assert (path, value) == ("archive.vault_arn", VAULT_ARN)
     assert "the archive vault is in this stack's own account (222222222222)" in str(violation)
+
+
+# --- where a selection ARN can match (selection_arn_place) ---
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "*",
+        "arn:aws:ec2:*:*:volume/*",
+        "arn:aws:ec2:::instance/*",
+        f"arn:aws:ec2:us-east-1:{ACCOUNT}:volume/*",
+        "arn:aws:s3:::my-bucket",  # S3 ARNs name no region
+        "arn:aws:ec2:us-*:*:volume/*",  # a pattern in the region: may match ours
+        "arn:*:ec2:*:*:volume/*",
+    ],
+)
+def test_arns_that_can_match_the_plans_region_pass(arn):
+    assert rules.selection_arn_place(arn, "us-east-1") is None
+
+
+def test_an_unknown_region_is_refused_with_the_closest_names():
+    violation = rules.selection_arn_place("arn:aws:ec2:us-east-7:*:volume/*", "us-east-1")
+    assert violation is not None
+    assert violation.rule.startswith(
+        "'arn:aws:ec2:us-east-7:*:volume/*' names region 'us-east-7', not a region where AWS Backup runs"
+    )
+    assert "'us-east-1'" in violation.fix
+
+
+def test_another_partition_is_refused():
+    violation = rules.selection_arn_place("arn:aws-cn:ec2:*:*:volume/*", "us-east-1")
+    assert violation is not None
+    assert violation.rule == (
+        "'arn:aws-cn:ec2:*:*:volume/*' is an ARN of partition aws-cn, and this stack's region us-east-1 is in "
+        "partition aws: it can match nothing here"
+    )
+    assert violation.fix == "write it as arn:aws:ec2:*:*:volume/*"
+    assert rules.selection_arn_place("arn:aws-cn:ec2:*:*:volume/*", "cn-north-1") is None
+
+
+def test_another_region_is_refused():
+    arn = f"arn:aws:ec2:us-west-2:{ACCOUNT}:volume/*"
+    violation = rules.selection_arn_place(arn, "us-east-1")
+    assert violation is not None
+    assert violation.rule.startswith(f"{arn!r} names region us-west-2, and this plan backs up us-east-1 only")
+    assert violation.fix == f"write '*' or us-east-1 for the region, e.g. arn:aws:ec2:*:{ACCOUNT}:volume/*"

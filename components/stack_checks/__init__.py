@@ -48,6 +48,7 @@ from .shape import (
     duplicate_selection_names,
     malware_scanning_problems,
     present_sections,
+    selection_place_problems,
     shape_problems,
     vss_problems,
 )
@@ -67,6 +68,7 @@ def stack_problems(args: Mapping[str, Any], source_account_id: Optional[str] = N
     """
     args = with_defaults(args)
     found: list[StackProblem] = [(path, "...", violation) for path, violation in shape_problems(present_sections(args))]
+    found += selection_place_problems(args)
     found += destination_problems(args, source_account_id)
     found += duplicate_selection_names(args["plans"])
     found += vss_problems(args)

@@ -84,6 +84,20 @@ def duplicate_selection_names(plans: Any) -> list[StackProblem]:
     return found
 
 
+def selection_place_problems(args: Mapping[str, Any]) -> list[StackProblem]:
+    """Selection ARNs of another partition, an unknown region or another region than the stack's
+    (:func:`components.rules.selection_arn_place`), in ``resources`` and ``not_resources``."""
+    found: list[StackProblem] = []
+    for plan_index, plan in enumerate(args["plans"]):
+        for index, selection in enumerate(plan["selections"]):
+            for key in ("resources", "not_resources"):
+                for arn_index, arn in enumerate(selection.get(key) or []):
+                    violation = rules.selection_arn_place(arn, args["region"])
+                    if violation:
+                        found.append((f"plans[{plan_index}].selections[{index}].{key}[{arn_index}]", arn, violation))
+    return found
+
+
 def vss_problems(args: Mapping[str, Any]) -> list[StackProblem]:
     """The VSS instance setup needs a plan with ``windows_vss`` that selects its instances by tag."""
     found: list[StackProblem] = []

@@ -86,25 +86,29 @@ def completed_with_issues_pattern(account_id: str) -> str:
     )
 
 
-#: What the completed-with-issues alert says, from the event's fields (EventBridge input transformer).
-COMPLETED_WITH_ISSUES_PATHS = {
-    "job": "$.detail.backupJobId",
-    "resource": "$.detail.resourceArn",
-    "plan": "$.detail.createdBy.backupPlanArn",
-    "vault": "$.detail.backupVaultName",
-    "message": "$.detail.statusMessage",
-    "region": "$.region",
-}
+#: What the completed-with-issues alert carries: the event's whole ``detail`` (EventBridge input
+#: transformer). One object, not its fields one by one: a path missing from an event creates no
+#: variable (the documented COMPLETED event has no ``createdBy``, so no plan ARN), and a string
+#: value inside a quoted template is inserted unescaped (Amazon EventBridge User Guide, "Amazon
+#: EventBridge input transformation", "Common Issues with transforming input": "EventBridge does
+#: not escape values extracted by Input Path"), so a status message with a quote would break the
+#: JSON. ``detail`` is in every event, and an unquoted placeholder in a JSON template takes the
+#: value as JSON (same page, "Simple JSON"), escaped as the event has it.
+COMPLETED_WITH_ISSUES_PATHS = {"detail": "$.detail"}
+
+#: The alert's words, before the job's record.
+COMPLETED_WITH_ISSUES_ALERT = (
+    "An EC2 backup job completed WITH ISSUES: AWS Backup took a crash-consistent backup only, because the Windows "
+    "VSS part failed (applications were not quiesced). The job follows: the instance is resourceArn, AWS Backup's "
+    "message statusMessage. See the README section 'When an alert arrives' and run python -m doctor against the "
+    "instance."
+)
 
 
 def completed_with_issues_message() -> str:
-    """The alert's text, as an input template (a JSON string: EventBridge requires valid JSON)."""
-    return json.dumps(
-        "AWS Backup job <job> of <resource> completed WITH ISSUES (backup plan <plan>, vault <vault>, region "
-        "<region>). AWS Backup says: <message>. For a Windows instance this means the VSS part failed and "
-        "only a crash-consistent backup was taken: applications were not quiesced. See the README section "
-        "'When an alert arrives' and run python -m doctor against the instance."
-    )
+    """The alert, as an input template: a JSON object whose one placeholder, ``<detail>``, is
+    unquoted, so it stays valid JSON whatever the job's fields hold."""
+    return "{" + f'"alert": {json.dumps(COMPLETED_WITH_ISSUES_ALERT)}, "backup_job": <detail>' + "}"
 
 
 class BackupNotificationsArgs(TypedDict):
@@ -229,6 +233,7 @@ class BackupNotifications(pulumi.ComponentResource):
 
 
 __all__ = [
+    "COMPLETED_WITH_ISSUES_ALERT",
     "COMPLETED_WITH_ISSUES_PATHS",
     "COMPLETED_WITH_ISSUES_RESOURCE_TYPES",
     "DEFAULT_VAULT_EVENTS",

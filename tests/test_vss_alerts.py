@@ -10,13 +10,17 @@ import copy
 import json
 from typing import Any, cast
 
+import boto3
 import pytest
 from conftest import PROD_FIXTURES, seed_config
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
 from moto.events.models import EventPattern
 from moto.events.utils import EventTemplateParser
 
 from components import BackupNotifications
 from components.notifications import (
+    COMPLETED_WITH_ISSUES_ALERT,
     COMPLETED_WITH_ISSUES_PATHS,
     completed_with_issues_message,
     completed_with_issues_pattern,
@@ -120,20 +124,56 @@ def test_nothing_else_matches(sample):
     assert not matches(PATTERN, sample)
 
 
-def test_the_alert_names_the_instance_the_plan_the_vault_and_aws_message():
-    rendered = EventTemplateParser.parse(
-        completed_with_issues_message(),
-        COMPLETED_WITH_ISSUES_PATHS,
-        cast(Any, {**COMPLETED_WITH_ISSUES, "ingestion-time": ""}),
+def render(sample: dict[str, Any]) -> Any:
+    """The alert EventBridge would send for ``sample`` (moto's input transformer)."""
+    return EventTemplateParser.parse(
+        completed_with_issues_message(), COMPLETED_WITH_ISSUES_PATHS, cast(Any, {**sample, "ingestion-time": ""})
     )
-    detail = COMPLETED_WITH_ISSUES["detail"]
-    assert rendered == (
-        f"AWS Backup job {detail['backupJobId']} of {detail['resourceArn']} completed WITH ISSUES (backup plan "
-        f"{detail['createdBy']['backupPlanArn']}, vault backup-vault-us-east-1, region us-east-1). AWS Backup says: "
-        f"{VSS_MESSAGE}. For a Windows instance this means the VSS part failed and only a crash-consistent backup "
-        "was taken: applications were not quiesced. See the README section 'When an alert arrives' and run "
-        "python -m doctor against the instance."
-    )
+
+
+#: A status message with quotes, as AWS Backup writes some (the documented FAILED and ABORTED events
+#: quote theirs), and no createdBy, as in the documented COMPLETED event.
+QUOTED = event({"statusMessage": 'Windows VSS Backup Job Error encountered: writer "SqlServerWriter" failed'})
+del QUOTED["detail"]["createdBy"]
+
+
+@pytest.mark.parametrize("sample", [COMPLETED_WITH_ISSUES, QUOTED], ids=["documented", "quoted-without-created-by"])
+def test_the_alert_is_valid_json_with_the_whole_job_whatever_it_holds(sample):
+    assert render(sample) == {"alert": COMPLETED_WITH_ISSUES_ALERT, "backup_job": sample["detail"]}
+
+
+def test_the_alert_reaches_its_target_through_moto_eventbridge():
+    """End to end in moto: the rule matches the quoted message, the target gets the alert as JSON."""
+    with mock_aws():
+        events, sqs = boto3.client("events", region_name="us-east-1"), boto3.client("sqs", region_name="us-east-1")
+        queue = sqs.create_queue(QueueName="alerts")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        # moto's events come from its default account.
+        events.put_rule(Name="completed-with-issues", EventPattern=completed_with_issues_pattern(DEFAULT_ACCOUNT_ID))
+        transformer = {"InputPathsMap": COMPLETED_WITH_ISSUES_PATHS, "InputTemplate": completed_with_issues_message()}
+        events.put_targets(
+            Rule="completed-with-issues", Targets=[{"Id": "topic", "Arn": queue_arn, "InputTransformer": transformer}]
+        )
+        events.put_events(
+            Entries=[
+                {
+                    "Source": "aws.backup",
+                    "DetailType": "Backup Job State Change",
+                    "Detail": json.dumps(QUOTED["detail"]),
+                }
+            ]
+        )
+        [message] = sqs.receive_message(QueueUrl=queue)["Messages"]
+    assert json.loads(message["Body"]) == {"alert": COMPLETED_WITH_ISSUES_ALERT, "backup_job": QUOTED["detail"]}
+
+
+def test_the_alert_says_what_happened_and_what_to_do():
+    assert "the Windows VSS part failed" in COMPLETED_WITH_ISSUES_ALERT
+    assert "python -m doctor" in COMPLETED_WITH_ISSUES_ALERT
+    assert json.loads(completed_with_issues_message().replace("<detail>", "{}")) == {
+        "alert": COMPLETED_WITH_ISSUES_ALERT,
+        "backup_job": {},
+    }
 
 
 # --- In the stacks -------------------------------------------------------------------------------

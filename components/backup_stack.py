@@ -438,6 +438,7 @@ class WindowsServerBackup(pulumi.ComponentResource):
                     "selection_tags": restore_testing.get("selection_tags") or restore_test_tags(plans),
                     "validation": validation_args,
                     "tags": common_tags,
+                    "log_warnings": args.get("log_warnings", True),
                 },
                 child_opts(self),
                 account=account,

@@ -60,6 +60,10 @@ INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$")
 VAULT_SELECTOR = re.compile(
     r"^arn:aws[a-z-]*:backup:(?P<region>[a-z0-9-]+|\*):(?P<account>\d{12}|\*):backup-vault:(?P<name>[a-zA-Z0-9\-_*]{1,50})$"
 )
+#: A security group ID, ``sg-`` and 8 or 17 hex digits.
+SECURITY_GROUP_ID = re.compile(r"^sg-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
+#: ``requireImdsV2`` takes a boolean, written as text (overrides are a map of strings).
+BOOLEAN_TEXT = ("true", "false")
 SUBNET_ID = re.compile(r"^subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 
 
@@ -158,32 +162,85 @@ def instance_profile(value: str) -> Optional[rules.Violation]:
     )
 
 
+def _vpc_id(value: str, pattern: re.Pattern[str], what: str, example: str, listing: str) -> Optional[rules.Violation]:
+    if pattern.fullmatch(value):
+        return None
+    return rules.Violation(f"a {what} ID looks like {example!r}", f"copy the ID from the VPC console or `{listing}`")
+
+
 def subnet_id(value: str) -> Optional[rules.Violation]:
     """A subnet ID, ``subnet-`` and 8 or 17 hex digits."""
-    if SUBNET_ID.fullmatch(value):
-        return None
-    return rules.Violation(
-        "a subnet ID looks like 'subnet-0123456789abcdef0'",
-        "copy the ID from the VPC console or `aws ec2 describe-subnets`",
+    return _vpc_id(value, SUBNET_ID, "subnet", "subnet-0123456789abcdef0", "aws ec2 describe-subnets")
+
+
+def security_group_id(value: str) -> Optional[rules.Violation]:
+    """A security group ID, ``sg-`` and 8 or 17 hex digits."""
+    return _vpc_id(
+        value, SECURITY_GROUP_ID, "security group", "sg-0123456789abcdef0", "aws ec2 describe-security-groups"
     )
 
 
-def restore_metadata_overrides(overrides: Mapping[str, str]) -> Optional[rules.Violation]:
-    """EC2 restore metadata a test may override, with the values that can be checked here."""
-    allowed = {key.lower(): key for key in EC2_OVERRIDABLE_METADATA}
-    for key, value in overrides.items():
-        if key.lower() not in allowed:
-            return rules.Violation(
-                f"{key!r} is not restore metadata an EC2 restore test can override",
-                f"use some of {list(EC2_OVERRIDABLE_METADATA)}",
-            )
-        check = {"instancetype": instance_type, "subnetid": subnet_id, "iaminstanceprofilename": instance_profile}.get(
-            key.lower()
+def security_group_ids(value: str) -> Optional[rules.Violation]:
+    """``securityGroupIds``: a JSON array of security group IDs, written as a string. AWS Backup
+    guide, "Restore testing inferred metadata": "override values that represent lists (such as ...
+    securityGroupIds ...) must be specified as JSON-array-encoded strings"."""
+    try:
+        groups = json.loads(value)
+    except ValueError:
+        groups = None
+    if (
+        not isinstance(groups, list)
+        or not groups
+        or not all(isinstance(g, str) and not security_group_id(g) for g in groups)
+    ):
+        return rules.Violation(
+            "security groups are a JSON array of IDs written as a string, e.g. '[\"sg-0123456789abcdef0\"]'",
+            "list the groups' IDs (`aws ec2 describe-security-groups`), JSON-encoded",
         )
+    return None
+
+
+def require_imds_v2(value: str) -> Optional[rules.Violation]:
+    """``requireImdsV2``: ``true`` or ``false``, as text."""
+    if value.lower() in BOOLEAN_TEXT:
+        return None
+    return rules.Violation(
+        "requireImdsV2 is 'true' or 'false'", "write 'true' (AWS Backup's inferred value) or 'false'"
+    )
+
+
+_METADATA_CHECKS = {
+    "instancetype": instance_type,
+    "subnetid": subnet_id,
+    "iaminstanceprofilename": instance_profile,
+    "securitygroupids": security_group_ids,
+    "requireimdsv2": require_imds_v2,
+}
+
+
+def restore_metadata_overrides(overrides: Mapping[str, str]) -> Optional[rules.Violation]:
+    """The values of the EC2 restore metadata keys AWS documents as overridable (keys compared
+    without case, as AWS reads them). Other keys are not refused: see :func:`unlisted_metadata`."""
+    for key, value in overrides.items():
+        check = _METADATA_CHECKS.get(key.lower())
         problem = check(value) if check else None
         if problem:
             return rules.Violation(f"{key}: {problem.rule}", problem.fix)
     return None
+
+
+def unlisted_metadata(overrides: Mapping[str, str]) -> list[str]:
+    """Warnings for override keys outside :data:`EC2_OVERRIDABLE_METADATA`. Not errors: the copies
+    of AWS's page disagree (one lists ``vpcId``, another ``iamInstanceProfileName`` instead), so a
+    key missing from this program's list may still be one AWS Backup takes."""
+    allowed = {key.lower() for key in EC2_OVERRIDABLE_METADATA}
+    return [
+        f"{key!r} is not among the EC2 restore metadata keys AWS's guide lists as overridable "
+        f"({', '.join(EC2_OVERRIDABLE_METADATA)}; one copy of the page also lists vpcId): it is sent as given, "
+        "and AWS Backup may refuse the restore test or ignore the key"
+        for key in overrides
+        if key.lower() not in allowed
+    ]
 
 
 def selection_tags(tags: Mapping[str, str]) -> Optional[rules.Violation]:
@@ -271,14 +328,18 @@ class WindowsRestoreTestingArgs(TypedDict):
     else none (deleted as soon as the restore job completes)."""
     restore_metadata_overrides: NotRequired[Optional[Mapping[str, str]]]
     """EC2 restore metadata to override, e.g. ``{"instanceType": "m5.large", "subnetId":
-    "subnet-..."}`` (keys among :data:`EC2_OVERRIDABLE_METADATA`); ``{}`` for none (AWS then
-    infers them: the original instance type, the default VPC). Default:
-    :data:`DEFAULT_RESTORE_METADATA_OVERRIDES` (instance type ``t3.large``). With ``validation``,
-    ``iamInstanceProfileName: UseBackedUpValue`` is added."""
+    "subnet-...", "securityGroupIds": "[\"sg-...\"]", "requireImdsV2": "true"}`` (the keys of
+    :data:`EC2_OVERRIDABLE_METADATA` are checked; another key is sent with a warning); ``{}`` for
+    none (AWS then infers them: the original instance type, the default VPC and its default
+    security group). Default: :data:`DEFAULT_RESTORE_METADATA_OVERRIDES` (instance type
+    ``t3.large``). With ``validation``, ``iamInstanceProfileName: UseBackedUpValue`` is added."""
     validation: NotRequired[Optional[RestoreValidationSpec]]
     """Check inside each restored instance and report the verdict to AWS Backup. Default: none."""
     tags: NotRequired[dict[str, str]]
     """Tags for the plan and the role. Default: none."""
+    log_warnings: NotRequired[bool]
+    """Log settings that deploy but may not do what they say (override keys AWS's guide does not
+    list) with ``pulumi.log.warn``. Default: ``True``; the config layer reports them itself."""
 
 
 class WindowsRestoreTesting(pulumi.ComponentResource):
@@ -367,6 +428,9 @@ class WindowsRestoreTesting(pulumi.ComponentResource):
                 }
             ),
         )
+        if args.get("log_warnings", True):
+            for warning in unlisted_metadata(overrides):
+                pulumi.log.warn(f"restore_metadata_overrides: {warning}", resource=self)
         if validation is not None:
             # Validation talks to the instance through SSM, which needs its instance profile.
             overrides = {k: v for k, v in overrides.items() if k.lower() != "iaminstanceprofilename"}
@@ -507,13 +571,17 @@ __all__ = [
     "instance_profile",
     "instance_type",
     "pass_instance_roles_policy",
+    "require_imds_v2",
     "restore_metadata_overrides",
     "restore_testing_name",
+    "security_group_id",
+    "security_group_ids",
     "selection_tags",
     "selection_window_days",
     "start_window_hours",
     "subnet_id",
     "tag_conditions",
+    "unlisted_metadata",
     "validation_window_hours",
     "vault_selector",
 ]

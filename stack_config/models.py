@@ -7,9 +7,10 @@ These models describe the keys under the project's namespace in ``Pulumi.<stack>
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, Final, Literal, Optional
+from typing import Annotated, Any, ClassVar, Final, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -109,6 +110,7 @@ ServiceNames = Annotated[list[str], _enforce(restore_validation.service_names)]
 LogRetentionDays = Annotated[int, _enforce(restore_validation.log_retention_days)]
 ScanResourceTypes = Annotated[list[Literal["EC2", "EBS"]], _enforce(malware_scanning.scan_resource_types)]
 SubnetId = Annotated[str, _enforce(restore_testing.subnet_id)]
+SecurityGroupId = Annotated[str, _enforce(restore_testing.security_group_id)]
 AuditName = Annotated[str, _enforce(audit.audit_name)]
 ScopeTag = Annotated[dict[str, str], _enforce(audit.scope_tag)]
 JobReport = audit.JobReport
@@ -791,11 +793,58 @@ class RestoreMetadataOverridesConfig(_Model):
         description="Subnet the instance is restored into, e.g. 'subnet-0123456789abcdef0'. Default: the default "
         "VPC's (the test fails in a region without a default VPC).",
     )
+    security_group_ids: list[SecurityGroupId] = Field(
+        default_factory=list,
+        description="Security groups of the restored instance, e.g. ['sg-0123456789abcdef0'] (sent as the "
+        "JSON-array string AWS requires). With validation they must let the instance reach Systems Manager "
+        "(outbound HTTPS). Default: none (AWS Backup's default for the subnet's VPC).",
+    )
+    require_imds_v2: Optional[bool] = Field(
+        None, description="Require IMDSv2 on the restored instance. Default: not sent (AWS Backup infers true)."
+    )
+    other: dict[str, str] = Field(
+        default_factory=dict,
+        description="More restore metadata keys, sent as written (e.g. vpcId, which one copy of AWS's page lists): "
+        "a key AWS's guide does not list as overridable is warned about, not refused. Default: none.",
+    )
+
+    #: Config fields by the AWS key they set.
+    _FIELDS: ClassVar[dict[str, str]] = {
+        "instance_type": "instanceType",
+        "subnet_id": "subnetId",
+        "security_group_ids": "securityGroupIds",
+        "require_imds_v2": "requireImdsV2",
+    }
+
+    @model_validator(mode="after")
+    def _other_keys_not_fields(self) -> RestoreMetadataOverridesConfig:
+        fields = {key.lower(): field for field, key in self._FIELDS.items()}
+        problems: list[tuple[str, Any, str, str]] = [
+            (f"other.{key}", value, f"{key} has its own setting here", f"set {fields[key.lower()]} instead")
+            for key, value in self.other.items()
+            if key.lower() in fields
+        ]
+        other_problem = restore_testing.restore_metadata_overrides(self.other)
+        if other_problem:
+            problems.append(("other", self.other, other_problem.rule, other_problem.fix))
+        if problems:
+            raise cross_field_error(problems)
+        return self
 
     def as_metadata(self) -> dict[str, str]:
-        """The overrides as AWS Backup's restore metadata keys."""
-        names = {"instance_type": "instanceType", "subnet_id": "subnetId"}
-        return {names[key]: value for key, value in self.model_dump().items() if value is not None}
+        """The overrides as AWS Backup's restore metadata keys (strings, lists JSON-encoded)."""
+        metadata = {}
+        if self.instance_type is not None:
+            metadata["instanceType"] = self.instance_type
+        if self.subnet_id is not None:
+            metadata["subnetId"] = self.subnet_id
+        if self.security_group_ids:
+            # "override values that represent lists ... must be specified as JSON-array-encoded strings"
+            # (AWS Backup guide, "Restore testing inferred metadata").
+            metadata["securityGroupIds"] = json.dumps(self.security_group_ids)
+        if self.require_imds_v2 is not None:
+            metadata["requireImdsV2"] = "true" if self.require_imds_v2 else "false"
+        return {**metadata, **self.other}
 
 
 class RestoreValidationConfig(_Model):

@@ -6,7 +6,7 @@ from typing import Optional
 
 import pulumi
 
-from components import rules
+from components import restore_testing, rules
 from components.org_checks import organization_warnings
 from components.stack_checks import stack_warnings as component_warnings
 
@@ -178,10 +178,17 @@ def _selection_warnings(plan_index: int, plan: PlanConfig) -> list[str]:
 
 
 def _restore_testing_warnings(config: StackConfig) -> list[str]:
-    """A restore test whose selection window is shorter than the gap between backups finds nothing to restore."""
+    """Override keys AWS's guide does not list, and a selection window shorter than the gap between
+    backups (some restore tests then find nothing to restore)."""
     tests = config.restore_testing
     if tests is None:
         return []
+    other = tests.restore_metadata_overrides.other
+    found = [
+        f"restore_testing.restore_metadata_overrides.other.{key}: {warning}"
+        for key in other
+        for warning in restore_testing.unlisted_metadata({key: other[key]})
+    ]
     gaps = [
         gap
         for plan in config.plans
@@ -190,8 +197,8 @@ def _restore_testing_warnings(config: StackConfig) -> list[str]:
         if (gap := rules.longest_gap_minutes(rule.schedule)) is not None
     ]
     if not gaps or tests.selection_window_days * 1440 >= max(gaps):
-        return []
-    return [
+        return found
+    return found + [
         f"restore_testing.selection_window_days: {tests.selection_window_days} days is shorter than the "
         f"{max(gaps) / 1440:g} days between the Windows VSS backups, so some restore tests find no recovery "
         "point to restore"

@@ -5,14 +5,15 @@ with one clear problem before anything is registered."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pytest
 from conftest import PROD_FIXTURES, PROJECT, fixture_config, seed_config
+from test_config_validation import assert_problem
 
-from components import WindowsRestoreTesting, WindowsServerBackup
-from components.restore_testing import restore_metadata_overrides, tag_conditions
+from components import WindowsRestoreTesting, WindowsRestoreTestingArgs, WindowsServerBackup
+from components.restore_testing import restore_metadata_overrides, tag_conditions, unlisted_metadata
 from offline import OfflineRun
 
 PROD_ACCOUNT = "111111111111"
@@ -26,6 +27,13 @@ SUBNET = "subnet-0123456789abcdef0"
 VAULT_ARN = "arn:aws:backup:us-east-1:123456789012:backup-vault:windows-vault"
 #: The least a stack file needs to turn restore testing on (the dev stack has one VSS plan tag).
 MINIMAL = {"name": "windows_vss_weekly", "schedule": "cron(0 6 ? * MON *)"}
+#: The component's required arguments.
+COMPONENT_MINIMAL: dict[str, Any] = {
+    "name": "nightly",
+    "schedule": "cron(0 2 ? * * *)",
+    "vault_arn": VAULT_ARN,
+    "selection_tags": {"app": "erp"},
+}
 
 
 # --- helpers shared with tests/test_audit.py ----------------------------------------------------
@@ -594,7 +602,7 @@ def test_component_lists_every_problem_and_registers_nothing(run_components):
                 "vault_arn": "not-an-arn",
                 "selection_tags": {},
                 "start_window_hours": 0,
-                "restore_metadata_overrides": {"kernelId": "k"},
+                "restore_metadata_overrides": {"securityGroupIds": "sg-0123456789abcdef0"},  # not a JSON array
             },
         )
 
@@ -620,9 +628,94 @@ def test_tag_conditions_and_override_rules_as_plain_functions():
     assert restore_metadata_overrides({"SUBNETID": "subnet-01234567"}) is None  # AWS reads keys case-insensitively
     assert str(restore_metadata_overrides({"subnetId": "subnet-1"})).startswith("subnetId: a subnet ID looks like")
     assert restore_metadata_overrides({"iamInstanceProfileName": "UseBackedUpValue"}) is None
-    assert str(restore_metadata_overrides({"userData": "x"})) == (
-        "'userData' is not restore metadata an EC2 restore test can override. Fix: use some of "
-        "['iamInstanceProfileName', 'instanceType', 'requireImdsV2', 'securityGroupIds', 'subnetId']."
+    # Keys outside the guide's list are not refused (the copies of AWS's page disagree): they are warned about.
+    assert restore_metadata_overrides({"userData": "x", "vpcId": "vpc-01234567"}) is None
+    assert unlisted_metadata({"vpcId": "vpc-01234567", "SubnetId": SUBNET}) == [
+        "'vpcId' is not among the EC2 restore metadata keys AWS's guide lists as overridable (iamInstanceProfileName, "
+        "instanceType, requireImdsV2, securityGroupIds, subnetId; one copy of the page also lists vpcId): it is sent "
+        "as given, and AWS Backup may refuse the restore test or ignore the key"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ('["sg-0123456789abcdef0"]', True),
+        ('["sg-01234567", "sg-0123456789abcdef0"]', True),
+        ("sg-0123456789abcdef0", False),  # a list must be a JSON array
+        ("[]", False),
+        ('["sg-xyz"]', False),
+        ('"sg-0123456789abcdef0"', False),
+    ],
+)
+def test_security_groups_are_a_json_array_of_ids(value, ok):
+    violation = restore_metadata_overrides({"securityGroupIds": value})
+    assert (violation is None) is ok, violation
+    if not ok:
+        assert str(violation).startswith("securityGroupIds: security groups are a JSON array of IDs written as a")
+
+
+@pytest.mark.parametrize(("value", "ok"), [("true", True), ("FALSE", True), ("yes", False), ("", False)])
+def test_require_imds_v2_is_true_or_false(value, ok):
+    assert (restore_metadata_overrides({"requireImdsV2": value}) is None) is ok
+
+
+def test_security_groups_and_imds_from_the_stack_file(run_config):
+    """A default security group without egress would leave SSM out of reach: the stack file names the groups."""
+    overrides = {"subnet_id": SUBNET, "security_group_ids": ["sg-0123456789abcdef0", "sg-01234567"]}
+    run = built(
+        run_config(
+            seed_config(
+                restore_testing={**MINIMAL, "restore_metadata_overrides": {**overrides, "require_imds_v2": True}}
+            )
+        )
     )
-    # The current guide's EC2 row no longer lists vpcId.
-    assert "'vpcId' is not restore metadata" in str(restore_metadata_overrides({"vpcId": "vpc-01234567"}))
+    [selection] = run.of_type(SELECTION)
+    assert selection.inputs["restoreMetadataOverrides"] == {
+        "instanceType": "t3.large",
+        "subnetId": SUBNET,
+        "securityGroupIds": '["sg-0123456789abcdef0", "sg-01234567"]',
+        "requireImdsV2": "true",
+    }
+    assert run.warnings == []
+
+
+def test_other_keys_are_sent_with_a_warning_and_may_not_repeat_a_setting(run_config):
+    run = built(
+        run_config(
+            seed_config(restore_testing={**MINIMAL, "restore_metadata_overrides": {"other": {"vpcId": "vpc-0a"}}})
+        )
+    )
+    [selection] = run.of_type(SELECTION)
+    assert selection.inputs["restoreMetadataOverrides"] == {"instanceType": "t3.large", "vpcId": "vpc-0a"}
+    assert [w.split(": ", 1)[0] for w in run.warnings] == ["restore_testing.restore_metadata_overrides.other.vpcId"]
+    repeated = {"other": {"InstanceType": "m5.large"}}
+    assert_problem(
+        run_config(seed_config(restore_testing={**MINIMAL, "restore_metadata_overrides": repeated})),
+        "restore_testing.restore_metadata_overrides.other.InstanceType",
+        '"m5.large"',
+        "InstanceType has its own setting here",
+        "set instance_type instead",
+    )
+
+
+def test_the_component_warns_about_other_keys_unless_told_its_caller_reports_them(run_components):
+    def program(log_warnings: bool):
+        def build():
+            args = cast(
+                WindowsRestoreTestingArgs, {**COMPONENT_MINIMAL, "restore_metadata_overrides": {"vpcId": "vpc-0a"}}
+            )
+            if not log_warnings:
+                args["log_warnings"] = False
+            WindowsRestoreTesting("rt", args)
+
+        return build
+
+    run = run_components(program(True))
+    assert run.error is None, run.error
+    [warning] = run.warnings
+    assert warning.startswith(
+        "restore_metadata_overrides: 'vpcId' is not among the EC2 restore metadata keys AWS's guide lists as "
+        "overridable"
+    )
+    assert run_components(program(False)).warnings == []

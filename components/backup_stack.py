@@ -19,7 +19,7 @@ from .audit_controls import ControlArgs
 from .cross_region import CrossRegionCopy
 from .global_settings import global_settings
 from .kms_key import BackupKey
-from .malware_scanning import MalwareScanArgs, MalwareScannerRole
+from .malware_scanning import DEFAULT_SCAN_MODE, MalwareScanArgs, MalwareScannerRole
 from .notifications import BackupNotifications, BackupNotificationsArgs
 from .plan import BackupPlan, BackupRuleArgs, CopyActionArgs
 from .region_settings import BackupRegionSettings, BackupRegionSettingsArgs
@@ -427,6 +427,8 @@ class WindowsServerBackup(pulumi.ComponentResource):
                     "required_services": list(validation.get("required_services") or []),
                     "check_malware_scan": scanning is not None,
                 }
+                if scanning is not None:
+                    validation_args["malware_scan_mode"] = scanning.get("scan_mode", DEFAULT_SCAN_MODE)
                 if "log_retention_days" in validation:
                     validation_args["log_retention_days"] = validation["log_retention_days"]
             self.restore_testing = WindowsRestoreTesting(

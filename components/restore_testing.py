@@ -288,6 +288,9 @@ class RestoreValidationSpec(TypedDict):
     """Windows services that must be running on the restored instance. Default: none."""
     check_malware_scan: NotRequired[bool]
     """Fail a restore whose recovery point's latest malware scan found malware. Default: ``False``."""
+    malware_scan_mode: NotRequired[str]
+    """How the plans scan (``INCREMENTAL_SCAN`` or ``FULL_SCAN``), said with a clean result.
+    Default: ``INCREMENTAL_SCAN``."""
     log_retention_days: NotRequired[int]
     """Days the validation function's log is kept. Default: 30."""
 
@@ -503,6 +506,8 @@ class WindowsRestoreTesting(pulumi.ComponentResource):
             }
             if "log_retention_days" in validation:
                 validation_args["log_retention_days"] = validation["log_retention_days"]
+            if "malware_scan_mode" in validation:
+                validation_args["malware_scan_mode"] = validation["malware_scan_mode"]
             self.validation = WindowsRestoreValidation(
                 f"{name}-validation", validation_args, child_opts(self), account=account
             )

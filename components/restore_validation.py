@@ -269,6 +269,9 @@ class RestoreValidationArgs(TypedDict):
     check_malware_scan: NotRequired[bool]
     """Also fail a restore whose recovery point's latest GuardDuty scan found malware (turn on with
     malware scanning). Default: ``False``."""
+    malware_scan_mode: NotRequired[str]
+    """How the plans scan, ``INCREMENTAL_SCAN`` or ``FULL_SCAN``: a clean result then says what the
+    scan covered. Default: ``INCREMENTAL_SCAN``."""
     log_retention_days: NotRequired[int]
     """Days the function's log is kept. Default: 30."""
     tags: NotRequired[dict[str, str]]
@@ -356,6 +359,7 @@ class WindowsRestoreValidation(pulumi.ComponentResource):
                     "VALIDATION_WINDOW_HOURS": str(window),
                     "REQUIRED_SERVICES": json.dumps(services),
                     "CHECK_MALWARE_SCAN": "true" if scans else "false",
+                    **({"MALWARE_SCAN_MODE": args.get("malware_scan_mode", "INCREMENTAL_SCAN")} if scans else {}),
                 }
             ),
             logging_config=aws.lambda_.FunctionLoggingConfigArgs(

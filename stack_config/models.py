@@ -955,8 +955,8 @@ class MalwareScanningConfig(_Model):
 
     scan_mode: Literal["FULL_SCAN", "INCREMENTAL_SCAN"] = Field(
         malware_scanning.DEFAULT_SCAN_MODE,
-        description="INCREMENTAL_SCAN (what changed since the previous recovery point) or FULL_SCAN. "
-        "Default: INCREMENTAL_SCAN.",
+        description="INCREMENTAL_SCAN (only the files changed since the recovery point it compares with: malware "
+        "already there before is found only by a full scan) or FULL_SCAN. Default: INCREMENTAL_SCAN.",
     )
     resource_types: ScanResourceTypes = Field(
         default_factory=lambda: list(malware_scanning.SCAN_RESOURCE_TYPES),

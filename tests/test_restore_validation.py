@@ -90,6 +90,8 @@ def test_the_function_is_the_repositorys_code_with_the_stacks_settings(prod):
                 "VALIDATION_WINDOW_HOURS": "4",
                 "REQUIRED_SERVICES": '["W32Time", "MSSQL$SQLEXPRESS"]' if east else "[]",
                 "CHECK_MALWARE_SCAN": "true" if east else "false",
+                # prod-east scans incrementally: a clean result says what that covers.
+                **({"MALWARE_SCAN_MODE": "INCREMENTAL_SCAN"} if east else {}),
             }
         },
         "loggingConfig": {

@@ -11,17 +11,22 @@ One restore job, step by step:
 1. The job must come from this stack's restore testing plan. ``PutRestoreValidationResult`` has
    no resource-level permission, so the role could report on any restore job: the handler checks
    ``DescribeRestoreJob``'s ``CreatedBy.RestoreTestingPlanArn`` itself and ignores other jobs.
+   The event may arrive before ``DescribeRestoreJob`` shows the job completed (AWS APIs are
+   eventually consistent): the job is then looked at again, a minute apart, a few times.
 2. Wait until the restored instance answers Systems Manager (``PingStatus`` ``Online``). An
    instance that does not answer before the validation window ends is FAILED.
 3. Run ``validate.ps1`` with ``AWS-RunPowerShellScript`` and read its JSON line.
 4. Judge: every VSS writer stable (and without error where the output is in English), the
    required services running, no unexpected critical System event since boot, and, when the
-   recovery points are scanned for malware, no malware in the latest scan of this one.
+   recovery points are scanned for malware, no malware in the latest scan of this one. VSS
+   writers read just after the instance came online may still be settling: when they fail,
+   the script runs once more a minute later, and that second reading decides.
 5. Report SUCCESSFUL or FAILED with the reasons. AWS Backup then deletes the restored instance.
 
 Settings come from environment variables (set by ``components.restore_validation``):
-``RESTORE_TESTING_PLAN_ARN``, ``VALIDATION_WINDOW_HOURS``, ``REQUIRED_SERVICES`` (JSON list) and
-``CHECK_MALWARE_SCAN`` (``true``/``false``). Only the Python standard library and the boto3 of
+``RESTORE_TESTING_PLAN_ARN``, ``VALIDATION_WINDOW_HOURS``, ``REQUIRED_SERVICES`` (JSON list),
+``CHECK_MALWARE_SCAN`` (``true``/``false``) and ``MALWARE_SCAN_MODE`` (``INCREMENTAL_SCAN`` or
+``FULL_SCAN``, to say what a clean scan covered). Only the Python standard library and the boto3 of
 the Lambda runtime are used.
 """
 
@@ -53,6 +58,12 @@ WAIT_SHORT_SECONDS = 60
 WAIT_LONG_SECONDS = 600
 SHORT_WAITS_FOR = timedelta(hours=1)
 COMMAND_WAIT_SECONDS = 30
+#: A job whose COMPLETED event came before DescribeRestoreJob shows it: looked at again this
+#: many times, this far apart, before it is left alone.
+CONFIRM_ATTEMPTS = 5
+CONFIRM_WAIT_SECONDS = 60
+#: Seconds before the VSS writers are read a second time, when the first reading fails.
+VSS_RECHECK_SECONDS = 60
 #: VSS_WRITER_STATE: VSS_WS_STABLE (Microsoft Learn, "VSS_WRITER_STATE enumeration (vss.h)").
 VSS_WS_STABLE = 1
 #: vssadmin's "no error" text, readable only when the output is in English.
@@ -63,6 +74,8 @@ NO_ERROR = "No error"
 EXPECTED_CRITICAL_EVENTS = frozenset({("Microsoft-Windows-Kernel-Power", 41)})
 #: Final validation states: once one is set, AWS Backup does not accept another.
 FINAL_STATES = frozenset({"SUCCESSFUL", "FAILED", "TIMED_OUT"})
+#: Restore job states before COMPLETED (botocore, ``RestoreJobStatus``; a missing one too).
+JOB_NOT_DONE = frozenset({None, "PENDING", "RUNNING"})
 #: Run Command states that mean the command has not finished yet.
 COMMAND_RUNNING = frozenset({"Pending", "InProgress", "Delayed"})
 #: The keys of the JSON line ``validate.ps1`` prints (a test holds the two files to it).
@@ -96,6 +109,9 @@ class Settings:
     """Windows services that must be running. Default: none."""
     check_malware_scan: bool = False
     """Fail recovery points whose latest GuardDuty scan found malware. Default: off."""
+    malware_scan_mode: str = "INCREMENTAL_SCAN"
+    """How the plans scan (``INCREMENTAL_SCAN`` or ``FULL_SCAN``): said with a clean result.
+    Default: ``INCREMENTAL_SCAN``."""
 
     @staticmethod
     def from_environment(environ: Optional[dict[str, str]] = None) -> Settings:
@@ -105,6 +121,7 @@ class Settings:
             window_hours=int(env["VALIDATION_WINDOW_HOURS"]),
             required_services=tuple(json.loads(env.get("REQUIRED_SERVICES") or "[]")),
             check_malware_scan=env.get("CHECK_MALWARE_SCAN", "false").lower() == "true",
+            malware_scan_mode=env.get("MALWARE_SCAN_MODE") or "INCREMENTAL_SCAN",
         )
 
 
@@ -134,10 +151,12 @@ def step(state: dict[str, Any], clients: Clients, settings: Settings, now: datet
         return _report_error(state, clients, settings)
     if "detail-type" in state:
         state, job = _start(state, clients, settings, now)
-        if state["done"]:
-            return state
     else:
         job = clients.backup.describe_restore_job(RestoreJobId=state["restore_job_id"])
+        if state.get("phase") == "confirm_job":
+            state = _confirm(state, job, settings, now)
+    if state["done"] or state.get("phase") == "confirm_job":
+        return state
     if job.get("ValidationStatus") in FINAL_STATES:
         return _done(state, "ALREADY_REPORTED", f"validation already reported: {job['ValidationStatus']}")
     deadline = datetime.fromisoformat(state["deadline"])
@@ -149,34 +168,74 @@ def step(state: dict[str, Any], clients: Clients, settings: Settings, now: datet
 def _start(
     event: dict[str, Any], clients: Clients, settings: Settings, now: datetime
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The first state of a restore job's validation, and the job (``done`` when it is not ours to check)."""
-    job_id = event.get("detail", {}).get("restoreJobId", "")
+    """The first state of a restore job's validation, and the job (``done`` when it is not ours to
+    check; phase ``confirm_job`` when the job does not show yet what its COMPLETED event says)."""
+    detail = event.get("detail", {})
+    job_id = detail.get("restoreJobId", "")
     state: dict[str, Any] = {"restore_job_id": job_id, "done": False}
     if not job_id:
         return _done(state, "IGNORED", "the event names no restore job"), {}
     job = clients.backup.describe_restore_job(RestoreJobId=job_id)
+    if detail.get("status") == "COMPLETED" and _settling(job, settings):
+        LOG.info(
+            "restore job %s is %s in DescribeRestoreJob, COMPLETED in its event: looking again",
+            job_id,
+            job.get("Status"),
+        )
+        return {**state, "phase": "confirm_job", "confirm_attempts": 1, "wait_seconds": CONFIRM_WAIT_SECONDS}, job
+    return _accept(state, job, settings, now), job
+
+
+def _settling(job: dict[str, Any], settings: Settings) -> bool:
+    """The job may be ours, but DescribeRestoreJob does not show it completed with its instance
+    yet: AWS's read APIs are eventually consistent, and the event can arrive first."""
+    plan = job.get("CreatedBy", {}).get("RestoreTestingPlanArn")
+    status = job.get("Status")
+    behind = status in JOB_NOT_DONE or (status == "COMPLETED" and not job.get("CreatedResourceArn"))
+    return plan in (None, settings.plan_arn) and behind
+
+
+def _confirm(state: dict[str, Any], job: dict[str, Any], settings: Settings, now: datetime) -> dict[str, Any]:
+    """Look at a settling job again: start its validation once it shows completed, else wait
+    (:data:`CONFIRM_ATTEMPTS` times at most)."""
+    attempts = int(state.get("confirm_attempts", 1))
+    job_id = state["restore_job_id"]
+    if _settling(job, settings):
+        if attempts >= CONFIRM_ATTEMPTS:
+            return _done(
+                state,
+                "IGNORED",
+                f"restore job {job_id} still shows {job.get('Status')} without a restored instance "
+                f"{attempts * CONFIRM_WAIT_SECONDS // 60} minutes after its COMPLETED event",
+            )
+        return {**state, "confirm_attempts": attempts + 1, "wait_seconds": CONFIRM_WAIT_SECONDS}
+    return _accept({"restore_job_id": job_id, "done": False}, job, settings, now)
+
+
+def _accept(state: dict[str, Any], job: dict[str, Any], settings: Settings, now: datetime) -> dict[str, Any]:
+    """The state that starts validating ``job``, or ``done`` when it is not ours to check."""
+    job_id = state["restore_job_id"]
     plan = job.get("CreatedBy", {}).get("RestoreTestingPlanArn")
     if plan != settings.plan_arn:
         # The role may report on any restore job (no resource-level permission): only ours.
         ignored = f"restore job {job_id} is not from plan {settings.plan_arn} (it is from {plan})"
-        return _done(state, "IGNORED", ignored), job
+        return _done(state, "IGNORED", ignored)
     if job.get("Status") != "COMPLETED":
-        return _done(state, "IGNORED", f"restore job {job_id} is {job.get('Status')}, not COMPLETED"), job
+        return _done(state, "IGNORED", f"restore job {job_id} is {job.get('Status')}, not COMPLETED")
     match = _INSTANCE_ARN.match(job.get("CreatedResourceArn", ""))
     if job.get("ResourceType") != "EC2" or match is None:
         restored = job.get("CreatedResourceArn")
-        return _done(state, "IGNORED", f"restore job {job_id} restored {restored}, not an instance"), job
+        return _done(state, "IGNORED", f"restore job {job_id} restored {restored}, not an instance")
     completed = job.get("CompletionDate") or now
     deadline = completed + timedelta(hours=settings.window_hours) - REPORT_MARGIN
     LOG.info("validating restore job %s: instance %s, until %s", job_id, match.group(1), deadline.isoformat())
-    started = {
+    return {
         **state,
         "instance_id": match.group(1),
         "started": now.isoformat(),
         "deadline": deadline.isoformat(),
         "phase": "wait_for_ssm",
     }
-    return started, job
 
 
 def _wait_for_ssm(
@@ -238,9 +297,31 @@ def _wait_for_command(
         return _report(
             state, clients, "FAILED", f"the validation command {command_id} ended {status} on {instance}: {error}"
         )
-    problems, notes = judge(result.get("StandardOutputContent") or "", settings.required_services)
+    output = result.get("StandardOutputContent") or ""
+    problems, notes = judge(output, settings.required_services)
+    report = _last_json_line(output)
+    writers_failed = report is not None and bool(vss_judgement(report)[0])
+    time_left = now + timedelta(seconds=VSS_RECHECK_SECONDS + COMMAND_TIMEOUT_SECONDS) < deadline
+    if writers_failed and time_left and not state.get("vss_rechecked"):
+        # Writers read right after the instance came online may still be settling: read again.
+        LOG.info("VSS writers of %s not stable on the first read, reading again: %s", instance, problems)
+        return {
+            **{k: v for k, v in state.items() if k != "command_id"},
+            "phase": "wait_for_ssm",
+            "vss_rechecked": True,
+            "first_read": "; ".join(problems),
+            "wait_seconds": VSS_RECHECK_SECONDS,
+        }
+    if state.get("vss_rechecked"):
+        first = state.get("first_read", "")
+        notes = [
+            f"VSS writers read again {VSS_RECHECK_SECONDS} s after a first read that found: {first}"
+            if problems
+            else f"VSS writers were stable on a second read, {VSS_RECHECK_SECONDS} s after a first that found: {first}",
+            *notes,
+        ]
     if settings.check_malware_scan:
-        scan_problems, scan_notes = malware_findings(job, clients)
+        scan_problems, scan_notes = malware_findings(job, clients, settings.malware_scan_mode)
         problems, notes = problems + scan_problems, notes + scan_notes
     if problems:
         return _report(state, clients, "FAILED", "; ".join(problems + notes))
@@ -258,6 +339,12 @@ def judge(output: str, required_services: tuple[str, ...]) -> tuple[list[str], l
     report = _last_json_line(output)
     if report is None:
         return [f"the validation script printed no JSON report: {output.strip()[-300:]!r}"], []
+    problems, notes = vss_judgement(report)
+    return problems + _service_and_event_problems(report, required_services), notes
+
+
+def vss_judgement(report: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """``(problems, notes)`` of the VSS writers in the script's report."""
     problems: list[str] = []
     notes: list[str] = []
     if report.get("vssExitCode") != 0:
@@ -276,6 +363,11 @@ def judge(output: str, required_services: tuple[str, ...]) -> tuple[list[str], l
                 problems.append(f"VSS writers with an error: {', '.join(failing)}")
         else:
             notes.append("VSS writers' last errors not checked: vssadmin's output is not in English")
+    return problems, notes
+
+
+def _service_and_event_problems(report: dict[str, Any], required_services: tuple[str, ...]) -> list[str]:
+    problems: list[str] = []
     statuses = {s.get("name", "").lower(): s.get("status") for s in _listed(report.get("services"))}
     stopped = [
         f"{name} ({statuses.get(name.lower(), 'not reported')})"
@@ -294,11 +386,18 @@ def judge(output: str, required_services: tuple[str, ...]) -> tuple[list[str], l
         hidden = len(unexpected[5:]) + unlisted
         shown += [f"{hidden} more"] if hidden else []
         problems.append(f"critical System events since boot: {', '.join(shown)}")
-    return problems, notes
+    return problems
 
 
-def malware_findings(job: dict[str, Any], clients: Clients) -> tuple[list[str], list[str]]:
-    """``(problems, notes)`` of the recovery point's latest GuardDuty scan (``DescribeRecoveryPoint.ScanResults``)."""
+def malware_findings(
+    job: dict[str, Any], clients: Clients, mode: str = "INCREMENTAL_SCAN"
+) -> tuple[list[str], list[str]]:
+    """``(problems, notes)`` of the recovery point's latest GuardDuty scan (``DescribeRecoveryPoint.ScanResults``).
+
+    Malware in any scan fails the restore. A clean latest scan is noted with what it covered
+    (``mode``: GuardDuty's incremental scan "scans the changed files between" two recovery points
+    of one resource: GuardDuty User Guide, "How does Malware Protection for Backup work?"); a
+    latest scan that did not complete cleanly is noted as proving nothing."""
     recovery_point = job.get("RecoveryPointArn", "")
     vault = job.get("BackupVaultArn", "").rsplit(":", 1)[-1]
     output_shape = clients.backup.meta.service_model.operation_model("DescribeRecoveryPoint").output_shape
@@ -315,7 +414,21 @@ def malware_findings(job: dict[str, Any], clients: Clients) -> tuple[list[str], 
         )
         return [f"malware found in recovery point {recovery_point} ({when}): restore from an older, clean one"], []
     latest = max(results, key=lambda r: str(r.get("LastScanTimestamp")))
-    return [], [f"no malware in the latest scan ({latest.get('ScanJobState')} at {latest.get('LastScanTimestamp')})"]
+    state, when = latest.get("ScanJobState"), latest.get("LastScanTimestamp")
+    if state != "COMPLETED":
+        # FAILED, CANCELED or COMPLETED_WITH_ISSUES (botocore, ScanResult.ScanJobState): no finding
+        # from a scan that did not finish cleanly is not a clean result.
+        return [], [
+            f"malware scan not conclusive: the latest scan ended {state} at {when}, so finding no malware in it "
+            "proves nothing (AWS Backup, Jobs, Scan jobs shows why)"
+        ]
+    covered = (
+        "; an incremental scan reads only the files changed since the recovery point it compares with: "
+        "a full scan finds what was there before"
+        if mode == "INCREMENTAL_SCAN"
+        else ""
+    )
+    return [], [f"no malware in the latest scan (COMPLETED at {when}{covered})"]
 
 
 def _report_error(state: dict[str, Any], clients: Clients, settings: Settings) -> dict[str, Any]:

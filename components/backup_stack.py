@@ -405,6 +405,7 @@ class WindowsServerBackup(pulumi.ComponentResource):
                     "target_tags": vss_target_tags(plans),
                     "schedule": vss.get("schedule", "rate(7 days)"),
                     "tags": common_tags,
+                    "log_warnings": args.get("log_warnings", True),
                 },
                 child_opts(self),
                 account=account,

@@ -344,6 +344,59 @@ def ssm_association_schedule(expression: str) -> Violation | None:
     )
 
 
+#: "Associations support the following cron expressions: every 1/2, 1, 2, 4, 8, or 12 hours; every
+#: day, every week, every nth day, or the last x day of the month at a specific time" (same page).
+ASSOCIATION_CRON_HOURS = (1, 2, 4, 8, 12)
+_NUMBER = r"\d{1,2}"
+_DAY_NAME = r"(?:[1-7]|SUN|MON|TUE|WED|THU|FRI|SAT)"
+
+
+def association_cron_listed(expression: str) -> Violation | None:
+    """A State Manager association's ``cron(...)`` should be one of the intervals the Systems
+    Manager guide lists for associations ("Reference: Cron and rate expressions for Systems
+    Manager"): every half hour; every 1, 2, 4, 8 or 12 hours; every day, every week, every nth day
+    of the month, the nth weekday or the last day of the month, at a set time. Anything else may be
+    refused when the association is created; the guide lists these without saying that others
+    fail, so callers warn rather than refuse. ``rate(...)`` and ``at(...)`` are not judged here.
+    """
+    match = re.fullmatch(r"cron\((.*)\)", expression.strip())
+    if match is None:
+        return None
+    fields = match.group(1).split()
+    if len(fields) == 7:
+        fields = fields[1:]
+    if len(fields) != 6:
+        return None  # ssm_association_schedule() reports the shape
+    minute, hour, day, _, weekday, _ = fields
+    fixed_minute, fixed_hour = re.fullmatch(_NUMBER, minute), re.fullmatch(_NUMBER, hour)
+    every_day = (day, weekday) in {("*", "?"), ("?", "*")}
+    steps = re.fullmatch(rf"(?:\*|{_NUMBER})/(\d+)", hour)
+    listed = (
+        # every half hour
+        (re.fullmatch(r"(?:\*|0)/30", minute) and hour in ("*", "0/1", "*/1") and every_day)
+        # every 1, 2, 4, 8 or 12 hours
+        or (fixed_minute and (hour == "*" or (steps and int(steps.group(1)) in ASSOCIATION_CRON_HOURS)) and every_day)
+        # at a set time: every day, every week, every nth day, the nth or last weekday, the last day
+        or (
+            fixed_minute
+            and fixed_hour
+            and (
+                every_day
+                or (day == "?" and re.fullmatch(rf"{_DAY_NAME}(?:#[1-5]|L)?|[1-7]?L", weekday))
+                or (weekday == "?" and re.fullmatch(r"(?:\*|1)/\d+|L", day))
+            )
+        )
+    )
+    if listed:
+        return None
+    return Violation(
+        f"{expression} is not one of the cron schedules the Systems Manager guide lists for associations (every "
+        "30 minutes; every 1, 2, 4, 8 or 12 hours; every day, every week, every nth day, or the last day of the "
+        "month, at a set time), so State Manager may refuse it",
+        "use one of those, e.g. 'cron(0 0/4 * * ? *)' for every 4 hours, or a rate such as 'rate(3 hours)'",
+    )
+
+
 def _moment(text: str) -> bool:
     """True for ``at(yyyy-mm-ddThh:mm:ss)`` naming a real date and time."""
     match = re.fullmatch(r"at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)", text)

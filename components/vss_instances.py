@@ -53,6 +53,9 @@ class WindowsVssInstancesArgs(TypedDict):
     ``at(...)``. Default: ``rate(7 days)``."""
     tags: NotRequired[dict[str, str]]
     """Tags for the role and profile. Default: none."""
+    log_warnings: NotRequired[bool]
+    """Log a cron schedule outside the ones Systems Manager lists for associations with
+    ``pulumi.log.warn``. Default: ``True``; the config layer reports it itself."""
 
 
 def ec2_trust_policy() -> str:
@@ -98,6 +101,9 @@ class WindowsVssInstances(pulumi.ComponentResource):
         schedule = args.get("schedule", DEFAULT_SCHEDULE)
         lines += rules.problems({"schedule": rules.ssm_association_schedule(schedule)})
         rules.raise_if_any("WindowsVssInstances", name, lines)
+        unlisted = rules.association_cron_listed(schedule)
+        if unlisted and args.get("log_warnings", True):
+            pulumi.log.warn(f"schedule: {unlisted}", resource=self)
 
         account = account or AccountFacts.lookup(self)
         tags = args.get("tags") or None

@@ -54,6 +54,8 @@ def stack_warnings(config: StackConfig, region: str) -> list[str]:
                 )
         found += _selection_warnings(plan_index, plan)
     found += _restore_testing_warnings(config)
+    if config.vss_instances is not None and (unlisted := rules.association_cron_listed(config.vss_instances.schedule)):
+        found.append(f"vss_instances.schedule: {unlisted}")
     if config.malware_scanning is not None and config.role.existing_arn:
         found.append(
             "malware_scanning: the plans' selections use role.existing_arn, which this program does not change; "

@@ -17,6 +17,8 @@ import pulumi
 import pytest
 from conftest import PROJECT, fixture_config, seed_config
 
+from components import WindowsVssInstances
+
 NS = f"{PROJECT}:"
 ACCOUNT = "123456789012"
 PLAN = "aws:backup/plan:Plan"
@@ -1265,6 +1267,31 @@ def test_vss_schedule_follows_systems_manager(run_config, schedule, rule, fix):
     assert_problem(run_config(put(seed_config(), VSS_SCHEDULE, schedule)), VSS_SCHEDULE, f'"{schedule}"', rule, fix)
 
 
+@pytest.mark.parametrize(
+    ("schedule", "warned"),
+    [("cron(0 0/3 * * ? *)", True), ("cron(0 0/4 * * ? *)", False), ("cron(0 2 ? * MON-FRI *)", True)],
+    ids=["every-3-hours", "every-4-hours", "weekdays"],
+)
+def test_a_cron_outside_the_listed_association_intervals_deploys_with_a_warning(run_config, schedule, warned):
+    """Systems Manager lists the cron intervals associations support; others are warned about (the
+    guide does not say they fail), while the association is still built as asked."""
+    run = run_config(put(seed_config(), VSS_SCHEDULE, schedule))
+    accepted(run)
+    [association] = run.of_type("aws:ssm/association:Association")
+    assert association.inputs["scheduleExpression"] == schedule
+    warnings = [w for w in run.warnings if w.startswith(VSS_SCHEDULE)]
+    assert warnings == (
+        [
+            f"{VSS_SCHEDULE}: {schedule} is not one of the cron schedules the Systems Manager guide lists for "
+            "associations (every 30 minutes; every 1, 2, 4, 8 or 12 hours; every day, every week, every nth day, or "
+            "the last day of the month, at a set time), so State Manager may refuse it. Fix: use one of those, e.g. "
+            "'cron(0 0/4 * * ? *)' for every 4 hours, or a rate such as 'rate(3 hours)'."
+        ]
+        if warned
+        else []
+    )
+
+
 # --- every problem at once ----------------------------------------------------------------------------
 
 
@@ -1454,3 +1481,23 @@ def test_notification_email_must_be_an_address(run_config):
         "an email subscriber is an address like ops@example.com",
         "correct the address",
     )
+
+
+def test_the_vss_component_warns_about_such_a_cron_unless_its_caller_reports_it(run_components):
+    def program(log_warnings: bool):
+        def build():
+            WindowsVssInstances(
+                "vss",
+                {"target_tags": {"alk:backup": ["w"]}, "schedule": "cron(0 0/3 * * ? *)", "log_warnings": log_warnings},
+            )
+
+        return build
+
+    run = run_components(program(True))
+    assert run.error is None, run.error
+    [warning] = run.warnings
+    assert warning.startswith(
+        "schedule: cron(0 0/3 * * ? *) is not one of the cron schedules the Systems Manager guide lists for "
+        "associations"
+    )
+    assert run_components(program(False)).warnings == []

@@ -43,6 +43,7 @@ def test_every_public_rule_has_a_test_here():
     }
     assert public == {
         "account_id",
+        "association_cron_listed",
         "air_gapped_retention",
         "aws_region",
         "completion_window",
@@ -1246,3 +1247,45 @@ def test_another_region_is_refused():
     assert violation is not None
     assert violation.rule.startswith(f"{arn!r} names region us-west-2, and this plan backs up us-east-1 only")
     assert violation.fix == f"write '*' or us-east-1 for the region, e.g. arn:aws:ec2:*:{ACCOUNT}:volume/*"
+
+
+# --- the cron intervals Systems Manager lists for associations ---
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "cron(0/30 * * * ? *)",  # every half hour
+        "cron(0 */30 * * * ? *)",  # the same with a Seconds field of 0 (the guide's example)
+        "cron(0 * * * ? *)",  # every hour
+        "cron(0 0/2 * * ? *)",
+        "cron(0 0/4 * * ? *)",  # the guide's example
+        "cron(0 0/8 * * ? *)",
+        "cron(0 0/12 * * ? *)",
+        "cron(0 2 * * ? *)",  # every day
+        "cron(15 13 ? * MON *)",  # every week (the guide's example)
+        "cron(30 23 ? * TUE#3 *)",  # the third Tuesday (the guide's example)
+        "cron(0 2 1/3 * ? *)",  # every third day
+        "cron(0 2 L * ? *)",  # the last day of the month
+        "cron(0 2 ? * 6L *)",  # the last Friday
+        "rate(3 hours)",  # rates are not judged here
+    ],
+)
+def test_association_cron_listed_accepts(expression):
+    assert rules.association_cron_listed(expression) is None
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "cron(0 0/3 * * ? *)",  # every 3 hours: not a listed interval
+        "cron(0 0/6 * * ? *)",
+        "cron(0 6,18 * * ? *)",  # twice a day
+        "cron(0 2 ? * MON-FRI *)",  # weekdays
+        "cron(0 2 15 * ? *)",  # a day of the month
+    ],
+)
+def test_association_cron_listed_warns(expression):
+    violation = rules.association_cron_listed(expression)
+    assert violation is not None
+    assert violation.rule.startswith(f"{expression} is not one of the cron schedules the Systems Manager guide lists")

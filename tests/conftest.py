@@ -89,6 +89,16 @@ def run_components() -> Callable[..., OfflineRun]:
     return run
 
 
+def logged_warning(run_components: Callable[..., OfflineRun], build: Callable[[bool], None]) -> str:
+    """The one warning a component logs when built with ``log_warnings`` true (``build(True)``);
+    checks that it logs none with ``log_warnings`` false (its caller reports them)."""
+    run = run_components(lambda: build(True))
+    assert run.error is None, run.error
+    [warning] = run.warnings
+    assert run_components(lambda: build(False)).warnings == []
+    return warning
+
+
 def stack_set_resources(run: OfflineRun, *types: str) -> dict[str, dict[str, Any]]:
     """The resources of the run's StackSet templates (what they create in every member account), by
     ``<StackSet name>/<logical ID>``, optionally only of the CloudFormation ``types``."""

@@ -15,7 +15,7 @@ from typing import Any
 
 import pulumi
 import pytest
-from conftest import PROJECT, fixture_config, seed_config
+from conftest import PROJECT, fixture_config, logged_warning, seed_config
 
 from components import WindowsVssInstances
 
@@ -1484,20 +1484,13 @@ def test_notification_email_must_be_an_address(run_config):
 
 
 def test_the_vss_component_warns_about_such_a_cron_unless_its_caller_reports_it(run_components):
-    def program(log_warnings: bool):
-        def build():
-            WindowsVssInstances(
-                "vss",
-                {"target_tags": {"alk:backup": ["w"]}, "schedule": "cron(0 0/3 * * ? *)", "log_warnings": log_warnings},
-            )
+    def build(log_warnings: bool) -> None:
+        schedule = "cron(0 0/3 * * ? *)"
+        WindowsVssInstances(
+            "vss", {"target_tags": {"alk:backup": ["w"]}, "schedule": schedule, "log_warnings": log_warnings}
+        )
 
-        return build
-
-    run = run_components(program(True))
-    assert run.error is None, run.error
-    [warning] = run.warnings
-    assert warning.startswith(
+    assert logged_warning(run_components, build).startswith(
         "schedule: cron(0 0/3 * * ? *) is not one of the cron schedules the Systems Manager guide lists for "
         "associations"
     )
-    assert run_components(program(False)).warnings == []

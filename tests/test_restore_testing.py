@@ -9,7 +9,7 @@ from typing import Any, cast
 
 import pulumi
 import pytest
-from conftest import PROD_FIXTURES, PROJECT, fixture_config, seed_config
+from conftest import PROD_FIXTURES, PROJECT, fixture_config, logged_warning, seed_config
 from test_config_validation import assert_problem
 
 from components import WindowsRestoreTesting, WindowsRestoreTestingArgs, WindowsServerBackup
@@ -700,22 +700,12 @@ def test_other_keys_are_sent_with_a_warning_and_may_not_repeat_a_setting(run_con
 
 
 def test_the_component_warns_about_other_keys_unless_told_its_caller_reports_them(run_components):
-    def program(log_warnings: bool):
-        def build():
-            args = cast(
-                WindowsRestoreTestingArgs, {**COMPONENT_MINIMAL, "restore_metadata_overrides": {"vpcId": "vpc-0a"}}
-            )
-            if not log_warnings:
-                args["log_warnings"] = False
-            WindowsRestoreTesting("rt", args)
+    def build(log_warnings: bool) -> None:
+        overrides = {"vpcId": "vpc-0a"}
+        args = cast(WindowsRestoreTestingArgs, {**COMPONENT_MINIMAL, "restore_metadata_overrides": overrides})
+        WindowsRestoreTesting("rt", {**args, "log_warnings": log_warnings})
 
-        return build
-
-    run = run_components(program(True))
-    assert run.error is None, run.error
-    [warning] = run.warnings
-    assert warning.startswith(
+    assert logged_warning(run_components, build).startswith(
         "restore_metadata_overrides: 'vpcId' is not among the EC2 restore metadata keys AWS's guide lists as "
         "overridable"
     )
-    assert run_components(program(False)).warnings == []

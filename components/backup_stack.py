@@ -29,6 +29,7 @@ from .service_role import BackupServiceRole, BackupServiceRoleArgs
 from .stack_checks import (
     ARCHIVE,
     CROSS_REGION,
+    archive_key_check,
     copy_lifecycle,
     copy_targets,
     deletion_control,
@@ -706,7 +707,12 @@ class WindowsServerBackup(pulumi.ComponentResource):
             # The last ARN, when the archive is air-gapped: its copies count warm.
             air_gapped = [next(known)] if _air_gapped_archive(args) else []
             return stack_verdicts(
-                plans, region=args["region"], account=account_id, vault_name=vault_name, air_gapped_vaults=air_gapped
+                plans,
+                region=args["region"],
+                account=account_id,
+                vault_name=vault_name,
+                air_gapped_vaults=air_gapped,
+                key_check=archive_key_check(args),
             )
 
         archive = args.get(ARCHIVE)

@@ -39,6 +39,7 @@ __all__ = [
     "BackupCopy",
     "air_gapped_target_cold",
     "copies_of_rule",
+    "cross_account_check",
     "plan_verdict",
     "stack_verdicts",
 ]
@@ -242,6 +243,25 @@ def _air_gapped_cold_assumed(plan_rules: Sequence[Mapping[str, Any]]) -> list[st
     ]
 
 
+def cross_account_check(doctor: str = "python -m doctor --archive-copies") -> str:
+    """What copies of EC2 and EBS backups to another account depend on, which no offline check can
+    see, as a check to run with the ``doctor`` command given.
+
+    AWS Backup guide, "Encryption for backups in AWS Backup": EBS backups keep the source volume's
+    key ("Independent AWS Backup encryption: Not supported"; AMIs: "EBS snapshots are encrypted by
+    the default encryption rules for EBS backups"), and "Cross-account copy with AWS managed keys
+    isn't supported for resources that aren't fully managed by AWS Backup". So it holds whatever
+    key the stack's vault has.
+    """
+    return (
+        "copies of EC2 instance and EBS volume backups to another account keep their volumes' encryption (the "
+        "vault's key plays no part in them), and a volume on the AWS managed key aws/ebs cannot be copied to "
+        "another account (AWS Backup guide, Encryption for backups in AWS Backup): before relying on that copy, run "
+        f"`{doctor}` (it lists the instances' volumes on aws/ebs) and check volumes backed up on their own the same "
+        "way (`aws ec2 describe-volumes` shows their KmsKeyId)"
+    )
+
+
 def _count(n: int) -> str:
     return f"{n} cop{'y' if n == 1 else 'ies'}"
 
@@ -270,6 +290,7 @@ def plan_verdict(
     types_certain: bool = False,
     assumed: Sequence[str] = (),
     air_gapped_vaults: Collection[str] = (),
+    key_check: Optional[str] = None,
 ) -> dict[str, Any]:
     """Whether a plan's recovery points meet 3-2-1 for every type it may select (see the module
     docstring: copies and off-site per rule, media across the complete rules).
@@ -282,8 +303,10 @@ def plan_verdict(
     ``meets_3_2_1``, ``certain`` (``False`` when the types are assumed from a tag: the verdict
     holds for those types only), ``reasons`` (each ``"<part>? no: ..."``), ``resource_types``,
     ``assumed`` (why, when the types come from tags), ``by_type`` (per type: ``media`` and
-    ``meets_3_2_1``) and ``advice``. Default types: EC2 and EBS, assumed. ``air_gapped_vaults``:
-    see :func:`copies_of_rule`.
+    ``meets_3_2_1``), ``advice`` and ``checks`` (what to check outside this program: the volumes'
+    keys, when EC2 or EBS backups are copied to another account; ``key_check``, else
+    :func:`cross_account_check`'s). Default types: EC2 and EBS, assumed. ``air_gapped_vaults``: see
+    :func:`copies_of_rule`.
     """
     types = storage_tiers.ordered(resource_types) or [storage_tiers.OTHER]
     assumed = [*assumed, *_air_gapped_cold_assumed(plan_rules)]
@@ -352,6 +375,11 @@ def plan_verdict(
         "assumed": list(assumed),
         "by_type": {t: {"media": media_of[t], "meets_3_2_1": bool(complete) and len(media_of[t]) >= 2} for t in types},
         "advice": _advice(types, [t for t in short_of_media if t not in needs_copies], certain=types_certain),
+        "checks": (
+            [key_check or cross_account_check()]
+            if {EC2, EBS} & set(types) and any(c.account != account for c in copies)
+            else []
+        ),
     }
 
 
@@ -386,6 +414,7 @@ def stack_verdicts(
     account: str,
     vault_name: str,
     air_gapped_vaults: Collection[str] = (),
+    key_check: Optional[str] = None,
 ) -> dict[str, dict[str, Any]]:
     """The verdict of every plan, by plan name.
 
@@ -404,6 +433,7 @@ def stack_verdicts(
             types_certain=bool(plan.get("types_certain", False)),
             assumed=plan.get("assumed", ()),
             air_gapped_vaults=air_gapped_vaults,
+            key_check=key_check,
         )
         for plan in plans
     }

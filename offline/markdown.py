@@ -237,7 +237,7 @@ def _verdict_lines(verdict: Verdict) -> list[str]:
             cells = [_cell(getattr(copy, c)) for c in columns] + [_cell(dict(copy.other).get(k)) for k in extra]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
-    return lines + _list_lines("Advice", verdict.advice)
+    return lines + _list_lines("Advice", verdict.advice) + _list_lines("Checks to run", verdict.checks)
 
 
 def _list_lines(title: str, items: tuple[str, ...]) -> list[str]:

@@ -222,8 +222,8 @@ def plain_language(run: OfflineRun, now: Optional[dt.datetime] = None) -> list[s
 
 def verdict_lines(outputs: dict[str, Any]) -> list[str]:
     """The stack's 3-2-1 verdicts (through :func:`offline.verdict.plan_verdicts`), one block each:
-    the verdict, the types it judged (and why, when assumed), each copy, the reasons (``!``) and
-    the advice (``>``)."""
+    the verdict, the types it judged (and why, when assumed), each copy, the reasons (``!``), the
+    advice (``>``) and what to check outside the program (``?``)."""
     try:
         verdicts = plan_verdicts(outputs) or {}
     except VerdictFormatError as error:
@@ -261,6 +261,7 @@ def verdict_lines(outputs: dict[str, Any]) -> list[str]:
             )
         lines += [f"  ! {reason}" for reason in verdict.reasons]
         lines += [f"  > {advice}" for advice in verdict.advice]
+        lines += [f"  ? check: {check}" for check in verdict.checks]
     return lines
 
 

@@ -5,7 +5,7 @@ this adapter, so that a change of the verdict's export format is a change here o
 program exports it as the stack output ``three_two_one``: one JSON document (text, which the
 engine resolves and stores as a single value) of a mapping of plan name to ``{copies,
 copy_count, complete_rules, media, media_notes, off_site, meets_3_2_1, certain, reasons,
-resource_types, assumed, by_type, advice}`` (:func:`components.three_two_one.plan_verdict`),
+resource_types, assumed, by_type, advice, checks}`` (:func:`components.three_two_one.plan_verdict`),
 each copy with ``rule``, ``role``,
 ``region``, ``account``, ``vault``, ``tier`` (``warm``, ``cold``, or ``mixed`` when only some
 types go cold), ``retention_days``, ``cold_storage_after_days`` and ``cold_for``. Earlier
@@ -29,7 +29,7 @@ _PASS_KEYS = ("meets_3_2_1", "pass", "passed", "passes", "ok", "compliant")
 _REASON_KEYS = ("reasons", "reason", "why", "message")
 _NAME_KEYS = ("selection", "plan", "name")
 _COPY_FIELDS = ("rule", "role", "region", "account", "vault", "tier", "retention_days", "cold_storage_after_days")
-_LIST_FIELDS = ("resource_types", "assumed", "advice", "complete_rules", "media_notes")
+_LIST_FIELDS = ("resource_types", "assumed", "advice", "complete_rules", "media_notes", "checks")
 _KNOWN = {"copies", "copy_count", "media", "off_site", "by_type", "certain", *_LIST_FIELDS, *_PASS_KEYS, *_REASON_KEYS}
 
 
@@ -101,6 +101,8 @@ class Verdict:
     """The rules whose recovery points are kept in 3 places, one off-site."""
     media_notes: tuple[str, ...] = ()
     """Per type: which rules give which medium, and where the cold copies are."""
+    checks: tuple[str, ...] = ()
+    """What to check outside the program before relying on the copies (e.g. the volumes' keys)."""
     other: dict[str, Any] = field(default_factory=dict)
     """Keys the adapter does not know, as given."""
 
@@ -185,6 +187,7 @@ def _verdict(name: str, entry: Mapping[str, Any]) -> Verdict:
         certain=None if entry.get("certain") is None else bool(entry["certain"]),
         complete_rules=_strings(entry.get("complete_rules")),
         media_notes=_strings(entry.get("media_notes")),
+        checks=_strings(entry.get("checks")),
         other={str(k): v for k, v in entry.items() if k not in _KNOWN},
     )
 

@@ -1001,18 +1001,29 @@ def test_archive_stack_reference_fix_shows_the_form(run_config):
     assert not line.endswith("Fix: correct the value.")
 
 
-def test_archive_copies_of_volumes_do_not_depend_on_the_vault_key(run_config):
-    # EC2 and EBS backups keep their volumes' keys: the vault's AWS managed key is accepted, with a
-    # warning that points to the volumes' keys and the doctor that checks them.
-    run = run_config(put(_prod(), "vault.kms_key", "aws/backup"))
+@pytest.mark.parametrize("key", ["aws/backup", "create"])
+def test_archive_copies_of_volumes_are_a_check_to_run_whatever_the_vault_key(run_config, key):
+    # EC2 and EBS backups keep their volumes' keys, whichever key the vault has: not a warning (no
+    # setting of the stack decides it), but a check the 3-2-1 verdict names, with the doctor command.
+    run = run_config(put(_prod(), "vault.kms_key", key))
     accepted(run)
-    [warning] = [w for w in run.warnings if w.startswith("vault.kms_key: ")]
-    assert "(this vault's AWS managed key plays no part in them)" in warning
-    assert "volumes on the AWS managed key aws/ebs cannot be copied to another account" in warning
-    assert (
-        "python -m doctor --region us-east-1 --tag-key alk:backup --tag-value windows-weekly-ec2-vss --archive-copies"
-    ) in warning
-    assert run_config(_prod()).warnings == []  # kms_key: create
+    assert run.warnings == []
+    verdicts = run.outputs["three_two_one"]
+    doctor = (
+        "`python -m doctor --region us-east-1 --tag-key alk:backup --tag-value windows-weekly-ec2-vss --archive-copies`"
+    )
+    for name in ("windows-weekly-ec2-vss-us-east-1", "weekly-ebs-us-east-1"):
+        [check] = verdicts[name]["checks"]
+        assert check.startswith(
+            "copies of EC2 instance and EBS volume backups to another account keep their volumes' encryption (the "
+            "vault's key plays no part in them), and a volume on the AWS managed key aws/ebs cannot be copied to "
+            "another account"
+        )
+        assert doctor in check
+    # Boundary: no copy to another account, no check.
+    no_archive = _prod()
+    del no_archive[NS + "archive"]
+    assert all(v["checks"] == [] for v in run_config(no_archive).outputs["three_two_one"].values())
 
 
 def test_archive_in_the_stacks_own_account(run_config):

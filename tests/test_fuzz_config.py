@@ -115,9 +115,9 @@ def rule_configs(draw) -> dict[str, Any]:
 
 
 specific_arns = st.one_of(
-    st.from_regex(r"i-[0-9a-f]{17}", fullmatch=True).map(lambda i: f"arn:aws:ec2:us-east-1:{ACCOUNT}:instance/{i}"),
-    st.from_regex(r"vol-[0-9a-f]{17}", fullmatch=True).map(lambda v: f"arn:aws:ec2:us-east-1:{ACCOUNT}:volume/{v}"),
-    st.sampled_from([f"arn:aws:ec2:us-east-1:{ACCOUNT}:instance/*", f"arn:aws:ec2:us-east-1:{ACCOUNT}:volume/*"]),
+    st.from_regex(r"i-[0-9a-f]{17}", fullmatch=True).map(lambda i: f"arn:aws:ec2:*:{ACCOUNT}:instance/{i}"),
+    st.from_regex(r"vol-[0-9a-f]{17}", fullmatch=True).map(lambda v: f"arn:aws:ec2:*:{ACCOUNT}:volume/{v}"),
+    st.sampled_from([f"arn:aws:ec2:*:{ACCOUNT}:instance/*", f"arn:aws:ec2:*:{ACCOUNT}:volume/*"]),
 )
 resource_arns = st.just("*") | specific_arns
 
@@ -145,7 +145,7 @@ def selection_configs(draw) -> dict[str, Any]:
     return selection
 
 
-VOLUMES = f"arn:aws:ec2:us-east-1:{ACCOUNT}:volume/*"
+VOLUMES = f"arn:aws:ec2:*:{ACCOUNT}:volume/*"
 
 
 def _cold_where_aws_applies_it(plan: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ from test_config_validation import accepted, assert_problem, drop, put, rejected
 
 from components import OrganizationBackup
 from components.org_policy_syntax import policy_problems
+from components.three_two_one import cross_account_check
 from offline import OfflineRun, run_offline
 from offline.report import render
 
@@ -936,11 +937,16 @@ def test_the_per_account_rules_apply_to_every_member_account(run_config):
         "the target vault is locked to keep recovery points at least 7 days",
         "keep them at least 7 days",
     )
-    # Archive copies of EC2 and EBS depend on the volumes' keys: the member vault's AWS managed key is
-    # accepted, with the warning that says so (a per-account stack gets the same).
+    # Archive copies of EC2 and EBS depend on the volumes' keys, not the vault's: the member vault's AWS
+    # managed key is accepted; the verdict names the check to run, as a per-account stack's does.
     on_aws_managed = run_config(put(org_config(), "vault.kms_key", "aws/backup"))
     assert on_aws_managed.error is None, on_aws_managed.error
-    assert [w.split(": ", 1)[0] for w in org_warnings(on_aws_managed)] == ["vault.kms_key"]
+    assert org_warnings(on_aws_managed) == []
+    verdicts = on_aws_managed.outputs["three_two_one"]
+    copied = [name for name, v in verdicts.items() if any(c["account"] != "$account" for c in v["copies"])]
+    assert copied  # the Windows VSS plan copies to the archive account; daily-ebs copies nowhere
+    for name, verdict in verdicts.items():
+        assert verdict["checks"] == ([cross_account_check()] if name in copied else [])
     # Copies to the archive must fit its lock.
     assert_problem(
         run_config(put(org_config(), "archive.delete_after_days", 3651)),

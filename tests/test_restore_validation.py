@@ -11,6 +11,7 @@ from typing import Any, cast
 import pulumi
 import pytest
 from conftest import PROD_FIXTURES, PROJECT, seed_config
+from iam_policy import allowed
 from moto.events.models import EventPattern
 
 from components import WindowsRestoreTesting, WindowsRestoreValidation
@@ -106,62 +107,54 @@ def test_the_function_is_the_repositorys_code_with_the_stacks_settings(prod):
 
 
 def test_the_function_role_may_do_only_what_the_validation_needs(prod):
+    """What the function's policy allows, asked request by request (tests/iam_policy.py evaluates it
+    the way IAM does: an explicit Deny wins), rather than its text restated."""
     run, home = prod
     logs = run.named(LOGS, f"{V}-logs")
     assert trust(run, f"{V}-function-role") == [
         {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
     ]
-    in_region = {"StringEquals": {"aws:RequestedRegion": home}}
-    expected = [
-        {
-            "Sid": "WriteOwnLog",
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": f"{logs.outputs['arn']}:log-stream:*",
-        },
-        {
-            "Sid": "ReadAndReportRestoreJobs",
-            "Effect": "Allow",
-            "Action": ["backup:DescribeRestoreJob", "backup:PutRestoreValidationResult"],
-            "Resource": "*",
-            "Condition": in_region,
-        },
-        {
-            "Sid": "RunTheValidationDocument",
-            "Effect": "Allow",
-            "Action": "ssm:SendCommand",
-            "Resource": [
-                f"arn:aws:ssm:{home}:*:document/AWS-RunPowerShellScript",
-                f"arn:aws:ec2:{home}:{ACCOUNT}:instance/*",
-            ],
-        },
-        {
-            "Sid": "OnRestoreTestInstancesOnly",
-            "Effect": "Deny",
-            "Action": "ssm:SendCommand",
-            "Resource": f"arn:aws:ec2:{home}:{ACCOUNT}:instance/*",
-            "Condition": {"Null": {"ssm:resourceTag/awsbackup-restore-test": "true"}},
-        },
-        {
-            "Sid": "ReadPingAndCommandResults",
-            "Effect": "Allow",
-            "Action": ["ssm:DescribeInstanceInformation", "ssm:GetCommandInvocation"],
-            "Resource": "*",
-            "Condition": in_region,
-        },
-    ]
-    if home == "us-east-1":  # malware scanning is on: read the scan results too
-        expected.append(
-            {
-                "Sid": "ReadMalwareScanResults",
-                "Effect": "Allow",
-                "Action": "backup:DescribeRecoveryPoint",
-                "Resource": "*",
-                "Condition": in_region,
-            }
-        )
-    assert statements(run, f"{V}-function-policy") == expected
+    policy = run.named(POLICY, f"{V}-function-policy").inputs["policy"]
     assert run.named(POLICY, f"{V}-function-policy").inputs["role"] == run.named(ROLE, f"{V}-function-role").id
+    here = {"aws:RequestedRegion": home}
+    other = "us-west-2" if home == "us-east-1" else "us-east-1"
+    restored = f"arn:aws:ec2:{home}:{ACCOUNT}:instance/i-0123456789abcdef0"
+    tagged = {"ssm:resourceTag/awsbackup-restore-test": "windows_vss_weekly"}
+    document = f"arn:aws:ssm:{home}::document/AWS-RunPowerShellScript"  # AWS-owned: no account in the ARN
+
+    # Run the one AWS-owned document, on instances restore testing created (they carry its tag) only.
+    assert allowed(policy, "ssm:SendCommand", document)
+    assert allowed(policy, "ssm:SendCommand", restored, **tagged)
+    assert not allowed(policy, "ssm:SendCommand", restored)  # an instance without the tag
+    assert not allowed(policy, "ssm:SendCommand", f"arn:aws:ssm:{home}::document/AWS-RunShellScript")
+    assert not allowed(policy, "ssm:SendCommand", f"arn:aws:ec2:{home}:999999999999:instance/i-0a", **tagged)
+    assert not allowed(policy, "ssm:SendCommand", f"arn:aws:ec2:{other}:{ACCOUNT}:instance/i-0a", **tagged)
+    # Read and report restore jobs, read pings and command results: in this region only.
+    for action in (
+        "backup:DescribeRestoreJob",
+        "backup:PutRestoreValidationResult",
+        "ssm:DescribeInstanceInformation",
+        "ssm:GetCommandInvocation",
+    ):
+        assert allowed(policy, action, "*", **here), action
+        assert not allowed(policy, action, "*", **{"aws:RequestedRegion": other}), action
+    # Write its own log only.
+    assert allowed(policy, "logs:PutLogEvents", f"{logs.outputs['arn']}:log-stream:2026/03/02/[$LATEST]abc")
+    assert not allowed(policy, "logs:PutLogEvents", f"arn:aws:logs:{home}:{ACCOUNT}:log-group:other:log-stream:x")
+    # Nothing else: no sessions, no other commands, no deletions.
+    for action in ("ssm:StartSession", "ec2:TerminateInstances", "backup:DeleteRecoveryPoint", "iam:PassRole"):
+        assert not allowed(policy, action, "*", **here), action
+    # Scan results are read only where malware scanning is on (prod-east).
+    assert allowed(policy, "backup:DescribeRecoveryPoint", "*", **here) is (home == "us-east-1")
+    # The statements' names are what the README and the function's log point to.
+    assert [s["Sid"] for s in statements(run, f"{V}-function-policy")] == [
+        "WriteOwnLog",
+        "ReadAndReportRestoreJobs",
+        "RunTheValidationDocument",
+        "OnRestoreTestInstancesOnly",
+        "ReadPingAndCommandResults",
+        *(["ReadMalwareScanResults"] if home == "us-east-1" else []),
+    ]
 
 
 def test_the_state_machine_calls_only_the_function_and_eventbridge_starts_only_the_machine(prod):

@@ -16,13 +16,15 @@ import pytest
 from conftest import fixture_config, seed_config
 from test_config_validation import accepted, assert_problem, put, rejected
 
-from components import WindowsServerBackup, WindowsServerBackupArgs, stack_checks, storage_tiers
+from components import WindowsServerBackup, WindowsServerBackupArgs, regions, stack_checks, storage_tiers
 from components.presets import daily_weekly_monthly_rules
 from components.storage_tiers import ALL_TYPES, EBS, EC2, OTHER, S3
+from components.three_two_one import cross_account_check
 
 ACCOUNT = "111111111111"
 VOLUMES = f"arn:aws:ec2:us-east-1:{ACCOUNT}:volume/*"
 INSTANCES = f"arn:aws:ec2:us-east-1:{ACCOUNT}:instance/*"
+ANY_VOLUME = "arn:aws:ec2:*:*:volume/*"
 ARCHIVE_ARN = "arn:aws:backup:us-east-1:222222222222:backup-vault:windows-server-archive"
 KEY_ARN = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
 
@@ -240,10 +242,14 @@ def test_types_outside_the_table_are_not_judged():
 
 def test_the_archive_tier_opt_in_is_refused_where_the_ebs_archive_tier_does_not_exist():
     for region in storage_tiers.EBS_ARCHIVE_UNAVAILABLE:
-        [(path, message)], _ = _found(_args(rule=ARCHIVED, region=region, **ONLY_VOLUMES))
+        # The region's own partition (aws-cn, aws-us-gov): selection ARNs must name it.
+        volumes = [{"name": "s", "resources": [f"arn:{regions.partition_of(region)}:ec2:*:*:volume/*"]}]
+        [(path, message)], _ = _found(_args(rule=ARCHIVED, region=region, selections=volumes))
         assert path == "plans[0].rules[0].opt_in_to_archive"
         assert f"the EBS archive tier is not available in {region}" in message
-    errors, _ = _found(_args(rule=ARCHIVED, region="ap-southeast-2", **ONLY_VOLUMES))
+    errors, _ = _found(
+        _args(rule=ARCHIVED, region="ap-southeast-2", selections=[{"name": "s", "resources": [ANY_VOLUME]}])
+    )
     assert errors == []
 
 
@@ -292,17 +298,13 @@ def _keys(plan=VSS, **vault_and_sections):
 
 def test_copies_of_volumes_depend_on_the_volumes_keys_not_the_vaults():
     aws_managed = {"name": "backup-vault"}
-    # No longer an error: AWS Backup keeps EC2 and EBS backups in their volumes' encryption.
+    # No error and no warning: AWS Backup keeps EC2 and EBS backups in their volumes' encryption,
+    # whatever the vault's key; the verdict names the check to run instead (test_three_two_one).
     assert stack_checks.stack_problems(_with_destinations(VSS, archive={})) == []
-    [(path, message)] = _keys(vault=aws_managed, archive={})
-    assert path == "vault.kms_key"
-    assert "volumes on the AWS managed key aws/ebs cannot be copied to another account" in message
-    assert "`python -m doctor --region us-east-1 --tag-key alk:backup --tag-value windows --archive-copies`" in message
-    # Boundaries: a customer-managed vault key, no archive, or nothing but buckets to copy.
-    assert _keys(archive={}) == []
-    assert _keys(vault=aws_managed) == []
-    buckets = {"selections": [{"name": "s", "resources": ["arn:aws:s3:::orders"]}]}
-    assert _keys(buckets, vault=aws_managed, archive={}) == []
+    assert _keys(vault=aws_managed, archive={}) == []
+    assert stack_checks.archive_key_check(_with_destinations(VSS, archive={})) == cross_account_check(
+        "python -m doctor --region us-east-1 --tag-key alk:backup --tag-value windows --archive-copies"
+    )
 
 
 def test_copy_bs_new_vault_on_the_aws_managed_key_is_flagged_for_ec2_and_ebs():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.three_two_one import plan_verdict, stack_verdicts
+from components.three_two_one import cross_account_check, plan_verdict, stack_verdicts
 
 HOME, OTHER_REGION = "us-east-1", "us-west-2"
 ACCOUNT, ARCHIVE_ACCOUNT = "111111111111", "222222222222"
@@ -264,3 +264,16 @@ def test_a_verdict_from_assumed_types_says_it_is_not_certain():
     )
     assert (judged["meets_3_2_1"], judged["certain"]) == (True, False)
     assert _judge([_rule(archive_copy=ARCHIVED)], ["EBS"])["certain"] is True
+
+
+def test_copies_of_instances_or_volumes_to_another_account_name_the_key_check_to_run():
+    """Whether copy C works depends on the volumes' keys, which no offline check sees: said as a check."""
+    to_archive = _judge([_rule()], ["EBS"])
+    assert to_archive["checks"] == [cross_account_check()]
+    assert "`python -m doctor --archive-copies`" in to_archive["checks"][0]
+    given = _judge([_rule()], ["EC2"], key_check="run the doctor")
+    assert given["checks"] == ["run the doctor"]
+    # Boundaries: copies in the same account, or nothing but buckets.
+    same_account = {"name": "weekly", "delete_after_days": 35, "copy_actions": [{"destination_vault_arn": COPY_B}]}
+    assert _judge([same_account], ["EBS"])["checks"] == []
+    assert _judge([_rule()], ["S3"])["checks"] == []

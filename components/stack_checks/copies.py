@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from .. import rules, storage_tiers
-from ..three_two_one import air_gapped_target_cold
+from ..three_two_one import air_gapped_target_cold, cross_account_check
 from .common import (
     ARCHIVE,
     CROSS_REGION,
@@ -243,42 +243,15 @@ def air_gapped_archive_findings(args: Mapping[str, Any], account_id: Optional[st
 
 
 def key_findings(args: Mapping[str, Any], account_id: Optional[str] = None) -> list[Finding]:
-    """What copies of EC2 and EBS backups depend on, which no offline check can see: the source
-    volumes' keys (said where the vault's AWS managed key might be taken for the cause), and the
-    key of copy B's new vault."""
+    """The key of copy B's new vault, which copies of EC2 and EBS backups depend on. (What copy C
+    depends on, the volumes' own keys, no offline check can see: the 3-2-1 verdict names it as a
+    check to run, :func:`archive_key_check`.)"""
     found: list[Finding] = []
     ec2_or_ebs = {storage_tiers.EC2, storage_tiers.EBS}
     copied_to: set[str] = set()
     for plan, selected in zip(args["plans"], selected_types(args, account_id), strict=True):
         if selected.types & ec2_or_ebs:
             copied_to |= {target for rule in plan["rules"] for target in copy_targets(rule, args)}
-    vault = args["vault"]
-    aws_managed_vault_key = not vault.get("kms_key_arn") and not args.get("create_vault_key")
-    if ARCHIVE in copied_to and args.get(ARCHIVE) and aws_managed_vault_key:
-        tag_key, tag_value = (vss_tag_pairs(args) or [("<tag key>", "<tag value>")])[0]
-        # AWS Backup guide, "Encryption for backups in AWS Backup": EBS backups keep the source
-        # volume's key ("Independent AWS Backup encryption: Not supported"; AMIs: "EBS snapshots are
-        # encrypted by the default encryption rules for EBS backups"), and "Cross-account copy with AWS
-        # managed keys isn't supported for resources that aren't fully managed by AWS Backup". For fully
-        # managed types (S3) the guide sets no such limit: AWS Backup encrypts them with the vault's key.
-        found.append(
-            (
-                False,
-                "vault.kms_key",
-                "aws/backup",
-                rules.Violation(
-                    "copy C of EC2 instances and EBS volumes works only for volumes that are unencrypted or on a "
-                    "customer-managed key shared with the archive account: their backups keep the volumes' "
-                    "encryption (this vault's AWS managed key plays no part in them), and volumes on the AWS "
-                    "managed key aws/ebs cannot be copied to another account (AWS Backup guide, Encryption for "
-                    "backups in AWS Backup)",
-                    f"before relying on copy C, run `python -m doctor --region {args['region']} --tag-key {tag_key} "
-                    f"--tag-value {tag_value} --archive-copies` (it lists the instances' volumes still on aws/ebs), "
-                    "and check volumes backed up on their own the same way (`aws ec2 describe-volumes` shows their "
-                    "KmsKeyId)",
-                ),
-            )
-        )
     cross_region = args.get(CROSS_REGION)
     if (
         CROSS_REGION in copied_to
@@ -307,3 +280,12 @@ def key_findings(args: Mapping[str, Any], account_id: Optional[str] = None) -> l
             )
         )
     return found
+
+
+def archive_key_check(args: Mapping[str, Any]) -> str:
+    """What copies of EC2 and EBS backups to another account depend on, as a check to run with the
+    doctor (the stack's region and its Windows VSS plans' tag filled in)."""
+    tag_key, tag_value = (vss_tag_pairs(args) or [("<tag key>", "<tag value>")])[0]
+    return cross_account_check(
+        f"python -m doctor --region {args['region']} --tag-key {tag_key} --tag-value {tag_value} --archive-copies"
+    )

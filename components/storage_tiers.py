@@ -195,16 +195,29 @@ def type_words(types: Iterable[str]) -> str:
 
 
 def describe_cold(
-    types: Optional[Iterable[str]], cold_after: Optional[int], archive_opt_in: bool, region: Optional[str]
+    types: Optional[Iterable[str]],
+    cold_after: Optional[int],
+    archive_opt_in: bool,
+    region: Optional[str],
+    *,
+    air_gapped: bool = False,
 ) -> str:
     """The lifecycle's cold storage in words, per type when the types differ (``""`` when none).
 
     e.g. ``in cold storage from day 30 (EBS archive tier)`` or ``cold storage from day 30 is
     ignored: EC2 instance backups (AMIs) stay warm``. ``types`` ``None``: not known (a plan
-    with no selection yet).
+    with no selection yet). ``air_gapped``: kept in a logically air-gapped vault, where the EBS
+    archive tier is not confirmed (:data:`AIR_GAPPED_TIER_UNCONFIRMED`).
     """
     if cold_after is None:
         return ""
+    if air_gapped and types is not None:
+        moving = [t for t in ordered(types) if tier(t, cold_after, archive_opt_in, region)[0] == COLD]
+        if moving:
+            return (
+                f"cold storage from day {cold_after} not counted: AWS does not confirm the EBS archive tier in a "
+                f"logically air-gapped vault, so {', '.join(TIERS[t].backups for t in moving)} count as warm"
+            )
     if types is None:
         ebs = "archive tier opted in" if archive_opt_in else "not EBS volumes: no archive opt-in"
         return f"cold storage from day {cold_after} for the resource types that support it ({ebs})"

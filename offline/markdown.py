@@ -49,18 +49,22 @@ def _duration(minutes: Any) -> str:
 
 
 def retention(
-    lifecycle: Optional[dict[str, Any]], types: Optional[list[str]] = None, region: Optional[str] = None
+    lifecycle: Optional[dict[str, Any]],
+    types: Optional[list[str]] = None,
+    region: Optional[str] = None,
+    air_gapped: bool = False,
 ) -> str:
     """``{"deleteAfter": 120, "coldStorageAfter": 30}`` and ``["EC2"]`` -> ``120 days, cold storage
     from day 30 is ignored: EC2 instance backups (AMIs) stay warm``.
 
     The cold storage is told per type the way AWS Backup applies it (``types``: what the plan
-    may select, ``None`` when not known; ``region``: where the recovery points are kept).
+    may select, ``None`` when not known; ``region``: where the recovery points are kept;
+    ``air_gapped``: in a logically air-gapped vault).
     """
     lifecycle = lifecycle or {}
     delete = lifecycle.get("deleteAfter")
     text = _days(delete) if delete else "until deleted by hand"
-    words = cold_words(lifecycle, types, region)
+    words = cold_words(lifecycle, types, region, air_gapped)
     return f"{text}, {words}" if words else text
 
 
@@ -101,7 +105,7 @@ def _rule_lines(rule: dict[str, Any], now: dt.datetime, types: Optional[list[str
         f"  - Schedule: {describe_schedule(schedule)} ({code(schedule)}, {zone})",
         f"  - Next runs: {'; '.join(next_runs(schedule, zone, now))}",
         f"  - Starts within {_duration(rule['startWindow'])}, must finish within {_duration(rule['completionWindow'])}",
-        f"  - Retention: {retention(rule.get('lifecycle'), types, region)}",
+        f"  - Retention: {retention(rule.get('lifecycle'), types, region, bool(air_gapped))}",
     ]
     if rule.get("enableContinuousBackup"):
         lines.append("  - Continuous backup (point-in-time restore) on")

@@ -146,21 +146,27 @@ def selected_types(run: OfflineRun, plan: Registration) -> Optional[list[str]]:
     return storage_tiers.ordered(found.types)
 
 
-def cold_words(lifecycle: Optional[dict[str, Any]], types: Optional[list[str]], region: Optional[str]) -> str:
-    """What a registered lifecycle's cold storage does to these types (``""`` when it has none)."""
+def cold_words(
+    lifecycle: Optional[dict[str, Any]], types: Optional[list[str]], region: Optional[str], air_gapped: bool = False
+) -> str:
+    """What a registered lifecycle's cold storage does to these types (``""`` when it has none);
+    ``air_gapped``: kept in a logically air-gapped vault."""
     lifecycle = _plain(lifecycle or {})
     return storage_tiers.describe_cold(
         types,
         lifecycle.get("coldStorageAfter"),
         bool(lifecycle.get("optInToArchiveForSupportedResources")),
         region,
+        air_gapped=air_gapped,
     )
 
 
-def _keeps(lifecycle: Optional[dict[str, Any]], types: Optional[list[str]], region: Optional[str]) -> str:
+def _keeps(
+    lifecycle: Optional[dict[str, Any]], types: Optional[list[str]], region: Optional[str], air_gapped: bool = False
+) -> str:
     delete = _plain(lifecycle or {}).get("deleteAfter")
     kept = f"keeps each recovery point {delete} days" if delete else "keeps recovery points until deleted by hand"
-    cold = cold_words(lifecycle, types, region)
+    cold = cold_words(lifecycle, types, region, air_gapped)
     return f"{kept}, {cold}" if cold else kept
 
 
@@ -204,8 +210,8 @@ def plain_language(run: OfflineRun, now: Optional[dt.datetime] = None) -> list[s
                 + ("; Windows VSS on for EC2 instances" if vss else "")
             )
             lines.append(f"  backs up {selects}")
-            keeps = _keeps(rule.get("lifecycle"), types, region)
             air_gapped = rule.get("targetLogicallyAirGappedBackupVaultArn")
+            keeps = _keeps(rule.get("lifecycle"), types, region, bool(air_gapped))
             if air_gapped:
                 lines.append(
                     f"  into logically air-gapped vault {air_gapped} (EC2 and EBS through a temporary recovery "

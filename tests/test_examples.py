@@ -372,11 +372,22 @@ def test_air_gapped_archive():
         "destinationVaultArn": archive.outputs["archive_vault_arn"],
         "lifecycle": {"deleteAfter": 730},
     }
-    # The monthly archive-tier copies go to the second region only, not into the air-gapped vault.
+    # The monthly archive-tier backups are copied to the second region and the air-gapped vault: each
+    # is kept three times, one off-site; the air-gapped copy counts as warm (its tier is not confirmed).
     _weekly, monthly = prod.named(PLAN, "backup-weekly-ebs").inputs["rules"]
-    assert [copy["destinationVaultArn"].split(":")[3] for copy in monthly["copyActions"]] == ["us-west-2"]
+    assert [copy["destinationVaultArn"].split(":")[3] for copy in monthly["copyActions"]] == ["us-west-2", "us-east-1"]
     verdict = _verdict_of(prod, "weekly-ebs")
-    assert (verdict["meets_3_2_1"], verdict["media"]) == (True, ["cold", "warm"])
+    assert (verdict["meets_3_2_1"], verdict["media"], verdict["complete_rules"]) == (
+        True,
+        ["cold", "warm"],
+        ["weekly", "monthly-archive"],
+    )
+    assert [(c["region"], c["tier"]) for c in verdict["copies"] if c["rule"] == "monthly-archive"] == [
+        ("us-east-1", "cold"),
+        ("us-west-2", "cold"),
+        ("us-east-1", "warm"),
+    ]
+    assert [w.split(": ", 1)[0] for w in prod.warnings] == ["archive.air_gapped"]
 
 
 # --- restore-testing-with-validation -----------------------------------------------------------------

@@ -432,3 +432,14 @@ def test_the_monthly_preset_asks_for_the_archive_tier_only_when_told():
     }
     whole_instances = daily_weekly_monthly_rules(archive_monthly=False)[2]
     assert "cold_storage_after_days" not in whole_instances and "opt_in_to_archive" not in whole_instances
+
+
+def test_the_report_words_for_cold_storage_in_an_air_gapped_vault():
+    assert storage_tiers.describe_cold([EBS], 30, True, "us-east-1", air_gapped=True) == (
+        "cold storage from day 30 not counted: AWS does not confirm the EBS archive tier in a logically air-gapped "
+        "vault, so EBS volume backups (snapshots) count as warm"
+    )
+    # Nothing that would move: the usual words.
+    assert storage_tiers.describe_cold([EC2], 30, True, "us-east-1", air_gapped=True) == (
+        "cold storage from day 30 is ignored: EC2 instance backups (AMIs) stay warm"
+    )

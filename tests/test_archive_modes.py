@@ -113,7 +113,7 @@ AIR_GAPPED_WARNING = (
 
 
 def archive_tiers(run) -> list[tuple[str, str]]:
-    judged = run.outputs["three_two_one"]["weekly-ebs-us-east-1"]
+    judged = json.loads(run.outputs["three_two_one"])["weekly-ebs-us-east-1"]
     return [(c["rule"], c["tier"]) for c in judged["copies"] if c["account"] == "222222222222"]
 
 
@@ -123,7 +123,7 @@ def test_copies_in_an_air_gapped_archive_count_as_warm_with_a_warning(run_config
     run = run_config(config)
     assert run.error is None, run.error
     assert archive_tiers(run) == [("weekly", "warm"), ("monthly-archive", "warm")]
-    judged = run.outputs["three_two_one"]["weekly-ebs-us-east-1"]
+    judged = json.loads(run.outputs["three_two_one"])["weekly-ebs-us-east-1"]
     # The cold medium is still kept at home and in copy B, by a rule kept in 3 places.
     assert judged["meets_3_2_1"] is True
     assert judged["media_notes"] == [

@@ -1008,7 +1008,7 @@ def test_archive_copies_of_volumes_are_a_check_to_run_whatever_the_vault_key(run
     run = run_config(put(_prod(), "vault.kms_key", key))
     accepted(run)
     assert run.warnings == []
-    verdicts = run.outputs["three_two_one"]
+    verdicts = json.loads(run.outputs["three_two_one"])
     doctor = (
         "`python -m doctor --region us-east-1 --tag-key alk:backup --tag-value windows-weekly-ec2-vss --archive-copies`"
     )
@@ -1023,7 +1023,7 @@ def test_archive_copies_of_volumes_are_a_check_to_run_whatever_the_vault_key(run
     # Boundary: no copy to another account, no check.
     no_archive = _prod()
     del no_archive[NS + "archive"]
-    assert all(v["checks"] == [] for v in run_config(no_archive).outputs["three_two_one"].values())
+    assert all(v["checks"] == [] for v in json.loads(run_config(no_archive).outputs["three_two_one"]).values())
 
 
 def test_archive_in_the_stacks_own_account(run_config):

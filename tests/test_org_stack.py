@@ -942,7 +942,7 @@ def test_the_per_account_rules_apply_to_every_member_account(run_config):
     on_aws_managed = run_config(put(org_config(), "vault.kms_key", "aws/backup"))
     assert on_aws_managed.error is None, on_aws_managed.error
     assert org_warnings(on_aws_managed) == []
-    verdicts = on_aws_managed.outputs["three_two_one"]
+    verdicts = json.loads(on_aws_managed.outputs["three_two_one"])
     copied = [name for name, v in verdicts.items() if any(c["account"] != "$account" for c in v["copies"])]
     assert copied  # the Windows VSS plan copies to the archive account; daily-ebs copies nowhere
     for name, verdict in verdicts.items():

@@ -388,7 +388,7 @@ def test_not_resources_of_another_account_leave_the_instances_in_the_verdict(run
     the plan is still judged for them (and the monthly rule's cold storage skips them)."""
     run = run_config(_tagged_volume_plan(f"arn:aws:ec2:us-east-1:{account}:instance/*"))
     assert run.error is None, run.error
-    judged = run.outputs["three_two_one"]["weekly-ebs-us-east-1"]
+    judged = json.loads(run.outputs["three_two_one"])["weekly-ebs-us-east-1"]
     assert judged["resource_types"] == types
     assert judged["by_type"]["EBS"]["meets_3_2_1"] is True
     assert judged["meets_3_2_1"] is (types == ["EBS"])
@@ -401,7 +401,7 @@ def test_a_verdict_for_assumed_types_is_qualified_in_every_report(run_config, fi
     verdict still 'meets', but every report says for what (B3)."""
     run = run_config(_tagged_volume_plan(f"arn:aws:ec2:us-east-1:{PROD_ACCOUNT}:instance/*"))
     assert run.error is None, run.error
-    judged = run.outputs["three_two_one"]["weekly-ebs-us-east-1"]
+    judged = json.loads(run.outputs["three_two_one"])["weekly-ebs-us-east-1"]
     assert (judged["meets_3_2_1"], judged["certain"], judged["resource_types"]) == (True, False, ["EBS"])
     qualification = "for the assumed types (EBS); anything else carrying the tag is not judged"
     verdict = (plan_verdicts(run.outputs) or {})["weekly-ebs-us-east-1"]
@@ -423,7 +423,7 @@ def test_copies_split_between_the_volume_plans_rules_do_not_meet_3_2_1(run_confi
     weekly["copy_to"], monthly["copy_to"] = ["cross_region"], ["archive"]
     run = run_config(config)
     assert run.error is None, run.error
-    judged = run.outputs["three_two_one"]["weekly-ebs-us-east-1"]
+    judged = json.loads(run.outputs["three_two_one"])["weekly-ebs-us-east-1"]
     assert (judged["meets_3_2_1"], judged["copy_count"], judged["complete_rules"]) == (False, 2, [])
     assert judged["reasons"] == [
         "3 copies? no: no rule keeps its recovery points in 3 places (weekly: 2, monthly-archive: 2), and a recovery "
@@ -436,7 +436,7 @@ def test_a_monthly_cold_rule_kept_only_at_home_gives_no_second_medium(run_config
     config[NS + "plans"][1]["rules"][1]["copy_to"] = []
     run = run_config(config)
     assert run.error is None, run.error
-    judged = run.outputs["three_two_one"]["weekly-ebs-us-east-1"]
+    judged = json.loads(run.outputs["three_two_one"])["weekly-ebs-us-east-1"]
     assert (judged["meets_3_2_1"], judged["complete_rules"], judged["media"]) == (False, ["weekly"], ["warm"])
     assert judged["reasons"] == [
         "2 media? no: the cold copies of EBS volume backups (snapshots) come only from rule 'monthly-archive', whose "

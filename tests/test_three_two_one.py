@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.three_two_one import copies_of_rule, cross_account_check, plan_verdict, stack_verdicts
+from components.three_two_one import cross_account_check, plan_verdict, stack_verdicts
 
 HOME, OTHER_REGION = "us-east-1", "us-west-2"
 ACCOUNT, ARCHIVE_ACCOUNT = "111111111111", "222222222222"
@@ -277,17 +277,3 @@ def test_copies_of_instances_or_volumes_to_another_account_name_the_key_check_to
     same_account = {"name": "weekly", "delete_after_days": 35, "copy_actions": [{"destination_vault_arn": COPY_B}]}
     assert _judge([same_account], ["EBS"])["checks"] == []
     assert _judge([_rule()], ["S3"])["checks"] == []
-
-
-def test_a_rule_backing_up_into_an_air_gapped_vault_keeps_that_recovery_point_warm():
-    """AWS does not confirm the EBS archive tier in a logically air-gapped vault: a rule's own
-    recovery point kept there counts as warm, as copies there do (the vault is named from its ARN)."""
-    air_gapped = f"arn:aws:backup:{HOME}:{ACCOUNT}:backup-vault:air-gapped"
-    rule = {**_rule("monthly"), **ARCHIVED, "delete_after_days": 120, "target_air_gapped_vault_arn": air_gapped}
-    [primary, *_] = copies_of_rule(rule, region=HOME, account=ACCOUNT, vault_name="main", resource_types=["EBS"])
-    assert (primary.vault, primary.tier) == ("air-gapped", "warm")
-    assert "stay warm in the air-gapped vault" in primary.why_warm["EBS"]
-    standard = {key: value for key, value in rule.items() if key != "target_air_gapped_vault_arn"}
-    assert copies_of_rule(standard, region=HOME, account=ACCOUNT, vault_name="main", resource_types=["EBS"])[
-        0
-    ].tier == ("cold")

@@ -780,11 +780,11 @@ def test_the_organization_stack_flags_a_member_role_moving_and_a_member_vault_le
         "- **`org`** · member vault `backup-vault` leaves the member stacks of `us-west-2`: CloudFormation keeps it "
         "(DeletionPolicy Retain) with its recovery points, outside any stack, in every member account. Putting the "
         "region back later fails in each account with 'already exists' until that vault is emptied and deleted by "
-        "hand (README, One stack for the whole organization).",
+        "hand (docs/organization.md).",
         "- **`org`** · member vault `backup-copies` leaves the member stacks of `us-east-1`: CloudFormation keeps it "
         "(DeletionPolicy Retain) with its recovery points, outside any stack, in every member account. Putting the "
         "region back later fails in each account with 'already exists' until that vault is emptied and deleted by "
-        "hand (README, One stack for the whole organization).",
+        "hand (docs/organization.md).",
         *[
             f"- **`org`** · member role `{role}` moves from the member stacks of `us-east-1` to those of `us-west-2`. "
             "CloudFormation keeps the old one (DeletionPolicy Retain), so creating it again fails with 'already exists' "

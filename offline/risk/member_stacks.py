@@ -76,7 +76,7 @@ def member_stacks(sides: Sides) -> list[Finding]:
                         f"member vault `{vault}` leaves the member stacks of {where}: CloudFormation keeps it "
                         "(DeletionPolicy Retain) with its recovery points, outside any stack, in every member account. "
                         "Putting the region back later fails in each account with 'already exists' until that vault "
-                        "is emptied and deleted by hand (README, One stack for the whole organization).",
+                        "is emptied and deleted by hand (docs/organization.md).",
                         f"member vault `{vault}` leaves the member stacks of {where} (kept, no longer managed).",
                     )
                 )

@@ -1247,7 +1247,8 @@ class OrganizationConfig(_Model):
         None,
         description="Region whose member stacks create the IAM role (IAM is global); the StackSet deploys there "
         "first, even if it backs nothing up there. Never change it once deployed: the role is retained, so another "
-        "region could not create it again (change role.name with it; docs/organization.md). Default: this stack's aws:region.",
+        "region could not create it again (change role.name with it; docs/organization.md). "
+        "Default: this stack's aws:region.",
     )
     cross_region: Optional[OrgCrossRegionConfig] = Field(
         None, description="Copy B: a vault in another region of every member account. Default: none."

@@ -163,7 +163,7 @@ def profile(kind: str, project_dir: Path, modules: list[str], top: int = 40) -> 
     import_all(modules)
     profiler = cProfile.Profile()
     profiler.enable()
-    run_program(program(kind), settings)
+    run_program(program(kind), settings, own_thread=False)  # cProfile watches this thread only
     profiler.disable()
     stats = pstats.Stats(profiler, stream=sys.stdout)
     stats.sort_stats("tottime").print_stats(top)

@@ -56,11 +56,26 @@ def _syntax_error(path: Path, error: yaml.YAMLError) -> str:
     return f"{message}). Fix the YAML there: indent with spaces, close brackets and quotes, quote values holding ': '"
 
 
+#: PyYAML's loader on libyaml where it was built with it (several times faster), else its own.
+_FAST_LOADER = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+
+
+def _load_yaml(text: str) -> Any:
+    """``yaml.safe_load``, on libyaml when it can: text it refuses is read again by PyYAML's own
+    parser, whose error (what, where, in which construct) the message quotes."""
+    try:
+        return yaml.load(text, Loader=_FAST_LOADER)  # a safe loader
+    except yaml.YAMLError:
+        if _FAST_LOADER is yaml.SafeLoader:
+            raise
+    return yaml.safe_load(text)
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise MissingStackFileError(f"{path} does not exist")
     try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        content = _load_yaml(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
         raise StackFileError(_syntax_error(path, error)) from error
     except UnicodeDecodeError as error:

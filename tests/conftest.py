@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 from collections.abc import Callable
@@ -19,6 +20,9 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 #: files, which are the user's to edit.
 FIXTURES_DIR = Path(__file__).resolve().parent / "stacks"
 PROJECT = "windows-server-backup"
+#: PyYAML's safe loader and dumper on libyaml (several times faster) where PyYAML was built with it.
+YAML_LOADER = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+YAML_DUMPER = yaml.CSafeDumper if yaml.__with_libyaml__ else yaml.SafeDumper
 #: The production fixtures by home region: copy A there, B in the other region, C in ``archive``.
 PROD_FIXTURES = {"us-east-1": "prod-east", "us-west-2": "prod-west"}
 
@@ -41,10 +45,16 @@ def fixture_run() -> Callable[[str], OfflineRun]:
     return _cached_fixture_run
 
 
+@functools.cache
+def _fixture_file_config(stack: str) -> dict[str, Any]:
+    config: dict[str, Any] = yaml.load((FIXTURES_DIR / f"Pulumi.{stack}.yaml").read_text(), Loader=YAML_LOADER)
+    return config["config"]
+
+
 def fixture_config(stack: str, **overrides: Any) -> dict[str, Any]:
     """A fresh copy of the ``config:`` of fixture ``tests/stacks/Pulumi.<stack>.yaml``, with top-level
     project keys replaced by ``overrides``."""
-    config: dict[str, Any] = yaml.safe_load((FIXTURES_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
+    config = copy.deepcopy(_fixture_file_config(stack))  # read once; each caller edits its own copy
     for key, value in overrides.items():
         config[f"{PROJECT}:{key}"] = value
     return config
@@ -70,7 +80,7 @@ def run_config(tmp_path: Path) -> Callable[..., OfflineRun]:
         (tmp_path / "Pulumi.yaml").write_text(
             yaml.safe_dump({"name": PROJECT, "runtime": "python", "main": str(PROJECT_DIR)})
         )
-        (tmp_path / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}))
+        (tmp_path / f"Pulumi.{stack}.yaml").write_text(yaml.dump({"config": config}, Dumper=YAML_DUMPER))
         return run_offline(tmp_path, stack)
 
     return run

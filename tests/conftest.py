@@ -11,8 +11,16 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import settings
 
 from offline import OfflineRun, StackSettings, run_offline, run_program
+
+# Property-based tests draw the same examples on every run, so a failure in CI fails the same way
+# on any machine, and write no example database into the repository; `python -m pytest
+# --hypothesis-profile=explore tests/test_fuzz_config.py` draws new ones (and keeps failures in .hypothesis/).
+settings.register_profile("suite", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile("suite")
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 #: The fixture stacks (a project folder whose program is the repository's ``__main__.py``).

@@ -74,24 +74,34 @@ class Side:
         return {r["urn"]: r for r in self.document["registrations"] if r["type"] != STACK_TYPE}
 
 
+def side_arguments(project_dir: Path, stack: str) -> list[str]:
+    """The arguments of ``python -m offline`` that print one side: ``stack`` of ``project_dir`` as JSON."""
+    return [stack, "--format", "json", "--project-dir", str(project_dir.resolve())]
+
+
 def run_side(label: str, project_dir: Path, stack: str, python: str = sys.executable) -> Side:
     """Run ``stack`` of the project in ``project_dir`` in a fresh interpreter, as JSON."""
     if not (project_dir / f"Pulumi.{stack}.yaml").is_file():
         return Side(label, present=False)
-    command = [python, "-m", ENGINE_MODULE, stack, "--format", "json", "--project-dir", str(project_dir.resolve())]
+    command = [python, "-m", ENGINE_MODULE, *side_arguments(project_dir, stack)]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}  # leave no __pycache__ in the checkouts
     # cwd puts this engine first on sys.path; the engine then puts the project folder in front
     # of it, so the program imports that side's own ``components``.
     result = subprocess.run(command, cwd=IMPORT_ROOT, env=env, capture_output=True, text=True, check=False)
+    return side_of(label, result.stdout, result.stderr, result.returncode)
+
+
+def side_of(label: str, stdout: str, stderr: str, status: int) -> Side:
+    """The side a ``--format json`` run of one stack printed (``stdout``), or why it printed none."""
     document: Optional[dict[str, Any]] = None
     try:
-        document = json.loads(result.stdout) if result.stdout.strip() else None
+        document = json.loads(stdout) if stdout.strip() else None
     except ValueError:
         document = None
     if document is None:
         # No document: a crash, or a mock the engine lacks; the last lines of stderr say which.
-        tail = "\n".join(result.stderr.strip().splitlines()[-12:])
-        return Side(label, present=True, failure=f"exit status {result.returncode}\n{tail}".strip())
+        tail = "\n".join(stderr.strip().splitlines()[-12:])
+        return Side(label, present=True, failure=f"exit status {status}\n{tail}".strip())
     if document.get("error"):
         return Side(label, present=True, document=document, failure=str(document["error"]))
     return Side(label, present=True, document=document)
@@ -301,4 +311,6 @@ __all__ = [
     "main",
     "parser",
     "run_side",
+    "side_arguments",
+    "side_of",
 ]

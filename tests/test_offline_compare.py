@@ -1,17 +1,23 @@
 """`python -m offline compare`: what a pull request changes, value by value, and what it risks.
 
 The end-to-end tests compare copies of this repository whose stack files are the fixture stacks
-(one copy edited as a pull request would edit it); each side runs in its own process, as in CI.
+(one copy edited as a pull request would edit it). In CI each side runs in its own process; here
+a side whose program is this repository's own code runs in this process instead (the same
+command, its output read the same way: a test holds the two to the same document), and a side
+whose code a test edited keeps its own process. One test runs the whole command line as CI does.
 The rules that judge a change are tested one at a time on hand-written run documents, here for
 vaults and keys and in test_offline_risk.py for the rest.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +37,11 @@ from run_documents import (
     vault,
 )
 
+import components  # noqa: F401  (from this repository: a side run here must not import a copy's)
+import offline.compare
+import stack_config  # noqa: F401  (likewise)
 from offline.__main__ import main
-from offline.compare import DANGER_EXIT, Side, diff_sides
+from offline.compare import DANGER_EXIT, Side, diff_sides, run_side, side_arguments, side_of
 from offline.review import TITLE, render_review
 from offline.stack_files import stack_names
 
@@ -74,6 +83,59 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def head(tmp_path: Path) -> Path:
     """The head of the pull request: a copy each test edits."""
     return copy_project(tmp_path / "head")
+
+
+#: What a side's program is made of: the entry point and the packages it imports from its folder.
+PROGRAM_CODE = ("__main__.py", "components", "stack_config")
+
+
+def program_code(folder: Path) -> dict[str, bytes]:
+    """The program's Python files in ``folder``, by path relative to it."""
+    files = [folder / "__main__.py"]
+    for package in PROGRAM_CODE[1:]:
+        files += sorted((folder / package).rglob("*.py"))
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in files}
+
+
+OWN_CODE = program_code(PROJECT_DIR)
+#: One side at a time in this process: a run sets process-wide state (sys.path, the stack's logger, stdout).
+_ONE_SIDE = threading.Lock()
+
+
+def side_in_this_process(label: str, project_dir: Path, stack: str, python: str = sys.executable) -> Side:
+    """``run_side``, in this process when the side's program is this repository's code (it is already
+    imported); in its own process when a test edited that code."""
+    if not (project_dir / f"Pulumi.{stack}.yaml").is_file() or program_code(project_dir) != OWN_CODE:
+        return run_side(label, project_dir, stack, python)
+    out, err = io.StringIO(), io.StringIO()
+    with _ONE_SIDE, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(side_arguments(project_dir, stack))
+    return side_of(label, out.getvalue(), err.getvalue(), status)
+
+
+@pytest.fixture(autouse=True)
+def sides_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(offline.compare, "run_side", side_in_this_process)
+
+
+def in_urn_order(side: Side) -> Side:
+    """The side with its registrations by URN: compare pairs them by URN, and the mock engine
+    answers registrations in threads, so their order varies from run to run."""
+    if side.document is not None:
+        side.document["registrations"].sort(key=lambda registration: registration["urn"])
+    return side
+
+
+def test_a_side_run_here_is_the_side_its_own_process_prints(base, head):
+    replace_once(head / "Pulumi.prod-east.yaml", "name: backup-vault-us-east-1", "name: backup vault!")
+
+    here, own_process = side_in_this_process("base", base, "prod-east"), run_side("base", base, "prod-east")
+    assert in_urn_order(here) == in_urn_order(own_process)
+    assert here.document is not None and len(here.document["registrations"]) > 50 and here.failure is None
+    here, own_process = side_in_this_process("head", head, "prod-east"), run_side("head", head, "prod-east")
+    assert here == own_process
+    assert here.document is not None and "vault.name" in str(here.failure)
+    assert side_in_this_process("base", base, "nope") == run_side("base", base, "nope") == Side("base", present=False)
 
 
 def replace_once(path: Path, old: str, new: str) -> None:

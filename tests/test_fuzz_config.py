@@ -433,7 +433,7 @@ def corrupted_configs(draw, kind: str, path: Path_) -> tuple[dict[str, Any], str
     elif kind == "wrong_type":
         _set(tree, path, draw(other_types(_get(tree, path))))
     elif kind == "out_of_range":
-        low, high = RANGES[path[-1]]
+        low, high = RANGES[str(path[-1])]
         _set(tree, path, draw(st.integers(-(10**9), low - 1) | st.integers(high + 1, 10**12)))
     elif kind == "bad_cron":
         _set(tree, path, draw(bad_crons))

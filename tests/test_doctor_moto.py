@@ -67,9 +67,11 @@ def _launch(
     return ec2.run_instances(**request)["Instances"][0]["InstanceId"]
 
 
-@pytest.fixture
-def fleet() -> Iterator[Fleet]:
-    """Five instances in moto, two of them selected (tagged for the VSS plan and not terminated)."""
+@pytest.fixture(scope="module")
+def moto_fleet() -> Iterator[Fleet]:
+    """Five instances in moto, two of them selected (tagged for the VSS plan and not terminated),
+    made once for the module (moto loads every AWS managed policy first); a test that changes
+    them changes them back."""
     with mock_aws(config={"iam": {"load_aws_managed_policies": True}}):
         session = boto3.Session(region_name=REGION)
         ec2, iam, kms = (session.client(name) for name in ("ec2", "iam", "kms"))
@@ -96,11 +98,16 @@ def fleet() -> Iterator[Fleet]:
         gone = _launch(ec2, windows, "m5.large", selected, "windows-backup")
         ec2.terminate_instances(InstanceIds=[gone])
 
-        stubber = Stubber(ssm)
-        stubber.activate()
-        yield Fleet(Clients(ec2=ec2, iam=iam, ssm=ssm, kms=kms), stubber, ready, not_ready)
-        stubber.assert_no_pending_responses()
-        stubber.deactivate()
+        yield Fleet(Clients(ec2=ec2, iam=iam, ssm=ssm, kms=kms), Stubber(ssm), ready, not_ready)
+
+
+@pytest.fixture
+def fleet(moto_fleet: Fleet) -> Iterator[Fleet]:
+    """The module's fleet, its SSM stub answering only what the test queues."""
+    moto_fleet.ssm.activate()
+    yield moto_fleet
+    moto_fleet.ssm.assert_no_pending_responses()
+    moto_fleet.ssm.deactivate()
 
 
 def _queue_ssm(fleet: Fleet) -> None:
@@ -181,11 +188,14 @@ def test_end_to_end_through_moto(fleet: Fleet, capsys: pytest.CaptureFixture[str
 
 def test_fixing_the_role_in_iam_makes_the_check_pass(fleet: Fleet, capsys: pytest.CaptureFixture[str]) -> None:
     fleet.clients.iam.attach_role_policy(RoleName="ssm-only", PolicyArn=VSS_POLICY)
-    _queue_ssm(fleet)
-    code = main(
-        ["--region", REGION, "--json"],  # the article's tag is the default
-        clients_for=lambda region, profile: fleet.clients,
-    )
+    try:
+        _queue_ssm(fleet)
+        code = main(
+            ["--region", REGION, "--json"],  # the article's tag is the default
+            clients_for=lambda region, profile: fleet.clients,
+        )
+    finally:
+        fleet.clients.iam.detach_role_policy(RoleName="ssm-only", PolicyArn=VSS_POLICY)
     document = json.loads(capsys.readouterr().out)
     not_ready = next(item for item in document["instances"] if item["instance_id"] == fleet.not_ready)
     assert [check["check"] for check in not_ready["checks"] if check["status"] == "fail"] == ["instance-type"]

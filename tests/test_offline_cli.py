@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import FIXTURES_DIR, PROJECT, fixture_config, fixture_project, seed_config
 
@@ -17,9 +18,17 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 def offline(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command in a process of its own, as a newcomer runs it."""
     return subprocess.run(
         [sys.executable, "-m", "offline", *args], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120
     )
+
+
+def offline_here(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """The command's entry point in this process: exit status, stdout and stderr."""
+    status = main(list(args))
+    out, err = capsys.readouterr()
+    return status, out, err
 
 
 def test_seed_prints_the_tree_and_the_plans_in_words():
@@ -39,25 +48,25 @@ def test_seed_prints_the_tree_and_the_plans_in_words():
     assert done.stderr == ""
 
 
-def test_prod_prints_the_verdict_per_plan():
-    done = offline("prod-east", "--project-dir", str(FIXTURES_DIR))
-    assert done.returncode == 0, done.stderr
+def test_prod_prints_the_verdict_per_plan(capsys):
+    status, out, err = offline_here(capsys, "prod-east", "--project-dir", str(FIXTURES_DIR))
+    assert (status, err) == (0, "")
     assert (
         "weekly-ebs-us-east-1: meets 3-2-1 (3 copies of a recovery point, media cold+warm, off-site: yes)\n"
         "  judged for EBS\n"
         "  media: EBS volume backups (snapshots): warm from rule 'weekly'; cold from rule 'monthly-archive', kept in "
         "3 places, 2 off-site\n"
-    ) in done.stdout
+    ) in out
     assert (
         "windows-weekly-ec2-vss-us-east-1: does NOT meet 3-2-1 (3 copies of a recovery point, media warm, off-site: "
         "yes)\n"
         "  judged for EC2\n"
-    ) in done.stdout
-    assert "  ! 2 media? no: EC2 instance backups (AMIs) stay warm: AWS Backup cannot move them" in done.stdout
+    ) in out
+    assert "  ! 2 media? no: EC2 instance backups (AMIs) stay warm: AWS Backup cannot move them" in out
     # Copy B's vault and key name their region (pulumi-aws 7); no second provider.
-    assert "aws:backup/vault:Vault  backup-copy-us-west-2-vault  [protected, region us-west-2]" in done.stdout
-    assert "aws:kms/key:Key  backup-copy-us-west-2-key  [protected, region us-west-2]" in done.stdout
-    assert "provider aws-" not in done.stdout
+    assert "aws:backup/vault:Vault  backup-copy-us-west-2-vault  [protected, region us-west-2]" in out
+    assert "aws:kms/key:Key  backup-copy-us-west-2-key  [protected, region us-west-2]" in out
+    assert "provider aws-" not in out
 
 
 def test_bad_config_exits_1_with_the_errors_and_no_traceback(tmp_path):
@@ -73,11 +82,11 @@ def test_bad_config_exits_1_with_the_errors_and_no_traceback(tmp_path):
     assert "Traceback" not in done.stderr
 
 
-def test_unknown_stack_exits_2_and_lists_the_stacks():
-    done = offline("nope", "--project-dir", str(FIXTURES_DIR))
-    assert done.returncode == 2
-    assert "Pulumi.nope.yaml does not exist" in done.stderr
-    assert "(stacks here: archive, org, prod-east, prod-west, seed)" in done.stderr
+def test_unknown_stack_exits_2_and_lists_the_stacks(capsys):
+    status, _, err = offline_here(capsys, "nope", "--project-dir", str(FIXTURES_DIR))
+    assert status == 2
+    assert "Pulumi.nope.yaml does not exist" in err
+    assert "(stacks here: archive, org, prod-east, prod-west, seed)" in err
 
 
 # --- broken stack files: a config mistake like any other --------------------------------------
@@ -135,10 +144,10 @@ def test_all_reports_every_other_stack_when_one_file_is_broken(capsys, tmp_path)
     assert err == "error: the config of seed is wrong: see the report\n"
 
 
-def test_a_missing_stack_file_stays_exit_2(tmp_path):
-    done = offline("nope", "--project-dir", str(broken_seed_project(tmp_path)))
-    assert done.returncode == 2
-    assert done.stderr == (
+def test_a_missing_stack_file_stays_exit_2(capsys, tmp_path):
+    status, _, err = offline_here(capsys, "nope", "--project-dir", str(broken_seed_project(tmp_path)))
+    assert status == 2
+    assert err == (
         f"error: {tmp_path / 'Pulumi.nope.yaml'} does not exist (stacks here: archive, org, prod-east, prod-west, seed)\n"
     )
 

@@ -44,7 +44,7 @@ if config.organization is not None:
     pulumi.export("stack_set_name", organization.stack_set.name)
     pulumi.export("stack_set_regions", list(organization.instances))
     pulumi.export("effective_policy", organization.effective_policy)
-    # The 3-2-1 verdict as one JSON document (README, "Reading the 3-2-1 verdict"): one string for
+    # The 3-2-1 verdict as one JSON document (docs/three-two-one.md, "Reading the verdict"): one string for
     # the engine to resolve and store, where a nested mapping costs it an Output per value.
     pulumi.export("three_two_one", organization.three_two_one.apply(json.dumps))
 elif config.archive_vault is not None:

@@ -478,6 +478,8 @@ def _runs(expression: str, after: dt.datetime, zone: str = "UTC") -> Iterator[dt
     for display and estimates, and AWS itself runs such schedules.
     """
     tz = zoneinfo.ZoneInfo(zone)
+    if not days_known(expression):
+        return
     cron = AWSCron(expression.strip()[len("cron(") : -1])
     # pyawscron only accepts UTC datetimes: treat the local wall clock as if it were UTC.
     moment = after.astimezone(tz).replace(tzinfo=dt.UTC)
@@ -490,6 +492,14 @@ def _runs(expression: str, after: dt.datetime, zone: str = "UTC") -> Iterator[dt
             return
         yield following.replace(tzinfo=tz)
         moment = following
+
+
+def days_known(expression: str) -> bool:
+    """Whether this program can follow a valid ``cron(...)`` schedule's day fields: not for
+    ``LW`` in Day-of-month, which the cron library cannot read (and which the EventBridge guide's
+    "Cron expressions reference", the one AWS Backup's schedules follow, does not list: it lists
+    ``L`` and ``nW``). Runs and gaps of such a schedule are unknown (empty, ``None``)."""
+    return _fields(expression.strip()[len("cron(") : -1]).days_known
 
 
 def upcoming_runs(expression: str, after: dt.datetime, count: int, zone: str = "UTC") -> list[dt.datetime]:
@@ -510,12 +520,24 @@ class _CronFields(NamedTuple):
     """1 = Sunday ... 7 = Saturday, as AWS counts them."""
     years: frozenset[int]
     """Only the years of the gap window (:data:`GAP_WINDOW_DAYS`)."""
+    days_known: bool = True
+    """False when the cron library cannot read the day fields (``LW``): then only ``times`` holds."""
 
 
 @functools.cache  # the 60-minute rule and the gap estimates read the same expressions
 def _fields(fields: str) -> _CronFields:
-    """The cron library's reading of ``Min Hour DoM Month DoW Year``."""
-    cron = AWSCron(fields)
+    """The cron library's reading of ``Min Hour DoM Month DoW Year``.
+
+    A day pattern the library cannot follow (``LW``, which AWS's validator pattern lets through)
+    keeps the times of day, read with the day fields set to every day: they decide the 60-minute
+    rule on their own (:func:`shortest_daily_gap_minutes`).
+    """
+    try:
+        cron = AWSCron(fields)
+    except ValueError:
+        minutes, hours, *_ = fields.split()
+        times = _fields(f"{minutes} {hours} * * ? *").times
+        return _CronFields(times, False, frozenset(), frozenset(), frozenset(), frozenset(), days_known=False)
     plain = not any(isinstance(value, str) for value in (*cron.days_of_month, *cron.days_of_week))
     return _CronFields(
         times=tuple(sorted({hour * 60 + minute for hour in cron.hours for minute in cron.minutes})),
@@ -596,6 +618,8 @@ def _gaps(expression: str) -> tuple[int, ...]:
     walking runs with the cron library.
     """
     cron = _fields(expression.strip()[len("cron(") : -1])
+    if not cron.days_known:
+        return ()
     if not cron.plain_days:
         runs = list(itertools.islice(_runs(expression, _GAP_START), GAP_MAX_RUNS))
         return tuple(sorted({int((b - a).total_seconds() // 60) for a, b in itertools.pairwise(runs)}))

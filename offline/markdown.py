@@ -103,7 +103,7 @@ def _rule_lines(rule: dict[str, Any], now: dt.datetime, types: Optional[list[str
     lines = [
         f"- Rule {code(rule['ruleName'])} {into}",
         f"  - Schedule: {describe_schedule(schedule)} ({code(schedule)}, {zone})",
-        f"  - Next runs: {'; '.join(next_runs(schedule, zone, now))}",
+        f"  - Next runs: {'; '.join(next_runs(schedule, zone, now)) or 'not known to this program'}",
         f"  - Starts within {_duration(rule['startWindow'])}, must finish within {_duration(rule['completionWindow'])}",
         f"  - Retention: {retention(rule.get('lifecycle'), types, region, bool(air_gapped))}",
     ]

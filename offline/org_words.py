@@ -95,7 +95,8 @@ def policy_language(run: OfflineRun, now: Optional[dt.datetime] = None) -> list[
                 next_runs = ", ".join(f"{when:%a %Y-%m-%d %H:%M}" for when in rules.upcoming_runs(schedule, now, 3))
                 lifecycle = rule.get("lifecycle")
                 lines.append(
-                    f"  rule {rule_name}: runs {describe_schedule(schedule)} (UTC), {schedule}; next: {next_runs} UTC"
+                    f"  rule {rule_name}: runs {describe_schedule(schedule)} (UTC), {schedule}; "
+                    f"next: {f'{next_runs} UTC' if next_runs else 'not known to this program'}"
                 )
                 lines.append(
                     f"    starts within {_duration(int(rule['start_backup_window_minutes']))} and must finish within "

@@ -203,7 +203,9 @@ def plain_language(run: OfflineRun, now: Optional[dt.datetime] = None) -> list[s
                 run_at.strftime("%a %Y-%m-%d %H:%M") for run_at in rules.upcoming_runs(schedule, now, 3, zone)
             )
             lines.append(f"Plan {inputs['name']}, rule {rule['ruleName']}:")
-            lines.append(f"  runs {describe_schedule(schedule)} ({zone}), {schedule}; next: {next_runs} {zone}")
+            # Empty when the cron library cannot follow the day pattern (LW; see the warnings).
+            upcoming = f"{next_runs} {zone}" if next_runs else "not known to this program"
+            lines.append(f"  runs {describe_schedule(schedule)} ({zone}), {schedule}; next: {upcoming}")
             lines.append(
                 f"  starts within {_duration(_number(rule['startWindow']))} and must finish within "
                 f"{_duration(_number(rule['completionWindow']))}"

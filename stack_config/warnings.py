@@ -39,6 +39,15 @@ def stack_warnings(config: StackConfig, region: str) -> list[str]:
                     f"{at}.delete_after_days: not set, so recovery points are kept (and paid for) until "
                     "someone deletes them"
                 )
+            if not rules.days_known(rule.schedule):
+                # EventBridge user guide, "Cron expressions reference": Day-of-month takes L and nW;
+                # LW is not listed, and the cron library cannot follow it, so no gap is checked.
+                found.append(
+                    f"{at}.schedule: {rule.schedule!r} uses LW in Day-of-month, which AWS's cron reference "
+                    "does not list (it lists L, the last day, and nW, the weekday nearest day n); this "
+                    "program cannot tell when it runs, so its gaps are not checked against retention and "
+                    "AWS may refuse it at deploy time: 'L' or a day like '28W' are the documented forms"
+                )
             # The longest gap decides: a weekday schedule keeping 1 day leaves the weekend bare.
             gap = rules.longest_gap_minutes(rule.schedule)
             if rule.delete_after_days is not None and gap is not None and rule.delete_after_days * 1440 < gap:

@@ -9,6 +9,7 @@ one key, and runs the program offline with the ``run_config`` fixture. Tests mar
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from typing import Any
@@ -18,6 +19,7 @@ import pytest
 from conftest import PROJECT, fixture_config, logged_warning, seed_config
 
 from components import WindowsVssInstances
+from offline.report import plain_language
 
 NS = f"{PROJECT}:"
 ACCOUNT = "123456789012"
@@ -1457,6 +1459,25 @@ def test_warnings_about_what_a_selection_takes_and_overlapping_jobs(run_config):
         "plans[1].selections[0].resources: '*' selects every resource AWS Backup supports in the account and "
         "region, not only Windows servers",
     ]
+
+
+def test_a_last_weekday_schedule_is_accepted_with_a_warning_and_the_report_shows_no_runs(run_config):
+    """LW passes AWS's cron pattern but is not in its cron reference, and the cron library cannot
+    follow it: the stack deploys, the warning says what is not checked, the report lists no runs."""
+    config = put(seed_config(), "plans[1].rules[0].schedule", "cron(0 18 LW * ? *)")
+    run = run_config(config)
+    accepted(run)
+    assert [w for w in run.warnings if ".schedule:" in w] == [
+        "plans[1].rules[0].schedule: 'cron(0 18 LW * ? *)' uses LW in Day-of-month, which AWS's cron reference "
+        "does not list (it lists L, the last day, and nW, the weekday nearest day n); this program cannot tell "
+        "when it runs, so its gaps are not checked against retention and AWS may refuse it at deploy time: "
+        "'L' or a day like '28W' are the documented forms"
+    ]
+    schedules = [rule["schedule"] for plan in run.of_type("aws:backup/plan:Plan") for rule in plan.inputs["rules"]]
+    assert schedules.count("cron(0 18 LW * ? *)") == 1
+    assert (
+        "  runs at 18:00, on the last weekday of the month (UTC), cron(0 18 LW * ? *); next: not known to this program"
+    ) in plain_language(run, dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
 
 
 @pytest.mark.parametrize(

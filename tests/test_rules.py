@@ -48,6 +48,7 @@ def test_every_public_rule_has_a_test_here():
         "aws_region",
         "completion_window",
         "copy_partition",
+        "days_known",
         "iam_role_arn",
         "iam_role_name",
         "kms_key_arn",
@@ -490,6 +491,22 @@ def test_shortest_gap_minutes(expression, gap):
 )
 def test_longest_gap_minutes(expression, gap):
     assert rules.longest_gap_minutes(expression) == gap
+
+
+def test_a_last_weekday_schedule_keeps_its_times_and_has_no_known_runs_or_gaps():
+    # LW passes AWS's validator pattern; the cron library cannot follow it (it raised ValueError here).
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    assert rules.schedule("cron(0 18 LW * ? *)") is None
+    assert rules.days_known("cron(0 18 LW * ? *)") is False
+    assert rules.days_known("cron(0 18 L * ? *)") is True
+    assert rules.days_known("cron(0 18 15W * ? *)") is True
+    assert rules.shortest_gap_minutes("cron(0 18 LW * ? *)") is None
+    assert rules.longest_gap_minutes("cron(0 18 LW * ? *)") is None
+    assert rules.upcoming_runs("cron(0 18 LW * ? *)", now, 3) == []
+    # The times of day still decide the 60-minute rule.
+    violation = rules.schedule("cron(0/30 18 LW * ? *)")
+    assert violation is not None and "30 minutes apart" in violation.rule
+    assert rules.ssm_association_schedule("cron(0/15 18 LW * ? *)") is not None
 
 
 # The gaps are worked out from the cron's fields (rules._gaps); these tests hold them to a brute

@@ -2,14 +2,16 @@
 
 Run from the repository root, in the project's environment::
 
-    python bench/run.py                         # sizes 25,100,400,1000, 5 samples each (about 3 minutes)
+    python bench/run.py                         # sizes 25,100,400,1000, 5 samples each (about 5 minutes)
     python bench/run.py --sizes 25,100,400 --repeat 3
     python bench/run.py --profile 100           # cProfile of the real program with 100 sets, then stop
 
 Three programs build the same AWS resources with the same inputs (tests/test_bench.py checks):
 ``raw`` (flat pulumi-aws), ``tree`` (the real program's component tree written by hand, no logic)
-and ``components`` (the repository's ``__main__.py``). Each sample is one fresh process; the
-programs alternate. It prints the machine, the cost of each program (median and spread), the
+and ``components`` (the repository's ``__main__.py``). The two baselines run twice: as written,
+and with the garbage collector settings the real program makes for itself (``raw+gc``,
+``tree+gc``), so no ratio credits the program with tuning any program could do. Each sample is
+one fresh process; the programs alternate. It prints the machine, the cost of each program (median and spread), the
 ratios, the cost per set, the lookups per provider, where the real program's imports go, and
 each target with PASS or MISS. Nothing here is a test: the figures are for people to read
 (bench/README.md, bench/RESULTS.md).
@@ -41,7 +43,7 @@ import workload  # bench's own module, beside this file
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 WORKER = BENCH / "worker.py"
-KINDS = ("raw", "tree", "components")
+KINDS = workload.KINDS
 MIB = 1024.0
 #: The size the ratio targets are judged at.
 REFERENCE_SETS = 100
@@ -148,7 +150,7 @@ class Runner:
 
 
 def evaluate(runner: Runner, sizes: list[int], repeat: int, loads: list[float]) -> Cases:
-    """``repeat`` rounds; each round runs every size, the three programs in a rotating order."""
+    """``repeat`` rounds; each round runs every size, the programs in a rotating order."""
     cases = {(kind, sets): Case(kind, sets) for sets in sizes for kind in KINDS}
     for round_number in range(repeat):
         for sets in sizes:
@@ -302,7 +304,7 @@ def print_costs(cases: Cases, sizes: list[int]) -> None:
         print(f"   {name}: {meaning}")
     same = {case.first["inputs_digest"] for case in cases.values() if case.sets == sizes[0]}
     print(
-        f"   at {sizes[0]} sets the three programs build "
+        f"   at {sizes[0]} sets the programs build "
         + ("the same AWS resources with the same inputs" if len(same) == 1 else "DIFFERENT AWS resources or inputs")
     )
 
@@ -313,8 +315,17 @@ def ratio(cases: Cases, kind: str, over: str, sets: int, key: str) -> float:
 
 
 def print_ratios(cases: Cases, sizes: list[int]) -> None:
-    """Table 2: the real program and the tree over raw, and the real program over the tree."""
-    pairs = [("components", "raw"), ("tree", "raw"), ("components", "tree")]
+    """Table 2: the real program and the tree over raw, and the real program over the tree; each
+    also against the baselines with the real program's garbage collector settings."""
+    tuned = workload.TUNED
+    pairs = [
+        ("components", "raw"),
+        ("components", f"raw{tuned}"),
+        ("tree", "raw"),
+        (f"tree{tuned}", f"raw{tuned}"),
+        ("components", "tree"),
+        ("components", f"tree{tuned}"),
+    ]
     rows = []
     for sets in sizes:
         for kind, over in pairs:
@@ -384,48 +395,60 @@ def print_lookups(cases: Cases, sizes: list[int]) -> None:
 
 
 def targets(cases: Cases, sizes: list[int]) -> list[tuple[str, str, bool]]:
-    """Each target, the measured figure, and whether it is met."""
+    """Each target, the measured figure, and whether it is met.
+
+    The ratio targets are judged twice: against the baselines as people write them (the issue's
+    terms), and against the same baselines with the real program's garbage collector settings
+    (the program's own cost, its one-line process tuning set aside).
+    """
     at = REFERENCE_SETS if REFERENCE_SETS in sizes else sizes[len(sizes) // 2]
+    tuned = workload.TUNED
 
     def ratios(kind: str, over: str, keys: dict[str, str]) -> tuple[float, float]:
         return ratio(cases, kind, over, at, keys["process"]), ratio(cases, kind, over, at, keys["evaluation"])
 
-    cpu, cpu_alone = ratios("components", "raw", CPU_KEY)
-    memory, memory_alone = ratios("components", "raw", RSS_KEY)
-    own, own_alone = ratios("components", "tree", CPU_KEY)
-    ours, raws = growth(cases, "components", sizes), growth(cases, "raw", sizes)
+    judged: list[tuple[str, str, bool]] = []
+    for suffix, against in (("", "as written"), (tuned, "with the program's GC settings")):
+        raw, tree = f"raw{suffix}", f"tree{suffix}"
+        cpu, cpu_alone = ratios("components", raw, CPU_KEY)
+        memory, memory_alone = ratios("components", raw, RSS_KEY)
+        own, own_alone = ratios("components", tree, CPU_KEY)
+        ours, raws = growth(cases, "components", sizes), growth(cases, raw, sizes)
+        judged += [
+            (
+                f"CPU at {at} sets <= {TARGET_CPU}x {raw} (process)",
+                f"{cpu:.2f}x (evaluation alone {cpu_alone:.2f}x)",
+                cpu <= TARGET_CPU,
+            ),
+            (
+                f"memory at {at} sets <= {TARGET_MEMORY}x {raw} (process peak RSS)",
+                f"{memory:.2f}x (evaluation alone {memory_alone:.2f}x)",
+                memory <= TARGET_MEMORY,
+            ),
+            (
+                f"own overhead over {tree} at {at} sets <= {TARGET_OWN_OVERHEAD:.0%} (process CPU)",
+                f"{own - 1:+.1%} (evaluation alone {own_alone - 1:+.1%})",
+                own <= 1 + TARGET_OWN_OVERHEAD,
+            ),
+            (
+                f"cost per set {sizes[0]}->{sizes[-1]} grows no faster than {raw}'s ({against})",
+                f"{ours:.2f}x vs {raw} {raws:.2f}x ({tree} {growth(cases, tree, sizes):.2f}x)",
+                ours <= raws,
+            ),
+        ]
     lookups = {kind: sorted({per_provider(cases[(kind, sets)].first) for sets in sizes}) for kind in KINDS}
     constant = all(len(counts) == 1 for counts in lookups.values())
     same = len({json.dumps(counts) for counts in lookups.values()}) == 1
-    return [
-        (
-            f"CPU at {at} sets <= {TARGET_CPU}x raw (process)",
-            f"{cpu:.2f}x (evaluation alone {cpu_alone:.2f}x)",
-            cpu <= TARGET_CPU,
-        ),
-        (
-            f"memory at {at} sets <= {TARGET_MEMORY}x raw (process peak RSS)",
-            f"{memory:.2f}x (evaluation alone {memory_alone:.2f}x)",
-            memory <= TARGET_MEMORY,
-        ),
-        (
-            f"own overhead over the same tree at {at} sets <= {TARGET_OWN_OVERHEAD:.0%} (process CPU)",
-            f"{own - 1:+.1%} (evaluation alone {own_alone - 1:+.1%})",
-            own <= 1 + TARGET_OWN_OVERHEAD,
-        ),
-        (
-            f"cost per set {sizes[0]}->{sizes[-1]} grows no faster than raw's",
-            f"{ours:.2f}x vs raw {raws:.2f}x (tree {growth(cases, 'tree', sizes):.2f}x)",
-            ours <= raws,
-        ),
+    judged.append(
         (
             "lookups constant per provider, at every size",
             f"{', '.join(KINDS[:-1])} and {KINDS[-1]}: {lookups[KINDS[0]][0]} at every size"
             if constant and same
             else "; ".join(f"{kind} {' / '.join(counts)}" for kind, counts in lookups.items()),
             constant,
-        ),
-    ]
+        )
+    )
+    return judged
 
 
 def print_noise(cases: Cases, loads: list[float], started: float) -> None:

@@ -10,6 +10,7 @@ to :data:`MAX_SETS` (the distinct weekly schedules), and gives no warning.
 
 from __future__ import annotations
 
+import ast
 import re
 import tempfile
 from pathlib import Path
@@ -27,6 +28,32 @@ PROGRAMS = {
     "tree": BENCH / "tree_program.py",
     "components": REPO / "__main__.py",
 }
+#: Suffix of a baseline run with the real program's garbage collector settings (``raw+gc``).
+TUNED = "+gc"
+#: Every program the benchmark measures: the baselines as people write them, the same baselines
+#: with the garbage collector settings the real program makes for itself (``__main__.py``), and
+#: the real program. The targets are judged against both kinds of baseline.
+KINDS = ("raw", f"raw{TUNED}", "tree", f"tree{TUNED}", "components")
+
+
+def program_file(kind: str) -> Path:
+    """The file a program of :data:`KINDS` runs (a tuned baseline runs its baseline's file)."""
+    return PROGRAMS[kind.removesuffix(TUNED)]
+
+
+def young_collection_every() -> int:
+    """The young-collection threshold the real program sets, read from ``__main__.py`` itself
+    (``YOUNG_COLLECTION_EVERY``), so the tuned baselines cannot drift from it."""
+    for node in ast.parse(PROGRAMS["components"].read_text()).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "YOUNG_COLLECTION_EVERY" for target in node.targets
+        ):
+            value = ast.literal_eval(node.value)
+            if isinstance(value, int):
+                return value
+    raise LookupError("__main__.py no longer sets YOUNG_COLLECTION_EVERY: update bench/workload.py")
+
+
 PROJECT = "windows-server-backup"
 REGION = "us-east-1"
 STACK = "bench"

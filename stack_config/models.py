@@ -190,7 +190,10 @@ def cross_field_error(problems: list[tuple[str, Any, str, str]]) -> PydanticCust
 
 class _Model(BaseModel):
     # strict: "yes" is not a bool and "30" not a number; extra keys are typos, not silence.
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # defer_build: a model's validator is built when first used, not at import. Validating a stack
+    # builds StackConfig's one validator, which holds the nested models; the nested models' own
+    # validators (and the organization models, in a stack without one) are then never built.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class KnownLockConfig(_Model):

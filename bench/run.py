@@ -2,7 +2,7 @@
 
 Run from the repository root, in the project's environment::
 
-    python bench/run.py                         # sizes 25,100,400,1000, 5 samples each (about 5 minutes)
+    python bench/run.py                         # sizes 25,100,400,1000, 5 samples each (about 4 minutes)
     python bench/run.py --sizes 25,100,400 --repeat 3
     python bench/run.py --profile 100           # cProfile of the real program with 100 sets, then stop
 

@@ -473,16 +473,17 @@ def _runs(expression: str, after: dt.datetime, zone: str = "UTC") -> Iterator[dt
     """Runs of a valid ``cron(...)`` schedule after ``after``, in ``zone``, for as long as asked.
 
     AWS matches the cron fields against the wall clock of the rule's time zone (default UTC),
-    so the search runs on that wall clock and the results carry ``zone``. It ends early when
-    the cron library cannot follow a day pattern (e.g. ``L`` alone in day-of-week): runs are
+    so the search runs on that wall clock and the results carry ``zone``. ``LW`` runs are the
+    runs of ``L`` moved back to the Friday before a weekend (:data:`LAST_WEEKDAY`). It ends early
+    when the cron library cannot follow a day pattern (e.g. ``L`` alone in day-of-week): runs are
     for display and estimates, and AWS itself runs such schedules.
     """
     tz = zoneinfo.ZoneInfo(zone)
-    if not days_known(expression):
-        return
-    cron = AWSCron(expression.strip()[len("cron(") : -1])
+    fields = expression.strip()[len("cron(") : -1]
+    last_weekday = fields.split()[2] == LAST_WEEKDAY
+    cron = AWSCron(_as_library_reads(fields))
     # pyawscron only accepts UTC datetimes: treat the local wall clock as if it were UTC.
-    moment = after.astimezone(tz).replace(tzinfo=dt.UTC)
+    start = moment = after.astimezone(tz).replace(tzinfo=dt.UTC)
     while True:
         try:
             following = cron.occurrence(moment).next()
@@ -490,16 +491,18 @@ def _runs(expression: str, after: dt.datetime, zone: str = "UTC") -> Iterator[dt
             return
         if following is None:
             return
+        moment = following  # LW: the search goes on from the last day, not the day moved back to
+        if last_weekday and following.weekday() >= SATURDAY:
+            following -= dt.timedelta(days=following.weekday() - FRIDAY)
+            if following <= start:  # moved back before the start: that run has passed
+                continue
         yield following.replace(tzinfo=tz)
-        moment = following
 
 
-def days_known(expression: str) -> bool:
-    """Whether this program can follow a valid ``cron(...)`` schedule's day fields: not for
-    ``LW`` in Day-of-month, which the cron library cannot read (and which the EventBridge guide's
-    "Cron expressions reference", the one AWS Backup's schedules follow, does not list: it lists
-    ``L`` and ``nW``). Runs and gaps of such a schedule are unknown (empty, ``None``)."""
-    return _fields(expression.strip()[len("cron(") : -1]).days_known
+def last_weekday_schedule(expression: str) -> bool:
+    """Whether a ``cron(...)`` schedule has ``LW`` in Day-of-month (see :data:`LAST_WEEKDAY`)."""
+    fields = expression.strip()[len("cron(") : -1].split()
+    return len(fields) == 6 and fields[2] == LAST_WEEKDAY
 
 
 def upcoming_runs(expression: str, after: dt.datetime, count: int, zone: str = "UTC") -> list[dt.datetime]:
@@ -520,24 +523,28 @@ class _CronFields(NamedTuple):
     """1 = Sunday ... 7 = Saturday, as AWS counts them."""
     years: frozenset[int]
     """Only the years of the gap window (:data:`GAP_WINDOW_DAYS`)."""
-    days_known: bool = True
-    """False when the cron library cannot read the day fields (``LW``): then only ``times`` holds."""
+
+
+#: ``datetime.weekday()`` of the days an ``LW`` run moves back from and to.
+FRIDAY, SATURDAY = 4, 5
+#: Day-of-month ``LW``: AWS's cron pattern accepts it, the EventBridge "Cron expressions reference"
+#: does not list it (it lists ``L``, the last day, and ``nW``), and the cron library cannot read
+#: it. It is read here as cron's usual "last weekday of the month" (Monday to Friday): the runs of
+#: ``L``, each moved back to the Friday before when it falls on a weekend.
+LAST_WEEKDAY = "LW"
+
+
+def _as_library_reads(fields: str) -> str:
+    """``Min Hour DoM Month DoW Year`` as the cron library can read it: ``LW`` becomes ``L``."""
+    minutes, hours, day_of_month, *rest = fields.split()
+    return " ".join([minutes, hours, "L" if day_of_month == LAST_WEEKDAY else day_of_month, *rest])
 
 
 @functools.cache  # the 60-minute rule and the gap estimates read the same expressions
 def _fields(fields: str) -> _CronFields:
-    """The cron library's reading of ``Min Hour DoM Month DoW Year``.
-
-    A day pattern the library cannot follow (``LW``, which AWS's validator pattern lets through)
-    keeps the times of day, read with the day fields set to every day: they decide the 60-minute
-    rule on their own (:func:`shortest_daily_gap_minutes`).
-    """
-    try:
-        cron = AWSCron(fields)
-    except ValueError:
-        minutes, hours, *_ = fields.split()
-        times = _fields(f"{minutes} {hours} * * ? *").times
-        return _CronFields(times, False, frozenset(), frozenset(), frozenset(), frozenset(), days_known=False)
+    """The cron library's reading of ``Min Hour DoM Month DoW Year`` (``LW`` read as ``L``: the
+    same times of day, and a day pattern walked run by run either way)."""
+    cron = AWSCron(_as_library_reads(fields))
     plain = not any(isinstance(value, str) for value in (*cron.days_of_month, *cron.days_of_week))
     return _CronFields(
         times=tuple(sorted({hour * 60 + minute for hour in cron.hours for minute in cron.minutes})),
@@ -618,8 +625,6 @@ def _gaps(expression: str) -> tuple[int, ...]:
     walking runs with the cron library.
     """
     cron = _fields(expression.strip()[len("cron(") : -1])
-    if not cron.days_known:
-        return ()
     if not cron.plain_days:
         runs = list(itertools.islice(_runs(expression, _GAP_START), GAP_MAX_RUNS))
         return tuple(sorted({int((b - a).total_seconds() // 60) for a, b in itertools.pairwise(runs)}))

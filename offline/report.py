@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from typing import Any, Optional
 
-from cron_descriptor import ExpressionDescriptor, Options
+from cron_descriptor import ExpressionDescriptor, FormatError, Options
 
 from .component_rules import S3_BACKUP_POLICY, rules, storage_tiers
 from .component_rules import selected_types as selection_types
@@ -88,13 +88,22 @@ def tree(run: OfflineRun) -> list[str]:
     return lines
 
 
+#: What the reports say of a valid schedule the cron library cannot describe (``L`` alone or
+#: ``L-n`` in Day-of-week, which AWS's cron pattern accepts).
+UNDESCRIBED_SCHEDULE = "on a schedule this program cannot put in words"
+
+
 def describe_schedule(expression: str) -> str:
-    """``cron(0 18 ? * SUN *)`` -> ``at 18:00, only on Sunday``."""
+    """``cron(0 18 ? * SUN *)`` -> ``at 18:00, only on Sunday``; :data:`UNDESCRIBED_SCHEDULE` when
+    the cron library cannot describe it."""
     options = Options()
     options.use_24hour_time_format = True
     options.day_of_week_start_index_zero = False  # AWS counts days 1 (Sunday) to 7
     fields = expression.strip()[len("cron(") : -1]
-    text = ExpressionDescriptor(fields, options).get_description()
+    try:
+        text = ExpressionDescriptor(fields, options).get_description()
+    except FormatError:
+        return UNDESCRIBED_SCHEDULE
     return text[:1].lower() + text[1:]
 
 

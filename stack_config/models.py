@@ -191,8 +191,8 @@ def cross_field_error(problems: list[tuple[str, Any, str, str]]) -> PydanticCust
 class _Model(BaseModel):
     # strict: "yes" is not a bool and "30" not a number; extra keys are typos, not silence.
     # defer_build: a model's validator is built when first used, not at import. Validating a stack
-    # builds StackConfig's one validator, which holds the nested models; the nested models' own
-    # validators are then never built (bench/RESULTS.md).
+    # builds StackConfig's one validator, which holds the nested models; most nested models' own
+    # validators are then never built (the model_rebuild() calls below build three at import).
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 

@@ -39,14 +39,13 @@ def stack_warnings(config: StackConfig, region: str) -> list[str]:
                     f"{at}.delete_after_days: not set, so recovery points are kept (and paid for) until "
                     "someone deletes them"
                 )
-            if not rules.days_known(rule.schedule):
-                # EventBridge user guide, "Cron expressions reference": Day-of-month takes L and nW;
-                # LW is not listed, and the cron library cannot follow it, so no gap is checked.
+            if rules.last_weekday_schedule(rule.schedule):
+                # EventBridge user guide, "Cron expressions reference": Day-of-month takes L and nW, not LW.
                 found.append(
                     f"{at}.schedule: {rule.schedule!r} uses LW in Day-of-month, which AWS's cron reference "
-                    "does not list (it lists L, the last day, and nW, the weekday nearest day n); this "
-                    "program cannot tell when it runs, so its gaps are not checked against retention and "
-                    "AWS may refuse it at deploy time: 'L' or a day like '28W' are the documented forms"
+                    "does not list (it lists L, the last day, and nW, the weekday nearest day n); this program "
+                    "reads it as the last weekday of the month, and AWS may refuse it at deploy time or run it "
+                    "otherwise: 'L' or a day like '28W' are the documented forms"
                 )
             # The longest gap decides: a weekday schedule keeping 1 day leaves the weekend bare.
             gap = rules.longest_gap_minutes(rule.schedule)
@@ -63,6 +62,7 @@ def stack_warnings(config: StackConfig, region: str) -> list[str]:
                 )
         found += _selection_warnings(plan_index, plan)
     found += _restore_testing_warnings(config)
+    found += _audit_frequency_warnings(config)
     if config.vss_instances is not None and (unlisted := rules.association_cron_listed(config.vss_instances.schedule)):
         found.append(f"vss_instances.schedule: {unlisted}")
     if config.malware_scanning is not None and config.role.existing_arn:
@@ -186,6 +186,27 @@ def _selection_warnings(plan_index: int, plan: PlanConfig) -> list[str]:
             "so Windows VSS never applies"
         )
     return found
+
+
+def _audit_frequency_warnings(config: StackConfig) -> list[str]:
+    """The stack's frequency control asks for the longest time between runs of any rule
+    (``components.audit.plan_promises``); a rule whose runs can't be worked out is left out."""
+    if config.audit is None or config.audit.stack_controls is False or not config.plans:
+        return []
+    unknown = [
+        f"plans[{plan_index}].rules[{rule_index}]"
+        for plan_index, plan in enumerate(config.plans)
+        for rule_index, rule in enumerate(plan.rules)
+        if rules.longest_gap_minutes(rule.schedule) is None
+    ]
+    if not unknown:
+        return []
+    return [
+        f"audit.stack_controls: this program cannot work out the time between runs of {', '.join(unknown)}, "
+        "so the backup frequency control leaves them out (and asks for a daily backup, AWS's default, when it "
+        "can read no rule at all); a plan that runs less often fails the control: set stack_controls: false "
+        "and add the control under audit.controls with the frequency you mean"
+    ]
 
 
 def _restore_testing_warnings(config: StackConfig) -> list[str]:

@@ -11,7 +11,7 @@ from typing import Any, cast
 import pulumi
 import pulumi_aws as aws
 import pytest
-from conftest import fixture_config, seed_config
+from conftest import PROJECT, fixture_config, seed_config
 from parliament import analyze_policy_string, enhance_finding
 from test_restore_testing import built, rejected_with
 
@@ -233,6 +233,41 @@ def test_other_stacks_have_no_audit(fixture_run, stack):
 
 
 # --- through the stack file ---------------------------------------------------------------------
+
+
+def test_a_last_weekday_rule_asks_the_frequency_control_for_its_longest_gap(run_config):
+    # LW: the last weekday of the month, 28 to 33 days apart (31 for the 1st of the month it replaces).
+    config = fixture_config("prod-east")
+    monthly = config[f"{PROJECT}:plans"][1]["rules"][1]
+    assert monthly["name"] == "monthly-archive"
+    monthly["schedule"] = "cron(0 5 LW * ? *)"
+    run = built(run_config(config))
+    [framework] = run.of_type(FRAMEWORK)
+    assert framework.inputs["controls"][0] == {
+        "name": "BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK",
+        "inputParameters": [
+            {"name": "requiredFrequencyUnit", "value": "days"},
+            {"name": "requiredFrequencyValue", "value": "33"},
+            {"name": "requiredRetentionDays", "value": "35"},
+        ],
+        "scope": PROD_SCOPE,
+    }
+    assert not [warning for warning in run.warnings if warning.startswith("audit.")]
+
+
+def test_a_rule_whose_runs_are_unknown_is_left_out_of_the_frequency_control_with_a_warning(run_config):
+    # 'L' alone in Day-of-week: the cron library cannot follow it, so its gaps are unknown.
+    config = fixture_config("prod-east")
+    config[f"{PROJECT}:plans"][1]["rules"][1]["schedule"] = "cron(0 5 ? * L *)"
+    run = built(run_config(config))
+    [framework] = run.of_type(FRAMEWORK)
+    assert framework.inputs["controls"][0]["inputParameters"][1] == {"name": "requiredFrequencyValue", "value": "7"}
+    assert [warning for warning in run.warnings if warning.startswith("audit.")] == [
+        "audit.stack_controls: this program cannot work out the time between runs of plans[1].rules[1], so the "
+        "backup frequency control leaves them out (and asks for a daily backup, AWS's default, when it can read "
+        "no rule at all); a plan that runs less often fails the control: set stack_controls: false and add the "
+        "control under audit.controls with the frequency you mean"
+    ]
 
 
 def test_defaults_on_the_dev_stack(run_config):

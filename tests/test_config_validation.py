@@ -19,6 +19,7 @@ import pytest
 from conftest import PROJECT, fixture_config, logged_warning, seed_config
 
 from components import WindowsVssInstances
+from offline.markdown import render_stack
 from offline.report import plain_language
 
 NS = f"{PROJECT}:"
@@ -1461,23 +1462,37 @@ def test_warnings_about_what_a_selection_takes_and_overlapping_jobs(run_config):
     ]
 
 
-def test_a_last_weekday_schedule_is_accepted_with_a_warning_and_the_report_shows_no_runs(run_config):
-    """LW passes AWS's cron pattern but is not in its cron reference, and the cron library cannot
-    follow it: the stack deploys, the warning says what is not checked, the report lists no runs."""
+def test_a_last_weekday_schedule_is_accepted_with_a_warning(run_config):
+    """LW passes AWS's cron pattern but is not in its cron reference: the stack deploys, the warning
+    says how it is read, and the report shows its runs on the last weekday of each month."""
     config = put(seed_config(), "plans[1].rules[0].schedule", "cron(0 18 LW * ? *)")
     run = run_config(config)
     accepted(run)
     assert [w for w in run.warnings if ".schedule:" in w] == [
         "plans[1].rules[0].schedule: 'cron(0 18 LW * ? *)' uses LW in Day-of-month, which AWS's cron reference "
-        "does not list (it lists L, the last day, and nW, the weekday nearest day n); this program cannot tell "
-        "when it runs, so its gaps are not checked against retention and AWS may refuse it at deploy time: "
-        "'L' or a day like '28W' are the documented forms"
+        "does not list (it lists L, the last day, and nW, the weekday nearest day n); this program reads it as the "
+        "last weekday of the month, and AWS may refuse it at deploy time or run it otherwise: 'L' or a day like "
+        "'28W' are the documented forms"
     ]
     schedules = [rule["schedule"] for plan in run.of_type("aws:backup/plan:Plan") for rule in plan.inputs["rules"]]
     assert schedules.count("cron(0 18 LW * ? *)") == 1
+    # 2027 starts on a Friday: January and February end on Sundays.
     assert (
-        "  runs at 18:00, on the last weekday of the month (UTC), cron(0 18 LW * ? *); next: not known to this program"
+        "  runs at 18:00, on the last weekday of the month (UTC), cron(0 18 LW * ? *); next: Thu 2026-12-31 18:00, "
+        "Fri 2027-01-29 18:00, Fri 2027-02-26 18:00 UTC"
     ) in plain_language(run, dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+
+
+def test_a_schedule_the_cron_library_cannot_follow_has_next_runs_not_known_in_both_reports(run_config):
+    # 'L' alone in Day-of-week passes AWS's pattern; the cron library finds no run for it.
+    config = put(seed_config(), "plans[1].rules[0].schedule", "cron(0 18 ? * L *)")
+    run = run_config(config)
+    accepted(run)
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    assert [line for line in plain_language(run, now) if "cron(0 18 ? * L *)" in line] == [
+        "  runs on a schedule this program cannot put in words (UTC), cron(0 18 ? * L *); next: not known to this program"
+    ]
+    assert "  - Next runs: not known to this program" in render_stack(run, now).splitlines()
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import boto3
@@ -103,11 +103,15 @@ def moto_fleet() -> Iterator[Fleet]:
 
 @pytest.fixture
 def fleet(moto_fleet: Fleet) -> Iterator[Fleet]:
-    """The module's fleet, its SSM stub answering only what the test queues."""
-    moto_fleet.ssm.activate()
-    yield moto_fleet
-    moto_fleet.ssm.assert_no_pending_responses()
-    moto_fleet.ssm.deactivate()
+    """The module's fleet with an SSM stub of the test's own, answering only what the test queues:
+    a failed test's unused answers go with its stub, never to the next test."""
+    stub = Stubber(moto_fleet.clients.ssm)
+    stub.activate()
+    try:
+        yield replace(moto_fleet, ssm=stub)
+    finally:
+        stub.deactivate()
+    stub.assert_no_pending_responses()
 
 
 def _queue_ssm(fleet: Fleet) -> None:

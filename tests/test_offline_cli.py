@@ -11,7 +11,7 @@ import pytest
 import yaml
 from conftest import FIXTURES_DIR, PROJECT, fixture_config, fixture_project, seed_config
 
-from offline import run_offline
+from offline import run_offline, stack_files
 from offline.__main__ import main
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -109,6 +109,17 @@ def test_a_stack_file_that_is_not_valid_yaml_exits_1_naming_file_line_and_column
     done = offline("seed", "--project-dir", str(broken_seed_project(tmp_path)))
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == f"error: {BROKEN_SEED}\n"
+
+
+@pytest.mark.parametrize("loader", ["libyaml", "pure Python"])
+def test_a_broken_stack_file_reads_the_same_with_or_without_libyaml(capsys, monkeypatch, tmp_path, loader):
+    # Where PyYAML was built without libyaml, its own parser reads first and its error is the message.
+    if loader == "pure Python":
+        monkeypatch.setattr(stack_files, "_FAST_LOADER", yaml.SafeLoader)
+    else:
+        assert stack_files._FAST_LOADER is yaml.CSafeLoader  # this environment's PyYAML has libyaml
+    status, out, err = offline_here(capsys, "seed", "--project-dir", str(broken_seed_project(tmp_path)))
+    assert (status, out, err) == (1, "", f"error: {BROKEN_SEED}\n")
 
 
 def test_all_reports_every_other_stack_when_one_file_is_broken(capsys, tmp_path):

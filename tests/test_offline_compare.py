@@ -90,10 +90,13 @@ PROGRAM_CODE = ("__main__.py", "components", "stack_config")
 
 
 def program_code(folder: Path) -> dict[str, bytes]:
-    """The program's Python files in ``folder``, by path relative to it."""
+    """Every file of the program in ``folder`` (code and the assets it packages, such as the restore
+    validation's PowerShell), by path relative to it; bytecode caches aside."""
     files = [folder / "__main__.py"]
     for package in PROGRAM_CODE[1:]:
-        files += sorted((folder / package).rglob("*.py"))
+        files += sorted(
+            path for path in (folder / package).rglob("*") if path.is_file() and "__pycache__" not in path.parts
+        )
     return {path.relative_to(folder).as_posix(): path.read_bytes() for path in files}
 
 

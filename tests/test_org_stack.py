@@ -250,6 +250,20 @@ def test_the_outputs_show_the_policies_the_stack_set_the_effective_plans_and_3_2
     assert verdicts["daily-ebs (us-east-1)"]["meets_3_2_1"] is False
 
 
+def test_a_rule_whose_runs_are_not_known_says_so_in_the_organizations_report(run_config):
+    import datetime as dt
+
+    config = org_config()
+    config[f"{PROJECT}:plans"][1]["rules"][0]["schedule"] = "cron(0 3 ? * L *)"  # the cron library finds no run
+    run = run_config(config)
+    assert run.error is None, run.error
+    text = render(run, dt.datetime(2026, 12, 5, tzinfo=dt.UTC)).splitlines()
+    assert [line for line in text if line.startswith("  rule daily:")] == [
+        "  rule daily: runs on a schedule this program cannot put in words (UTC), cron(0 3 ? * L *); "
+        "next: not known to this program"
+    ]
+
+
 def test_the_report_tells_the_plans_every_member_account_gets(org):
     import datetime as dt
 

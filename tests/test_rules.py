@@ -48,10 +48,10 @@ def test_every_public_rule_has_a_test_here():
         "aws_region",
         "completion_window",
         "copy_partition",
-        "days_known",
         "iam_role_arn",
         "iam_role_name",
         "kms_key_arn",
+        "last_weekday_schedule",
         "lifecycle",
         "organization_id",
         "plan_name",
@@ -493,17 +493,46 @@ def test_longest_gap_minutes(expression, gap):
     assert rules.longest_gap_minutes(expression) == gap
 
 
-def test_a_last_weekday_schedule_keeps_its_times_and_has_no_known_runs_or_gaps():
-    # LW passes AWS's validator pattern; the cron library cannot follow it (it raised ValueError here).
+def test_a_last_weekday_schedule_runs_on_the_last_weekday_of_each_month():
+    # LW passes AWS's validator pattern; the cron library cannot read it (it raised ValueError here),
+    # so it is read as L moved back to the Friday before a weekend.
     now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     assert rules.schedule("cron(0 18 LW * ? *)") is None
-    assert rules.days_known("cron(0 18 LW * ? *)") is False
-    assert rules.days_known("cron(0 18 L * ? *)") is True
-    assert rules.days_known("cron(0 18 15W * ? *)") is True
-    assert rules.shortest_gap_minutes("cron(0 18 LW * ? *)") is None
-    assert rules.longest_gap_minutes("cron(0 18 LW * ? *)") is None
-    assert rules.upcoming_runs("cron(0 18 LW * ? *)", now, 3) == []
-    # The times of day still decide the 60-minute rule.
+    assert rules.last_weekday_schedule("cron(0 18 LW * ? *)") is True
+    assert rules.last_weekday_schedule("cron(0 18 L * ? *)") is False
+    assert rules.last_weekday_schedule("cron(0 18 ? * 6L *)") is False
+    # January 2026 ends on a Saturday and May on a Sunday: both move back to the Friday.
+    assert [run.strftime("%a %Y-%m-%d %H:%M") for run in rules.upcoming_runs("cron(0 18 LW * ? *)", now, 6)] == [
+        "Fri 2026-01-30 18:00",
+        "Fri 2026-02-27 18:00",
+        "Tue 2026-03-31 18:00",
+        "Thu 2026-04-30 18:00",
+        "Fri 2026-05-29 18:00",
+        "Tue 2026-06-30 18:00",
+    ]
+    # A run moved back before the start has passed; the search goes on from the month's last day.
+    after_friday = dt.datetime(2026, 1, 30, 19, tzinfo=dt.UTC)
+    assert rules.upcoming_runs("cron(0 18 LW * ? *)", after_friday, 1) == [
+        dt.datetime(2026, 2, 27, 18, tzinfo=zoneinfo.ZoneInfo("UTC"))
+    ]
+    assert [f"{run:%m-%d %H}" for run in rules.upcoming_runs("cron(0 6,18 LW * ? *)", after_friday, 3)] == [
+        "02-27 06",
+        "02-27 18",
+        "03-31 06",
+    ]
+    # Over the two-year window: every month's last Monday-to-Friday day, and nothing else.
+    runs = rules.upcoming_runs("cron(0 18 LW * ? *)", now, 24)
+    expected = []
+    for month in range(24):
+        first_of_next = dt.date(2026 + (month + 1) // 12, (month + 1) % 12 + 1, 1)
+        day = first_of_next - dt.timedelta(days=1)
+        while day.weekday() >= 5:
+            day -= dt.timedelta(days=1)
+        expected.append(day)
+    assert [run.date() for run in runs] == expected
+    assert rules.shortest_gap_minutes("cron(0 18 LW * ? *)") == 28 * 1440
+    assert rules.longest_gap_minutes("cron(0 18 LW * ? *)") == 33 * 1440
+    # The times of day decide the 60-minute rule, as for any schedule.
     violation = rules.schedule("cron(0/30 18 LW * ? *)")
     assert violation is not None and "30 minutes apart" in violation.rule
     assert rules.ssm_association_schedule("cron(0/15 18 LW * ? *)") is not None

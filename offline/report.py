@@ -212,7 +212,7 @@ def plain_language(run: OfflineRun, now: Optional[dt.datetime] = None) -> list[s
                 run_at.strftime("%a %Y-%m-%d %H:%M") for run_at in rules.upcoming_runs(schedule, now, 3, zone)
             )
             lines.append(f"Plan {inputs['name']}, rule {rule['ruleName']}:")
-            # Empty when the cron library cannot follow the day pattern (LW; see the warnings).
+            # Empty when the cron library cannot follow the day pattern (e.g. L alone in Day-of-week).
             upcoming = f"{next_runs} {zone}" if next_runs else "not known to this program"
             lines.append(f"  runs {describe_schedule(schedule)} ({zone}), {schedule}; next: {upcoming}")
             lines.append(

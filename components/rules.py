@@ -479,9 +479,8 @@ def _runs(expression: str, after: dt.datetime, zone: str = "UTC") -> Iterator[dt
     for display and estimates, and AWS itself runs such schedules.
     """
     tz = zoneinfo.ZoneInfo(zone)
-    fields = expression.strip()[len("cron(") : -1]
-    last_weekday = fields.split()[2] == LAST_WEEKDAY
-    cron = AWSCron(_as_library_reads(fields))
+    last_weekday = last_weekday_schedule(expression)
+    cron = AWSCron(_as_library_reads(expression.strip()[len("cron(") : -1]))
     # pyawscron only accepts UTC datetimes: treat the local wall clock as if it were UTC.
     start = moment = after.astimezone(tz).replace(tzinfo=dt.UTC)
     while True:
